@@ -1,0 +1,131 @@
+"""The paper's Assistant: a logistic regression that predicts whether an instance is informative.
+
+``p(x, y) = sigmoid(w . phi(x) + u[y] + b)``, where ``phi(x)`` is the instance's row of a fixed
+feature matrix and ``u[y]`` a per-class bias. Training target: 1 if the instance's Boss loss is
+above the running mean of recent Boss losses (an exponential moving average over feedback
+batches, as in the official code), else 0. One plain SGD step on the L2-regularised logistic
+loss per feedback batch; defaults are the official code's (lr 0.01, L2 1e-3).
+
+Scoring is one matrix-vector product for thousands of candidates at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autoassist._errors import check_float, check_int, fail
+from autoassist.features import InstanceFeatures
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # numerically safe logistic
+
+
+class LinearAssistant:
+    """Online logistic-regression Assistant over a fixed :class:`InstanceFeatures` matrix.
+
+    Args:
+        features: the per-instance feature matrix and labels (built once, see ``build_features``).
+        lr: SGD learning rate (official code: 0.01).
+        l2: L2 penalty on ``w`` and ``u`` (official code: 1e-3).
+        mean_decay: decay of the moving average of Boss losses that defines the target (0.9: about
+            the last ten feedback batches).
+        stat_decay: decay of the running accuracy and positive-rate statistics.
+    """
+
+    def __init__(
+        self,
+        features: InstanceFeatures,
+        *,
+        lr: float = 0.01,
+        l2: float = 1e-3,
+        mean_decay: float = 0.9,
+        stat_decay: float = 0.98,
+    ) -> None:
+        self.features = features
+        self.lr = check_float("lr", lr, positive=True)
+        self.l2 = check_float("l2", l2, nonnegative=True)
+        self.mean_decay = check_float("mean_decay", mean_decay, nonnegative=True)
+        if self.mean_decay >= 1:
+            raise fail("mean_decay", "in [0, 1)", mean_decay)
+        self.stat_decay = check_float("stat_decay", stat_decay, nonnegative=True)
+        d = features.dim
+        self.w = np.zeros(d, dtype=np.float32)
+        self.u = np.zeros(features.num_classes, dtype=np.float32)
+        self.b = 0.0
+        self.running_mean: float | None = None
+        self.accuracy = 0.5
+        self.positive_rate = 0.5
+        self.instances_seen = 0
+        self.updates = 0
+
+    def logits(self, indices: np.ndarray) -> np.ndarray:
+        """Raw scores ``w . phi(x) + u[y] + b`` of the instances ``indices`` (float64)."""
+        rows = self.features.matrix[indices]
+        return (rows @ self.w).astype(np.float64) + self.u[self.features.labels[indices]] + self.b
+
+    def predict_proba(self, indices: np.ndarray) -> np.ndarray:
+        """Probability that each instance in ``indices`` is informative (its loss above the mean)."""
+        return _sigmoid(self.logits(np.asarray(indices, dtype=np.int64)))
+
+    def targets(self, losses: np.ndarray) -> np.ndarray:
+        """1.0 where a loss is above the running mean of recent Boss losses (updated after)."""
+        mean = float(np.mean(losses)) if self.running_mean is None else self.running_mean
+        return (losses > mean).astype(np.float64)
+
+    def update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        """One SGD step on one feedback batch, then update the running mean and statistics."""
+        indices = np.asarray(indices, dtype=np.int64)
+        losses = np.asarray(losses, dtype=np.float64)
+        if len(indices) == 0:
+            return
+        t = self.targets(losses)
+        p = self.predict_proba(indices)
+        acc = float(np.mean((p > 0.5) == (t > 0.5)))
+        self.accuracy = self.stat_decay * self.accuracy + (1 - self.stat_decay) * acc
+        self.positive_rate = self.stat_decay * self.positive_rate + (1 - self.stat_decay) * float(t.mean())
+        g = (p - t) / len(indices)  # d(mean logistic loss)/d(logit)
+        rows = self.features.matrix[indices]
+        labels = self.features.labels[indices]
+        grad_w = (g.astype(np.float32) @ rows) + self.l2 * self.w
+        grad_u = np.bincount(labels, weights=g, minlength=len(self.u)).astype(np.float32) + self.l2 * self.u
+        self.w -= self.lr * grad_w
+        self.u -= self.lr * grad_u
+        self.b -= self.lr * float(g.sum())
+        batch_mean = float(losses.mean())
+        if self.running_mean is None:
+            self.running_mean = batch_mean
+        else:
+            self.running_mean = self.mean_decay * self.running_mean + (1 - self.mean_decay) * batch_mean
+        self.instances_seen += len(indices)
+        self.updates += 1
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "w": self.w.copy(), "u": self.u.copy(), "b": self.b, "running_mean": self.running_mean,
+            "accuracy": self.accuracy, "positive_rate": self.positive_rate,
+            "instances_seen": self.instances_seen, "updates": self.updates,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if np.shape(state["w"]) != self.w.shape or np.shape(state["u"]) != self.u.shape:
+            raise fail("state", f"an Assistant state with w of shape {self.w.shape} and u of shape {self.u.shape}",
+                       f"w {np.shape(state['w'])}, u {np.shape(state['u'])}",
+                       "Restore into an Assistant built on the same feature matrix.")
+        self.w = np.asarray(state["w"], dtype=np.float32).copy()
+        self.u = np.asarray(state["u"], dtype=np.float32).copy()
+        self.b = float(state["b"])
+        self.running_mean = None if state["running_mean"] is None else float(state["running_mean"])
+        self.accuracy = float(state["accuracy"])
+        self.positive_rate = float(state["positive_rate"])
+        self.instances_seen = check_int("instances_seen", state["instances_seen"], minimum=0)
+        self.updates = int(state["updates"])
+
+    def stats(self) -> dict[str, float]:
+        return {
+            "assistant_accuracy": self.accuracy,
+            "assistant_positive_rate": self.positive_rate,
+            "assistant_instances_seen": float(self.instances_seen),
+        }

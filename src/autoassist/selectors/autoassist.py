@@ -1,0 +1,102 @@
+"""AutoAssist (Zhang, Yu, Dhillon, NeurIPS 2019, arXiv 1905.03381): an online Assistant filters candidates.
+
+Use::
+
+    features = build_features(train_set)                       # once, before training
+    selector = AutoAssistSelector(LinearAssistant(features), base_prob=0.3)
+    batches = BatchGenerator(selector, len(train_set), batch_size=128)
+
+A candidate is accepted with probability ``base_prob + (1 - base_prob) * p``, where ``p`` is the
+Assistant's predicted probability that the instance's loss is above the Boss's running mean.
+``base_prob`` (0.3 for images in the official code) keeps exploring instances the Assistant
+thinks are easy. The Boss trains on the plain mean loss of the accepted batch (biased, as in the
+paper), unless ``unbiased=True`` weights each accepted instance by its inverse acceptance
+probability, normalised to mean one per batch.
+
+Options beyond the paper, all off by default: ``warmup_instances`` (accept everything until the
+Assistant has learned from that many instances), ``anneal_fraction`` with ``total_steps`` (accept
+everything during the last fraction of a known budget of Boss steps).
+
+Cost model: scoring B candidates is one (B x d) matrix-vector product; learning from a feedback
+batch is one (B x d) product. Both run off the Boss's critical path in the batch generator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autoassist._errors import check_float, check_int, check_probability, fail
+from autoassist.assistants.linear import LinearAssistant
+from autoassist.selectors.base import Decision, Selector
+
+
+def acceptance_probability(informative_prob: np.ndarray, base_prob: float) -> np.ndarray:
+    """The paper's acceptance rule: ``base_prob + (1 - base_prob) * p``."""
+    return base_prob + (1.0 - base_prob) * np.asarray(informative_prob, dtype=np.float64)
+
+
+class AutoAssistSelector(Selector):
+    """Accepts candidates by the Assistant's prediction; learns the Assistant from feedback."""
+
+    name = "autoassist"
+
+    def __init__(
+        self,
+        assistant: LinearAssistant,
+        *,
+        base_prob: float = 0.3,
+        unbiased: bool = False,
+        warmup_instances: int = 0,
+        anneal_fraction: float = 0.0,
+        total_steps: int | None = None,
+    ) -> None:
+        self.assistant = assistant
+        self.base_prob = check_probability("base_prob", base_prob)
+        self.unbiased = bool(unbiased)
+        self.normalize_weights = self.unbiased
+        self.warmup_instances = check_int("warmup_instances", warmup_instances, minimum=0)
+        self.anneal_fraction = check_probability("anneal_fraction", anneal_fraction)
+        self.total_steps = None if total_steps is None else check_int("total_steps", total_steps, minimum=1)
+        if self.anneal_fraction > 0 and self.total_steps is None:
+            raise fail("total_steps", "set when anneal_fraction > 0", None,
+                       "Annealing accepts everything in the last fraction of a known budget: pass total_steps.")
+        self._step = 0
+
+    def bind(self, num_instances: int) -> None:
+        super().bind(num_instances)
+        if len(self.assistant.features) != num_instances:
+            raise fail("features", f"one row per instance ({num_instances} rows, the dataset's length)",
+                       f"{len(self.assistant.features)} rows", "Build the features from the same training set.")
+
+    def set_step(self, step: int) -> None:
+        self._step = step
+
+    def _accept_all(self) -> bool:
+        if self.assistant.instances_seen < self.warmup_instances:
+            return True
+        if self.anneal_fraction > 0 and self.total_steps is not None:
+            return self._step >= (1.0 - self.anneal_fraction) * self.total_steps
+        return False
+
+    def decide(self, indices: np.ndarray) -> Decision:
+        n = len(indices)
+        if self._accept_all():
+            return Decision(np.ones(n), np.ones(n))
+        prob = acceptance_probability(self.assistant.predict_proba(indices), self.base_prob)
+        weight = 1.0 / prob if self.unbiased else np.ones(n)
+        return Decision(prob, weight)
+
+    def observe(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self.assistant.update(indices, losses)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"assistant": self.assistant.state_dict(), "step": self._step}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.assistant.load_state_dict(state["assistant"])
+        self._step = int(state["step"])
+
+    def stats(self) -> dict[str, float]:
+        return self.assistant.stats()

@@ -1,0 +1,163 @@
+"""The selector interface: how every method turns what it knows into accept/reject decisions.
+
+A selector never draws its own acceptance coins: it returns, for each candidate instance, the
+probability of accepting it and the loss weight it gets if accepted. The batch generator
+(:mod:`autoassist.sampler`) or the forward filter (:class:`ForwardFilter`) draws the coins from
+its own seeded stream, so that every method is compared on the same candidate stream.
+
+Two kinds of selector exist:
+
+* **stream selectors** (``needs_boss_losses = False``) decide from what they already know (the
+  Assistant's prediction, a stale loss table, a fixed rate). They run off the Boss's critical
+  path, inside the batch generator, and never load a rejected instance.
+* **forward selectors** (``needs_boss_losses = True``: Selective Backprop, the oracle) decide from
+  the Boss's *current* losses on a candidate batch, which costs a no-grad forward pass. The
+  training loop feeds those losses to :class:`ForwardFilter`, which accumulates accepted instances
+  into full batches.
+
+Every selector learns from **feedback** (``observe(indices, losses)``: the per-instance losses of
+one Boss step, detached, on the CPU) and can be saved and restored (``state_dict``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from autoassist._errors import fail
+
+
+class Decision(NamedTuple):
+    """Per-candidate acceptance probability and loss weight (both float64 arrays of shape (n,))."""
+
+    accept_prob: np.ndarray
+    weight: np.ndarray
+
+
+def ones_decision(n: int) -> Decision:
+    """Accept every candidate with weight one."""
+    return Decision(np.ones(n, dtype=np.float64), np.ones(n, dtype=np.float64))
+
+
+class Selector:
+    """Base class of every selector. Subclasses override what they need.
+
+    Attributes:
+        name: short identifier used in results and plots.
+        needs_boss_losses: True for forward selectors (see the module docstring).
+        normalize_weights: if True the batch generator rescales each batch's weights to mean one.
+    """
+
+    name: str = "selector"
+    needs_boss_losses: bool = False
+    normalize_weights: bool = False
+
+    def bind(self, num_instances: int) -> None:
+        """Called once by the batch generator with the dataset size before anything else."""
+        self.num_instances = int(num_instances)
+
+    def begin_pass(self, pass_index: int) -> None:
+        """Called when the candidate stream starts pass ``pass_index`` (0, 1, 2, ...)."""
+
+    def set_step(self, step: int) -> None:
+        """Called before each batch is assembled with the number of batches assembled so far."""
+
+    def candidates(self, pass_index: int, rng: np.random.Generator) -> np.ndarray | None:
+        """The candidate order of one pass, or None for the default: a fresh permutation of all instances.
+
+        Importance sampling overrides this to draw N instances with replacement. ``rng`` is private to
+        this pass, derived from ``(seed, pass_index)``.
+        """
+        return None
+
+    def decide(self, indices: np.ndarray) -> Decision:
+        """Stream selectors: acceptance probability and weight of each candidate in ``indices``."""
+        return ones_decision(len(indices))
+
+    def decide_from_losses(self, indices: np.ndarray, losses: np.ndarray) -> Decision:
+        """Forward selectors: decide from the Boss's current per-instance ``losses`` of the candidates."""
+        raise NotImplementedError(f"{type(self).__name__} is not a forward selector")
+
+    def observe(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        """Learn from one feedback batch: int64 ``indices`` and finite float64 ``losses`` of shape (B,)."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly where this selector is."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+    def stats(self) -> dict[str, float]:
+        """Selector-specific statistics a user may log (e.g. the Assistant's accuracy)."""
+        return {}
+
+
+class ForwardFilter:
+    """Accumulates the instances a forward selector accepts into full batches.
+
+    The loop forwards a candidate batch without gradients, calls :meth:`offer` with its indices and
+    losses, and back-propagates every full batch that comes back::
+
+        for idx, losses in candidate_batches:          # no-grad forward, counted as cost
+            for batch_idx, weights in filt.offer(idx, losses):
+                ...                                    # forward + backward on batch_idx
+
+    Acceptance coins come from a private generator derived from ``seed``.
+    """
+
+    def __init__(self, selector: Selector, batch_size: int, seed: int = 0) -> None:
+        if not selector.needs_boss_losses:
+            raise fail("selector", "a forward selector (needs_boss_losses=True)", type(selector).__name__,
+                       "Stream selectors go to the batch generator, not to ForwardFilter.")
+        if batch_size < 1:
+            raise fail("batch_size", ">= 1", batch_size)
+        self.selector = selector
+        self.batch_size = int(batch_size)
+        self._rng = np.random.default_rng([int(seed), 0xF0F0])
+        self._pending_idx = np.empty(0, dtype=np.int64)
+        self._pending_w = np.empty(0, dtype=np.float64)
+        self.scanned = 0
+        self.accepted = 0
+
+    def offer(self, indices: np.ndarray, losses: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Decide on one candidate batch; return the full batches that are now ready (maybe none)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        losses = np.asarray(losses, dtype=np.float64)
+        decision = self.selector.decide_from_losses(indices, losses)
+        keep = self._rng.random(len(indices)) < decision.accept_prob
+        self.scanned += len(indices)
+        self.accepted += int(keep.sum())
+        self._pending_idx = np.concatenate([self._pending_idx, indices[keep]])
+        self._pending_w = np.concatenate([self._pending_w, decision.weight[keep]])
+        ready = []
+        while len(self._pending_idx) >= self.batch_size:
+            b_idx, self._pending_idx = self._pending_idx[: self.batch_size], self._pending_idx[self.batch_size:]
+            b_w, self._pending_w = self._pending_w[: self.batch_size], self._pending_w[self.batch_size:]
+            if self.selector.normalize_weights:
+                b_w = b_w / b_w.mean()
+            ready.append((b_idx, b_w))
+        return ready
+
+    @property
+    def keep_rate(self) -> float:
+        return self.accepted / self.scanned if self.scanned else 1.0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "rng": self._rng.bit_generator.state,
+            "pending_idx": self._pending_idx.copy(),
+            "pending_w": self._pending_w.copy(),
+            "scanned": self.scanned,
+            "accepted": self.accepted,
+            "selector": self.selector.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._rng.bit_generator.state = state["rng"]
+        self._pending_idx = np.asarray(state["pending_idx"], dtype=np.int64).copy()
+        self._pending_w = np.asarray(state["pending_w"], dtype=np.float64).copy()
+        self.scanned = int(state["scanned"])
+        self.accepted = int(state["accepted"])
+        self.selector.load_state_dict(state["selector"])
