@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from autoassist._errors import ParameterError
+from autoassist.assistants.linear import LinearAssistant
+from autoassist.features import InstanceFeatures
+from autoassist.sampler import BatchGenerator
+from autoassist.selectors.autoassist import AutoAssistSelector
+from autoassist.selectors.base import Decision, Selector
+from autoassist.selectors.uniform import UniformSelector
+
+
+def _features(n: int = 300, d: int = 5, seed: int = 0) -> InstanceFeatures:
+    r = np.random.default_rng(seed)
+    return InstanceFeatures(r.standard_normal((n, d)).astype(np.float32), r.integers(0, 3, n), 3)
+
+
+def _autoassist(n: int = 300, base_prob: float = 0.3, **kw: object) -> AutoAssistSelector:
+    return AutoAssistSelector(LinearAssistant(_features(n)), base_prob=base_prob, **kw)  # type: ignore[arg-type]
+
+
+def _take(gen: BatchGenerator, epochs: int = 1) -> list[list[int]]:
+    out: list[list[int]] = []
+    for _ in range(epochs):
+        out.extend(gen)
+    return out
+
+
+def test_base_prob_one_yields_the_uniform_permutation_stream() -> None:
+    n, b, seed = 100, 16, 7
+    gen = BatchGenerator(_autoassist(n, base_prob=1.0), n, b, seed=seed, asynchronous=False)
+    got = np.concatenate(_take(gen, epochs=3))
+    stream = np.concatenate([np.random.default_rng([seed, p]).permutation(n) for p in range(4)])
+    np.testing.assert_array_equal(got, stream[: len(got)])
+    uniform = BatchGenerator(UniformSelector(), n, b, seed=seed, asynchronous=True)
+    np.testing.assert_array_equal(np.concatenate(_take(uniform, epochs=3)), got)
+
+
+def test_steps_per_epoch_known_in_advance() -> None:
+    gen = BatchGenerator(_autoassist(), 300, 32, asynchronous=False)
+    assert len(gen) == 10 == len(_take(gen))
+    assert all(len(batch) == 32 for batch in _take(gen))
+    gen2 = BatchGenerator(UniformSelector(), 300, 32, world_size=4, rank=1, steps_per_epoch=None)
+    assert len(gen2) == 3
+
+
+def test_acceptance_frequencies_match_the_formula() -> None:
+    n = 300
+    sel = _autoassist(n, base_prob=0.2)
+    sel.assistant.w[:] = np.array([2.0, -1.0, 0.0, 0.5, 0.0], dtype=np.float32)
+    p = 0.2 + 0.8 * sel.assistant.predict_proba(np.arange(n))
+    gen = BatchGenerator(sel, n, 50, seed=3, asynchronous=False)
+    accepted = np.bincount(np.concatenate(_take(gen, epochs=60)), minlength=n)
+    scanned = gen.stats()["scanned"] / n  # every instance is scanned this many times (whole passes + rest)
+    expected = p * scanned
+    # Binomial bound per instance, 5 sigma.
+    assert np.all(np.abs(accepted - expected) < 5 * np.sqrt(expected * (1 - p)) + 2)
+    assert gen.stats()["keep_rate"] == pytest.approx(p.mean(), abs=0.02)
+
+
+def test_sharding_gives_disjoint_candidates_and_equal_steps() -> None:
+    n, b, w = 103, 8, 3
+    gens = [BatchGenerator(UniformSelector(), n, b, seed=1, rank=r, world_size=w, asynchronous=False)
+            for r in range(w)]
+    firsts = [np.concatenate(_take(g))[: n // w] for g in gens]
+    assert len({len(g) for g in gens}) == 1
+    assert len(set(np.concatenate(firsts).tolist())) == len(np.concatenate(firsts))
+
+
+class _SlowSelector(Selector):
+    name = "slow"
+
+    def decide(self, indices: np.ndarray) -> Decision:
+        return Decision(np.ones(len(indices)), np.ones(len(indices)))
+
+    def observe(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        time.sleep(0.05)  # an artificially slow Assistant
+
+
+def test_report_returns_at_once_while_the_assistant_is_slow() -> None:
+    gen = BatchGenerator(_SlowSelector(), 200, 10, asynchronous=True)
+    durations = []
+    for idx in gen:
+        losses = torch.rand(len(idx))
+        start = time.perf_counter()
+        gen.report(idx, losses)
+        durations.append(time.perf_counter() - start)
+    assert np.median(durations) < 1e-3  # the slow observe takes 50 ms; report never waits for it
+    assert max(durations) < 0.02
+
+
+def test_no_thread_survives_the_loop_even_on_exceptions() -> None:
+    before = set(threading.enumerate())
+    gen = BatchGenerator(_autoassist(), 300, 16, asynchronous=True)
+    _take(gen, epochs=2)
+    assert set(threading.enumerate()) == before
+
+    def train() -> None:
+        for step, idx in enumerate(gen):
+            gen.report(idx, torch.rand(len(idx)))
+            if step == 3:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train()
+    assert set(threading.enumerate()) == before
+
+
+def test_saved_and_restored_generator_continues_identically() -> None:
+    def run(gen: BatchGenerator, epochs: int) -> list[list[int]]:
+        out = []
+        for _ in range(epochs):
+            for idx in gen:
+                out.append(idx)
+                gen.report(idx, torch.tensor(idx, dtype=torch.float32) % 7)
+        return out
+
+    full = BatchGenerator(_autoassist(), 300, 16, seed=5, asynchronous=False)
+    reference = run(full, 4)
+    first = BatchGenerator(_autoassist(), 300, 16, seed=5, asynchronous=False)
+    head = run(first, 2)
+    state = first.state_dict()
+    resumed = BatchGenerator(_autoassist(), 300, 16, seed=5, asynchronous=False)
+    resumed.load_state_dict(state)
+    assert head + run(resumed, 2) == reference
+
+
+def test_async_state_keeps_prefetched_batches() -> None:
+    gen = BatchGenerator(UniformSelector(), 300, 16, seed=2, asynchronous=True, prefetch=3)
+    it = iter(gen)
+    next(it)
+    time.sleep(0.05)
+    state = gen.state_dict()
+    rest = [next(it) for _ in range(4)]
+    it.close()
+    again = BatchGenerator(UniformSelector(), 300, 16, seed=2, asynchronous=True, prefetch=3)
+    again.load_state_dict(state)
+    assert list(again)[:4] == rest
+
+
+def test_feedback_overflow_is_counted_not_silent() -> None:
+    gen = BatchGenerator(UniformSelector(), 100, 10, asynchronous=True, max_pending_feedback=2)
+    for _ in range(5):  # the worker is not running outside an epoch: feedback queues up
+        gen.report([1, 2], torch.tensor([0.1, 0.2]))
+    assert gen.stats()["feedback_dropped"] == 6
+
+
+def test_non_finite_losses_are_counted_with_one_warning() -> None:
+    gen = BatchGenerator(_autoassist(), 300, 4, asynchronous=False)
+    with pytest.warns(RuntimeWarning, match="non-finite"):
+        gen.report([0, 1, 2], torch.tensor([1.0, float("nan"), float("inf")]))
+    gen.report([0, 1], torch.tensor([float("nan"), 1.0]))  # no second warning (pytest's filter would fail it)
+    stats = gen.stats()
+    assert stats["nonfinite_losses"] == 3 and stats["feedback_instances"] == 2
+
+
+def test_report_does_not_modify_the_callers_tensor() -> None:
+    gen = BatchGenerator(_autoassist(), 300, 4, asynchronous=False)
+    losses = torch.tensor([1.0, 2.0], requires_grad=True)
+    gen.report(torch.tensor([3, 4]), losses)
+    assert losses.requires_grad and losses.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("indices", "losses", "message"),
+    [
+        ([0, 1], torch.zeros(2, 3), 'reduction="none"'),
+        ([0, 1, 2], torch.zeros(2), "indices must be of the same length as losses"),
+        ([0, 300], torch.zeros(2), r"indices must be in \[0, 300\); got 300"),
+        ([-1, 3], torch.zeros(2), "got -1"),
+    ],
+)
+def test_bad_feedback(indices: list[int], losses: torch.Tensor, message: str) -> None:
+    gen = BatchGenerator(_autoassist(), 300, 4, asynchronous=False)
+    with pytest.raises(ParameterError, match=message):
+        gen.report(indices, losses)
+
+
+def test_bad_settings() -> None:
+    with pytest.raises(ParameterError, match="base_prob must be in"):
+        _autoassist(base_prob=1.5)
+    with pytest.raises(ParameterError, match="batch_size must be >= 1"):
+        BatchGenerator(UniformSelector(), 10, 0)
+    with pytest.raises(ParameterError, match="num_instances must be >= 1"):
+        BatchGenerator(UniformSelector(), 0, 4)
+    with pytest.raises(ParameterError, match="features must be one row per instance"):
+        BatchGenerator(_autoassist(300), 299, 4)
+    with pytest.raises(ParameterError, match="rank must be in"):
+        BatchGenerator(UniformSelector(), 10, 4, rank=2, world_size=2)
+    with pytest.raises(ParameterError, match="total_steps must be set"):
+        _autoassist(anneal_fraction=0.1)
+
+
+def test_warmup_and_annealing_accept_everything() -> None:
+    sel = _autoassist(base_prob=0.0, warmup_instances=50)
+    sel.bind(300)
+    sel.assistant.b = -50.0  # would reject nearly everything
+    assert np.all(sel.decide(np.arange(10)).accept_prob == 1)
+    sel.observe(np.arange(60), np.ones(60))
+    assert np.all(sel.decide(np.arange(10)).accept_prob < 1e-6)
+    ann = _autoassist(base_prob=0.0, anneal_fraction=0.25, total_steps=100)
+    ann.assistant.b = -50.0
+    ann.set_step(74)
+    assert np.all(ann.decide(np.arange(5)).accept_prob < 1e-6)
+    ann.set_step(75)
+    assert np.all(ann.decide(np.arange(5)).accept_prob == 1)
+
+
+def test_unbiased_weights_are_normalised_inverse_probabilities() -> None:
+    sel = _autoassist(base_prob=0.2, unbiased=True)
+    sel.assistant.w[:] = 1.0
+    gen = BatchGenerator(sel, 300, 32, asynchronous=False)
+    idx = next(iter(gen))
+    w = gen.weights_for(idx)
+    inv = 1 / (0.2 + 0.8 * sel.assistant.predict_proba(np.array(idx)))
+    np.testing.assert_allclose(w, inv / inv.mean())
