@@ -1,0 +1,85 @@
+"""Input checks and the CSR layout the kernels read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.multiclass import check_classification_targets
+
+from autoassist._errors import fail
+
+
+@dataclass
+class Prepared:
+    """Rows of X as CSR (float64 values, int64 indices), with the intercept column appended."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    xnorms: np.ndarray
+    n_rows: int
+
+
+def n_rows(X: Any) -> int | None:
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    try:
+        return len(X)
+    except TypeError:
+        return None
+
+
+def check_lengths(X: Any, y: Any) -> None:
+    nx, ny = n_rows(X), n_rows(y)
+    if nx is not None and ny is not None and nx != ny:
+        raise fail("y", f"as long as X has rows ({nx})", f"{ny} labels", "Pass one label per row of X.")
+
+
+def check_finite(X: np.ndarray | sp.csr_matrix) -> None:
+    values = np.asarray(X.data) if sp.issparse(X) else np.asarray(X)
+    if values.size and not np.isfinite(values).all():
+        n_nan = int(np.isnan(values).sum())
+        n_inf = int(np.isinf(values).sum())
+        raise fail(
+            "X", "finite (no NaN or inf)", f"{n_nan} NaN and {n_inf} inf entries",
+            "Impute or drop those entries before fitting, e.g. with sklearn.impute.SimpleImputer.",
+        )
+
+
+def binary_targets(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Map ``classes[1]`` to +1 and ``classes[0]`` to -1."""
+    unknown = ~np.isin(y, classes)
+    if unknown.any():
+        raise fail("y", f"made of the classes {list(classes)}", f"label {y[unknown][0]!r}",
+                   "Pass every class on the first partial_fit call with classes=[...].")
+    return np.where(y == classes[1], 1.0, -1.0)
+
+
+def two_classes(y: np.ndarray) -> np.ndarray:
+    check_classification_targets(y)  # 'Unknown label type' for continuous targets
+    classes = np.unique(y)
+    if classes.shape[0] != 2:
+        word = "class" if classes.shape[0] == 1 else "classes"
+        raise fail(
+            "y", "made of exactly two classes", f"{classes.shape[0]} {word}: {[c.item() if hasattr(c, 'item') else c for c in classes[:10]]}",
+            "Only binary classification is supported; for more classes wrap it in sklearn.multiclass.OneVsRestClassifier.",
+        )
+    return classes
+
+
+def prepare(X: Any, intercept: float | None) -> Prepared:
+    """CSR rows with an optional constant column ``intercept`` (regularised, as in LIBLINEAR)."""
+    A = sp.csr_matrix(X, dtype=np.float64)
+    if intercept is not None:
+        column = sp.csr_matrix(np.full((A.shape[0], 1), intercept))
+        A = sp.hstack([A, column], format="csr")
+    A.sum_duplicates()
+    data = np.ascontiguousarray(A.data, dtype=np.float64)
+    indices = np.ascontiguousarray(A.indices, dtype=np.int64)
+    indptr = np.ascontiguousarray(A.indptr, dtype=np.int64)
+    xnorms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1), dtype=np.float64).ravel())
+    return Prepared(data, indices, indptr, xnorms, int(A.shape[0]))

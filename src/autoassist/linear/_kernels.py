@@ -1,0 +1,147 @@
+"""Compiled per-instance loops for the linear SVM (numba, cached on disk).
+
+The weight vector is stored as ``w = scale * v`` so that the regulariser's shrink
+``w <- (1 - eta * lambda) w`` is one multiplication, and an update costs time proportional to
+the instance's nonzeros. Every kernel takes the data in CSR form (float64 values, int64
+indices), so numba compiles one specialisation of each.
+
+``state`` holds ``[scale, ||v||^2, t]``; ``counters`` holds ``[visited, updates, margins]``:
+instances drawn, steps taken, and dot products ``w . x_i`` computed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# shrinking modes
+OFF = 0
+PAPER = 1
+STALE = 2
+STALE_UNBIASED = 3
+# losses
+HINGE = 0
+SQUARED_HINGE = 1
+# projections
+PROJ_NONE = 0
+PROJ_BALL = 1
+PROJ_SPHERE = 2
+
+
+@njit(cache=True)
+def margins(data, indices, indptr, y, v, scale, out):  # type: ignore[no-untyped-def]
+    """Write ``y_i * (w . x_i)`` for every row into ``out``."""
+    for i in range(indptr.shape[0] - 1):
+        s = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            s += data[k] * v[indices[k]]
+        out[i] = y[i] * scale * s
+
+
+@njit(cache=True)
+def _renormalise(v, state):  # type: ignore[no-untyped-def]
+    scale = state[0]
+    for j in range(v.shape[0]):
+        v[j] *= scale
+    state[1] *= scale * scale
+    state[0] = 1.0
+
+
+@njit(cache=True)
+def sgd_pass(  # type: ignore[no-untyped-def]
+    data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, counters,
+    lam, t0, loss, mode, prob, threshold, pass_index, clock_updates, projection, radius,
+):
+    """Run one pass of Pegasos-style SGD over the draws in ``order``.
+
+    ``weights[k]`` multiplies the data term of draw ``k`` (importance weights, else 1).
+    ``uniforms[k]`` is the draw's random number for the shrinking decision.
+    ``stale[i]`` is instance i's margin at its last computed visit (-inf when never computed).
+    """
+    skip_level = 1.0 + threshold / (pass_index + 1.0)
+    for k in range(order.shape[0]):
+        i = order[k]
+        counters[0] += 1
+        u = uniforms[k]
+        weight = weights[k]
+        if not clock_updates:
+            state[2] += 1.0
+        if mode == STALE or mode == STALE_UNBIASED:
+            if stale[i] >= skip_level:
+                if u >= prob:
+                    if mode == STALE_UNBIASED:  # keep the regulariser's step: O(1)
+                        eta = 1.0 / (lam * (state[2] + t0))
+                        state[0] *= 1.0 - eta * lam
+                        if state[0] < 1e-9:
+                            _renormalise(v, state)
+                    continue
+                if mode == STALE_UNBIASED:
+                    weight = weight / prob
+        # compute the margin: O(nnz(x_i))
+        dot = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            dot += data[p] * v[indices[p]]
+        m = y[i] * state[0] * dot
+        counters[2] += 1
+        stale[i] = m
+        if mode == PAPER:
+            violated = 1.0 if m < 1.0 else 0.0
+            if not (u < prob or u < xnorms[i] * violated - threshold / (pass_index + 1.0)):
+                continue
+        if clock_updates:
+            state[2] += 1.0
+        counters[1] += 1
+        eta = 1.0 / (lam * (state[2] + t0))
+        state[0] *= 1.0 - eta * lam
+        if state[0] < 1e-9:
+            dot *= state[0]
+            _renormalise(v, state)
+        if m < 1.0:
+            g = 1.0 if loss == HINGE else 2.0 * (1.0 - m)
+            a = eta * weight * g * y[i] / state[0]
+            for p in range(indptr[i], indptr[i + 1]):
+                v[indices[p]] += a * data[p]
+            state[1] += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
+            if state[1] < 0.0:
+                state[1] = 0.0
+        if projection != PROJ_NONE:
+            norm = state[0] * np.sqrt(state[1])
+            if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
+                state[0] *= radius / norm
+
+
+@njit(cache=True)
+def build_alias(probs, prob_table, alias):  # type: ignore[no-untyped-def]
+    """Vose's alias table for ``probs`` (summing to 1): O(n) build, O(1) draws."""
+    n = probs.shape[0]
+    scaled = probs * n
+    small = np.empty(n, dtype=np.int64)
+    large = np.empty(n, dtype=np.int64)
+    ns = 0
+    nl = 0
+    for i in range(n):
+        alias[i] = i
+        if scaled[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        s = small[ns]
+        nl -= 1
+        g = large[nl]
+        prob_table[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        if scaled[g] < 1.0:
+            small[ns] = g
+            ns += 1
+        else:
+            large[nl] = g
+            nl += 1
+    for q in range(nl):
+        prob_table[large[q]] = 1.0
+    for q in range(ns):
+        prob_table[small[q]] = 1.0
