@@ -126,7 +126,8 @@ class BatchGenerator(Sampler[list[int]]):
         self._carry_idx = np.empty(0, dtype=np.int64)
         self._carry_w = np.empty(0, dtype=np.float64)
         self._produced = 0
-        self._ready: deque[tuple[np.ndarray, np.ndarray]] = deque()
+        self._ready: deque[tuple[np.ndarray, np.ndarray, float]] = deque()
+        self.position = 0.0  # stream position (passes, fractional) after the last yielded batch
         self._yielded: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=64)
         self._feedback: deque[tuple[np.ndarray, Any]] = deque()
         self._ready_cond = threading.Condition()
@@ -150,7 +151,7 @@ class BatchGenerator(Sampler[list[int]]):
             self._start_worker()
         try:
             for _ in range(self.steps_per_epoch):
-                indices, weights = self._next_batch()
+                indices, weights, self.position = self._next_batch()
                 self._yielded.append((indices, weights))
                 self._stats.steps += 1
                 yield indices.tolist()
@@ -236,7 +237,8 @@ class BatchGenerator(Sampler[list[int]]):
                 "carry_idx": self._carry_idx.copy(),
                 "carry_w": self._carry_w.copy(),
                 "produced": self._produced,
-                "ready": [(i.copy(), w.copy()) for i, w in self._ready],
+                "ready": [(i.copy(), w.copy(), pos) for i, w, pos in self._ready],
+                "position": self.position,
                 "yielded": [(i.copy(), w.copy()) for i, w in self._yielded],
                 "feedback": [(i.copy(), self._loss_array(l)) for i, l in list(self._feedback)],
                 "stats": asdict(self._stats),
@@ -260,7 +262,9 @@ class BatchGenerator(Sampler[list[int]]):
             self._carry_idx = np.asarray(state["carry_idx"], dtype=np.int64).copy()
             self._carry_w = np.asarray(state["carry_w"], dtype=np.float64).copy()
             self._produced = int(state["produced"])
-            self._ready = deque((np.asarray(i).copy(), np.asarray(w).copy()) for i, w in state["ready"])
+            self._ready = deque((np.asarray(i).copy(), np.asarray(w).copy(), float(pos))
+                                for i, w, pos in state["ready"])
+            self.position = float(state["position"])
             self._yielded = deque(((np.asarray(i).copy(), np.asarray(w).copy()) for i, w in state["yielded"]),
                                   maxlen=64)
             self._feedback = deque((np.asarray(i).copy(), np.asarray(l).copy()) for i, l in state["feedback"])
@@ -272,7 +276,7 @@ class BatchGenerator(Sampler[list[int]]):
         self._stop_worker()
 
     # ------------------------------------------------------------------ internals
-    def _next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+    def _next_batch(self) -> tuple[np.ndarray, np.ndarray, float]:
         if not self.asynchronous:
             with self._compute_lock:
                 self._learn_pending()
@@ -325,7 +329,7 @@ class BatchGenerator(Sampler[list[int]]):
         self._coins = np.random.default_rng([self.seed, self._pass, self.rank, 1]).random(len(self._order))
         self._pos = 0
 
-    def _produce(self) -> tuple[np.ndarray, np.ndarray]:
+    def _produce(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Scan candidates until one full batch is accepted; return it (caller holds the compute lock)."""
         start = time.perf_counter()
         b = self.batch_size
@@ -354,7 +358,7 @@ class BatchGenerator(Sampler[list[int]]):
             batch_w = batch_w / batch_w.mean()
         self._produced += 1
         self._stats.selector_seconds += time.perf_counter() - start
-        return batch_i, batch_w
+        return batch_i, batch_w, self._pass + self._pos / max(1, len(self._order))
 
     def _start_worker(self) -> None:
         if self._worker is not None and self._worker.is_alive():

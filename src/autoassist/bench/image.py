@@ -1,0 +1,240 @@
+"""``autoassist bench image``: every method, side by side, in one run, under both protocols.
+
+(a) **budget to target** (the paper's question): each method trains with a fraction of the uniform
+run's Boss-step budget, the learning-rate schedule compressed to it; the smallest fraction whose
+median final accuracy still reaches uniform's full-budget accuracy minus ``--tolerance`` points
+(at that fraction and every larger one tried) is the method's budget to target.
+(b) **fixed passes** (InfoBatch's protocol): each method walks ``--epochs`` passes over the data with
+the schedule driven by the fraction of candidates scanned; cheaper passes show as fewer Boss steps.
+
+Results go to ``--out/results.json`` after every finished run (an interrupted benchmark keeps what
+finished, and ``--resume`` skips it); ``table.md`` and the PNGs are made from the JSON alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from tqdm.auto import tqdm
+
+from autoassist._errors import fail
+from autoassist.bench.hardware import hardware_info
+from autoassist.bench.methods import parse_method
+from autoassist.bench.report import markdown_table, plot_results
+from autoassist.bench.runner import TrainConfig, train_run
+
+
+@dataclass
+class BenchConfig:
+    """Typed settings of one benchmark (saved in results.json)."""
+
+    dataset: str = "mnist1d"
+    data_dir: str | None = None
+    model: str | None = None
+    methods: tuple[str, ...] = ("uniform", "autoassist")
+    seeds: tuple[int, ...] = (0,)
+    epochs: float = 5.0
+    fractions: tuple[float, ...] = (1.0,)
+    protocols: tuple[str, ...] = ("budget",)
+    tolerance: float = 0.2
+    batch_size: int = 128
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    schedule: str = "cosine"
+    warmup_fraction: float = 0.0
+    eval_points: int = 12
+    threads: int = 0
+    device: str = "cpu"
+    limit_train: int | None = None
+    synchronous: bool = False
+
+
+def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
+    d = BenchConfig()
+    p.add_argument("--dataset", default="mnist1d", choices=["mnist1d", "fashion-mnist", "mnist", "cifar10"])
+    p.add_argument("--data-dir", default=None, help="folder with the dataset's files (not needed for mnist1d)")
+    p.add_argument("--model", default=None, help="cnn, conv1d, mlp or resnet20 (default: the dataset's)")
+    p.add_argument("--out", default=None, help="output folder (default: runs/<command>-<dataset>)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p.add_argument("--epochs", type=float, default=None, help="uniform's budget in epochs of ceil(N/B) steps")
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate of SGD with Nesterov momentum")
+    p.add_argument("--schedule", default=d.schedule, choices=["cosine", "linear", "constant"])
+    p.add_argument("--warmup-fraction", type=float, default=d.warmup_fraction)
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    p.add_argument("--tolerance", type=float, default=d.tolerance, help="points below uniform's accuracy")
+    p.add_argument("--eval-points", type=int, default=d.eval_points)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: all cores)")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--limit-train", type=int, default=None, help="use only the first N training instances")
+    p.add_argument("--synchronous", action="store_true", help="run selectors inline (deterministic, slower)")
+    p.add_argument("--resume", action="store_true", help="skip runs already in --out/results.json")
+    if not demo:
+        p.add_argument("--methods", nargs="+", default=["uniform", "random:keep_rate=0.6", "autoassist", "infobatch",
+                                                        "selective_backprop", "importance", "oracle"],
+                       help="method specs name[:key=value,...]")
+        p.add_argument("--fractions", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 1.0])
+        p.add_argument("--protocols", nargs="+", default=["budget", "passes"], choices=["budget", "passes"])
+
+
+DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
+    "mnist1d": {"epochs": 30.0, "lr": 0.05},
+    "fashion-mnist": {"epochs": 5.0, "lr": 0.05},
+    "mnist": {"epochs": 3.0, "lr": 0.05},
+    "cifar10": {"epochs": 30.0, "lr": 0.1},
+}
+
+
+def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> BenchConfig:
+    defaults = DATASET_DEFAULTS[args.dataset]
+    return BenchConfig(
+        dataset=args.dataset, data_dir=args.data_dir, model=args.model,
+        methods=("uniform", "autoassist") if demo else tuple(args.methods),
+        seeds=tuple(args.seeds), epochs=args.epochs if args.epochs is not None else defaults["epochs"],
+        fractions=(1.0,) if demo else tuple(sorted(set(args.fractions), reverse=True)),
+        protocols=("budget",) if demo else tuple(args.protocols), tolerance=args.tolerance,
+        batch_size=args.batch_size, lr=args.lr if args.lr is not None else defaults["lr"],
+        weight_decay=args.weight_decay, schedule=args.schedule, warmup_fraction=args.warmup_fraction,
+        eval_points=args.eval_points, threads=args.threads, device=args.device, limit_train=args.limit_train,
+        synchronous=args.synchronous,
+    )
+
+
+def _validate(cfg: BenchConfig) -> None:
+    if cfg.batch_size < 1:
+        raise fail("--batch-size", ">= 1", cfg.batch_size)
+    if cfg.epochs <= 0:
+        raise fail("--epochs", "> 0", cfg.epochs)
+    for f in cfg.fractions:
+        if not 0 < f <= 1:
+            raise fail("--fractions", "values in (0, 1]", f, "Fractions are of uniform's Boss-step budget.")
+    if "budget" in cfg.protocols and 1.0 not in cfg.fractions:
+        raise fail("--fractions", "a list including 1.0 (uniform's full budget defines the target)", cfg.fractions)
+    for spec in cfg.methods:
+        parse_method(spec)
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, indent=1))
+    os.replace(tmp, path)
+
+
+def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
+                  log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run every (protocol, fraction, seed, method) of ``cfg``; write results after each run."""
+    from autoassist.data.datasets import load_dataset
+    from autoassist.models import build_model, default_model_for
+
+    _validate(cfg)
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    data = load_dataset(cfg.dataset, cfg.data_dir, limit_train=cfg.limit_train)
+    model_name = cfg.model or default_model_for(cfg.dataset)
+    cfg.model = model_name
+    sample = data.x_train[:1]
+    in_channels = int(sample.shape[1])
+
+    def make_model() -> torch.nn.Module:
+        return build_model(model_name, num_classes=data.num_classes, in_channels=in_channels,
+                           input_shape=tuple(sample.shape[1:]))
+
+    n = len(data.x_train)
+    full_steps = int(round(cfg.epochs * math.ceil(n / cfg.batch_size)))
+    log(f"{cfg.dataset}: {n} training / {len(data.x_test)} test instances, model {model_name}, "
+        f"uniform budget {full_steps} Boss steps ({cfg.epochs:g} epochs of {math.ceil(n / cfg.batch_size)}); "
+        f"data loaded in {time.perf_counter() - start:.1f}s")
+    hardware = hardware_info()
+    hardware["torch_threads"] = torch.get_num_threads()
+    hardware["device"] = cfg.device
+    path = out_dir / "results.json"
+    results: dict[str, Any] = {"config": asdict(cfg), "hardware": hardware, "runs": []}
+    if resume and path.is_file():
+        previous = json.loads(path.read_text())
+        results["runs"] = previous.get("runs", [])
+    done = {(r["protocol"], r["method"], r["seed"], r.get("fraction", 1.0)) for r in results["runs"]}
+    plan: list[tuple[str, float, int, str]] = []
+    for protocol in cfg.protocols:
+        fractions = cfg.fractions if protocol == "budget" else (1.0,)
+        for fraction in fractions:
+            for seed in cfg.seeds:
+                for spec in cfg.methods:
+                    if protocol == "budget" and parse_method(spec).name == "infobatch":
+                        continue  # InfoBatch prunes whole passes: it runs in the passes protocol
+                    if (protocol, spec, seed, fraction) not in done:
+                        plan.append((protocol, fraction, seed, spec))
+    for i, (protocol, fraction, seed, spec) in enumerate(plan, 1):
+        method = parse_method(spec)
+        train_cfg = TrainConfig(
+            batch_size=cfg.batch_size, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
+            schedule=cfg.schedule, warmup_fraction=cfg.warmup_fraction,
+            total_steps=max(1, int(round(fraction * full_steps))),
+            num_passes=cfg.epochs if protocol == "passes" else None, eval_points=cfg.eval_points, seed=seed,
+            device=cfg.device, asynchronous=not cfg.synchronous,
+        )
+        desc = f"[{i}/{len(plan)}] {protocol} {spec} seed={seed}" + (f" x{fraction:g}" if protocol == "budget" else "")
+        with tqdm(total=train_cfg.total_steps if protocol == "budget" else None, desc=desc, leave=False,
+                  mininterval=1.0, disable=None) as bar:
+            def progress(step: int, total: int) -> None:
+                bar.update(step - bar.n)
+
+            record = train_run(method, data, make_model, train_cfg, progress=progress)
+        record["fraction"] = fraction
+        record["dataset"] = cfg.dataset
+        record["model"] = model_name
+        results["runs"].append(record)
+        _write_json(path, results)
+        log(f"{desc}: test accuracy {100 * record['final_test_accuracy']:.2f}%, {record['boss_steps']} steps, "
+            f"{record['wall_time_s']:.1f}s, keep rate {record['selector_stats'].get('keep_rate', 1.0):.2f}")
+    finalize(results)
+    _write_json(path, results)
+    return results
+
+
+def finalize(results: dict[str, Any]) -> None:
+    """Add each run's ``time_to_target_s`` and a per-method view of the full-budget runs (median over seeds)."""
+    from autoassist.bench.report import summarize
+    from autoassist.bench.runner import time_to_target
+
+    summary = summarize(results)
+    target = summary["target_accuracy"]
+    for run in results["runs"]:
+        run["target_accuracy"] = target
+        run["time_to_target_s"] = None if target is None else time_to_target(run["curves"], target)
+    methods: dict[str, Any] = {}
+    for row in summary["rows"]:
+        if row["fraction"] != 1.0:
+            continue
+        first = next(r for r in results["runs"] if r["protocol"] == row["protocol"] and r["method"] == row["method"]
+                     and r.get("fraction", 1.0) == 1.0)
+        methods[f"{row['method']} ({row['protocol']})" if row["protocol"] != "budget" else row["method"]] = {
+            **{k: row[k] for k in ("final_test_accuracy", "wall_time_s", "boss_steps", "backprop_instances",
+                                   "forward_instances", "time_to_target_s", "keep_rate", "seeds")},
+            "curves": first["curves"], "config": first["config"], "hardware": results["hardware"],
+        }
+    results["methods"] = methods
+    results["summary"] = summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="autoassist bench image", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    cfg = config_from_args(args)
+    out = Path(args.out or f"runs/bench-{cfg.dataset}")
+    run_benchmark(cfg, out, resume=args.resume)
+    plot_results(out)
+    print(markdown_table(json.loads((out / "results.json").read_text())))
+    print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")
+    return 0

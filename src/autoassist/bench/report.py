@@ -1,0 +1,194 @@
+"""Summaries, tables and plots of an image benchmark, made from its ``results.json`` alone."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from autoassist._errors import fail
+from autoassist.bench.runner import time_to_target
+
+
+def load_results(out_dir: str | Path) -> dict[str, Any]:
+    path = Path(out_dir) / "results.json"
+    if not path.is_file():
+        raise fail("DIR", "a folder holding results.json written by `autoassist bench image` or `demo`", str(out_dir),
+                   "Pass the --out folder of a finished or interrupted benchmark.")
+    return json.loads(path.read_text())
+
+
+def _median(values: list[float]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def _spread(values: list[float]) -> list[float] | None:
+    return [min(values), max(values)] if values else None
+
+
+def summarize(results: dict[str, Any]) -> dict[str, Any]:
+    """Medians over seeds, the target, time to target and budget to target for every method."""
+    runs = results.get("runs", [])
+    tol = float(results["config"]["tolerance"])
+    budget = [r for r in runs if r["protocol"] == "budget"]
+    uniform_full = [r["final_test_accuracy"] for r in budget if r["method"] == "uniform" and r["fraction"] == 1.0]
+    target = (_median(uniform_full) - tol / 100.0) if uniform_full else None
+    groups: dict[tuple[str, str, float], list[dict[str, Any]]] = defaultdict(list)
+    for r in runs:
+        groups[(r["protocol"], r["method"], float(r.get("fraction", 1.0)))].append(r)
+    rows = []
+    for (protocol, method, fraction), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], -kv[0][2])):
+        accs = [r["final_test_accuracy"] for r in rs]
+        ttt = [time_to_target(r["curves"], target) for r in rs] if target is not None else []
+        reached_times = [t for t in ttt if t is not None]
+        share = [r["selector_stats"].get("selector_seconds", 0.0) / max(1e-9, r["time_split_s"]["boss"]) for r in rs]
+        rows.append({
+            "protocol": protocol, "method": method, "fraction": fraction, "seeds": len(rs),
+            "final_test_accuracy": _median(accs), "final_test_accuracy_spread": _spread(accs),
+            "wall_time_s": _median([r["wall_time_s"] for r in rs]),
+            "wall_time_s_spread": _spread([r["wall_time_s"] for r in rs]),
+            "boss_steps": _median([r["boss_steps"] for r in rs]),
+            "backprop_instances": _median([r["backprop_instances"] for r in rs]),
+            "forward_instances": _median([r["forward_instances"] for r in rs]),
+            "keep_rate": _median([r["selector_stats"].get("keep_rate", 1.0) for r in rs]),
+            "assistant_accuracy": _median([r["selector_stats"]["assistant_accuracy"] for r in rs
+                                           if "assistant_accuracy" in r["selector_stats"]]),
+            "time_to_target_s": _median(reached_times) if len(reached_times) * 2 > len(rs) else None,
+            "seeds_reaching_target_on_curve": len(reached_times),
+            "boss_step_median_ms": _median([r["boss_step_median_ms"] for r in rs if r["boss_step_median_ms"]]),
+            "selector_share_of_boss_time": _median(share),
+            "free_scoring_s": _median([r["time_split_s"]["free_scoring"] for r in rs]),
+            "reaches_target": (target is not None and _median(accs) is not None and _median(accs) >= target),
+        })
+    budget_to_target: dict[str, Any] = {}
+    for method in sorted({r["method"] for r in rows if r["protocol"] == "budget"}):
+        mine = sorted((r for r in rows if r["protocol"] == "budget" and r["method"] == method),
+                      key=lambda r: r["fraction"])
+        best = None
+        for i, r in enumerate(mine):
+            if all(m["reaches_target"] for m in mine[i:]):
+                best = r
+                break
+        budget_to_target[method] = {
+            "fraction": best["fraction"] if best else None,
+            "wall_time_s": best["wall_time_s"] if best else None,
+            "final_test_accuracy": best["final_test_accuracy"] if best else None,
+            "fractions_tried": [m["fraction"] for m in mine],
+        }
+    uniform_ttt = next((r["time_to_target_s"] for r in rows
+                        if r["protocol"] == "budget" and r["method"] == "uniform" and r["fraction"] == 1.0), None)
+    for r in rows:
+        r["time_to_target_vs_uniform"] = (r["time_to_target_s"] / uniform_ttt
+                                          if r["time_to_target_s"] is not None and uniform_ttt else None)
+    return {"target_accuracy": target, "tolerance_points": tol, "rows": rows, "budget_to_target": budget_to_target}
+
+
+def _fmt(value: Any, spec: str = ".2f", none: str = "n/a") -> str:
+    return none if value is None else format(value, spec)
+
+
+def markdown_table(results: dict[str, Any]) -> str:
+    """The benchmark's tables in markdown: budget to target, then every (protocol, method, fraction) row."""
+    s = summarize(results)
+    hw = results.get("hardware", {})
+    lines = [
+        f"Target: uniform's median final test accuracy at the full budget minus {s['tolerance_points']} points "
+        f"= {_fmt(None if s['target_accuracy'] is None else 100 * s['target_accuracy'])}%. "
+        f"Hardware: {hw.get('cpu', '?')}, {hw.get('torch_threads', '?')} torch threads, device {hw.get('device', '?')}.",
+        "",
+    ]
+    if s["budget_to_target"]:
+        lines += ["| method | budget to target (fraction of uniform's steps) | wall time there (s) | accuracy there (%) |",
+                  "|---|---|---|---|"]
+        for method, b in s["budget_to_target"].items():
+            frac = _fmt(b["fraction"], ".2f", "not reached at " + "/".join(f"{f:g}" for f in b["fractions_tried"]))
+            lines.append(f"| {method} | {frac} | {_fmt(b['wall_time_s'], '.1f')} | "
+                         f"{_fmt(None if b['final_test_accuracy'] is None else 100 * b['final_test_accuracy'])} |")
+        lines.append("")
+    lines += ["| protocol | method | fraction | seeds | final acc % (median [min, max]) | wall s (median) | Boss steps | "
+              "back-prop inst. | forward inst. | keep rate | Assistant acc. | time to target s | vs uniform | "
+              "Boss step ms | selector/Boss time |",
+              "|" + "---|" * 15]
+    for r in s["rows"]:
+        acc = r["final_test_accuracy"]
+        spread = r["final_test_accuracy_spread"]
+        acc_text = f"{100 * acc:.2f} [{100 * spread[0]:.2f}, {100 * spread[1]:.2f}]" if acc is not None else "n/a"
+        lines.append(
+            f"| {r['protocol']} | {r['method']} | {r['fraction']:g} | {r['seeds']} | {acc_text} | "
+            f"{_fmt(r['wall_time_s'], '.1f')} | {_fmt(r['boss_steps'], '.0f')} | {_fmt(r['backprop_instances'], '.0f')} | "
+            f"{_fmt(r['forward_instances'], '.0f')} | {_fmt(r['keep_rate'], '.2f')} | "
+            f"{_fmt(r['assistant_accuracy'], '.2f')} | {_fmt(r['time_to_target_s'], '.1f')} | "
+            f"{_fmt(r['time_to_target_vs_uniform'], '.2f')} | {_fmt(r['boss_step_median_ms'], '.2f')} | "
+            f"{_fmt(None if r['selector_share_of_boss_time'] is None else 100 * r['selector_share_of_boss_time'], '.1f')}% |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_results(out_dir: str | Path) -> list[Path]:
+    """Write the PNGs and ``table.md`` for ``out_dir/results.json``; return the files written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    results = load_results(out)
+    s = summarize(results)
+    written = []
+    table = out / "table.md"
+    table.write_text(markdown_table(results))
+    written.append(table)
+    methods = sorted({r["method"] for r in results["runs"]})
+    colors = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(methods)}
+    for protocol in ("budget", "passes"):
+        runs = [r for r in results["runs"] if r["protocol"] == protocol and float(r.get("fraction", 1.0)) == 1.0]
+        if not runs:
+            continue
+        fig, axes = plt.subplots(2, 2, figsize=(12, 9))
+        panels = [("wall_time_s", "training wall time (s)", "test_accuracy"),
+                  ("backprop_instances", "instances back-propagated", "test_accuracy"),
+                  ("step", "Boss steps", "test_accuracy"),
+                  ("step", "Boss steps", "keep_rate")]
+        for ax, (xkey, xlabel, ykey) in zip(axes.flat, panels):
+            seen = set()
+            for r in runs:
+                c = r["curves"]
+                label = r["method"] if r["method"] not in seen else None
+                seen.add(r["method"])
+                ys = [100 * v for v in c[ykey]] if ykey == "test_accuracy" else c[ykey]
+                ax.plot(c[xkey], ys, color=colors[r["method"]], alpha=0.8, lw=1.2, label=label)
+            if ykey == "test_accuracy" and s["target_accuracy"] is not None:
+                ax.axhline(100 * s["target_accuracy"], color="k", ls="--", lw=0.8, label="target")
+                top = max(100 * max(r["curves"]["test_accuracy"]) for r in runs)
+                ax.set_ylim(max(0.0, 100 * s["target_accuracy"] - 8), top + 0.5)
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel("test accuracy (%)" if ykey == "test_accuracy" else "keep rate")
+            ax.grid(alpha=0.3)
+        axes.flat[0].legend(fontsize=8)
+        fig.suptitle(f"{results['config'].get('dataset')} / {results['config'].get('model')}: {protocol} protocol"
+                     + (" (full budget)" if protocol == "budget" else f" ({results['config'].get('epochs')} passes)"))
+        fig.tight_layout()
+        path = out / f"curves_{protocol}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    sweep = [r for r in s["rows"] if r["protocol"] == "budget"]
+    if len({r["fraction"] for r in sweep}) > 1:
+        fig, ax = plt.subplots(figsize=(7, 5))
+        for method in methods:
+            pts = sorted((r["fraction"], 100 * r["final_test_accuracy"]) for r in sweep if r["method"] == method)
+            if pts:
+                ax.plot(*zip(*pts), marker="o", color=colors[method], label=method)
+        if s["target_accuracy"] is not None:
+            ax.axhline(100 * s["target_accuracy"], color="k", ls="--", lw=0.8, label="target")
+        ax.set_xlabel("fraction of uniform's Boss-step budget (schedule compressed)")
+        ax.set_ylabel("median final test accuracy (%)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = out / "budget_sweep.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
