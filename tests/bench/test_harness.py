@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from autoassist._errors import ParameterError
+from autoassist.bench.methods import parse_method
+from autoassist.bench.report import markdown_table, summarize
+from autoassist.bench.runner import TrainConfig, lr_at, time_to_target, train_run
+
+
+def _data() -> SimpleNamespace:
+    g = torch.Generator().manual_seed(0)
+    w = torch.randn(6, 3, generator=g)
+    x = torch.randn(240, 6, generator=g)
+    y = (x @ w).argmax(1)
+    return SimpleNamespace(x_train=x[:200], y_train=y[:200], x_test=x[200:], y_test=y[200:], num_classes=3,
+                           raw_train=x[:200].numpy())
+
+
+def _model() -> torch.nn.Module:
+    return torch.nn.Linear(6, 3)
+
+
+@pytest.mark.parametrize("spec", ["uniform", "random:keep_rate=0.5", "autoassist", "autoassist:history=true",
+                                  "importance", "selective_backprop", "oracle"])
+def test_every_method_trains_in_the_budget_protocol(spec: str) -> None:
+    run = train_run(parse_method(spec), _data(), _model, TrainConfig(batch_size=16, total_steps=12, eval_points=3))
+    assert run["boss_steps"] == 12 and run["backprop_instances"] == 12 * 16
+    assert run["forward_instances"] >= run["backprop_instances"]
+    assert run["curves"]["step"][0] == 0 and run["curves"]["step"][-1] == 12
+    assert 0.0 <= run["final_test_accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize("spec", ["uniform", "infobatch", "autoassist"])
+def test_passes_protocol_stops_after_the_passes(spec: str) -> None:
+    run = train_run(parse_method(spec), _data(), _model,
+                    TrainConfig(batch_size=16, num_passes=3, eval_points=3))
+    assert 3.0 <= run["passes"] < 3.2
+    if spec == "uniform":
+        assert run["boss_steps"] == int(np.ceil(3 * 200 / 16))
+
+
+def test_uniform_through_the_harness_equals_plain_training() -> None:
+    data = _data()
+    cfg = TrainConfig(batch_size=20, total_steps=10, lr=0.1, momentum=0.0, weight_decay=0.0, schedule="constant",
+                      asynchronous=False)
+    run = train_run(parse_method("uniform"), data, _model, cfg)
+    torch.manual_seed(0)
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    order = np.random.default_rng([0, 0]).permutation(200)
+    for step in range(10):
+        idx = torch.from_numpy(order[step * 20:(step + 1) * 20])
+        loss = torch.nn.functional.cross_entropy(model(data.x_train[idx]), data.y_train[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    acc = (model(data.x_test).argmax(1) == data.y_test).float().mean().item()
+    assert run["final_test_accuracy"] == pytest.approx(acc)
+
+
+def test_lr_schedules() -> None:
+    cfg = TrainConfig(lr=1.0, schedule="cosine")
+    assert lr_at(0.0, cfg) == 1.0 and lr_at(1.0, cfg) == pytest.approx(0.0) and lr_at(0.5, cfg) == pytest.approx(0.5)
+    assert lr_at(0.25, TrainConfig(lr=1.0, schedule="linear")) == 0.75
+    assert lr_at(0.05, TrainConfig(lr=1.0, schedule="constant", warmup_fraction=0.1)) == pytest.approx(0.5)
+
+
+def test_time_to_target() -> None:
+    curve = {"test_accuracy": [0.1, 0.5, 0.9], "wall_time_s": [0.0, 1.0, 2.0]}
+    assert time_to_target(curve, 0.5) == 1.0 and time_to_target(curve, 0.95) is None
+
+
+def test_method_specs() -> None:
+    spec = parse_method("autoassist:base_prob=0.5,unbiased=true,warmup_instances=100")
+    assert spec.options == {"base_prob": 0.5, "unbiased": True, "warmup_instances": 100}
+    with pytest.raises(ParameterError, match="method must be one of"):
+        parse_method("magic")
+    with pytest.raises(ParameterError, match="key=value"):
+        parse_method("autoassist:base_prob")
+
+
+def _run(method: str, fraction: float, seed: int, acc: float) -> dict[str, Any]:
+    return {"protocol": "budget", "method": method, "fraction": fraction, "seed": seed, "final_test_accuracy": acc,
+            "wall_time_s": 10 * fraction, "boss_steps": 100 * fraction, "backprop_instances": 1, "forward_instances": 1,
+            "selector_stats": {"keep_rate": 0.5, "selector_seconds": 0.1}, "time_split_s": {"boss": 1.0, "free_scoring": 0},
+            "boss_step_median_ms": 1.0, "curves": {"test_accuracy": [0.5, acc], "wall_time_s": [0.0, 10 * fraction]}}
+
+
+def test_budget_to_target_is_the_smallest_fraction_from_which_every_larger_one_reaches() -> None:
+    runs = [_run("uniform", 1.0, s, a) for s, a in enumerate([0.90, 0.91, 0.92])]
+    accs = {0.5: 0.905, 0.6: 0.895, 0.8: 0.91, 1.0: 0.92}  # 0.5 reaches, 0.6 does not: budget is 0.8
+    runs += [_run("autoassist", f, s, a) for f, a in accs.items() for s in range(3)]
+    s = summarize({"config": {"tolerance": 0.2}, "runs": runs})
+    assert s["target_accuracy"] == pytest.approx(0.908)
+    assert s["budget_to_target"]["autoassist"]["fraction"] == 0.8
+    assert s["budget_to_target"]["uniform"]["fraction"] == 1.0
+    assert "| autoassist | 0.80 |" in markdown_table({"config": {"tolerance": 0.2}, "runs": runs})
