@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from autoassist._errors import ParameterError, ParameterTypeError
@@ -7,7 +9,7 @@ from autoassist.selectors import SELECTOR_NAMES, InfoBatchSelector, RandomSelect
 
 
 def test_builds_every_name() -> None:
-    kwargs = {"random": {"keep_rate": 0.5}, "infobatch": {"num_passes": 10}}
+    kwargs: dict[str, dict[str, Any]] = {"random": {"keep_rate": 0.5}, "infobatch": {"num_passes": 10}}
     for name in SELECTOR_NAMES:
         assert make_selector(name, **kwargs.get(name, {})).name == name
     assert isinstance(make_selector("random", keep_rate=0.2), RandomSelector)
