@@ -34,11 +34,12 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
     tol = float(results["config"]["tolerance"])
     budget = [r for r in runs if r["protocol"] == "budget"]
     uniform_full = [r["final_test_accuracy"] for r in budget if r["method"] == "uniform" and r["fraction"] == 1.0]
-    target = (_median(uniform_full) - tol / 100.0) if uniform_full else None
+    uniform_median = _median(uniform_full)
+    target = None if uniform_median is None else uniform_median - tol / 100.0
     groups: dict[tuple[str, str, float], list[dict[str, Any]]] = defaultdict(list)
     for r in runs:
         groups[(r["protocol"], r["method"], float(r.get("fraction", 1.0)))].append(r)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (protocol, method, fraction), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], -kv[0][2])):
         accs = [r["final_test_accuracy"] for r in rs]
         ttt = [time_to_target(r["curves"], target) for r in rs] if target is not None else []
@@ -60,7 +61,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             "boss_step_median_ms": _median([r["boss_step_median_ms"] for r in rs if r["boss_step_median_ms"]]),
             "selector_share_of_boss_time": _median(share),
             "free_scoring_s": _median([r["time_split_s"]["free_scoring"] for r in rs]),
-            "reaches_target": (target is not None and _median(accs) is not None and _median(accs) >= target),
+            "reaches_target": bool(target is not None and accs and statistics.median(accs) >= target),
         })
     budget_to_target: dict[str, Any] = {}
     for method in sorted({r["method"] for r in rows if r["protocol"] == "budget"}):

@@ -113,8 +113,9 @@ def train_run(
     x_test, y_test = data.x_test.to(device), data.y_test.to(device)
     n = len(x_train)
     passes_mode = cfg.num_passes is not None
-    # Budget: a passes run stops by stream position; cap its steps generously (never reached in practice).
-    max_steps = cfg.total_steps if not passes_mode else int(math.ceil(cfg.num_passes * n / cfg.batch_size)) + 1
+    num_passes = float(cfg.num_passes or 0.0)
+    # A passes run stops by stream position; uniform needs exactly ceil(passes * N / B) steps for it.
+    max_steps = cfg.total_steps if not passes_mode else int(math.ceil(num_passes * n / cfg.batch_size))
     selector = build_selector(method, data, total_steps=max_steps, num_passes=cfg.num_passes, seed=cfg.seed)
     forward_mode = selector.needs_boss_losses
     stream_selector = UniformSelector() if forward_mode else selector
@@ -145,7 +146,7 @@ def train_run(
         idx_t = torch.from_numpy(idx).to(device)
         xb, yb = x_train[idx_t], y_train[idx_t]
         t1 = time.perf_counter()
-        frac = position / cfg.num_passes if passes_mode else counts["step"] / max_steps
+        frac = position / num_passes if passes_mode else counts["step"] / max_steps
         for group in opt.param_groups:
             group["lr"] = lr_at(frac, cfg)
         losses = F.cross_entropy(model(xb), yb, reduction="none")
@@ -208,16 +209,18 @@ def train_run(
             if progress is not None:
                 progress(counts["step"], max_steps)
             if passes_mode:
-                done = position >= cfg.num_passes  # type: ignore[operator]
+                done = position >= num_passes
                 if position >= next_eval_position or done:
                     record(position)
-                    next_eval_position += cfg.num_passes / max(1, cfg.eval_points)  # type: ignore[operator]
+                    next_eval_position += num_passes / max(1, cfg.eval_points)
             else:
                 done = counts["step"] >= max_steps
                 if (eval_every and counts["step"] % eval_every == 0 and counts["step"] != curve.step[-1]) or done:
                     record(position)
     finally:
-        iterator.close()
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
         gen.close()
     if curve.step[-1] != counts["step"]:
         record(gen.position)
