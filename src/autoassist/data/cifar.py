@@ -51,7 +51,7 @@ def load_cifar10(path: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     elif root.is_file() and root.suffix == ".npz":
         return _load_npz(root, f"x_{split}", f"y_{split}")
     state = "does not exist" if not root.exists() else "matches none of these layouts"
-    raise fail("data_dir", _LAYOUTS, f"{str(root)!r}, which {state}", "Pass --data-dir pointing at one of them.")
+    raise fail("data_dir", _LAYOUTS, str(root), f"The path {root} {state}. Pass --data-dir pointing at one of them.")
 
 
 def _load_pickle_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -60,8 +60,8 @@ def _load_pickle_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray
     for name in names:
         file = folder / name
         if not file.is_file():
-            raise fail("data_dir", f"a folder holding {', '.join(names)}", f"{str(folder)!r}, which lacks {name}",
-                       "Unpack the complete cifar-10-python.tar.gz there.")
+            raise fail("data_dir", f"a folder holding {', '.join(names)}", str(folder),
+                       f"The folder {folder} lacks {name}; unpack the complete cifar-10-python.tar.gz there.")
         with open(file, "rb") as handle:
             try:
                 batch = pickle.load(handle, encoding="bytes")
@@ -90,8 +90,8 @@ def _field(batch: object, key: str, file: Path) -> object:
 
 def _load_npz(file: Path, x_key: str, y_key: str) -> tuple[np.ndarray, np.ndarray]:
     if not file.is_file():
-        raise fail("data_dir", _LAYOUTS, f"{str(file.parent)!r}, which lacks {file.name}",
-                   "Pass --data-dir pointing at one of them.")
+        raise fail("data_dir", _LAYOUTS, str(file.parent),
+                   f"The folder {file.parent} lacks {file.name}. Pass --data-dir pointing at one of these layouts.")
     with np.load(file, allow_pickle=False) as arrays:
         missing = [k for k in (x_key, y_key) if k not in arrays.files]
         if missing:

@@ -107,10 +107,10 @@ def load_mnist_family(data_dir: str | Path, split: str) -> tuple[np.ndarray, np.
         raise fail(
             "data_dir",
             f"a folder holding {prefix}-images-idx3-ubyte(.gz) and {prefix}-labels-idx1-ubyte(.gz)",
-            f"{str(folder)!r}, which {state}",
-            f"Pass --data-dir pointing at the folder holding the four MNIST-family IDX files "
-            f"(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
-            f"t10k-labels-idx1-ubyte.gz).",
+            str(folder),
+            f"The folder {folder} {state}. Pass --data-dir pointing at the folder holding the four "
+            "MNIST-family IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+            "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz).",
         )
     images = read_idx(image_path, expected_magic=IMAGES_MAGIC)
     labels = read_idx(label_path, expected_magic=LABELS_MAGIC)
