@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from autoassist._errors import fail
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.methods import parse_method
+from autoassist.bench.methods import parse_method, parse_options
 from autoassist.bench.report import markdown_table, plot_results
 from autoassist.bench.runner import TrainConfig, train_run
 
@@ -62,7 +62,8 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     d = BenchConfig()
     p.add_argument("--dataset", default="mnist1d", choices=["mnist1d", "fashion-mnist", "mnist", "cifar10"])
     p.add_argument("--data-dir", default=None, help="folder with the dataset's files (not needed for mnist1d)")
-    p.add_argument("--model", default=None, help="cnn, conv1d, mlp or resnet20 (default: the dataset's)")
+    p.add_argument("--model", default=None,
+                   help="cnn, conv1d, mlp or resnet20, with options as cnn:width=16 (default: the dataset's)")
     p.add_argument("--out", default=None, help="output folder (default: runs/<command>-<dataset>)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--epochs", type=float, default=None, help="uniform's budget in epochs of ceil(N/B) steps")
@@ -143,12 +144,13 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     data = load_dataset(cfg.dataset, cfg.data_dir, limit_train=cfg.limit_train)
     model_name = cfg.model or default_model_for(cfg.dataset)
     cfg.model = model_name
+    model_spec = parse_options(model_name, "--model")
     sample = data.x_train[:1]
     in_channels = int(sample.shape[1])
 
     def make_model() -> torch.nn.Module:
-        return build_model(model_name, num_classes=data.num_classes, in_channels=in_channels,
-                           input_shape=tuple(sample.shape[1:]))
+        return build_model(model_spec.name, num_classes=data.num_classes, in_channels=in_channels,
+                           input_shape=tuple(sample.shape[1:]), **model_spec.options)
 
     n = len(data.x_train)
     full_steps = int(round(cfg.epochs * math.ceil(n / cfg.batch_size)))

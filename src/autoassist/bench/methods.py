@@ -43,19 +43,25 @@ def _parse_value(text: str) -> Any:
     return text
 
 
-def parse_method(spec: str) -> MethodSpec:
-    """Parse ``name[:key=value,...]``; raise a clear error for unknown names or malformed options."""
+def parse_options(spec: str, what: str = "method") -> MethodSpec:
+    """Split ``name[:key=value,...]`` into a name and typed options."""
     name, _, rest = spec.strip().partition(":")
-    if name not in METHOD_NAMES:
-        raise fail("method", "one of " + ", ".join(METHOD_NAMES) + " (optionally with :key=value,...)", spec)
     options: dict[str, Any] = {}
     for part in filter(None, rest.split(",")):
         key, eq, value = part.partition("=")
         if not eq or not key:
-            raise fail("method", "options written as key=value separated by commas", spec,
+            raise fail(what, "options written as key=value separated by commas", spec,
                        "For example autoassist:base_prob=0.5,unbiased=true.")
         options[key.strip()] = _parse_value(value.strip())
     return MethodSpec(name, options, spec.strip())
+
+
+def parse_method(spec: str) -> MethodSpec:
+    """Parse ``name[:key=value,...]``; raise a clear error for unknown names or malformed options."""
+    parsed = parse_options(spec)
+    if parsed.name not in METHOD_NAMES:
+        raise fail("method", "one of " + ", ".join(METHOD_NAMES) + " (optionally with :key=value,...)", spec)
+    return parsed
 
 
 _FEATURE_CACHE: dict[int, InstanceFeatures] = {}

@@ -22,13 +22,19 @@ _DEFAULTS = {"mnist1d": "conv1d", "mnist": "cnn", "fashion-mnist": "cnn", "cifar
 __all__ = ["MLP", "MODEL_NAMES", "ConvNet1D", "ResNetCIFAR", "SmallCNN", "build_model", "default_model_for", "resnet20"]
 
 
-def build_model(name: str, *, num_classes: int, in_channels: int, input_shape: tuple[int, ...]) -> nn.Module:
+def build_model(name: str, *, num_classes: int, in_channels: int, input_shape: tuple[int, ...],
+                **options: int) -> nn.Module:
     """Build the reference model ``name`` for inputs of ``input_shape`` (one instance, no batch axis).
 
     ``input_shape`` is (C, H, W) for images or (C, L) for 1-D signals; it sets the image size of
     "cnn", the length of "conv1d" and the input width of "mlp" (which flattens any shape).
     Returns an untrained ``nn.Module`` whose output is logits of shape (N, num_classes).
+    ``options`` go to the model's constructor: ``width`` for "cnn", ``channels`` for "conv1d",
+    ``hidden`` for "mlp" (the benchmarks write them as ``cnn:width=16``).
     """
+    allowed = {"cnn": {"width"}, "conv1d": {"channels"}, "mlp": {"hidden"}, "resnet20": set()}.get(name, set())
+    if set(options) - allowed:
+        raise fail("model options", f"among {sorted(allowed)} for model {name!r}", sorted(options))
     shape = tuple(int(s) for s in input_shape)
     if not shape or shape[0] != in_channels:
         raise fail("input_shape", f"a shape whose first entry (channels) equals in_channels={in_channels}", shape,
@@ -37,13 +43,13 @@ def build_model(name: str, *, num_classes: int, in_channels: int, input_shape: t
         if len(shape) != 3 or shape[1] != shape[2] or shape[1] % 4:
             raise fail("input_shape", "(C, H, W) with H == W divisible by 4 for model 'cnn'", shape,
                        "Use model 'mlp' or 'conv1d' for other inputs.")
-        return SmallCNN(in_channels, num_classes, image_size=shape[1])
+        return SmallCNN(in_channels, num_classes, image_size=shape[1], **options)
     if name == "conv1d":
         if len(shape) != 2:
             raise fail("input_shape", "(C, L) for model 'conv1d'", shape, "Use model 'cnn' or 'resnet20' for images.")
-        return ConvNet1D(num_classes, length=shape[1], in_channels=in_channels)
+        return ConvNet1D(num_classes, length=shape[1], in_channels=in_channels, **options)
     if name == "mlp":
-        return MLP(math.prod(shape), num_classes)
+        return MLP(math.prod(shape), num_classes, **options)
     if name == "resnet20":
         if len(shape) != 3:
             raise fail("input_shape", "(C, H, W) for model 'resnet20'", shape)
