@@ -110,6 +110,17 @@ def _median(values: list[float | None]) -> float | None:
     return None if not np.isfinite(med) else med
 
 
+def compact(value: Any) -> Any:
+    """Round floats to 7 significant digits so the committed JSON stays small."""
+    if isinstance(value, float):
+        return float(f"{value:.7g}")
+    if isinstance(value, dict):
+        return {k: compact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [compact(v) for v in value]
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     X, y = _load(args.data, args.n_features)
@@ -149,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             summary["final_test_accuracy"] = float(np.median([c["test_accuracy"][-1] for c in curves]))
             entry["methods"][name] = summary
         results["runs"].append(entry)
-    (out / "results.json").write_text(json.dumps(results, indent=1))
+    (out / "results.json").write_text(json.dumps(compact(results), separators=(",", ":")))
     from autoassist.bench.svm_plots import plot_svm
 
     plot_svm(out)

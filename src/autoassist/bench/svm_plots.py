@@ -51,14 +51,15 @@ def plot_svm(results_dir: str | Path) -> list[Path]:
     paths = []
     for run in results["runs"]:
         fig, axes = plt.subplots(1, 4, figsize=(20, 4.5))
-        for name, m in run["methods"].items():
+        for k, (name, m) in enumerate(run["methods"].items()):
+            color = plt.get_cmap("tab20")(k % 20)
             rel = np.maximum((_median_curve(m["curves"], "objective") - run["optimum"]) / run["optimum"], 1e-8)
             style = "--" if name not in ("uniform", "is-loss", "is-gradnorm", "shrinking", "shrinking-paper",
                                          "sklearn-sgd") else "-"
             for ax, key, scale in zip(axes[:3], ("visited", "updates", "seconds"), (n, n, 1.0)):
-                ax.semilogy(_median_curve(m["curves"], key) / scale, rel, style, label=name, lw=1.2)
+                ax.semilogy(_median_curve(m["curves"], key) / scale, rel, style, color=color, label=name, lw=1.2)
             axes[3].plot(_median_curve(m["curves"], "visited") / n, _median_curve(m["curves"], "test_accuracy"), style,
-                         label=name, lw=1.2)
+                         color=color, label=name, lw=1.2)
         for ax, xlabel in zip(axes, ("instances visited / n", "updates / n", "seconds", "passes")):
             ax.set_xlabel(xlabel)
             ax.grid(alpha=0.3)
