@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 USAGE = """usage: autoassist COMMAND [options]
@@ -11,6 +12,7 @@ commands:
   bench image     every selection method side by side, budget-to-target and fixed-passes protocols
   bench svm       linear SVM: uniform SGD vs importance sampling vs instance shrinking
   plot DIR        tables and PNGs from DIR/results.json of `bench image` or `demo`
+  merge OUT DIR.. combine the results.json of benchmark parts run in parallel into OUT
 
 `autoassist COMMAND --help` shows a command's options."""
 
@@ -44,6 +46,19 @@ def main(argv: list[str] | None = None) -> int:
 
         for path in plot_results(rest[0]):
             print(f"wrote {path}")
+        return 0
+    if command == "merge":
+        if len(rest) < 2 or any(a.startswith("-") for a in rest):
+            print("usage: autoassist merge OUT DIR [DIR ...]", file=sys.stderr)
+            return 2
+        from autoassist.bench.image import finalize
+        from autoassist.bench.report import load_results, merge_results
+
+        path = merge_results(rest[0], rest[1:])
+        results = load_results(rest[0])
+        finalize(results)
+        path.write_text(json.dumps(results, indent=1))
+        print(f"wrote {path} ({len(results['runs'])} runs); make its plots with `autoassist plot {rest[0]}`")
         return 0
     print(f"autoassist: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2

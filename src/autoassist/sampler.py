@@ -172,8 +172,9 @@ class BatchGenerator(Sampler[list[int]]):
         idx = _as_index_array(indices)
         if isinstance(losses, torch.Tensor):
             shape = tuple(losses.shape)
-            loss_copy: Any = losses.detach().clone() if losses.device.type != "cpu" else losses.detach().to(
-                torch.float64).numpy().copy()
+            # On an accelerator: an asynchronous device copy; the worker moves it to the CPU off the Boss's path.
+            loss_copy: Any = (losses.detach().clone() if losses.device.type != "cpu"
+                              else losses.detach().to("cpu", torch.float64, copy=True).numpy())
         else:
             loss_copy = np.array(losses, dtype=np.float64)
             shape = loss_copy.shape

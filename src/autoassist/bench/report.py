@@ -20,6 +20,27 @@ def load_results(out_dir: str | Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def merge_results(out_dir: str | Path, sources: list[str | Path]) -> Path:
+    """Combine the runs of several benchmark folders (e.g. run in parallel) into ``out_dir/results.json``."""
+    merged: dict[str, Any] = {}
+    for source in sources:
+        results = load_results(source)
+        if not merged:
+            merged = {"config": dict(results["config"]), "hardware": results["hardware"], "runs": [],
+                      "merged_from": []}
+        for key in ("fractions", "protocols", "methods", "seeds"):
+            values = list(merged["config"].get(key, [])) + [v for v in results["config"].get(key, [])
+                                                            if v not in merged["config"].get(key, [])]
+            merged["config"][key] = values
+        merged["runs"].extend(results["runs"])
+        merged["merged_from"].append({"dir": str(source), "config": results["config"]})
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.json"
+    path.write_text(json.dumps(merged, indent=1))
+    return path
+
+
 def _median(values: list[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 

@@ -116,11 +116,15 @@ def train_run(
     num_passes = float(cfg.num_passes or 0.0)
     # A passes run stops by stream position; uniform needs exactly ceil(passes * N / B) steps for it.
     max_steps = cfg.total_steps if not passes_mode else int(math.ceil(num_passes * n / cfg.batch_size))
-    selector = build_selector(method, data, total_steps=max_steps, num_passes=cfg.num_passes, seed=cfg.seed)
+    # "asynchronous=false" in a method spec runs that method's selector inline (e.g. the overhead control).
+    options = dict(method.options)
+    asynchronous = bool(options.pop("asynchronous", True)) and cfg.asynchronous
+    selector = build_selector(MethodSpec(method.name, options, method.label), data, total_steps=max_steps,
+                              num_passes=cfg.num_passes, seed=cfg.seed)
     forward_mode = selector.needs_boss_losses
     stream_selector = UniformSelector() if forward_mode else selector
     gen = BatchGenerator(stream_selector, n, cfg.batch_size, seed=cfg.seed, steps_per_epoch=10 ** 9,
-                         asynchronous=cfg.asynchronous and not forward_mode)
+                         asynchronous=asynchronous and not forward_mode)
     filt = ForwardFilter(selector, cfg.batch_size, seed=cfg.seed) if forward_mode else None
     curve = Curve()
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "free_scoring": 0.0}
