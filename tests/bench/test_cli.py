@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autoassist.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--epochs", "2", "--limit-train", "300", "--eval-points", "3", "--out", str(out)]) == 0
+    return out
+
+
+def test_demo_writes_results_and_plot(demo_dir: Path) -> None:
+    results = json.loads((demo_dir / "results.json").read_text())
+    assert set(results["methods"]) == {"uniform", "autoassist"}
+    for entry in results["methods"].values():
+        for key in ("final_test_accuracy", "wall_time_s", "boss_steps", "backprop_instances", "time_to_target_s",
+                    "curves", "config", "hardware"):
+            assert key in entry
+    steps = {m["boss_steps"] for m in results["methods"].values()}
+    assert len(steps) == 1  # same number of Boss steps for both
+    assert (demo_dir / "demo.png").stat().st_size > 10_000
+
+
+def test_plot_and_merge_read_the_json_alone(demo_dir: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plot", str(demo_dir)]) == 0
+    assert "| budget | uniform |" in (demo_dir / "table.md").read_text()
+    assert (demo_dir / "curves_budget.png").is_file()
+    assert main(["merge", str(tmp_path / "merged"), str(demo_dir), str(demo_dir)]) == 0
+    merged = json.loads((tmp_path / "merged" / "results.json").read_text())
+    assert len(merged["runs"]) == 4 and merged["summary"]["rows"][0]["seeds"] == 2
+
+
+def test_bad_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["frobnicate"]) == 2
+    assert "unknown command" in capsys.readouterr().err
+    assert main(["bench"]) == 2
+    assert main([]) == 0
