@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from autoassist.assistants.history import HistoryAssistant
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.data.indexed import IndexedDataset
 from autoassist.features import InstanceFeatures, build_features
@@ -40,6 +41,8 @@ class AutoAssist:
         labels: class of each instance, if the items do not carry integer labels.
         max_feature_dim: pooled raw inputs keep at most about this many values.
         lr, l2: the Assistant's SGD learning rate and L2 penalty (official defaults 0.01, 1e-3).
+        history: add each instance's last reported loss to the Assistant's features
+            (:class:`~autoassist.assistants.history.HistoryAssistant`, beyond the paper).
         unbiased, warmup_instances, anneal_fraction, total_steps: options beyond the paper
             (see :class:`AutoAssistSelector`).
         seed, steps_per_epoch, rank, world_size, prefetch, asynchronous: see :class:`BatchGenerator`.
@@ -56,6 +59,7 @@ class AutoAssist:
         max_feature_dim: int = 1024,
         lr: float = 0.01,
         l2: float = 1e-3,
+        history: bool = False,
         unbiased: bool = False,
         warmup_instances: int = 0,
         anneal_fraction: float = 0.0,
@@ -72,7 +76,8 @@ class AutoAssist:
             self.features = features
         else:
             self.features = build_features(dataset, features=features, labels=labels, max_dim=max_feature_dim)
-        self.assistant = LinearAssistant(self.features, lr=lr, l2=l2)
+        self.assistant = (HistoryAssistant(self.features, lr=lr, l2=l2) if history
+                          else LinearAssistant(self.features, lr=lr, l2=l2))
         self.selector = AutoAssistSelector(
             self.assistant, base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
             anneal_fraction=anneal_fraction, total_steps=total_steps,

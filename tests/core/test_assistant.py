@@ -80,3 +80,20 @@ def test_bad_settings() -> None:
         LinearAssistant(_features(), lr=0)
     with pytest.raises(ParameterError, match="mean_decay"):
         LinearAssistant(_features(), mean_decay=1.0)
+
+
+def test_history_assistant_learns_from_the_last_loss_when_pixels_say_nothing() -> None:
+    from autoassist.assistants.history import HistoryAssistant
+
+    f = _features(n=500, d=4)
+    a = HistoryAssistant(f, history_lr=0.5)
+    hard = np.random.default_rng(3).random(500) < 0.4  # a fixed, feature-independent set of hard instances
+    r = np.random.default_rng(4)
+    for _ in range(400):
+        idx = r.integers(0, 500, 64)
+        a.update(idx, np.where(hard[idx], 3.0, 0.2))
+    accuracy = np.mean((a.predict_proba(np.arange(500)) > 0.5) == hard)
+    assert accuracy > 0.9
+    b = HistoryAssistant(f)
+    b.load_state_dict(a.state_dict())
+    np.testing.assert_array_equal(a.predict_proba(np.arange(50)), b.predict_proba(np.arange(50)))
