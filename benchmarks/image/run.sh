@@ -15,17 +15,21 @@ wait
 $A merge benchmarks/image/fashion-mnist runs/fm/partA runs/fm/partB
 $A plot benchmarks/image/fashion-mnist
 
-# 2. AutoAssist variants (options beyond the paper), 3 seeds, at 0.6 of the budget; uniform's learning rate.
-$A bench image $COMMON --seeds 0 1 2 --protocols budget --fractions 0.6 --out runs/fm/variantsA \
-  --methods autoassist:base_prob=0.1 autoassist:base_prob=0.5 autoassist:unbiased=true autoassist:lr=0.1 &
-$A bench image $COMMON --seeds 0 1 2 --protocols budget --fractions 0.6 --out runs/fm/variantsB \
-  --methods autoassist:warmup_instances=60000 autoassist:anneal_fraction=0.1 autoassist:history=true,base_prob=0.1 &
+# 2. AutoAssist variants (options beyond the paper), 3 seeds, at 0.6 of the budget; then the learning rate
+#    of uniform (and of the best AutoAssist variant) at the full budget. Two chains side by side.
+( $A bench image $COMMON --seeds 0 1 2 --protocols budget --fractions 0.6 --out runs/fm/variantsA \
+    --methods autoassist:base_prob=0.1 autoassist:base_prob=0.5 autoassist:unbiased=true autoassist:lr=0.1
+  $A bench image $COMMON --seeds 0 1 2 --protocols budget --fractions 1.0 --lr 0.025 \
+    --methods uniform autoassist:history=true --out runs/fm/lr0.025 ) &
+( $A bench image $COMMON --seeds 0 1 2 --protocols budget --fractions 0.6 --out runs/fm/variantsB \
+    --methods autoassist:warmup_instances=60000 autoassist:anneal_fraction=0.1 autoassist:history=true,base_prob=0.1
+  $A bench image $COMMON --seeds 0 1 2 --protocols budget --fractions 1.0 --lr 0.1 \
+    --methods uniform autoassist:history=true --out runs/fm/lr0.1 ) &
 wait
-$A merge benchmarks/image/fashion-mnist-variants runs/fm/partA runs/fm/variantsA runs/fm/variantsB
+$A merge benchmarks/image/fashion-mnist-variants runs/fm/partA runs/fm/partB runs/fm/variantsA runs/fm/variantsB
 $A plot benchmarks/image/fashion-mnist-variants
 for lr in 0.025 0.1; do
-  $A bench image $COMMON --seeds 0 1 2 --protocols budget --fractions 1.0 --lr $lr --methods uniform autoassist:history=true \
-    --out benchmarks/image/fashion-mnist-lr$lr
+  $A merge benchmarks/image/fashion-mnist-lr$lr runs/fm/lr$lr && $A plot benchmarks/image/fashion-mnist-lr$lr
 done
 
 # 3. Overhead, on a quiet machine (one process): the same batches with and without the Assistant beside the Boss.

@@ -147,6 +147,23 @@ def markdown_table(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def windowed_keep_rate(curve: dict[str, list[float]]) -> tuple[list[float], list[float]]:
+    """Keep rate between consecutive curve points, from the cumulative one.
+
+    Candidates scanned up to a point are ``accepted / cumulative keep rate``, and accepted instances are
+    the back-propagated ones, so the keep rate of an interval is d(accepted) / d(scanned).
+    """
+    accepted = curve["backprop_instances"]
+    scanned = [a / k if k > 0 else 0.0 for a, k in zip(accepted, curve["keep_rate"])]
+    xs, ys = [], []
+    for i in range(1, len(accepted)):
+        d_scanned = scanned[i] - scanned[i - 1]
+        if d_scanned > 0:
+            xs.append(curve["step"][i])
+            ys.append(min(1.0, (accepted[i] - accepted[i - 1]) / d_scanned))
+    return xs, ys
+
+
 def plot_results(out_dir: str | Path) -> list[Path]:
     """Write the PNGs and ``table.md`` for ``out_dir/results.json``; return the files written."""
     import matplotlib
@@ -178,14 +195,17 @@ def plot_results(out_dir: str | Path) -> list[Path]:
                 c = r["curves"]
                 label = r["method"] if r["method"] not in seen else None
                 seen.add(r["method"])
-                ys = [100 * v for v in c[ykey]] if ykey == "test_accuracy" else c[ykey]
-                ax.plot(c[xkey], ys, color=colors[r["method"]], alpha=0.8, lw=1.2, label=label)
+                if ykey == "test_accuracy":
+                    xs, ys = c[xkey], [100 * v for v in c[ykey]]
+                else:
+                    xs, ys = windowed_keep_rate(c)
+                ax.plot(xs, ys, color=colors[r["method"]], alpha=0.8, lw=1.2, label=label)
             if ykey == "test_accuracy" and s["target_accuracy"] is not None:
                 ax.axhline(100 * s["target_accuracy"], color="k", ls="--", lw=0.8, label="target")
                 top = max(100 * max(r["curves"]["test_accuracy"]) for r in runs)
                 ax.set_ylim(max(0.0, 100 * s["target_accuracy"] - 8), top + 0.5)
             ax.set_xlabel(xlabel)
-            ax.set_ylabel("test accuracy (%)" if ykey == "test_accuracy" else "keep rate")
+            ax.set_ylabel("test accuracy (%)" if ykey == "test_accuracy" else "keep rate (between evaluations)")
             ax.grid(alpha=0.3)
         axes.flat[0].legend(fontsize=8)
         fig.suptitle(f"{results['config'].get('dataset')} / {results['config'].get('model')}: {protocol} protocol"
