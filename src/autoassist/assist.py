@@ -41,8 +41,9 @@ class AutoAssist:
         labels: class of each instance, if the items do not carry integer labels.
         max_feature_dim: pooled raw inputs keep at most about this many values.
         lr, l2: the Assistant's SGD learning rate and L2 penalty (official defaults 0.01, 1e-3).
-        history: add each instance's last reported loss to the Assistant's features
-            (:class:`~autoassist.assistants.history.HistoryAssistant`, beyond the paper).
+        history: True (default) adds each instance's last reported loss to the Assistant's features
+            (:class:`~autoassist.assistants.history.HistoryAssistant`, beyond the paper; it measured
+            better, see benchmarks/image); False is the paper's Assistant exactly.
         unbiased, warmup_instances, anneal_fraction, total_steps: options beyond the paper
             (see :class:`AutoAssistSelector`).
         seed, steps_per_epoch, rank, world_size, prefetch, asynchronous: see :class:`BatchGenerator`.
@@ -59,7 +60,7 @@ class AutoAssist:
         max_feature_dim: int = 1024,
         lr: float = 0.01,
         l2: float = 1e-3,
-        history: bool = False,
+        history: bool = True,
         unbiased: bool = False,
         warmup_instances: int = 0,
         anneal_fraction: float = 0.0,

@@ -17,7 +17,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_writes_results_and_plot(demo_dir: Path) -> None:
     results = json.loads((demo_dir / "results.json").read_text())
-    assert set(results["methods"]) == {"uniform", "autoassist"}
+    assert set(results["methods"]) == {"uniform", "autoassist", "autoassist:history=true"}
     for entry in results["methods"].values():
         for key in ("final_test_accuracy", "wall_time_s", "boss_steps", "backprop_instances", "time_to_target_s",
                     "curves", "config", "hardware"):
@@ -34,7 +34,7 @@ def test_plot_and_merge_read_the_json_alone(demo_dir: Path, tmp_path: Path,
     assert (demo_dir / "curves_budget.png").is_file()
     assert main(["merge", str(tmp_path / "merged"), str(demo_dir), str(demo_dir)]) == 0
     merged = json.loads((tmp_path / "merged" / "results.json").read_text())
-    assert len(merged["runs"]) == 4 and merged["summary"]["rows"][0]["seeds"] == 2
+    assert len(merged["runs"]) == 6 and merged["summary"]["rows"][0]["seeds"] == 2
 
 
 def test_bad_commands(capsys: pytest.CaptureFixture[str]) -> None:

@@ -87,6 +87,10 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
         p.add_argument("--protocols", nargs="+", default=["budget", "passes"], choices=["budget", "passes"])
 
 
+# The demo: uniform, the paper's AutoAssist, and AutoAssist with the loss-history Assistant (the default of
+# the AutoAssist class), all with the same seed and the same number of Boss steps.
+DEMO_METHODS = ("uniform", "autoassist", "autoassist:history=true")
+
 DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
     "mnist1d": {"epochs": 30.0, "lr": 0.05},
     "fashion-mnist": {"epochs": 5.0, "lr": 0.05},
@@ -99,7 +103,7 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> BenchCo
     defaults = DATASET_DEFAULTS[args.dataset]
     return BenchConfig(
         dataset=args.dataset, data_dir=args.data_dir, model=args.model,
-        methods=("uniform", "autoassist") if demo else tuple(args.methods),
+        methods=DEMO_METHODS if demo else tuple(args.methods),
         seeds=tuple(args.seeds), epochs=args.epochs if args.epochs is not None else defaults["epochs"],
         fractions=(1.0,) if demo else tuple(sorted(set(args.fractions), reverse=True)),
         protocols=("budget",) if demo else tuple(args.protocols), tolerance=args.tolerance,
