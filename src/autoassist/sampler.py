@@ -52,6 +52,7 @@ class GeneratorStats:
     feedback_dropped: int = 0
     nonfinite_losses: int = 0
     selector_seconds: float = 0.0
+    selector_cpu_seconds: float = 0.0
     wait_seconds: float = 0.0
     report_seconds: float = 0.0
 
@@ -300,7 +301,7 @@ class BatchGenerator(Sampler[list[int]]):
         return np.asarray(losses, dtype=np.float64)
 
     def _learn_pending(self) -> None:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         while self._feedback:
             try:
                 idx, losses = self._feedback.popleft()
@@ -316,6 +317,7 @@ class BatchGenerator(Sampler[list[int]]):
             if len(idx):
                 self.selector.observe(idx, values)
         self._stats.selector_seconds += time.perf_counter() - start
+        self._stats.selector_cpu_seconds += time.thread_time() - cpu_start
 
     def _start_pass(self) -> None:
         self._pass += 1
@@ -332,7 +334,7 @@ class BatchGenerator(Sampler[list[int]]):
 
     def _produce(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Scan candidates until one full batch is accepted; return it (caller holds the compute lock)."""
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         b = self.batch_size
         self.selector.set_step(self._produced)
         pieces_i, pieces_w = [self._carry_idx], [self._carry_w]
@@ -359,6 +361,7 @@ class BatchGenerator(Sampler[list[int]]):
             batch_w = batch_w / batch_w.mean()
         self._produced += 1
         self._stats.selector_seconds += time.perf_counter() - start
+        self._stats.selector_cpu_seconds += time.thread_time() - cpu_start
         return batch_i, batch_w, self._pass + self._pos / max(1, len(self._order))
 
     def _start_worker(self) -> None:

@@ -10,7 +10,8 @@ Wall time counts only training (evaluation is excluded) and is split into the Bo
 backward, optimiser step), data (gathering the batch), selection (waiting for batches, reporting
 feedback, and for Selective Backprop its scoring forward passes). The oracle's scoring forward is
 "free": its time is measured and reported separately, never counted. The batch generator's worker
-time is reported as ``selector_seconds`` (off the Boss's critical path).
+time is reported as ``selector_seconds`` (wall) and ``selector_cpu_seconds`` (CPU), off the Boss's
+critical path.
 """
 
 from __future__ import annotations
