@@ -6,7 +6,7 @@ import json
 import statistics
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from autoassist._errors import fail
 from autoassist.bench.runner import time_to_target
@@ -20,7 +20,7 @@ def load_results(out_dir: str | Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def merge_results(out_dir: str | Path, sources: list[str | Path]) -> Path:
+def merge_results(out_dir: str | Path, sources: Sequence[str | Path]) -> Path:
     """Combine the runs of several benchmark folders (e.g. run in parallel) into ``out_dir/results.json``."""
     merged: dict[str, Any] = {}
     for source in sources:
