@@ -38,3 +38,8 @@ for t in 1 2; do
     --methods uniform:asynchronous=false uniform autoassist:base_prob=1 autoassist autoassist:history=true \
     --out benchmarks/image/overhead-threads$t
 done
+
+# 4. Is the overhead the feature matrix? The same check with the Assistant's features pooled to 196 values.
+$A bench image $COMMON --threads 1 --seeds 0 1 2 --epochs 2 --eval-points 2 --protocols budget --fractions 1.0 \
+  --methods uniform:asynchronous=false autoassist:history=true autoassist:history=true,max_feature_dim=196 \
+  --out benchmarks/image/overhead-features

@@ -20,6 +20,7 @@ from autoassist.selectors.base import Selector
 METHOD_NAMES = ("uniform", "random", "autoassist", "infobatch", "selective_backprop", "importance", "oracle")
 _ASSISTANT_KEYS = ("lr", "l2", "mean_decay", "history", "history_lr")
 _AUTOASSIST_KEYS = ("base_prob", "unbiased", "warmup_instances", "anneal_fraction")
+_FEATURE_KEYS = ("max_feature_dim",)
 
 
 @dataclass(frozen=True)
@@ -64,18 +65,19 @@ def parse_method(spec: str) -> MethodSpec:
     return parsed
 
 
-_FEATURE_CACHE: dict[int, InstanceFeatures] = {}
+_FEATURE_CACHE: dict[tuple[int, int], InstanceFeatures] = {}
 
 
-def features_for(data: Any) -> InstanceFeatures:
+def features_for(data: Any, max_dim: int = 1024) -> InstanceFeatures:
     """The Assistant's feature matrix for a dataset's training split, built once per ``Splits`` object."""
-    key = id(data)
+    key = (id(data), int(max_dim))
     if key not in _FEATURE_CACHE:
         raw = getattr(data, "raw_train", None)
         source = raw if raw is not None else data.x_train
-        matrix = standardize(pool_inputs(np.asarray(source, dtype=np.float32), 1024))
+        matrix = standardize(pool_inputs(np.asarray(source, dtype=np.float32), max_dim))
         labels = data.y_train.cpu().numpy().astype(np.int64)
-        _FEATURE_CACHE.clear()
+        if len(_FEATURE_CACHE) >= 2:
+            _FEATURE_CACHE.clear()
         _FEATURE_CACHE[key] = InstanceFeatures(matrix, labels, int(data.num_classes))
     return _FEATURE_CACHE[key]
 
@@ -85,15 +87,17 @@ def build_selector(method: MethodSpec, data: Any, *, total_steps: int, num_passe
     """A fresh selector for one run."""
     opts = dict(method.options)
     if method.name == "autoassist":
-        unknown = set(opts) - set(_ASSISTANT_KEYS) - set(_AUTOASSIST_KEYS)
+        unknown = set(opts) - set(_ASSISTANT_KEYS) - set(_AUTOASSIST_KEYS) - set(_FEATURE_KEYS)
         if unknown:
-            raise fail("method", f"autoassist options among {_ASSISTANT_KEYS + _AUTOASSIST_KEYS}", sorted(unknown))
+            raise fail("method", f"autoassist options among {_ASSISTANT_KEYS + _AUTOASSIST_KEYS + _FEATURE_KEYS}",
+                       sorted(unknown))
+        features = features_for(data, int(opts.pop("max_feature_dim", 1024)))
         assistant_opts = {k: opts.pop(k) for k in _ASSISTANT_KEYS if k in opts}
         if assistant_opts.pop("history", False):
-            assistant: LinearAssistant = HistoryAssistant(features_for(data), **assistant_opts)
+            assistant: LinearAssistant = HistoryAssistant(features, **assistant_opts)
         else:
             assistant_opts.pop("history_lr", None)
-            assistant = LinearAssistant(features_for(data), **assistant_opts)
+            assistant = LinearAssistant(features, **assistant_opts)
         if opts.get("anneal_fraction"):
             opts["total_steps"] = total_steps
         return AutoAssistSelector(assistant, **opts)
