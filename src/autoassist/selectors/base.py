@@ -35,6 +35,15 @@ class Decision(NamedTuple):
     weight: np.ndarray
 
 
+def candidate_losses(indices: np.ndarray, losses: np.ndarray) -> np.ndarray:
+    """Forward selectors' input check: ``losses`` as float64 of shape ``(len(indices),)``."""
+    losses = np.asarray(losses, dtype=np.float64)
+    if losses.ndim != 1 or len(losses) != len(indices):
+        raise fail("losses", f"per-instance losses of shape ({len(indices)},)", f"shape {losses.shape}",
+                   'Compute the candidates\' losses with reduction="none".')
+    return losses
+
+
 def ones_decision(n: int) -> Decision:
     """Accept every candidate with weight one."""
     return Decision(np.ones(n, dtype=np.float64), np.ones(n, dtype=np.float64))

@@ -35,7 +35,7 @@ import numpy as np
 
 from autoassist._errors import check_float, check_probability, fail
 from autoassist.selectors.autoassist import acceptance_probability
-from autoassist.selectors.base import Decision, Selector
+from autoassist.selectors.base import Decision, Selector, candidate_losses
 
 
 def oracle_informative(losses: np.ndarray, running_mean: float | None) -> np.ndarray:
@@ -66,10 +66,7 @@ class OracleSelector(Selector):
         self._informative = 0
 
     def decide_from_losses(self, indices: np.ndarray, losses: np.ndarray) -> Decision:
-        losses = np.asarray(losses, dtype=np.float64)
-        if losses.ndim != 1 or len(losses) != len(indices):
-            raise fail("losses", f"per-instance losses of shape ({len(indices)},)", f"shape {losses.shape}",
-                       'Compute the candidates\' losses with reduction="none".')
+        losses = candidate_losses(indices, losses)
         p = oracle_informative(losses, self.running_mean)
         self._scanned += len(p)
         self._informative += int(p.sum())

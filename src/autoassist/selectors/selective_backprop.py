@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from autoassist._errors import check_float, check_int, fail
-from autoassist.selectors.base import Decision, Selector
+from autoassist.selectors.base import Decision, Selector, candidate_losses
 
 
 def keep_probability(losses: np.ndarray, history: np.ndarray, beta: float, window: int = 1024) -> np.ndarray:
@@ -80,10 +80,7 @@ class SelectiveBackpropSelector(Selector):
         self._kept_prob_sum = 0.0
 
     def decide_from_losses(self, indices: np.ndarray, losses: np.ndarray) -> Decision:
-        losses = np.asarray(losses, dtype=np.float64)
-        if losses.ndim != 1 or len(losses) != len(indices):
-            raise fail("losses", f"per-instance losses of shape ({len(indices)},)", f"shape {losses.shape}",
-                       'Compute the candidates\' losses with reduction="none".')
+        losses = candidate_losses(indices, losses)
         if not np.isfinite(losses).all():
             raise fail("losses", "finite", f"{int((~np.isfinite(losses)).sum())} non-finite values",
                        "Check the Boss for divergence (learning rate too high?).")
