@@ -43,3 +43,9 @@ done
 $A bench image $COMMON --threads 1 --seeds 0 1 2 --epochs 2 --eval-points 2 --protocols budget --fractions 1.0 \
   --methods uniform:asynchronous=false autoassist:history=true autoassist:history=true,max_feature_dim=196 \
   --out benchmarks/image/overhead-features
+
+# 5. Is it the worker thread at all? The selectors run inline (no worker thread) against the worker.
+$A bench image $COMMON --threads 1 --seeds 0 1 2 --epochs 2 --eval-points 2 --protocols budget --fractions 1.0 \
+  --methods uniform:asynchronous=false autoassist:asynchronous=false autoassist \
+            autoassist:history=true,asynchronous=false autoassist:history=true \
+  --out benchmarks/image/overhead-sync
