@@ -18,7 +18,17 @@ commands:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    """Run one command; bad input ends with its message (no traceback) and exit status 2."""
+    from autoassist._errors import ParameterError, ParameterTypeError
+
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except (ParameterError, ParameterTypeError) as error:
+        print(f"autoassist: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help"):
         print(USAGE)
         return 0

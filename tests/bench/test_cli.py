@@ -42,3 +42,11 @@ def test_bad_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown command" in capsys.readouterr().err
     assert main(["bench"]) == 2
     assert main([]) == 0
+
+
+def test_bad_input_is_one_clear_line_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--dataset", "fashion-mnist"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("autoassist: error: data_dir must be given") and "--data-dir" in err
+    assert main(["bench", "image", "--methods", "magic", "--out", "unused"]) == 2
+    assert "method must be one of" in capsys.readouterr().err
