@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from autoassist.assistants.linear import LinearAssistant, _sigmoid
+from autoassist.assistants.linear import LinearAssistant
 from autoassist.features import InstanceFeatures
 
 
@@ -45,19 +45,18 @@ class HistoryAssistant(LinearAssistant):
     def logits(self, indices: np.ndarray) -> np.ndarray:
         return super().logits(indices) + self._dynamic(indices) @ self.v
 
-    def update(self, indices: np.ndarray, losses: np.ndarray) -> None:
+    def update(self, indices: np.ndarray, losses: np.ndarray) -> np.ndarray:
         indices = np.asarray(indices, dtype=np.int64)
         losses = np.asarray(losses, dtype=np.float64)
         if len(indices) == 0:
-            return
-        dynamic = self._dynamic(indices)
-        t = self.targets(losses)
-        g = (_sigmoid(self.logits(indices)) - t) / len(indices)
-        super().update(indices, losses)  # the paper's part: w, u, b, running mean, statistics
+            return np.empty(0, dtype=np.float64)
+        dynamic = self._dynamic(indices)  # before the update moves the running mean and the clock
+        g = super().update(indices, losses)  # the paper's part: w, u, b, running mean, statistics
         self.v -= self.history_lr * (g @ dynamic + self.l2 * self.v)
         self.last_loss[indices] = losses
         self.seen[indices] = True
         self.last_seen_at[indices] = self.instances_seen
+        return g
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()

@@ -75,12 +75,16 @@ class LinearAssistant:
         mean = float(np.mean(losses)) if self.running_mean is None else self.running_mean
         return (losses > mean).astype(np.float64)
 
-    def update(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        """One SGD step on one feedback batch, then update the running mean and statistics."""
+    def update(self, indices: np.ndarray, losses: np.ndarray) -> np.ndarray:
+        """One SGD step on one feedback batch, then update the running mean and statistics.
+
+        Returns the gradient of the batch's mean logistic loss with respect to each logit, so that a
+        subclass with extra terms in its logits can step them without scoring the batch again.
+        """
         indices = np.asarray(indices, dtype=np.int64)
         losses = np.asarray(losses, dtype=np.float64)
         if len(indices) == 0:
-            return
+            return np.empty(0, dtype=np.float64)
         t = self.targets(losses)
         p = self.predict_proba(indices)
         acc = float(np.mean((p > 0.5) == (t > 0.5)))
@@ -101,6 +105,7 @@ class LinearAssistant:
             self.running_mean = self.mean_decay * self.running_mean + (1 - self.mean_decay) * batch_mean
         self.instances_seen += len(indices)
         self.updates += 1
+        return g
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -157,7 +157,7 @@ def train_run(
         losses = F.cross_entropy(model(xb), yb, reduction="none")
         t2 = time.perf_counter()
         if filt is None:
-            gen.report(idx_t, losses)
+            gen.report(idx, losses)  # the numpy indices we already hold: no conversion back
         else:
             selector.observe(idx, losses.detach().to("cpu", torch.float64).numpy())
         t3 = time.perf_counter()
