@@ -16,8 +16,10 @@ Glossary (one vocabulary in code, docs and output):
 
 from autoassist.assist import AutoAssist
 from autoassist.assistants.linear import LinearAssistant
+from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
 from autoassist.features import InstanceFeatures, build_features
+from autoassist.protocols import Assistant, ForwardSelector, StreamSelector
 from autoassist.sampler import BatchGenerator
 from autoassist.selectors.autoassist import AutoAssistSelector
 from autoassist.selectors.base import Decision, ForwardFilter, Selector
@@ -26,15 +28,19 @@ from autoassist.selectors.uniform import UniformSelector
 __version__ = "0.1.0"
 
 __all__ = [
+    "Assistant",
     "AutoAssist",
     "AutoAssistSelector",
     "BatchGenerator",
     "Decision",
     "ForwardFilter",
+    "ForwardSelector",
     "IndexedDataset",
     "InstanceFeatures",
     "LinearAssistant",
+    "LossHistoryAssistant",
     "Selector",
+    "StreamSelector",
     "UniformSelector",
     "build_features",
 ]

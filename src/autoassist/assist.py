@@ -1,4 +1,4 @@
-"""``AutoAssist``: the paper's method for any PyTorch training loop, in three changed lines.
+"""``AutoAssist``: the paper's method (or any stream selector) for any PyTorch training loop, in three lines.
 
 ::
 
@@ -7,10 +7,10 @@
         loss = assist.report(idx, F.cross_entropy(model(x), y, reduction="none"))
         loss.backward(); opt.step(); opt.zero_grad()
 
-It builds the Assistant's feature matrix once, the paper's linear Assistant, the AutoAssist selector
-and a non-blocking :class:`~autoassist.sampler.BatchGenerator`. ``report`` hands the per-instance
-losses to the Assistant (detached copies, returns in microseconds) and returns the loss to
-back-propagate: the plain mean, or the weighted mean when ``unbiased=True``.
+It builds the Assistant (and its feature matrix, if it uses one), the AutoAssist selector and a
+:class:`~autoassist.sampler.BatchGenerator`. ``report`` hands the per-instance losses to the
+Assistant (detached copies; it returns in microseconds) and returns the loss to back-propagate:
+the mean over the batch, weighted by the selector's loss weights when it gives any.
 """
 
 from __future__ import annotations
@@ -20,33 +20,45 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
+from torch.utils.data._utils.collate import default_collate
 
-from autoassist.assistants.history import HistoryAssistant
+from autoassist._errors import ParameterTypeError, check_choice, fail
 from autoassist.assistants.linear import LinearAssistant
+from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
-from autoassist.features import InstanceFeatures, build_features
-from autoassist.sampler import BatchGenerator
+from autoassist.features import InstanceFeatures, build_features, check_map_style, cheap_labels, resolve_labels
+from autoassist.protocols import Assistant
+from autoassist.sampler import DEFAULT_LAG, BatchGenerator, check_settings
 from autoassist.selectors.autoassist import AutoAssistSelector
+from autoassist.selectors.base import Selector
+
+ASSISTANTS = ("loss-history", "paper", "loss-only")
 
 
 class AutoAssist:
     """The Boss's companion: decides which instances it trains on, learning from its losses.
 
     Args:
-        dataset: the map-style training set; item ``i`` is ``(x, y)``.
-        batch_size: instances per Boss step.
+        dataset: the map-style training set; item ``i`` is ``(x, y)``, a dict, or any item.
+        batch_size: instances per Boss step (per process).
+        assistant: which Assistant AutoAssist uses: ``"loss-history"`` (default: the paper's
+            logistic regression on raw features plus each instance's last reported loss, which
+            measured better, see benchmarks/image), ``"paper"`` (the paper's Assistant exactly),
+            ``"loss-only"`` (loss history and label only: no feature matrix, nothing to build; for
+            huge, augmented or non-tensor data), or any object with the Assistant protocol.
+        selector: instead of AutoAssist, any stream selector (``autoassist.selectors``: uniform,
+            random, InfoBatch, importance sampling), used through the same loader and report.
         base_prob: acceptance probability floor (paper: 0.3 for images).
-        features: None (pooled, standardised raw inputs), an (N, d) array, or a callable on ``x``;
-            or a prebuilt :class:`InstanceFeatures`.
+        features: None (pooled, standardised raw input), an (N, d) array or scipy sparse matrix, a
+            callable on each item's input, or a prebuilt :class:`InstanceFeatures`.
         labels: class of each instance, if the items do not carry integer labels.
         max_feature_dim: pooled raw inputs keep at most about this many values.
+        feature_workers: DataLoader worker processes that read the items to build the features.
+        progress: show a progress bar while building features (default: for 20,000 instances or more).
         lr, l2: the Assistant's SGD learning rate and L2 penalty (official defaults 0.01, 1e-3).
-        history: True (default) adds each instance's last reported loss to the Assistant's features
-            (:class:`~autoassist.assistants.history.HistoryAssistant`, beyond the paper; it measured
-            better, see benchmarks/image); False is the paper's Assistant exactly.
         unbiased, warmup_instances, anneal_fraction, total_steps: options beyond the paper
             (see :class:`AutoAssistSelector`).
-        seed, steps_per_epoch, rank, world_size, prefetch, asynchronous: see :class:`BatchGenerator`.
+        seed, steps_per_epoch, rank, world_size, lag, asynchronous: see :class:`BatchGenerator`.
     """
 
     def __init__(
@@ -54,13 +66,16 @@ class AutoAssist:
         dataset: Dataset[Any],
         *,
         batch_size: int = 128,
+        assistant: str | Assistant = "loss-history",
+        selector: Selector | None = None,
         base_prob: float = 0.3,
         features: InstanceFeatures | np.ndarray | torch.Tensor | Callable[[Any], Any] | None = None,
         labels: Sequence[int] | np.ndarray | torch.Tensor | None = None,
         max_feature_dim: int = 1024,
+        feature_workers: int = 0,
+        progress: bool | None = None,
         lr: float = 0.01,
         l2: float = 1e-3,
-        history: bool = True,
         unbiased: bool = False,
         warmup_instances: int = 0,
         anneal_fraction: float = 0.0,
@@ -69,49 +84,98 @@ class AutoAssist:
         steps_per_epoch: int | None = None,
         rank: int = 0,
         world_size: int = 1,
-        prefetch: int = 4,
+        lag: int = DEFAULT_LAG,
         asynchronous: bool = True,
     ) -> None:
+        n = check_map_style(dataset)
+        check_settings(n, batch_size, seed, rank, world_size, steps_per_epoch, lag)
         self.dataset = dataset
-        if isinstance(features, InstanceFeatures):
-            self.features = features
+        self.assistant: Assistant | None = None
+        if selector is not None:
+            if not isinstance(selector, Selector):
+                raise ParameterTypeError(f"selector must be an autoassist Selector (autoassist.selectors); got "
+                                         f"{type(selector).__name__}.")
+            if selector.needs_boss_losses:
+                raise fail("selector", "a stream selector", selector.name,
+                           "Selective Backprop and the oracle need a no-grad forward pass on every candidate: use "
+                           "autoassist.ForwardFilter with a uniform AutoAssist(selector=UniformSelector()).")
+            if features is not None or assistant != "loss-history":
+                raise fail("selector", "given without assistant= or features= (they configure AutoAssist's own "
+                           "selector)", selector.name, "Drop assistant= and features=, or drop selector=.")
+            self.selector: Selector = selector
         else:
-            self.features = build_features(dataset, features=features, labels=labels, max_dim=max_feature_dim)
-        self.assistant = (HistoryAssistant(self.features, lr=lr, l2=l2) if history
-                          else LinearAssistant(self.features, lr=lr, l2=l2))
-        self.selector = AutoAssistSelector(
-            self.assistant, base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
-            anneal_fraction=anneal_fraction, total_steps=total_steps,
-        )
+            self.assistant = self._make_assistant(assistant, dataset, n, features, labels, max_feature_dim,
+                                                  feature_workers, progress, lr, l2)
+            self.selector = AutoAssistSelector(
+                self.assistant, base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
+                anneal_fraction=anneal_fraction, total_steps=total_steps,
+            )
         self.batches = BatchGenerator(
-            self.selector, len(self.features), batch_size, seed=seed, steps_per_epoch=steps_per_epoch,
-            rank=rank, world_size=world_size, prefetch=prefetch, asynchronous=asynchronous,
+            self.selector, n, batch_size, seed=seed, steps_per_epoch=steps_per_epoch,
+            rank=rank, world_size=world_size, lag=lag, asynchronous=asynchronous,
         )
+
+    @staticmethod
+    def _make_assistant(assistant: Any, dataset: Any, n: int, features: Any, labels: Any, max_feature_dim: int,
+                        feature_workers: int, progress: bool | None, lr: float, l2: float) -> Assistant:
+        if not isinstance(assistant, str):
+            if not isinstance(assistant, Assistant):
+                raise ParameterTypeError(f"assistant must be one of {ASSISTANTS} or an object with score, learn, "
+                                         f"state_dict, load_state_dict and stats; got {type(assistant).__name__}.")
+            return assistant
+        kind = check_choice("assistant", assistant, ASSISTANTS)
+        if kind == "loss-only":
+            if features is not None:
+                raise fail("features", "None with assistant='loss-only' (it uses no features)", "a feature matrix",
+                           "Drop features=, or use assistant='loss-history'.")
+            found = cheap_labels(dataset)
+            label_array, num_classes = resolve_labels(labels, found, n)
+            return LossHistoryAssistant(InstanceFeatures.labels_only(label_array, num_classes), lr=lr, l2=l2)
+        if isinstance(features, InstanceFeatures):
+            built = features
+        else:
+            built = build_features(dataset, features=features, labels=labels, max_dim=max_feature_dim,
+                                   num_workers=feature_workers, progress=progress)
+        if len(built) != n:
+            raise fail("features", f"one row per instance ({n})", f"{len(built)} rows")
+        cls = LossHistoryAssistant if kind == "loss-history" else LinearAssistant
+        return cls(built, lr=lr, l2=l2)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.batches.steps_per_epoch
 
     def loader(self, **dataloader_kwargs: Any) -> DataLoader:
-        """A DataLoader over ``IndexedDataset(dataset)`` that draws its batches from this AutoAssist.
+        """A DataLoader whose batches come from this AutoAssist; it yields ``(idx, batch)``.
 
-        Keyword arguments go to ``DataLoader`` (``num_workers``, ``pin_memory``, ``collate_fn``, ...);
-        ``batch_size``, ``shuffle``, ``sampler`` and ``batch_sampler`` are set here and may not be passed.
+        ``idx`` is a LongTensor of the batch's instance indices (what ``report`` needs) and ``batch``
+        is what the DataLoader would have made of the items: a ``collate_fn`` you pass receives the
+        items alone, exactly as without AutoAssist. Other keyword arguments go to ``DataLoader``
+        (``num_workers``, ``pin_memory``, ...); ``batch_size``, ``shuffle``, ``sampler``,
+        ``batch_sampler`` and ``drop_last`` are AutoAssist's to choose.
         """
         for taken in ("batch_size", "shuffle", "sampler", "batch_sampler", "drop_last"):
             if taken in dataloader_kwargs:
-                raise TypeError(f"loader() got {taken}={dataloader_kwargs[taken]!r}, but AutoAssist chooses the "
-                                f"batches; set batch_size when constructing AutoAssist and drop {taken}.")
-        return DataLoader(IndexedDataset(self.dataset), batch_sampler=self.batches, **dataloader_kwargs)
+                raise ParameterTypeError(f"loader() got {taken}={dataloader_kwargs[taken]!r}, but AutoAssist chooses "
+                                         f"the batches; set batch_size when constructing AutoAssist and drop {taken}.")
+        user_collate = dataloader_kwargs.pop("collate_fn", None)
+        collate = default_collate if user_collate is None else _IndexedCollate(user_collate)
+        return DataLoader(IndexedDataset(self.dataset), batch_sampler=self.batches, collate_fn=collate,
+                          **dataloader_kwargs)
 
     def report(self, indices: Any, losses: torch.Tensor) -> torch.Tensor:
         """Give the Assistant this step's per-instance losses; return the loss to back-propagate.
 
-        ``losses`` must have shape (B,) (``reduction="none"``). The Assistant gets a detached copy and
-        learns off the Boss's critical path; the returned tensor is the mean of ``losses`` (weighted
-        by inverse acceptance probabilities when ``unbiased=True``) and keeps its graph.
+        ``losses`` must be floating point of shape (B,) (``reduction="none"``), for the batch ``idx``
+        came with (or a micro-batch of it). The Assistant gets a detached copy and learns off the
+        Boss's critical path; the returned tensor is the mean of ``losses``, weighted by the
+        selector's loss weights when it gives any, and keeps its graph.
         """
-        self.batches.report(indices, losses)
-        if not self.selector.unbiased:
+        weights = self.batches.report(indices, losses)
+        if np.all(weights == 1.0):
             return losses.mean()
-        weights = torch.as_tensor(self.batches.weights_for(indices), dtype=losses.dtype, device=losses.device)
-        return (losses * weights).mean()
+        w = torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)
+        return (losses * w).mean()
 
     def stats(self) -> dict[str, float]:
         """Candidates scanned and accepted, keep rate, Assistant accuracy, seconds spent, ..."""
@@ -121,12 +185,14 @@ class AutoAssist:
         self.batches.set_epoch(epoch)
 
     def state_dict(self) -> dict[str, Any]:
+        """The generator's state, selector and Assistant included: tensors and numbers (``torch.save``-able)."""
         return self.batches.state_dict()
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.batches.load_state_dict(state)
 
     def close(self) -> None:
+        """Stop the worker thread now (it also stops when the loop ends, on garbage collection and at exit)."""
         self.batches.close()
 
     def __enter__(self) -> "AutoAssist":
@@ -134,3 +200,13 @@ class AutoAssist:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _IndexedCollate:
+    """Collates ``(idx, item)`` pairs as ``(LongTensor idx, user_collate(items))``."""
+
+    def __init__(self, collate_fn: Callable[[list[Any]], Any]) -> None:
+        self.collate_fn = collate_fn
+
+    def __call__(self, pairs: list[tuple[int, Any]]) -> tuple[torch.Tensor, Any]:
+        return torch.tensor([i for i, _ in pairs], dtype=torch.int64), self.collate_fn([item for _, item in pairs])

@@ -3,20 +3,41 @@
 The Assistant scores candidates from this matrix alone, many at once, so a rejected candidate is
 never loaded from the dataset (no decoding, no transforms). By default the features are the raw
 input, flattened, average-pooled to at most ``max_dim`` values and standardised per column, which
-is what the paper's Assistant uses for images.
+is what the paper's Assistant uses for images. They are read through a ``DataLoader``
+(``num_workers`` processes), in chunks written into one preallocated float32 matrix (the peak
+memory is the matrix plus one chunk), with a progress bar on large datasets.
+
+Three things to know:
+
+* **Random augmentation**: the features are computed from one read of each instance, i.e. one
+  random view. A warning says so when two reads of an instance differ. For augmented or huge
+  data, prefer the loss-history Assistant on labels only (``AutoAssist(assistant="loss-only")``),
+  which needs no features and costs nothing to build.
+* **Items that are not fixed-size tensors** (dicts, token lists of different lengths) have no
+  default raw features: pass ``features=`` (an (N, d) array, a scipy sparse matrix, or a callable
+  mapping an item's input to a fixed-size vector), or use ``assistant="loss-only"``.
+* **Sparse features** (scipy CSR, e.g. TF-IDF of text) are kept sparse and not standardised.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset, IterableDataset
+from tqdm.auto import tqdm
 
 from autoassist._errors import ParameterTypeError, check_int, fail
+
+FeatureMatrix = Any  # np.ndarray (float32, dense) or scipy.sparse.csr_matrix
+_FEATURE_FIX = ("Pass features= (an (N, d) array, a scipy sparse matrix, or a callable mapping an input to a "
+                "fixed-size vector), or use AutoAssist(..., assistant='loss-only'), which needs no features.")
 
 
 @dataclass
@@ -24,12 +45,12 @@ class InstanceFeatures:
     """What an Assistant knows about every instance: a feature row and a class label.
 
     Attributes:
-        matrix: float32 array of shape (N, d), standardised per column.
+        matrix: (N, d) float32, dense (standardised per column) or scipy CSR; d may be 0.
         labels: int64 array of shape (N,), in [0, num_classes).
-        num_classes: number of distinct label values the per-class bias covers (1 if unlabelled).
+        num_classes: number of distinct labels the per-class bias covers (1 if unlabelled).
     """
 
-    matrix: np.ndarray
+    matrix: FeatureMatrix
     labels: np.ndarray
     num_classes: int
 
@@ -39,6 +60,15 @@ class InstanceFeatures:
     @property
     def dim(self) -> int:
         return int(self.matrix.shape[1])
+
+    @property
+    def sparse(self) -> bool:
+        return sp.issparse(self.matrix)
+
+    @classmethod
+    def labels_only(cls, labels: np.ndarray, num_classes: int) -> "InstanceFeatures":
+        """No feature columns at all: an Assistant then learns from loss history and label only."""
+        return cls(np.zeros((len(labels), 0), dtype=np.float32), labels, num_classes)
 
 
 def pool_inputs(x: np.ndarray | torch.Tensor, max_dim: int = 1024) -> np.ndarray:
@@ -69,22 +99,41 @@ def pool_inputs(x: np.ndarray | torch.Tensor, max_dim: int = 1024) -> np.ndarray
     return pooled.reshape(n, -1).numpy().copy()
 
 
-def standardize(matrix: np.ndarray) -> np.ndarray:
-    """Columns to zero mean and unit variance (constant columns become zero), float32."""
-    m = np.asarray(matrix, dtype=np.float64)
-    mean = m.mean(axis=0)
-    std = m.std(axis=0)
+def standardize(matrix: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """Columns to zero mean and unit variance (constant columns become zero), float32, in chunks.
+
+    A float32 input is standardised in place (float64 accumulators); other dtypes are copied once.
+    """
+    m = matrix if isinstance(matrix, np.ndarray) and matrix.dtype == np.float32 else np.asarray(matrix, np.float32)
+    n = len(m)
+    total = np.zeros(m.shape[1], dtype=np.float64)
+    for s in range(0, n, chunk):
+        total += m[s:s + chunk].sum(axis=0, dtype=np.float64)
+    mean = total / max(n, 1)
+    sq = np.zeros(m.shape[1], dtype=np.float64)
+    for s in range(0, n, chunk):
+        sq += ((m[s:s + chunk] - mean) ** 2).sum(axis=0)
+    std = np.sqrt(sq / max(n, 1))
     std[std < 1e-12] = 1.0
-    return ((m - mean) / std).astype(np.float32)
+    mean32, std32 = mean.astype(np.float32), std.astype(np.float32)
+    for s in range(0, n, chunk):
+        m[s:s + chunk] -= mean32
+        m[s:s + chunk] /= std32
+    return m
 
 
-def _split_item(item: Any) -> tuple[Any, Any]:
+def split_item(item: Any) -> tuple[Any, Any]:
+    """``(input, label)`` of a dataset item: a pair/tuple, a dict with "label"/"labels", or a bare input."""
+    if isinstance(item, dict):
+        label = next((item[k] for k in ("label", "labels", "target", "y") if k in item), None)
+        return item, label
     if isinstance(item, (tuple, list)) and len(item) >= 2:
         return item[0], item[1]
     return item, None
 
 
-def _as_label(y: Any) -> int | None:
+def as_label(y: Any) -> int | None:
+    """An integer class label, or None if ``y`` is not one."""
     if y is None:
         return None
     if isinstance(y, torch.Tensor):
@@ -94,62 +143,172 @@ def _as_label(y: Any) -> int | None:
     return None
 
 
+def check_map_style(dataset: Any, name: str = "dataset") -> int:
+    """The length of a map-style dataset; a clear error for iterable-style or length-less ones."""
+    if isinstance(dataset, IterableDataset):
+        raise ParameterTypeError(
+            f"{name} must be a map-style dataset (items by index); got the IterableDataset "
+            f"{type(dataset).__name__}. Selection needs stable instance indices: load the data into a "
+            "map-style Dataset (one with __getitem__ and __len__), e.g. a list of items or a TensorDataset.")
+    if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        raise ParameterTypeError(f"{name} must be a map-style dataset with __getitem__ and __len__; got "
+                                 f"{type(dataset).__name__}.")
+    n = len(dataset)
+    if n == 0:
+        raise fail(name, "non-empty", "a dataset of length 0", "Pass the training set you will train on.")
+    return n
+
+
+class _Items(Dataset):
+    """Item ``i`` as ``(vector or input tensor, label or -1)``, for reading through a DataLoader."""
+
+    def __init__(self, dataset: Any, transform: Callable[[Any], Any] | None) -> None:
+        self.dataset, self.transform = dataset, transform
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        x, y = split_item(self.dataset[i])
+        label = as_label(y)
+        if self.transform is not None:
+            out = torch.as_tensor(np.asarray(self.transform(x), dtype=np.float32)).reshape(-1)
+        elif isinstance(x, dict):
+            raise ParameterTypeError(f"the dataset's items are dicts (keys {sorted(x)[:6]}), which have no default "
+                                     f"raw features. {_FEATURE_FIX}")
+        else:
+            try:
+                out = torch.as_tensor(np.asarray(x, dtype=np.float32))
+            except (TypeError, ValueError) as error:
+                raise ParameterTypeError(f"the dataset's item {i} has an input of type {type(x).__name__} that is "
+                                         f"not a numeric array ({error}). {_FEATURE_FIX}") from None
+        return out, -1 if label is None else label
+
+
+def _collate(items: list[tuple[torch.Tensor, int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    shapes = {tuple(x.shape) for x, _ in items}
+    if len(shapes) > 1:
+        shown = ", ".join(str(s) for s in sorted(shapes)[:3])
+        raise fail("dataset", "items whose inputs all have one shape (raw features need fixed-size inputs)",
+                   f"inputs of shapes {shown}, ...", _FEATURE_FIX)
+    return torch.stack([x for x, _ in items]), torch.tensor([y for _, y in items], dtype=torch.int64)
+
+
 def build_features(
     dataset: Any,
     *,
     features: np.ndarray | torch.Tensor | Callable[[Any], Any] | None = None,
     labels: Sequence[int] | np.ndarray | torch.Tensor | None = None,
     max_dim: int = 1024,
+    num_workers: int = 0,
+    chunk_size: int = 512,
+    progress: bool | None = None,
 ) -> InstanceFeatures:
     """Build the Assistant's feature matrix and labels for every instance of ``dataset``, once.
 
     Args:
-        dataset: a map-style dataset whose item ``i`` is ``(x, y)`` (or just ``x``).
-        features: None for pooled raw inputs; an (N, d) array given by the user; or a callable applied
-            to each input ``x`` returning a 1-D vector.
+        dataset: a map-style dataset whose item ``i`` is ``(x, y)``, a dict, or just ``x``.
+        features: None for pooled raw inputs; an (N, d) array or scipy sparse matrix given by the user;
+            or a callable applied to each input ``x`` (the whole item for dict items) returning a 1-D vector.
         labels: the class of each instance; by default read from the items when they are integers.
         max_dim: pooled raw inputs keep at most about this many values per instance.
+        num_workers: DataLoader worker processes that read the items (raw or callable features).
+        chunk_size: items read per chunk.
+        progress: show a progress bar (default: for datasets of 20,000 instances or more).
     """
-    n = len(dataset)
-    if n == 0:
-        raise fail("dataset", "non-empty", "a dataset of length 0", "Pass the training set you will train on.")
-    need_items = features is None or callable(features) or labels is None
-    inputs: list[Any] = []
-    found_labels: list[int | None] = []
-    if need_items:
-        for i in range(n):
-            x, y = _split_item(dataset[i])
-            found_labels.append(_as_label(y))
-            if features is None:
-                inputs.append(torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x)
-            elif callable(features):
-                inputs.append(torch.as_tensor(np.asarray(features(x), dtype=np.float32)).reshape(-1))
-    if features is None or callable(features):
-        matrix = pool_inputs(torch.stack(inputs), max_dim) if features is None else torch.stack(inputs).numpy()
-    else:
-        matrix = np.asarray(features.detach().cpu().numpy() if isinstance(features, torch.Tensor) else features)
-        if matrix.ndim != 2 or matrix.shape[0] != n:
-            raise fail("features", f"an array of shape (N, d) with N = len(dataset) = {n}", f"shape {matrix.shape}",
+    n = check_map_style(dataset)
+    max_dim = check_int("max_feature_dim", max_dim, minimum=1)
+    num_workers = check_int("num_workers", num_workers, minimum=0)
+    given = features is not None and not callable(features)
+    matrix: FeatureMatrix = None
+    if given:
+        matrix = _given_matrix(features, n)
+    found = np.full(n, -1, dtype=np.int64)
+    if not given or labels is None:
+        transform = features if callable(features) else None
+        if not given and transform is None:
+            _warn_if_random(dataset)
+        loader = DataLoader(_Items(dataset, transform if not given else (lambda x: np.zeros(0))),
+                            batch_size=chunk_size, num_workers=num_workers, collate_fn=_collate)
+        show = n >= 20000 if progress is None else bool(progress)
+        start = 0
+        for x, y in tqdm(loader, desc="autoassist: building features", unit="chunk", disable=not show):
+            found[start:start + len(y)] = y.numpy()
+            if not given:
+                block = x.numpy() if transform is not None else pool_inputs(x, max_dim)
+                if matrix is None:
+                    matrix = np.empty((n, block.shape[1]), dtype=np.float32)
+                matrix[start:start + len(block)] = block
+            start += len(y)
+        if not given:
+            if not np.all(np.isfinite(matrix)):
+                raise fail("features", "finite everywhere", "inputs containing NaN or inf",
+                           "Clean the inputs or pass features= explicitly.")
+            matrix = standardize(matrix)
+    label_array, num_classes = resolve_labels(labels, found if (found >= 0).all() else None, n)
+    return InstanceFeatures(matrix, label_array, num_classes)
+
+
+def _given_matrix(features: Any, n: int) -> FeatureMatrix:
+    if sp.issparse(features):
+        matrix = sp.csr_matrix(features, dtype=np.float32)
+        if matrix.shape[0] != n:
+            raise fail("features", f"a matrix of shape (N, d) with N = len(dataset) = {n}", f"shape {matrix.shape}",
                        "Give one feature row per training instance, in dataset order.")
-    if not np.issubdtype(matrix.dtype, np.number):
-        raise ParameterTypeError(f"features must be numeric; got dtype {matrix.dtype}.")
-    if not np.all(np.isfinite(matrix)):
+        if not np.all(np.isfinite(matrix.data)):
+            raise fail("features", "finite everywhere", "a matrix containing NaN or inf", "Clean the features first.")
+        return matrix
+    arr = np.asarray(features.detach().cpu().numpy() if isinstance(features, torch.Tensor) else features)
+    if arr.ndim != 2 or arr.shape[0] != n:
+        raise fail("features", f"an array of shape (N, d) with N = len(dataset) = {n}", f"shape {arr.shape}",
+                   "Give one feature row per training instance, in dataset order.")
+    if not np.issubdtype(arr.dtype, np.number):
+        raise ParameterTypeError(f"features must be numeric; got dtype {arr.dtype}.")
+    if not np.all(np.isfinite(arr)):
         raise fail("features", "finite everywhere", "an array containing NaN or inf", "Clean or impute the features first.")
-    label_array = _resolve_labels(labels, found_labels, n)
-    num_classes = int(label_array.max()) + 1 if label_array.size else 1
-    return InstanceFeatures(standardize(matrix), label_array, num_classes)
+    return standardize(arr.astype(np.float32, copy=True))
 
 
-def _resolve_labels(labels: Any, found: list[int | None], n: int) -> np.ndarray:
+def _warn_if_random(dataset: Any) -> None:
+    first, second = split_item(dataset[0])[0], split_item(dataset[0])[0]
+    try:
+        same = np.array_equal(np.asarray(first), np.asarray(second))
+    except (TypeError, ValueError):
+        return
+    if not same:
+        warnings.warn("two reads of instance 0 differ (a random augmentation?): the Assistant's raw features are "
+                      "one random view of each instance, frozen. Consider AutoAssist(..., assistant='loss-only'), "
+                      "which needs no raw features, or pass features= computed without augmentation.",
+                      RuntimeWarning, stacklevel=3)
+
+
+def cheap_labels(dataset: Any) -> np.ndarray | None:
+    """Labels found without reading items (``.targets``, ``.labels``, a TensorDataset's second tensor)."""
+    for name in ("targets", "labels"):
+        value = getattr(dataset, name, None)
+        if value is not None:
+            arr = np.asarray(value.cpu().numpy() if isinstance(value, torch.Tensor) else value)
+            if arr.shape == (len(dataset),) and np.issubdtype(arr.dtype, np.integer):
+                return arr.astype(np.int64)
+    tensors = getattr(dataset, "tensors", None)
+    if isinstance(tensors, tuple) and len(tensors) >= 2:
+        t = tensors[1]
+        if isinstance(t, torch.Tensor) and t.ndim == 1 and not t.is_floating_point():
+            return t.cpu().numpy().astype(np.int64)
+    return None
+
+
+def resolve_labels(labels: Any, found: np.ndarray | None, n: int) -> tuple[np.ndarray, int]:
+    """Labels as compact class ids 0..C-1 (any integer values are mapped in sorted order), and C."""
     if labels is not None:
         arr = np.asarray(labels.cpu().numpy() if isinstance(labels, torch.Tensor) else labels)
         if arr.shape != (n,):
             raise fail("labels", f"of shape (N,) with N = len(dataset) = {n}", f"shape {arr.shape}")
-        if not np.issubdtype(arr.dtype, np.integer) or (arr.size and arr.min() < 0):
-            raise fail("labels", "non-negative integers", f"dtype {arr.dtype}", "Pass class indices 0..C-1.")
-        return arr.astype(np.int64)
-    if found and all(v is not None for v in found):
-        arr = np.asarray(found, dtype=np.int64)
-        if arr.min() >= 0:
-            return arr
-    return np.zeros(n, dtype=np.int64)  # unlabelled: a single shared bias
+        if not np.issubdtype(arr.dtype, np.integer):
+            raise fail("labels", "integer class labels", f"dtype {arr.dtype}", "Pass one integer class per instance.")
+    elif found is not None:
+        arr = found
+    else:
+        return np.zeros(n, dtype=np.int64), 1  # unlabelled: a single shared bias
+    classes, compact = np.unique(arr, return_inverse=True)
+    return compact.astype(np.int64).reshape(n), int(len(classes))

@@ -17,7 +17,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_writes_results_and_plot(demo_dir: Path) -> None:
     results = json.loads((demo_dir / "results.json").read_text())
-    assert set(results["methods"]) == {"uniform", "autoassist", "autoassist:history=true"}
+    assert set(results["methods"]) == {"uniform", "autoassist", "autoassist:assistant=paper"}
     for entry in results["methods"].values():
         for key in ("final_test_accuracy", "wall_time_s", "boss_steps", "backprop_instances", "time_to_target_s",
                     "curves", "config", "hardware"):

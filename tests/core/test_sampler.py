@@ -54,7 +54,7 @@ def test_acceptance_frequencies_match_the_formula() -> None:
     n = 300
     sel = _autoassist(n, base_prob=0.2)
     sel.assistant.w[:] = np.array([2.0, -1.0, 0.0, 0.5, 0.0], dtype=np.float32)
-    p = 0.2 + 0.8 * sel.assistant.predict_proba(np.arange(n))
+    p = 0.2 + 0.8 * sel.assistant.score(np.arange(n))
     gen = BatchGenerator(sel, n, 50, seed=3, asynchronous=False)
     accepted = np.bincount(np.concatenate(_take(gen, epochs=60)), minlength=n)
     scanned = gen.stats()["scanned"] / n  # every instance is scanned this many times (whole passes + rest)
@@ -64,13 +64,16 @@ def test_acceptance_frequencies_match_the_formula() -> None:
     assert gen.stats()["keep_rate"] == pytest.approx(p.mean(), abs=0.02)
 
 
-def test_sharding_gives_disjoint_candidates_and_equal_steps() -> None:
+def test_ranks_take_disjoint_slices_of_the_single_process_batch() -> None:
     n, b, w = 103, 8, 3
     gens = [BatchGenerator(UniformSelector(), n, b, seed=1, rank=r, world_size=w, asynchronous=False)
             for r in range(w)]
-    firsts = [np.concatenate(_take(g))[: n // w] for g in gens]
-    assert len({len(g) for g in gens}) == 1
-    assert len(set(np.concatenate(firsts).tolist())) == len(np.concatenate(firsts))
+    single = BatchGenerator(UniformSelector(), n, b * w, seed=1, asynchronous=False)
+    per_rank = [_take(g) for g in gens]
+    assert len({len(p) for p in per_rank}) == 1 == len({len(g) for g in gens})
+    for step, whole in enumerate(_take(single)[: n // (b * w)]):  # steps within the first pass
+        parts = [per_rank[r][step] for r in range(w)]
+        assert sum(parts, []) == whole and len(set(whole)) == len(whole)
 
 
 class _SlowSelector(Selector):
@@ -131,39 +134,35 @@ def test_saved_and_restored_generator_continues_identically() -> None:
     assert head + run(resumed, 2) == reference
 
 
-def test_async_state_keeps_prefetched_batches() -> None:
-    gen = BatchGenerator(UniformSelector(), 300, 16, seed=2, asynchronous=True, prefetch=3)
+def test_async_state_keeps_assembled_batches() -> None:
+    gen = BatchGenerator(UniformSelector(), 300, 16, seed=2, asynchronous=True, lag=3)
     it = iter(gen)
-    next(it)
-    time.sleep(0.05)
+    gen.report(next(it), torch.zeros(16))
+    time.sleep(0.05)  # the worker assembles ahead
     state = gen.state_dict()
     rest = [next(it) for _ in range(4)]
     it.close()
-    again = BatchGenerator(UniformSelector(), 300, 16, seed=2, asynchronous=True, prefetch=3)
+    again = BatchGenerator(UniformSelector(), 300, 16, seed=2, asynchronous=True, lag=3)
     again.load_state_dict(state)
     assert list(again)[:4] == rest
 
 
-def test_feedback_overflow_is_counted_not_silent() -> None:
-    gen = BatchGenerator(UniformSelector(), 100, 10, asynchronous=True, max_pending_feedback=2)
-    for _ in range(5):  # the worker is not running outside an epoch: feedback queues up
-        gen.report([1, 2], torch.tensor([0.1, 0.2]))
-    assert gen.stats()["feedback_dropped"] == 6
-
-
 def test_non_finite_losses_are_counted_with_one_warning() -> None:
-    gen = BatchGenerator(_autoassist(), 300, 4, asynchronous=False)
+    gen = BatchGenerator(_autoassist(), 300, 3, asynchronous=False)
+    it = iter(gen)
     with pytest.warns(RuntimeWarning, match="non-finite"):
-        gen.report([0, 1, 2], torch.tensor([1.0, float("nan"), float("inf")]))
-    gen.report([0, 1], torch.tensor([float("nan"), 1.0]))  # no second warning (pytest's filter would fail it)
+        gen.report(next(it), torch.tensor([1.0, float("nan"), float("inf")]))
+    gen.report(next(it), torch.tensor([float("nan"), 1.0, 2.0]))  # no second warning (pytest's filter would fail it)
+    next(it)  # inline mode learns the feedback when the next batch is assembled
+    next(it)
     stats = gen.stats()
-    assert stats["nonfinite_losses"] == 3 and stats["feedback_instances"] == 2
+    assert stats["nonfinite_losses"] == 3 and stats["feedback_instances"] == 6
 
 
 def test_report_does_not_modify_the_callers_tensor() -> None:
-    gen = BatchGenerator(_autoassist(), 300, 4, asynchronous=False)
+    gen = BatchGenerator(_autoassist(), 300, 2, asynchronous=False)
     losses = torch.tensor([1.0, 2.0], requires_grad=True)
-    gen.report(torch.tensor([3, 4]), losses)
+    gen.report(torch.tensor(next(iter(gen))), losses)
     assert losses.requires_grad and losses.tolist() == [1.0, 2.0]
 
 
@@ -178,6 +177,7 @@ def test_report_does_not_modify_the_callers_tensor() -> None:
 )
 def test_bad_feedback(indices: list[int], losses: torch.Tensor, message: str) -> None:
     gen = BatchGenerator(_autoassist(), 300, 4, asynchronous=False)
+    next(iter(gen))
     with pytest.raises(ParameterError, match=message):
         gen.report(indices, losses)
 
@@ -217,6 +217,6 @@ def test_unbiased_weights_are_normalised_inverse_probabilities() -> None:
     sel.assistant.w[:] = 1.0
     gen = BatchGenerator(sel, 300, 32, asynchronous=False)
     idx = next(iter(gen))
-    w = gen.weights_for(idx)
-    inv = 1 / (0.2 + 0.8 * sel.assistant.predict_proba(np.array(idx)))
+    w = gen.last_weights
+    inv = 1 / (0.2 + 0.8 * sel.assistant.score(np.array(idx)))
     np.testing.assert_allclose(w, inv / inv.mean())

@@ -45,10 +45,10 @@ def test_batch_generator_accepts_every_draw_with_unbiasing_weights() -> None:
     sel = ImportanceSelector()
     gen = BatchGenerator(sel, n, batch_size=25, seed=1, steps_per_epoch=8, asynchronous=False)
     for idx in gen:  # pass 0: uniform draws, weight 1
-        assert np.allclose(gen.weights_for(idx), 1.0)
+        assert np.allclose(gen.last_weights, 1.0)
         gen.report(idx, losses[idx])
     for idx in gen:  # pass 1: drawn by the table, weighted 1 / (N p)
-        assert np.allclose(gen.weights_for(idx), 1.0 / (n * sel.probabilities()[idx]))
+        assert np.allclose(gen.last_weights, 1.0 / (n * sel.probabilities()[idx]))
         gen.report(idx, losses[idx])
     s = gen.stats()
     assert s["keep_rate"] == 1.0 and s["passes"] == 2
@@ -66,7 +66,7 @@ def test_resume_continues_identically() -> None:
         out = []
         for _, idx in zip(range(steps), gen):
             gen.report(idx, losses[idx])
-            out.append((idx, gen.weights_for(idx).tolist()))
+            out.append((idx, gen.last_weights.tolist()))
         return out
 
     a = make()

@@ -108,7 +108,7 @@ def test_pruned_pass_is_shorter_in_the_batch_generator() -> None:
     assert sel._pass == 0 and gen.stats()["scanned"] == N
     for idx in gen:  # pass 1 prunes: more candidates scanned for the same number of steps
         gen.report(idx, losses[idx])
-        weights.append(gen.weights_for(idx))
+        weights.append(gen.last_weights)
     assert sel._pass >= 1 and gen.stats()["keep_rate"] < 0.9
     assert set(np.unique(np.concatenate(weights))) == {1.0, 2.0}
 

@@ -29,7 +29,7 @@ def test_decisions_are_autoassist_rule_on_true_losses() -> None:
         assert set(np.unique(d.accept_prob)) <= {0.3, 1.0} and np.all(d.weight == 1.0)
         feedback = rng.exponential(size=8) * (1 + step)
         sel.observe(idx[:8], feedback)
-        twin.update(idx[:8], feedback)
+        twin.learn(idx[:8], feedback)
         assert sel.running_mean == pytest.approx(twin.running_mean, rel=1e-12)
 
 

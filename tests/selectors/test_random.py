@@ -23,7 +23,7 @@ def test_acceptance_frequency_matches_keep_rate(q: float) -> None:
     n = s["scanned"]
     bound = 4.0 * math.sqrt(n * q * (1 - q))  # binomial standard deviations
     assert abs(s["accepted"] - n * q) < bound
-    assert all(np.all(gen.weights_for(b) == 1.0) for b in batches[-3:])
+    assert all(np.all(gen.last_weights == 1.0) for b in batches[-3:])
 
 
 def test_resume_continues_identically() -> None:

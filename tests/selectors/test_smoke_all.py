@@ -44,7 +44,7 @@ def test_two_boss_steps(name: str) -> None:
     if not selector.needs_boss_losses:
         gen = BatchGenerator(selector, N, batch_size=B, seed=0, steps_per_epoch=2, asynchronous=False)
         for idx in gen:
-            losses = _train_step(model, x[idx], y[idx], gen.weights_for(idx))
+            losses = _train_step(model, x[idx], y[idx], gen.last_weights)
             gen.report(idx, losses)
             steps += 1
         assert gen.stats()["steps"] == 2

@@ -1,6 +1,9 @@
-"""Assistant models: lightweight predictors of which instances are still informative for the Boss."""
+"""Assistants: lightweight models that predict whether an instance is still informative for the Boss.
 
-from autoassist.assistants.history import HistoryAssistant
+Every Assistant follows :class:`autoassist.protocols.Assistant` (``score``, ``learn``, state).
+"""
+
 from autoassist.assistants.linear import LinearAssistant
+from autoassist.assistants.loss_history import LossHistoryAssistant
 
-__all__ = ["HistoryAssistant", "LinearAssistant"]
+__all__ = ["LinearAssistant", "LossHistoryAssistant"]

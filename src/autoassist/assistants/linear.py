@@ -63,10 +63,12 @@ class LinearAssistant:
 
     def logits(self, indices: np.ndarray) -> np.ndarray:
         """Raw scores ``w . phi(x) + u[y] + b`` of the instances ``indices`` (float64)."""
-        rows = self.features.matrix[indices]
-        return (rows @ self.w).astype(np.float64) + self.u[self.features.labels[indices]] + self.b
+        out = self.u[self.features.labels[indices]].astype(np.float64) + self.b
+        if self.features.dim:
+            out += np.asarray(self.features.matrix[indices] @ self.w, dtype=np.float64).reshape(-1)
+        return out
 
-    def predict_proba(self, indices: np.ndarray) -> np.ndarray:
+    def score(self, indices: np.ndarray) -> np.ndarray:
         """Probability that each instance in ``indices`` is informative (its loss above the mean)."""
         return _sigmoid(self.logits(np.asarray(indices, dtype=np.int64)))
 
@@ -75,7 +77,7 @@ class LinearAssistant:
         mean = float(np.mean(losses)) if self.running_mean is None else self.running_mean
         return (losses > mean).astype(np.float64)
 
-    def update(self, indices: np.ndarray, losses: np.ndarray) -> np.ndarray:
+    def learn(self, indices: np.ndarray, losses: np.ndarray) -> np.ndarray:
         """One SGD step on one feedback batch, then update the running mean and statistics.
 
         Returns the gradient of the batch's mean logistic loss with respect to each logit, so that a
@@ -86,14 +88,17 @@ class LinearAssistant:
         if len(indices) == 0:
             return np.empty(0, dtype=np.float64)
         t = self.targets(losses)
-        p = self.predict_proba(indices)
+        p = self.score(indices)
         acc = float(np.mean((p > 0.5) == (t > 0.5)))
         self.accuracy = self.stat_decay * self.accuracy + (1 - self.stat_decay) * acc
         self.positive_rate = self.stat_decay * self.positive_rate + (1 - self.stat_decay) * float(t.mean())
         g = (p - t) / len(indices)  # d(mean logistic loss)/d(logit)
-        rows = self.features.matrix[indices]
         labels = self.features.labels[indices]
-        grad_w = (g.astype(np.float32) @ rows) + self.l2 * self.w
+        if self.features.dim:
+            rows = self.features.matrix[indices]
+            grad_w = np.asarray(rows.T @ g.astype(np.float32), dtype=np.float32).reshape(-1) + self.l2 * self.w
+        else:
+            grad_w = self.l2 * self.w
         grad_u = np.bincount(labels, weights=g, minlength=len(self.u)).astype(np.float32) + self.l2 * self.u
         self.w -= self.lr * grad_w
         self.u -= self.lr * grad_u

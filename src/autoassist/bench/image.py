@@ -89,7 +89,7 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
 
 # The demo: uniform, the paper's AutoAssist, and AutoAssist with the loss-history Assistant (the default of
 # the AutoAssist class), all with the same seed and the same number of Boss steps.
-DEMO_METHODS = ("uniform", "autoassist", "autoassist:history=true")
+DEMO_METHODS = ("uniform", "autoassist:assistant=paper", "autoassist")
 
 DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
     "mnist1d": {"epochs": 30.0, "lr": 0.05},

@@ -11,16 +11,27 @@ from typing import Any
 import numpy as np
 
 from autoassist._errors import fail
-from autoassist.assistants.history import HistoryAssistant
+from torch.utils.data import TensorDataset
+
 from autoassist.assistants.linear import LinearAssistant
-from autoassist.features import InstanceFeatures, pool_inputs, standardize
-from autoassist.selectors.autoassist import AutoAssistSelector
+from autoassist.assistants.loss_history import LossHistoryAssistant
+from autoassist.features import InstanceFeatures, build_features
 from autoassist.selectors.base import Selector
 
 METHOD_NAMES = ("uniform", "random", "autoassist", "infobatch", "selective_backprop", "importance", "oracle")
-_ASSISTANT_KEYS = ("lr", "l2", "mean_decay", "history", "history_lr")
-_AUTOASSIST_KEYS = ("base_prob", "unbiased", "warmup_instances", "anneal_fraction")
-_FEATURE_KEYS = ("max_feature_dim",)
+# What each name means (shown by `autoassist bench image --help`).
+METHOD_HELP = {
+    "uniform": "plain shuffled training (the baseline)",
+    "random": "accept each candidate with probability keep_rate (random:keep_rate=0.5)",
+    "autoassist": "AutoAssist() as users get it: the loss-history Assistant; autoassist:assistant=paper is the "
+                  "paper's Assistant exactly, autoassist:assistant=loss-only uses no raw features",
+    "infobatch": "InfoBatch (passes protocol only)",
+    "selective_backprop": "Selective Backprop (a no-grad forward on every candidate)",
+    "importance": "importance sampling by stale loss, unbiased weights",
+    "oracle": "AutoAssist's rule with the true current losses, scoring free (an upper bound)",
+}
+_AUTOASSIST_KEYS = ("assistant", "base_prob", "unbiased", "warmup_instances", "anneal_fraction", "lr", "l2",
+                    "mean_decay", "history_lr", "max_feature_dim")
 
 
 @dataclass(frozen=True)
@@ -69,38 +80,54 @@ _FEATURE_CACHE: dict[tuple[int, int], InstanceFeatures] = {}
 
 
 def features_for(data: Any, max_dim: int = 1024) -> InstanceFeatures:
-    """The Assistant's feature matrix for a dataset's training split, built once per ``Splits`` object."""
+    """The Assistant's feature matrix for a dataset's training split, built once per ``Splits`` object
+    (with :func:`build_features`, as ``AutoAssist`` builds it, and reused by every run)."""
     key = (id(data), int(max_dim))
     if key not in _FEATURE_CACHE:
-        raw = getattr(data, "raw_train", None)
-        source = raw if raw is not None else data.x_train
-        matrix = standardize(pool_inputs(np.asarray(source, dtype=np.float32), max_dim))
-        labels = data.y_train.cpu().numpy().astype(np.int64)
         if len(_FEATURE_CACHE) >= 2:
             _FEATURE_CACHE.clear()
-        _FEATURE_CACHE[key] = InstanceFeatures(matrix, labels, int(data.num_classes))
+        _FEATURE_CACHE[key] = build_features(TensorDataset(data.x_train, data.y_train), max_dim=max_dim,
+                                             progress=False)
     return _FEATURE_CACHE[key]
+
+
+def autoassist_kwargs(method: MethodSpec, data: Any, *, total_steps: int) -> dict[str, Any]:
+    """Keyword arguments of ``AutoAssist`` for an ``autoassist[:key=value,...]`` spec."""
+    opts = dict(method.options)
+    if "history" in opts:
+        raise fail("method", "written with assistant=..., not history=...", method.label,
+                   "Use autoassist (the loss-history Assistant, the default) or autoassist:assistant=paper.")
+    unknown = set(opts) - set(_AUTOASSIST_KEYS)
+    if unknown:
+        raise fail("method", f"autoassist options among {_AUTOASSIST_KEYS}", sorted(unknown))
+    kind = str(opts.pop("assistant", "loss-history"))
+    max_dim = int(opts.pop("max_feature_dim", 1024))
+    extra = {k: opts.pop(k) for k in ("mean_decay", "history_lr") if k in opts}
+    kwargs: dict[str, Any] = dict(opts)
+    if kind == "loss-only":
+        kwargs["assistant"] = "loss-only"
+    else:
+        kwargs["features"] = features_for(data, max_dim)
+        kwargs["assistant"] = kind
+    if extra:
+        if kind == "loss-only":
+            features = InstanceFeatures.labels_only(data.y_train.numpy().astype(np.int64), int(data.num_classes))
+        else:
+            features = kwargs.pop("features")
+        if kind == "paper":
+            extra.pop("history_lr", None)
+        cls = LinearAssistant if kind == "paper" else LossHistoryAssistant
+        kwargs["assistant"] = cls(features, lr=float(opts.get("lr", 0.01)), l2=float(opts.get("l2", 1e-3)), **extra)
+        kwargs.pop("features", None)
+    if kwargs.get("anneal_fraction"):
+        kwargs["total_steps"] = total_steps
+    return kwargs
 
 
 def build_selector(method: MethodSpec, data: Any, *, total_steps: int, num_passes: float | None,
                    seed: int) -> Selector:
-    """A fresh selector for one run."""
+    """A fresh selector for one run of a method other than AutoAssist (see :func:`autoassist_kwargs`)."""
     opts = dict(method.options)
-    if method.name == "autoassist":
-        unknown = set(opts) - set(_ASSISTANT_KEYS) - set(_AUTOASSIST_KEYS) - set(_FEATURE_KEYS)
-        if unknown:
-            raise fail("method", f"autoassist options among {_ASSISTANT_KEYS + _AUTOASSIST_KEYS + _FEATURE_KEYS}",
-                       sorted(unknown))
-        features = features_for(data, int(opts.pop("max_feature_dim", 1024)))
-        assistant_opts = {k: opts.pop(k) for k in _ASSISTANT_KEYS if k in opts}
-        if assistant_opts.pop("history", False):
-            assistant: LinearAssistant = HistoryAssistant(features, **assistant_opts)
-        else:
-            assistant_opts.pop("history_lr", None)
-            assistant = LinearAssistant(features, **assistant_opts)
-        if opts.get("anneal_fraction"):
-            opts["total_steps"] = total_steps
-        return AutoAssistSelector(assistant, **opts)
     from autoassist.selectors.registry import make_selector
 
     if method.name == "infobatch":

@@ -1,4 +1,4 @@
-"""Train one Boss with one selector and measure everything DESIGN.md asks for.
+"""Train one Boss with one method and measure everything DESIGN.md asks for, through the public path.
 
 One function, :func:`train_run`, serves every method, the demo and both benchmark protocols:
 
@@ -6,12 +6,21 @@ One function, :func:`train_run`, serves every method, the demo and both benchmar
 * ``passes`` protocol: train until ``num_passes`` passes of the candidate stream are used, the
   schedule driven by the fraction of candidates scanned (InfoBatch's "same recipe, cheaper passes").
 
+Every method runs the way a user runs it: ``AutoAssist(TensorDataset(...), ...)``, ``assist.loader()``
+and ``assist.report(idx, losses)``. Forward selectors (Selective Backprop, the oracle) draw their
+candidate batches from a uniform ``AutoAssist`` and filter them with :class:`ForwardFilter`; a selector
+whose scoring is free (``free_scoring``: the oracle) has that forward pass timed apart, never counted.
+
+The recipe guards against divergence that would be mistaken for seed noise: a linear learning-rate
+warm-up (``warmup_fraction``), gradient-norm clipping (``clip_grad_norm``), and each run records its
+largest training loss (``max_train_loss``) and whether it spiked (``spiked``: above 1.5 times the
+first step's loss).
+
 Wall time counts only training (evaluation is excluded) and is split into the Boss (forward,
-backward, optimiser step), data (gathering the batch), selection (waiting for batches, reporting
-feedback, and for Selective Backprop its scoring forward passes). The oracle's scoring forward is
-"free": its time is measured and reported separately, never counted. The batch generator's worker
-time is reported as ``selector_seconds`` (wall) and ``selector_cpu_seconds`` (CPU), off the Boss's
-critical path.
+backward, optimiser step), data (the DataLoader fetching and collating the batch), and selection
+(the Boss waiting for the generator, reporting feedback, and for Selective Backprop its scoring
+forward passes). The generator's worker time is ``selector_seconds`` (wall) and
+``selector_cpu_seconds`` (CPU), off the Boss's critical path; ``wait_seconds`` is the Boss's wait.
 """
 
 from __future__ import annotations
@@ -25,11 +34,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.data import TensorDataset
 
-from autoassist.bench.methods import MethodSpec, build_selector
-from autoassist.sampler import BatchGenerator
+from autoassist.assist import AutoAssist
+from autoassist.bench.methods import MethodSpec, autoassist_kwargs, build_selector
 from autoassist.selectors.base import ForwardFilter
 from autoassist.selectors.uniform import UniformSelector
+
+SPIKE_FACTOR = 1.5
 
 
 @dataclass
@@ -42,12 +54,14 @@ class TrainConfig:
     weight_decay: float = 5e-4
     schedule: str = "cosine"  # cosine | linear | constant
     warmup_fraction: float = 0.0
+    clip_grad_norm: float | None = None
     total_steps: int = 1000  # budget protocol
     num_passes: float | None = None  # passes protocol when set
     eval_points: int = 12
     seed: int = 0
     device: str = "cpu"
     asynchronous: bool = True
+    lag: int = 2
 
 
 def lr_at(progress: float, cfg: TrainConfig) -> float:
@@ -110,129 +124,149 @@ def train_run(
     model = make_model().to(device)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
                           nesterov=cfg.momentum > 0)
-    x_train, y_train = data.x_train.to(device), data.y_train.to(device)
     x_test, y_test = data.x_test.to(device), data.y_test.to(device)
-    n = len(x_train)
+    n = len(data.x_train)
     passes_mode = cfg.num_passes is not None
     num_passes = float(cfg.num_passes or 0.0)
     # A passes run stops by stream position; uniform needs exactly ceil(passes * N / B) steps for it.
     max_steps = cfg.total_steps if not passes_mode else int(math.ceil(num_passes * n / cfg.batch_size))
-    # "asynchronous=false" in a method spec runs that method's selector inline (e.g. the overhead control).
     options = dict(method.options)
     asynchronous = bool(options.pop("asynchronous", True)) and cfg.asynchronous
-    selector = build_selector(MethodSpec(method.name, options, method.label), data, total_steps=max_steps,
-                              num_passes=cfg.num_passes, seed=cfg.seed)
-    forward_mode = selector.needs_boss_losses
-    stream_selector = UniformSelector() if forward_mode else selector
-    gen = BatchGenerator(stream_selector, n, cfg.batch_size, seed=cfg.seed, steps_per_epoch=10 ** 9,
-                         asynchronous=asynchronous and not forward_mode)
-    filt = ForwardFilter(selector, cfg.batch_size, seed=cfg.seed) if forward_mode else None
+    spec = MethodSpec(method.name, options, method.label)
+    train_set = TensorDataset(data.x_train, data.y_train)
+    common: dict[str, Any] = dict(batch_size=cfg.batch_size, seed=cfg.seed, asynchronous=asynchronous, lag=cfg.lag)
+    if method.name == "autoassist":
+        assist = AutoAssist(train_set, **autoassist_kwargs(spec, data, total_steps=max_steps), **common)
+        selector = assist.selector
+    else:
+        selector = build_selector(spec, data, total_steps=max_steps, num_passes=cfg.num_passes, seed=cfg.seed)
+        stream = UniformSelector() if selector.needs_boss_losses else selector
+        assist = AutoAssist(train_set, selector=stream, **common)
+    filt = ForwardFilter(selector, cfg.batch_size, seed=cfg.seed) if selector.needs_boss_losses else None
+    free_scoring = bool(getattr(selector, "free_scoring", False))
     curve = Curve()
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "free_scoring": 0.0}
     boss_step_times: list[float] = []
+    train_losses: list[float] = []
     counts = {"step": 0, "backprop": 0, "forward": 0}
     eval_every = max(1, max_steps // max(1, cfg.eval_points)) if not passes_mode else None
     next_eval_position = 0.0
     wall = 0.0
 
-    def record(position: float) -> None:
+    def keep_rate() -> float:
+        return filt.keep_rate if filt is not None else assist.stats()["keep_rate"]
+
+    def record() -> None:
         curve.step.append(counts["step"])
         curve.backprop_instances.append(counts["backprop"])
         curve.forward_instances.append(counts["forward"])
         curve.wall_time_s.append(wall)
         curve.test_accuracy.append(evaluate(model, x_test, y_test))
-        keep = filt.keep_rate if filt is not None else gen.stats()["keep_rate"]
-        curve.keep_rate.append(keep)
+        curve.keep_rate.append(keep_rate())
         curve.lr.append(opt.param_groups[0]["lr"])
 
-    def boss_step(idx: np.ndarray, weights: np.ndarray, position: float) -> None:
+    def boss_step(xb: torch.Tensor, yb: torch.Tensor, report: Callable[[torch.Tensor], torch.Tensor],
+                  size: int, position: float) -> None:
         nonlocal wall
-        t0 = time.perf_counter()
-        idx_t = torch.from_numpy(idx).to(device)
-        xb, yb = x_train[idx_t], y_train[idx_t]
         t1 = time.perf_counter()
         frac = position / num_passes if passes_mode else counts["step"] / max_steps
         for group in opt.param_groups:
             group["lr"] = lr_at(frac, cfg)
         losses = F.cross_entropy(model(xb), yb, reduction="none")
         t2 = time.perf_counter()
-        if filt is None:
-            gen.report(idx, losses)  # the numpy indices we already hold: no conversion back
-        else:
-            selector.observe(idx, losses.detach().to("cpu", torch.float64).numpy())
+        loss = report(losses)
         t3 = time.perf_counter()
-        if np.all(weights == 1.0):
-            loss = losses.mean()
-        else:
-            loss = (losses * torch.as_tensor(weights, dtype=losses.dtype, device=device)).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if cfg.clip_grad_norm:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
         opt.step()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         t4 = time.perf_counter()
-        timers["data"] += t1 - t0
+        train_losses.append(float(loss.detach()))
         timers["selection"] += t3 - t2
         timers["boss"] += (t2 - t1) + (t4 - t3)
         boss_step_times.append((t2 - t1) + (t4 - t3))
-        wall += t4 - t0
+        wall += t4 - t1
         counts["step"] += 1
-        counts["backprop"] += len(idx)
-        counts["forward"] += len(idx)
+        counts["backprop"] += size
+        counts["forward"] += size
+
+    x_all, y_all = data.x_train.to(device), data.y_train.to(device)
+
+    def forward_filter_step(idx: torch.Tensor, xb: torch.Tensor, yb: torch.Tensor, position: float) -> None:
+        nonlocal wall
+        assert filt is not None
+        t2 = time.perf_counter()
+        cand_losses = _score(model, xb, yb)
+        assist.report(idx, cand_losses)  # the candidate batch was forwarded: its feedback
+        ready = filt.offer(idx.numpy(), cand_losses.to("cpu", torch.float64).numpy())
+        t3 = time.perf_counter()
+        if free_scoring:
+            timers["free_scoring"] += t3 - t2
+        else:
+            wall += t3 - t2
+            timers["selection"] += t3 - t2
+            counts["forward"] += len(idx)
+        for b_idx, b_w in ready:
+            b = torch.from_numpy(b_idx).to(device)
+            w = torch.as_tensor(b_w, dtype=torch.float32, device=device)
+
+            def report(losses: torch.Tensor) -> torch.Tensor:
+                selector.observe(b_idx, losses.detach().to("cpu", torch.float64).numpy())
+                return losses.mean() if bool((w == 1).all()) else (losses * w).mean()
+
+            boss_step(x_all[b], y_all[b], report, len(b_idx), position)
+            if not passes_mode and counts["step"] >= max_steps:
+                break
 
     model.train()
-    record(0.0)
+    record()
     done = False
-    iterator = iter(gen)
+    loader = assist.loader()
     try:
         while not done:
-            t0 = time.perf_counter()
-            idx_list = next(iterator)
-            t1 = time.perf_counter()
-            wall += t1 - t0
-            timers["selection"] += t1 - t0
-            position = gen.position
-            idx = np.asarray(idx_list, dtype=np.int64)
-            if filt is None:
-                boss_step(idx, gen.weights_for(idx), position)
-            else:
-                t2 = time.perf_counter()
-                idx_t = torch.from_numpy(idx).to(device)
-                cand_losses = _score(model, x_train[idx_t], y_train[idx_t])
-                ready = filt.offer(idx, cand_losses.to("cpu", torch.float64).numpy())
-                t3 = time.perf_counter()
-                if method.name == "oracle":
-                    timers["free_scoring"] += t3 - t2
+            iterator = iter(loader)
+            while not done:
+                wait0 = assist.stats()["wait_seconds"]
+                t0 = time.perf_counter()
+                try:
+                    idx, (xb, yb) = next(iterator)
+                except StopIteration:
+                    break
+                xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+                t1 = time.perf_counter()
+                waited = assist.stats()["wait_seconds"] - wait0
+                timers["selection"] += waited
+                timers["data"] += (t1 - t0) - waited
+                wall += t1 - t0
+                position = assist.batches.position
+                if filt is None:
+                    boss_step(xb, yb, lambda losses: assist.report(idx, losses), len(idx), position)
                 else:
-                    wall += t3 - t2
-                    timers["selection"] += t3 - t2
-                    counts["forward"] += len(idx)
-                for b_idx, b_w in ready:
-                    boss_step(b_idx, b_w, position)
-                    if not passes_mode and counts["step"] >= max_steps:
-                        break
-            if progress is not None:
-                progress(counts["step"], max_steps)
-            if passes_mode:
-                done = position >= num_passes
-                if position >= next_eval_position or done:
-                    record(position)
-                    next_eval_position += num_passes / max(1, cfg.eval_points)
-            else:
-                done = counts["step"] >= max_steps
-                if (eval_every and counts["step"] % eval_every == 0 and counts["step"] != curve.step[-1]) or done:
-                    record(position)
+                    forward_filter_step(idx, xb, yb, position)
+                if progress is not None:
+                    progress(counts["step"], max_steps)
+                if passes_mode:
+                    done = position >= num_passes
+                    if position >= next_eval_position or done:
+                        record()
+                        next_eval_position += num_passes / max(1, cfg.eval_points)
+                else:
+                    done = counts["step"] >= max_steps
+                    if (eval_every and counts["step"] % eval_every == 0 and counts["step"] != curve.step[-1]) or done:
+                        record()
+            del iterator
     finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            close()
-        gen.close()
+        assist.close()
     if curve.step[-1] != counts["step"]:
-        record(gen.position)
-    stats = gen.stats()
+        record()
+    stats = assist.stats()
     if filt is not None:
         stats.update({"keep_rate": filt.keep_rate, "scanned": filt.scanned, "accepted": filt.accepted})
         stats.update(selector.stats())
+    max_loss = max(train_losses) if train_losses else None
     return {
         "method": method.label,
         "method_name": method.name,
@@ -244,9 +278,13 @@ def train_run(
         "boss_steps": counts["step"],
         "backprop_instances": counts["backprop"],
         "forward_instances": counts["forward"],
-        "passes": gen.position,
+        "passes": assist.batches.position,
         "time_split_s": timers,
+        "boss_wait_s": stats.get("wait_seconds", 0.0),
         "boss_step_median_ms": 1000 * float(np.median(boss_step_times)) if boss_step_times else None,
+        "first_train_loss": train_losses[0] if train_losses else None,
+        "max_train_loss": max_loss,
+        "spiked": bool(train_losses and max(train_losses[1:] or [0.0]) > SPIKE_FACTOR * train_losses[0]),
         "selector_stats": stats,
         "curves": asdict(curve),
         "config": asdict(cfg),
@@ -259,3 +297,14 @@ def time_to_target(curve: dict[str, list[float]], target: float, axis: str = "wa
         if acc >= target:
             return float(value)
     return None
+
+
+def time_to_stay(curve: dict[str, list[float]], target: float, axis: str = "wall_time_s") -> float | None:
+    """First value of ``axis`` from which the curve's test accuracy stays at or above ``target`` to the end."""
+    accs, values = curve["test_accuracy"], curve[axis]
+    result = None
+    for acc, value in zip(reversed(accs), reversed(values)):
+        if acc < target:
+            break
+        result = float(value)
+    return result

@@ -3,7 +3,7 @@
 Use::
 
     features = build_features(train_set)                       # once, before training
-    selector = AutoAssistSelector(LinearAssistant(features), base_prob=0.3)
+    selector = AutoAssistSelector(LinearAssistant(features), base_prob=0.3)   # any Assistant
     batches = BatchGenerator(selector, len(train_set), batch_size=128)
 
 A candidate is accepted with probability ``base_prob + (1 - base_prob) * p``, where ``p`` is the
@@ -23,12 +23,13 @@ batch is one (B x d) product. Both run off the Boss's critical path in the batch
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autoassist._errors import check_float, check_int, check_probability, fail
-from autoassist.assistants.linear import LinearAssistant
+if TYPE_CHECKING:
+    from autoassist.protocols import Assistant
 from autoassist.selectors.base import Decision, Selector
 
 
@@ -44,7 +45,7 @@ class AutoAssistSelector(Selector):
 
     def __init__(
         self,
-        assistant: LinearAssistant,
+        assistant: "Assistant",
         *,
         base_prob: float = 0.3,
         unbiased: bool = False,
@@ -66,9 +67,10 @@ class AutoAssistSelector(Selector):
 
     def bind(self, num_instances: int) -> None:
         super().bind(num_instances)
-        if len(self.assistant.features) != num_instances:
+        features = getattr(self.assistant, "features", None)
+        if features is not None and len(features) != num_instances:
             raise fail("features", f"one row per instance ({num_instances} rows, the dataset's length)",
-                       f"{len(self.assistant.features)} rows", "Build the features from the same training set.")
+                       f"{len(features)} rows", "Build the features from the same training set.")
 
     def set_step(self, step: int) -> None:
         self._step = step
@@ -84,12 +86,12 @@ class AutoAssistSelector(Selector):
         n = len(indices)
         if self._accept_all():
             return Decision(np.ones(n), np.ones(n))
-        prob = acceptance_probability(self.assistant.predict_proba(indices), self.base_prob)
+        prob = acceptance_probability(self.assistant.score(indices), self.base_prob)
         weight = 1.0 / prob if self.unbiased else np.ones(n)
         return Decision(prob, weight)
 
     def observe(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        self.assistant.update(indices, losses)
+        self.assistant.learn(indices, losses)
 
     def state_dict(self) -> dict[str, Any]:
         return {"assistant": self.assistant.state_dict(), "step": self._step}

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autoassist._errors import fail
+from autoassist.batching import CountBatcher
 
 
 class Decision(NamedTuple):
@@ -56,11 +57,15 @@ class Selector:
         name: short identifier used in results and plots.
         needs_boss_losses: True for forward selectors (see the module docstring).
         normalize_weights: if True the batch generator rescales each batch's weights to mean one.
+        learns: False for selectors that ignore feedback (uniform, random): no warning without reports.
+        free_scoring: benchmarks treat the forward selector's scoring pass as free (the oracle).
     """
 
     name: str = "selector"
     needs_boss_losses: bool = False
     normalize_weights: bool = False
+    free_scoring: bool = False
+    learns: bool = True
 
     def bind(self, num_instances: int) -> None:
         """Called once by the batch generator with the dataset size before anything else."""
@@ -125,8 +130,7 @@ class ForwardFilter:
         self.selector = selector
         self.batch_size = int(batch_size)
         self._rng = np.random.default_rng([int(seed), 0xF0F0])
-        self._pending_idx = np.empty(0, dtype=np.int64)
-        self._pending_w = np.empty(0, dtype=np.float64)
+        self._batcher = CountBatcher(self.batch_size)
         self.scanned = 0
         self.accepted = 0
 
@@ -138,12 +142,10 @@ class ForwardFilter:
         keep = self._rng.random(len(indices)) < decision.accept_prob
         self.scanned += len(indices)
         self.accepted += int(keep.sum())
-        self._pending_idx = np.concatenate([self._pending_idx, indices[keep]])
-        self._pending_w = np.concatenate([self._pending_w, decision.weight[keep]])
+        self._batcher.add(indices[keep], decision.weight[keep])
         ready = []
-        while len(self._pending_idx) >= self.batch_size:
-            b_idx, self._pending_idx = self._pending_idx[: self.batch_size], self._pending_idx[self.batch_size:]
-            b_w, self._pending_w = self._pending_w[: self.batch_size], self._pending_w[self.batch_size:]
+        while self._batcher.missing() == 0:
+            b_idx, b_w = self._batcher.pop()
             if self.selector.normalize_weights:
                 b_w = b_w / b_w.mean()
             ready.append((b_idx, b_w))
@@ -156,8 +158,7 @@ class ForwardFilter:
     def state_dict(self) -> dict[str, Any]:
         return {
             "rng": self._rng.bit_generator.state,
-            "pending_idx": self._pending_idx.copy(),
-            "pending_w": self._pending_w.copy(),
+            "batcher": self._batcher.state_dict(),
             "scanned": self.scanned,
             "accepted": self.accepted,
             "selector": self.selector.state_dict(),
@@ -165,8 +166,7 @@ class ForwardFilter:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._rng.bit_generator.state = state["rng"]
-        self._pending_idx = np.asarray(state["pending_idx"], dtype=np.int64).copy()
-        self._pending_w = np.asarray(state["pending_w"], dtype=np.float64).copy()
+        self._batcher.load_state_dict(state["batcher"])
         self.scanned = int(state["scanned"])
         self.accepted = int(state["accepted"])
         self.selector.load_state_dict(state["selector"])

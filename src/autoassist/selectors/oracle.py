@@ -48,12 +48,15 @@ def oracle_informative(losses: np.ndarray, running_mean: float | None) -> np.nda
 class OracleSelector(Selector):
     """Forward selector: AutoAssist's acceptance rule applied to the true current losses.
 
+    ``free_scoring = True``: benchmarks time its scoring forward pass apart and do not count it.
+
     Args:
         base_prob: acceptance probability of an instance below the running mean (AutoAssist's 0.3).
         mean_decay: decay of the moving average of feedback batch means (LinearAssistant's 0.9).
     """
 
     name = "oracle"
+    free_scoring = True
     needs_boss_losses = True
 
     def __init__(self, base_prob: float = 0.3, mean_decay: float = 0.9) -> None:

@@ -39,6 +39,7 @@ class RandomSelector(Selector):
     """
 
     name = "random"
+    learns = False
 
     def __init__(self, keep_rate: float) -> None:
         self.keep_rate = check_probability("keep_rate", keep_rate, fix="Pass for example keep_rate=0.5.")

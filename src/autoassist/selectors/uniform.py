@@ -15,6 +15,7 @@ class UniformSelector(Selector):
     """Accept everything."""
 
     name = "uniform"
+    learns = False
 
     def decide(self, indices: np.ndarray) -> Decision:
         return ones_decision(len(indices))

@@ -3,11 +3,15 @@
 The paper's Assistant sees only a fixed feature vector ``phi(x)`` and the class. The Boss's loss on
 an instance changes slowly, so the last loss the Boss reported for it is a strong, free predictor
 of whether it is still above the running mean (InfoBatch and importance sampling live on exactly
-that signal). ``HistoryAssistant`` adds three dynamic features to the paper's logistic regression:
+that signal). ``LossHistoryAssistant`` adds three dynamic features to the paper's logistic regression:
 
 * ``log(last_loss / running_mean)``, clipped to [-5, 5] (0 for instances never reported),
 * whether the instance has been reported at all,
 * how stale that report is, in passes of the feedback stream (capped at 1).
+
+Built on :meth:`InstanceFeatures.labels_only` it uses no raw features at all (the loss history and
+the label alone): nothing to build, the natural choice for huge or augmented data sets
+(``AutoAssist(assistant="loss-only")``).
 
 It is still one logistic regression trained online by SGD from feedback, scored in one vectorised
 call; its cost adds one gather of three per-instance numbers to the paper's.
@@ -23,7 +27,7 @@ from autoassist.assistants.linear import LinearAssistant
 from autoassist.features import InstanceFeatures
 
 
-class HistoryAssistant(LinearAssistant):
+class LossHistoryAssistant(LinearAssistant):
     """The paper's Assistant plus per-instance loss-history features (see the module docstring)."""
 
     def __init__(self, features: InstanceFeatures, *, history_lr: float = 0.1, **kwargs: Any) -> None:
@@ -45,13 +49,13 @@ class HistoryAssistant(LinearAssistant):
     def logits(self, indices: np.ndarray) -> np.ndarray:
         return super().logits(indices) + self._dynamic(indices) @ self.v
 
-    def update(self, indices: np.ndarray, losses: np.ndarray) -> np.ndarray:
+    def learn(self, indices: np.ndarray, losses: np.ndarray) -> np.ndarray:
         indices = np.asarray(indices, dtype=np.int64)
         losses = np.asarray(losses, dtype=np.float64)
         if len(indices) == 0:
             return np.empty(0, dtype=np.float64)
         dynamic = self._dynamic(indices)  # before the update moves the running mean and the clock
-        g = super().update(indices, losses)  # the paper's part: w, u, b, running mean, statistics
+        g = super().learn(indices, losses)  # the paper's part: w, u, b, running mean, statistics
         self.v -= self.history_lr * (g @ dynamic + self.l2 * self.v)
         self.last_loss[indices] = losses
         self.seen[indices] = True

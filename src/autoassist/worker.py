@@ -1,0 +1,246 @@
+"""The assembler: learns feedback and assembles batches in a fixed order, on a worker thread or inline.
+
+**Deterministic asynchrony.** Batch ``j`` is assembled only after the feedback of steps
+``0 .. j - lag`` has been learned, and before anything later is learned. Learning and assembling
+therefore interleave in one fixed order whatever the threads' timing, so a run is a function of its
+seed, and inline (``asynchronous=False``) and threaded runs yield the very same batches.
+
+**Never a hang.** When the Boss asks for batch ``j`` and the feedback of step ``j - lag`` has not
+been reported (a DataLoader that fetches batches ahead of the loop, or a loop that does not report),
+waiting could last forever. The batch is then assembled at once from the feedback reported so far;
+that count is fixed at the moment of the request, so the run stays a function of its seed and of
+the loop. The Boss waits only while the worker is behind on feedback it already has
+(``wait_seconds`` in ``stats()``).
+
+The worker thread holds no lock while it computes; ``report`` and ``next_batch`` only touch the
+ledger and the queue under a short lock. It is stopped by :meth:`Assembler.stop`, which the batch
+generator calls when its epoch iterator ends, when it is garbage-collected, and at interpreter exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from autoassist.batching import Batch, CountBatcher
+from autoassist.feedback import FeedbackLedger, loss_array
+from autoassist.selectors.base import Selector
+from autoassist.stream import CandidateStream
+
+_LIVE: "weakref.WeakSet[Assembler]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_workers() -> None:  # a worker busy in numpy/torch at interpreter exit could abort the process
+    for assembler in list(_LIVE):
+        assembler.stop()
+
+
+@dataclass
+class AssemblyStats:
+    """Counters of the assembler (see ``BatchGenerator.stats``)."""
+
+    scanned: int = 0
+    accepted: int = 0
+    nonfinite_losses: int = 0
+    selector_seconds: float = 0.0
+    selector_cpu_seconds: float = 0.0
+    wait_seconds: float = 0.0
+
+
+class Assembler:
+    """Learns final feedback and assembles global batches in step order; see the module docstring."""
+
+    def __init__(self, selector: Selector, stream: CandidateStream, batcher: CountBatcher, ledger: FeedbackLedger,
+                 *, shard: Callable[[np.ndarray], slice], lag: int, asynchronous: bool) -> None:
+        self.selector = selector
+        self.stream = stream
+        self.batcher = batcher
+        self.ledger = ledger
+        self.shard = shard
+        self.lag = lag
+        self.asynchronous = asynchronous
+        self.stats = AssemblyStats()
+        self.cond = threading.Condition()
+        self.ready: deque[Batch] = deque()
+        self.next_step = 0  # the next batch to assemble
+        self.learned = 0  # final feedback steps learned
+        self.caps: dict[int, int] = {}  # step -> feedback steps it may learn before it (set on demand)
+        self.busy = False
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = False
+        self._warned_nonfinite = False
+
+    # ------------------------------------------------------------------ scheduling
+    def _action(self) -> str:
+        """'learn', 'assemble' or 'wait' for the next unit of work (caller holds the lock)."""
+        j = self.next_step
+        need = j - self.lag + 1
+        if j in self.caps:
+            need = min(need, self.caps[j])
+        if self.learned < need:
+            return "learn" if self.ledger.finalized > self.learned else "wait"
+        return "assemble"
+
+    def _work(self, action: str) -> None:
+        """Do one unit of work outside the lock, then publish it under the lock."""
+        if action == "learn":
+            with self.cond:
+                item = self.ledger.pop_final()
+            self._learn(*item)
+            with self.cond:
+                self.learned += 1
+                self.cond.notify_all()
+        else:
+            with self.cond:
+                step = self.next_step
+            batch = self._assemble(step)
+            with self.cond:
+                self.ready.append(batch)
+                self.next_step += 1
+                self.caps.pop(step, None)
+                self.cond.notify_all()
+
+    def _learn(self, step: int, idx: np.ndarray, losses: Any) -> None:
+        start, cpu = time.perf_counter(), time.thread_time()
+        values = loss_array(losses)
+        finite = np.isfinite(values)
+        if not finite.all():
+            self.stats.nonfinite_losses += int((~finite).sum())
+            idx, values = idx[finite], values[finite]
+        if len(idx):
+            self.selector.observe(idx, values)
+        self.stats.selector_seconds += time.perf_counter() - start
+        self.stats.selector_cpu_seconds += time.thread_time() - cpu
+
+    def _assemble(self, step: int) -> Batch:
+        start, cpu = time.perf_counter(), time.thread_time()
+        self.selector.set_step(step)
+        while (missing := self.batcher.missing()) > 0:
+            chunk, coins = self.stream.take(missing)
+            decision = self.selector.decide(chunk)
+            keep = coins < decision.accept_prob
+            self.stats.scanned += len(chunk)
+            self.stats.accepted += int(keep.sum())
+            self.batcher.add(chunk[keep], np.asarray(decision.weight, dtype=np.float64)[keep])
+        indices, weights = self.batcher.pop()
+        if self.selector.normalize_weights:
+            weights = weights / weights.mean()
+        part = self.shard(indices)
+        self.stats.selector_seconds += time.perf_counter() - start
+        self.stats.selector_cpu_seconds += time.thread_time() - cpu
+        return Batch(step, indices[part].copy(), weights[part].copy(), self.stream.position)
+
+    # ------------------------------------------------------------------ the Boss's side
+    def next_batch(self) -> Batch:
+        """The next batch in step order; assembles it on demand (see the module docstring)."""
+        start = time.perf_counter()
+        with self.cond:
+            self._raise_error()
+            if not self.ready:
+                j = self.next_step
+                if self.ledger.finalized < j - self.lag + 1:
+                    self.caps[j] = self.ledger.finalized
+                    self.cond.notify_all()
+        if not self.asynchronous:
+            while True:
+                with self.cond:
+                    if self.ready:
+                        return self.ready.popleft()
+                    action = self._action()
+                self._work(action)
+        self.start()
+        with self.cond:
+            while not self.ready:
+                self._raise_error()
+                if self._thread is None:
+                    raise RuntimeError("the batch generator's worker thread is not running")
+                self.cond.wait(timeout=0.1)
+            batch = self.ready.popleft()
+            self.cond.notify_all()
+        self.stats.wait_seconds += time.perf_counter() - start
+        return batch
+
+    def feedback_arrived(self) -> None:
+        """Wake the worker after a report (inline mode learns when the next batch is asked for)."""
+        if self.asynchronous:
+            with self.cond:
+                self.cond.notify_all()
+
+    def quiesce(self) -> None:
+        """Wait until the worker is between two units of work (caller then holds ``cond`` to snapshot)."""
+        while self.busy:
+            self.cond.wait(timeout=0.1)
+
+    # ------------------------------------------------------------------ the worker thread
+    def start(self) -> None:
+        """Start the worker thread (asynchronous mode) if it is not running."""
+        with self.cond:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop = False
+            self.busy = False
+            self._thread = threading.Thread(target=self._main, name="autoassist-assembler", daemon=True)
+            _LIVE.add(self)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop and join the worker thread (safe to call twice, from any thread but the worker's)."""
+        with self.cond:
+            thread, self._thread = self._thread, None
+            self._stop = True
+            self.cond.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def _raise_error(self) -> None:
+        if self.error is not None:
+            raise RuntimeError("the batch generator's worker thread failed; this generator cannot continue") \
+                from self.error
+
+    def _main(self) -> None:
+        # numpy's BLAS threads would spin on the cores the Boss uses: the worker computes on one thread.
+        try:
+            with threadpool_limits(limits=1, user_api="blas"):
+                while True:
+                    with self.cond:
+                        while not self._stop and (action := self._action()) == "wait":
+                            self.cond.wait(timeout=0.5)
+                        if self._stop:
+                            return
+                        self.busy = True
+                    try:
+                        self._work(action)
+                    finally:
+                        with self.cond:
+                            self.busy = False
+                            self.cond.notify_all()
+        except BaseException as error:  # surfaced on the Boss's thread at the next batch
+            with self.cond:
+                self.error = error
+                self.cond.notify_all()
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        return {"next_step": self.next_step, "learned": self.learned,
+                "caps": {int(k): int(v) for k, v in self.caps.items()},
+                "stats": [self.stats.scanned, self.stats.accepted, self.stats.nonfinite_losses,
+                          self.stats.selector_seconds, self.stats.selector_cpu_seconds, self.stats.wait_seconds]}
+
+    def load_state_dict(self, state: dict[str, Any], ready: list[Batch]) -> None:
+        self.next_step = int(state["next_step"])
+        self.learned = int(state["learned"])
+        self.caps = {int(k): int(v) for k, v in state["caps"].items()}
+        s = state["stats"]
+        self.stats = AssemblyStats(int(s[0]), int(s[1]), int(s[2]), float(s[3]), float(s[4]), float(s[5]))
+        self.ready = deque(ready)
+        self.error = None
