@@ -18,9 +18,29 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def _git_commit() -> str | None:
+    """The commit of the checkout this package runs from (with "+dirty" for uncommitted changes), if any."""
+    import subprocess
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (commit + ("+dirty" if dirty else "")) or None
+
+
 def hardware_info() -> dict[str, Any]:
-    """Platform, Python, CPU model and core count, and numpy/torch/CUDA versions where importable."""
+    """Platform, Python, CPU model and core count, numpy/torch/CUDA versions, package version and git commit."""
+    from autoassist import __version__
+
     info: dict[str, Any] = {
+        "autoassist_version": __version__,
+        "git_commit": _git_commit(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "cpu": _cpu_model(),

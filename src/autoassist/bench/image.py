@@ -50,7 +50,9 @@ class BenchConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     schedule: str = "cosine"
-    warmup_fraction: float = 0.0
+    warmup_fraction: float = 0.02
+    clip_grad_norm: float | None = 5.0
+    lag: int = 2
     eval_points: int = 12
     threads: int = 0
     device: str = "cpu"
@@ -70,7 +72,12 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--lr", type=float, default=None, help="peak learning rate of SGD with Nesterov momentum")
     p.add_argument("--schedule", default=d.schedule, choices=["cosine", "linear", "constant"])
-    p.add_argument("--warmup-fraction", type=float, default=d.warmup_fraction)
+    p.add_argument("--warmup-fraction", type=float, default=d.warmup_fraction,
+                   help="linear learning-rate warm-up over this fraction of each run")
+    p.add_argument("--clip-grad-norm", type=float, default=d.clip_grad_norm,
+                   help="clip the gradient norm of every Boss step (0: off)")
+    p.add_argument("--lag", type=int, default=d.lag,
+                   help="AutoAssist's lag: batch t+lag is assembled after the feedback of step t is learned")
     p.add_argument("--weight-decay", type=float, default=d.weight_decay)
     p.add_argument("--tolerance", type=float, default=d.tolerance, help="points below uniform's accuracy")
     p.add_argument("--eval-points", type=int, default=d.eval_points)
@@ -109,6 +116,7 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> BenchCo
         protocols=("budget",) if demo else tuple(args.protocols), tolerance=args.tolerance,
         batch_size=args.batch_size, lr=args.lr if args.lr is not None else defaults["lr"],
         weight_decay=args.weight_decay, schedule=args.schedule, warmup_fraction=args.warmup_fraction,
+        clip_grad_norm=args.clip_grad_norm or None, lag=args.lag,
         eval_points=args.eval_points, threads=args.threads, device=args.device, limit_train=args.limit_train,
         synchronous=args.synchronous,
     )
@@ -182,8 +190,8 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
         method = parse_method(spec)
         train_cfg = TrainConfig(
             batch_size=cfg.batch_size, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
-            schedule=cfg.schedule, warmup_fraction=cfg.warmup_fraction,
-            total_steps=max(1, int(round(fraction * full_steps))),
+            schedule=cfg.schedule, warmup_fraction=cfg.warmup_fraction, clip_grad_norm=cfg.clip_grad_norm,
+            lag=cfg.lag, total_steps=max(1, int(round(fraction * full_steps))),
             num_passes=cfg.epochs if protocol == "passes" else None, eval_points=cfg.eval_points, seed=seed,
             device=cfg.device, asynchronous=not cfg.synchronous,
         )

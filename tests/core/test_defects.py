@@ -1,0 +1,382 @@
+"""Each defect found by trying the first version as a new user would, with the test that pins its fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset, IterableDataset, TensorDataset
+
+from autoassist import AutoAssist
+from autoassist._errors import ParameterError, ParameterTypeError
+from autoassist.assistants.linear import LinearAssistant
+from autoassist.features import InstanceFeatures, build_features
+
+
+def _data(n: int = 256, d: int = 10, seed: int = 0) -> TensorDataset:
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, d, generator=g)
+    return TensorDataset(x, (x[:, 0] + 0.3 * x[:, 1] > 0).long())
+
+
+def _finishes(fn: Callable[[], Any], seconds: float = 20.0) -> Any:
+    """Run ``fn`` on a thread; fail (instead of hanging the suite) if it does not finish in time."""
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = fn()
+        except BaseException as error:  # noqa: BLE001 - re-raised on the test's thread
+            out["error"] = error
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), "the loop hung"
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
+def _train(assist: AutoAssist, epochs: int, *, model_seed: int = 0, stop_after: int | None = None,
+           model: torch.nn.Module | None = None) -> tuple[list[list[int]], torch.nn.Module]:
+    torch.manual_seed(model_seed)
+    model = model or torch.nn.Linear(10, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    seen: list[list[int]] = []
+    for _ in range(epochs):
+        for idx, (x, y) in assist.loader():
+            loss = assist.report(idx, F.cross_entropy(model(x), y, reduction="none"))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            seen.append(idx.tolist())
+            if stop_after is not None and len(seen) == stop_after:
+                return seen, model
+    return seen, model
+
+
+# ---------------------------------------------------------------------------------------------- hang
+def test_two_interleaved_iterators_never_hang_the_newer_one_works() -> None:
+    assist = AutoAssist(_data(), batch_size=32, seed=0)
+
+    def run() -> None:
+        first = iter(assist.loader())
+        next(first)
+        second = iter(assist.loader())
+        next(second)
+        with pytest.raises(RuntimeError, match="superseded"):
+            next(first)
+        assert len([b for b in second]) >= 1
+
+    _finishes(run)
+
+
+def test_an_old_iterator_collected_mid_epoch_does_not_stop_the_new_loop() -> None:
+    assist = AutoAssist(_data(), batch_size=32, seed=0)
+
+    def run() -> int:
+        old = iter(assist.loader())
+        next(old)
+        steps = 0
+        for idx, (x, y) in assist.loader():
+            if steps == 1:
+                del old  # garbage-collected while the new loop runs
+            assist.report(idx, torch.rand(len(idx)))
+            steps += 1
+        return steps
+
+    assert _finishes(run) == 8 - 1  # the new loop finishes the epoch the old one started
+
+
+class _InterruptOnce(Dataset):
+    def __init__(self, base: Dataset, at: int) -> None:
+        self.base, self.at, self.calls = base, at, 0
+
+    def __len__(self) -> int:
+        return len(self.base)  # type: ignore[arg-type]
+
+    def __getitem__(self, i: int) -> Any:
+        self.calls += 1
+        if self.calls == self.at:
+            raise KeyboardInterrupt  # Ctrl-C inside the DataLoader's fetch
+        return self.base[i]
+
+
+def test_ctrl_c_inside_the_fetch_then_rerunning_the_loop_does_not_hang() -> None:
+    data = _InterruptOnce(_data(), at=32 * 3 + 5)
+    assist = AutoAssist(data, batch_size=32, seed=0, assistant="loss-only")
+    cell_iterators = []
+
+    def cell() -> int:
+        steps = 0
+        it = iter(assist.loader())
+        cell_iterators.append(it)  # the notebook keeps the interrupted frame alive
+        for idx, (x, y) in it:
+            assist.report(idx, torch.rand(len(idx)))
+            steps += 1
+        return steps
+
+    with pytest.raises(KeyboardInterrupt):
+        cell()
+    total = _finishes(cell) + 3
+    assert total == 8  # the rerun finishes the epoch: no step lost, none doubled
+    assert assist.stats()["steps_unreported"] == 0
+
+
+# ---------------------------------------------------------------------------------------------- resume
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_resume_mid_epoch_takes_exactly_the_remaining_steps_and_equals_the_uninterrupted_run(
+        tmp_path: Path, asynchronous: bool) -> None:
+    full, _ = _train(AutoAssist(_data(), batch_size=16, seed=3, asynchronous=asynchronous), epochs=2)
+    assert len(full) == 32
+    first = AutoAssist(_data(), batch_size=16, seed=3, asynchronous=asynchronous)
+    head, model = _train(first, epochs=2, stop_after=10)
+    torch.save({"assist": first.state_dict(), "model": model.state_dict()}, tmp_path / "ckpt.pt")
+    first.close()
+    saved = torch.load(tmp_path / "ckpt.pt")  # PyTorch's default weights_only=True must accept it
+    resumed = AutoAssist(_data(), batch_size=16, seed=3, asynchronous=asynchronous)
+    resumed.load_state_dict(saved["assist"])
+    model2 = torch.nn.Linear(10, 2)
+    model2.load_state_dict(saved["model"])
+    opt_free_tail: list[list[int]] = []
+    # the resumed loop: the rest of epoch 0 (6 steps), then epoch 1 (16 steps)
+    tail, _ = _train(resumed, epochs=2, model=model2)
+    opt_free_tail.extend(tail)
+    assert len(head) + len(opt_free_tail) == 32
+    # plain SGD has no optimiser state: model and batches continue exactly as the uninterrupted run
+    assert head + opt_free_tail == full
+
+
+def test_resume_with_a_loader_that_fetches_ahead_replays_the_unreported_batches(tmp_path: Path) -> None:
+    def run(stop: int | None) -> tuple[list[list[int]], AutoAssist]:
+        assist = AutoAssist(_data(), batch_size=16, seed=1, asynchronous=True)
+        torch.manual_seed(0)
+        model = torch.nn.Linear(10, 2)
+        seen: list[list[int]] = []
+        for idx, (x, y) in assist.loader(num_workers=2):
+            assist.report(idx, F.cross_entropy(model(x), y, reduction="none").detach())
+            seen.append(idx.tolist())
+            if stop is not None and len(seen) == stop:
+                break
+        return seen, assist
+
+    full, _ = run(None)
+    head, assist = run(5)
+    state = assist.state_dict()
+    assert state["steps_in_epoch"] == 5 and len(state["ready"]) >= 4  # fetched ahead: saved to replay
+    again = AutoAssist(_data(), batch_size=16, seed=1, asynchronous=True)
+    again.load_state_dict(state)
+    tail = [idx.tolist() for idx, _ in again.loader()]
+    assert head + tail == full
+
+
+def test_asynchronous_runs_are_reproducible_and_equal_inline_runs() -> None:
+    runs = [_train(AutoAssist(_data(), batch_size=16, seed=7, asynchronous=a), epochs=3)[0]
+            for a in (True, True, False)]
+    assert runs[0] == runs[1] == runs[2]
+
+
+def test_state_is_tensors_and_numbers_only() -> None:
+    assist = AutoAssist(_data(), batch_size=16, seed=0)
+    _train(assist, epochs=1, stop_after=3)
+
+    def check(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                check(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                check(v)
+        else:
+            assert value is None or isinstance(value, (torch.Tensor, int, float, bool, str)), type(value)
+
+    check(assist.state_dict())
+
+
+# ---------------------------------------------------------------------------------------------- exit
+def test_exiting_while_the_worker_is_busy_exits_cleanly(tmp_path: Path) -> None:
+    script = tmp_path / "exit_busy.py"
+    script.write_text(textwrap.dedent("""
+        import time, numpy as np, torch
+        from autoassist import BatchGenerator
+        from autoassist.selectors.base import Selector
+
+        class Busy(Selector):
+            def observe(self, indices, losses):
+                a = np.random.default_rng(0).random((300, 300))
+                for _ in range(200):
+                    a = a @ a.T / 300.0  # keep the worker inside numpy
+
+        gen = BatchGenerator(Busy(), 1000, 10, lag=1)
+        it = iter(gen)
+        for _ in range(3):
+            gen.report(next(it), torch.rand(10))
+        time.sleep(0.01)
+        # no close(): the interpreter exits while the worker computes
+    """))
+    for _ in range(2):
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+
+
+# ---------------------------------------------------------------------------------------------- datasets
+class _DictItems(Dataset):
+    def __init__(self, n: int = 64) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return {"input_ids": torch.arange(i % 5 + 1), "label": i % 3}
+
+
+class _Stream(IterableDataset):
+    def __iter__(self) -> Any:
+        return iter(range(10))
+
+
+def test_dict_items_get_a_clear_error_and_work_with_the_loss_only_assistant() -> None:
+    with pytest.raises(ParameterTypeError, match="dicts.*assistant='loss-only'"):
+        AutoAssist(_DictItems(), batch_size=8)
+    assist = AutoAssist(_DictItems(), batch_size=8, assistant="loss-only", labels=[i % 3 for i in range(64)])
+
+    def pad(items: list[dict[str, Any]]) -> dict[str, Any]:  # an existing collate function, unchanged
+        ids = torch.nn.utils.rnn.pad_sequence([it["input_ids"] for it in items], batch_first=True)
+        return {"input_ids": ids, "labels": torch.tensor([it["label"] for it in items])}
+
+    for idx, batch in assist.loader(collate_fn=pad):
+        assert idx.shape == (8,) and batch["input_ids"].shape[0] == 8 and batch["labels"].shape == (8,)
+        assist.report(idx, torch.rand(8))
+    assert assist.stats()["steps"] == 8
+
+
+def test_variable_length_items_get_a_clear_error() -> None:
+    data = [(torch.zeros(i % 4 + 1), 0) for i in range(40)]
+    with pytest.raises(ParameterError, match="one shape.*features="):
+        AutoAssist(data, batch_size=8)  # type: ignore[arg-type]
+
+
+def test_iterable_dataset_gets_a_clear_error() -> None:
+    with pytest.raises(ParameterTypeError, match="map-style"):
+        AutoAssist(_Stream(), batch_size=2)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------- input
+def test_silently_wrong_settings_are_errors() -> None:
+    with pytest.raises(ParameterError, match="batch_size must be at most"):
+        AutoAssist(_data(100), batch_size=128)
+    with pytest.raises(ParameterError, match="seed must be >= 0"):
+        AutoAssist(_data(), seed=-1)
+
+
+def test_bad_losses_are_refused_before_anything_is_recorded() -> None:
+    assist = AutoAssist(_data(), batch_size=4, seed=0)
+    idx, _ = next(iter(assist.loader()))
+    before = assist.stats()
+    with pytest.raises(ParameterTypeError, match="tensor of per-instance losses"):
+        assist.report(idx, [0.1, 0.2, 0.3, 0.4])  # type: ignore[arg-type]
+    with pytest.raises(ParameterTypeError, match="floating-point"):
+        assist.report(idx, torch.tensor([1, 2, 3, 4]))
+    with pytest.raises(ParameterError, match="match none"):
+        assist.report(torch.tensor([0, 1, 2, 3]) if idx.tolist() != [0, 1, 2, 3] else torch.tensor([4, 5, 6, 7]),
+                      torch.rand(4))
+    assert assist.stats() == before
+
+
+def test_huge_label_values_are_compacted() -> None:
+    x = torch.randn(50, 3)
+    labels = np.where(np.arange(50) % 2 == 0, 10**9, 7)
+    f = build_features(TensorDataset(x), labels=labels)
+    assert f.num_classes == 2 and set(f.labels.tolist()) == {0, 1}
+
+
+def test_duplicate_and_missing_reports_are_counted_with_one_warning() -> None:
+    assist = AutoAssist(_data(), batch_size=8, seed=0, asynchronous=False)
+    it = iter(assist.loader())
+    idx, _ = next(it)
+    assist.report(idx, torch.rand(8))
+    with pytest.warns(RuntimeWarning, match="reported twice"):
+        assist.report(idx, torch.rand(8))
+    next(it)  # never reported
+    idx3, _ = next(it)
+    with pytest.warns(RuntimeWarning, match="not called for a batch"):
+        assist.report(idx3, torch.rand(8))
+    s = assist.stats()
+    assert s["duplicate_reports"] == 1 and s["steps_unreported"] == 1 and s["feedback_batches"] == 2
+
+
+def test_never_reporting_is_said_once() -> None:
+    assist = AutoAssist(_data(), batch_size=8, seed=0)
+    with pytest.warns(RuntimeWarning, match="never called"):
+        for _ in assist.loader():
+            pass
+    assert assist.stats()["feedback_batches"] == 0
+
+
+# ---------------------------------------------------------------------------------------------- construction
+class _Counting(Dataset):
+    def __init__(self, base: Dataset) -> None:
+        self.base, self.reads = base, 0
+
+    def __len__(self) -> int:
+        return len(self.base)  # type: ignore[arg-type]
+
+    def __getitem__(self, i: int) -> Any:
+        self.reads += 1
+        return self.base[i]
+
+
+def test_loss_only_assistant_reads_nothing_at_construction() -> None:
+    data = _Counting(_data())
+    assist = AutoAssist(data, batch_size=8, assistant="loss-only", labels=torch.zeros(256, dtype=torch.long))
+    assert data.reads == 0 and assist.assistant is not None
+    assert AutoAssist(_data(), assistant="loss-only").assistant.features.num_classes == 2  # type: ignore[union-attr]
+
+
+def test_features_are_float32_and_equal_with_loader_workers() -> None:
+    data = _data(300)
+    a = build_features(data, chunk_size=64)
+    b = build_features(data, chunk_size=64, num_workers=2)
+    assert a.matrix.dtype == np.float32 and np.array_equal(a.matrix, b.matrix)
+
+
+class _Augmented(Dataset):
+    def __len__(self) -> int:
+        return 32
+
+    def __getitem__(self, i: int) -> Any:
+        return torch.randn(4), 0
+
+
+def test_random_augmentation_is_said() -> None:
+    with pytest.warns(RuntimeWarning, match="augmentation"):
+        build_features(_Augmented())
+
+
+def test_sparse_features_score_like_the_dense_reference() -> None:
+    rng = np.random.default_rng(0)
+    dense = (rng.random((60, 40)) < 0.1) * rng.random((60, 40))
+    labels = rng.integers(0, 3, 60)
+    sparse_a = LinearAssistant(InstanceFeatures(sp.csr_matrix(dense, dtype=np.float32), labels, 3))
+    dense_a = LinearAssistant(InstanceFeatures(dense.astype(np.float32), labels, 3))
+    for a in (sparse_a, dense_a):
+        for _ in range(5):
+            idx = rng.integers(0, 60, 16)
+            a.learn(idx, rng.random(16))
+        rng = np.random.default_rng(0)
+        rng.random((60, 40)); rng.random((60, 40)); rng.integers(0, 3, 60)  # same draws for both
+    np.testing.assert_allclose(sparse_a.score(np.arange(60)), dense_a.score(np.arange(60)), rtol=1e-5)
+    assist = AutoAssist(_data(60), batch_size=8, features=sp.csr_matrix(dense))
+    assert assist.assistant is not None
