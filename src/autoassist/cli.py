@@ -1,77 +1,119 @@
-"""The ``autoassist`` command: ``demo``, ``bench image``, ``bench svm`` and ``plot``."""
+"""The ``autoassist`` command: one argparse parser with subcommands.
+
+``autoassist demo``, ``autoassist bench image``, ``autoassist bench svm``, ``autoassist plot DIR`` and
+``autoassist merge OUT DIR...``. ``--help`` works on every command and shows defaults; bad input ends
+with one line that names the problem and the fix, and exit status 2.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from typing import Callable
 
-USAGE = """usage: autoassist COMMAND [options]
+Handler = Callable[[argparse.Namespace], int]
 
-commands:
-  demo            uniform vs AutoAssist on MNIST-1D (or --dataset fashion-mnist --data-dir DIR)
-  bench image     every selection method side by side, budget-to-target and fixed-passes protocols
-  bench svm       linear SVM: uniform SGD vs importance sampling vs instance shrinking
-  plot DIR        tables and PNGs from DIR/results.json of `bench image` or `demo`
-  merge OUT DIR.. combine the results.json of benchmark parts run in parallel into OUT
 
-`autoassist COMMAND --help` shows a command's options."""
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown in help; descriptions keep their line breaks."""
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from autoassist.bench.report import plot_results
+
+    for path in plot_results(args.dir):
+        print(f"wrote {path}")
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from autoassist.bench.image import finalize
+    from autoassist.bench.report import load_results, merge_results
+
+    path = merge_results(args.out, args.dirs)
+    results = load_results(args.out)
+    finalize(results)
+    path.write_text(json.dumps(results, indent=1))
+    print(f"wrote {path} ({len(results['runs'])} runs); make its plots with `autoassist plot {args.out}`")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from autoassist.bench.demo import run
+
+    return run(args)
+
+
+def _bench_image(args: argparse.Namespace) -> int:
+    from autoassist.bench.image import run
+
+    return run(args)
+
+
+def _bench_svm(args: argparse.Namespace) -> int:
+    from autoassist.bench.svm import run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (subcommands import their heavy modules only when they run)."""
+    from autoassist import __version__
+    from autoassist.bench import demo, image, svm
+
+    parser = argparse.ArgumentParser(
+        prog="autoassist", formatter_class=_Formatter,
+        description="Train on the instances that still teach your model something: AutoAssist (Zhang, Yu, "
+                    "Dhillon, NeurIPS 2019) and the methods it is compared with.")
+    parser.add_argument("--version", action="version", version=f"autoassist {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser("demo", formatter_class=_Formatter, help="uniform vs AutoAssist on MNIST-1D (seconds)",
+                            description=(demo.__doc__ or "").split("\n\n")[0])
+    demo.configure(p)
+    p.set_defaults(handler=_demo)
+
+    bench = commands.add_parser("bench", formatter_class=_Formatter, help="benchmarks: image, svm",
+                                description="Benchmarks that compare every method in one run.")
+    kinds = bench.add_subparsers(dest="kind", metavar="KIND", required=True)
+    p = kinds.add_parser("image", formatter_class=_Formatter, help="every selection method on an image data set",
+                         description=(image.__doc__ or "").split("\n\n")[0])
+    image.configure(p)
+    p.set_defaults(handler=_bench_image)
+    p = kinds.add_parser("svm", formatter_class=_Formatter,
+                         help="linear SVM: uniform SGD vs importance sampling vs instance shrinking",
+                         description=(svm.__doc__ or "").split("\n\n")[0])
+    svm.configure(p)
+    p.set_defaults(handler=_bench_svm)
+
+    p = commands.add_parser("plot", formatter_class=_Formatter, help="table.md and PNGs from DIR/results.json",
+                            description="Make table.md and the PNG plots from DIR/results.json alone.")
+    p.add_argument("dir", metavar="DIR", help="a folder holding results.json (of bench image or demo)")
+    p.set_defaults(handler=_plot)
+
+    p = commands.add_parser("merge", formatter_class=_Formatter, help="combine benchmark parts run side by side",
+                            description="Combine the results.json of benchmark parts into OUT/results.json.")
+    p.add_argument("out", metavar="OUT", help="output folder")
+    p.add_argument("dirs", metavar="DIR", nargs="+", help="folders holding results.json")
+    p.set_defaults(handler=_merge)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; bad input ends with its message (no traceback) and exit status 2."""
     from autoassist._errors import ParameterError, ParameterTypeError
 
+    parser = build_parser()
     try:
-        return _dispatch(list(sys.argv[1:] if argv is None else argv))
-    except (ParameterError, ParameterTypeError) as error:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        return int(args.handler(args))
+    except (ParameterError, ParameterTypeError, FileNotFoundError) as error:
         print(f"autoassist: error: {error}", file=sys.stderr)
         return 2
-
-
-def _dispatch(args: list[str]) -> int:
-    if not args or args[0] in ("-h", "--help"):
-        print(USAGE)
-        return 0
-    command, rest = args[0], args[1:]
-    if command == "demo":
-        from autoassist.bench.demo import main as demo_main
-
-        return demo_main(rest)
-    if command == "bench":
-        if rest and rest[0] == "image":
-            from autoassist.bench.image import main as image_main
-
-            return image_main(rest[1:])
-        if rest and rest[0] == "svm":
-            from autoassist.bench.svm import main as svm_main
-
-            return svm_main(rest[1:])
-        print("usage: autoassist bench {image,svm} [options]", file=sys.stderr)
-        return 2
-    if command == "plot":
-        if len(rest) != 1 or rest[0].startswith("-"):
-            print("usage: autoassist plot DIR", file=sys.stderr)
-            return 2
-        from autoassist.bench.report import plot_results
-
-        for path in plot_results(rest[0]):
-            print(f"wrote {path}")
-        return 0
-    if command == "merge":
-        if len(rest) < 2 or any(a.startswith("-") for a in rest):
-            print("usage: autoassist merge OUT DIR [DIR ...]", file=sys.stderr)
-            return 2
-        from autoassist.bench.image import finalize
-        from autoassist.bench.report import load_results, merge_results
-
-        path = merge_results(rest[0], rest[1:])
-        results = load_results(rest[0])
-        finalize(results)
-        path.write_text(json.dumps(results, indent=1))
-        print(f"wrote {path} ({len(results['runs'])} runs); make its plots with `autoassist plot {rest[0]}`")
-        return 0
-    print(f"autoassist: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
-    return 2
 
 
 if __name__ == "__main__":

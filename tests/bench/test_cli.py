@@ -39,9 +39,37 @@ def test_plot_and_merge_read_the_json_alone(demo_dir: Path, tmp_path: Path,
 
 def test_bad_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["frobnicate"]) == 2
-    assert "unknown command" in capsys.readouterr().err
+    assert "invalid choice" in capsys.readouterr().err
     assert main(["bench"]) == 2
-    assert main([]) == 0
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["bench"], ["bench", "image"], ["bench", "svm"], ["plot"],
+                                     ["merge"]])
+def test_every_help_exits_0(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: autoassist")
+    if command == ["bench", "image"]:
+        for name in ("uniform", "autoassist", "infobatch", "selective_backprop", "importance", "oracle", "random"):
+            assert name in out
+        assert "(default: 128)" in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from autoassist import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"autoassist {__version__}"
+
+
+def test_unwritable_out_is_caught_before_the_first_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["demo", "--epochs", "1", "--limit-train", "300", "--out", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert "--out must be a folder this user can create and write" in err and "[1/3]" not in err
 
 
 def test_bad_input_is_one_clear_line_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from autoassist.bench.image import add_arguments, config_from_args, run_benchmark
+from autoassist.bench.image import add_arguments, check_writable, config_from_args, run_benchmark
 
 
 def demo_table(results: dict[str, Any]) -> str:
@@ -53,16 +53,24 @@ def plot_demo(results: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="autoassist demo", description=__doc__.split("\n\n")[0])
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``autoassist demo``."""
     add_arguments(parser, demo=True)
     parser.set_defaults(tolerance=0.0)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args, demo=True)
     out = Path(args.out or f"runs/demo-{cfg.dataset}")
+    check_writable(out)
     results = run_benchmark(cfg, out, resume=args.resume)
     plot_demo(results, out / "demo.png")
     print(demo_table(results))
     print(f"Wrote {out / 'results.json'} and {out / 'demo.png'}.")
     return 0
 
+
+def main(argv: list[str] | None = None) -> int:
+    from autoassist.cli import main as cli_main
+
+    return cli_main(["demo", *(argv or [])])

@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from autoassist._errors import fail
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.methods import parse_method, parse_options
+from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
 from autoassist.bench.report import markdown_table, plot_results
 from autoassist.bench.runner import TrainConfig, train_run
 
@@ -67,20 +67,21 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--model", default=None,
                    help="cnn, conv1d, mlp or resnet20, with options as cnn:width=16 (default: the dataset's)")
     p.add_argument("--out", default=None, help="output folder (default: runs/<command>-<dataset>)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed and method")
     p.add_argument("--epochs", type=float, default=None, help="uniform's budget in epochs of ceil(N/B) steps")
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="instances per Boss step")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate of SGD with Nesterov momentum")
-    p.add_argument("--schedule", default=d.schedule, choices=["cosine", "linear", "constant"])
+    p.add_argument("--schedule", default=d.schedule, choices=["cosine", "linear", "constant"],
+                   help="learning-rate schedule after the warm-up")
     p.add_argument("--warmup-fraction", type=float, default=d.warmup_fraction,
                    help="linear learning-rate warm-up over this fraction of each run")
     p.add_argument("--clip-grad-norm", type=float, default=d.clip_grad_norm,
                    help="clip the gradient norm of every Boss step (0: off)")
     p.add_argument("--lag", type=int, default=d.lag,
                    help="AutoAssist's lag: batch t+lag is assembled after the feedback of step t is learned")
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help="SGD weight decay")
     p.add_argument("--tolerance", type=float, default=d.tolerance, help="points below uniform's accuracy")
-    p.add_argument("--eval-points", type=int, default=d.eval_points)
+    p.add_argument("--eval-points", type=int, default=d.eval_points, help="test evaluations along each run")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: all cores)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--limit-train", type=int, default=None, help="use only the first N training instances")
@@ -89,9 +90,12 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     if not demo:
         p.add_argument("--methods", nargs="+", default=["uniform", "random:keep_rate=0.6", "autoassist", "infobatch",
                                                         "selective_backprop", "importance", "oracle"],
-                       help="method specs name[:key=value,...]")
-        p.add_argument("--fractions", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 1.0])
-        p.add_argument("--protocols", nargs="+", default=["budget", "passes"], choices=["budget", "passes"])
+                       help="method specs name[:key=value,...]; names: " + "; ".join(
+                           f"{k}: {v}" for k, v in METHOD_HELP.items()))
+        p.add_argument("--fractions", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 1.0],
+                       help="fractions of uniform's Boss-step budget (budget protocol)")
+        p.add_argument("--protocols", nargs="+", default=["budget", "passes"], choices=["budget", "passes"],
+                       help="budget: budget to target; passes: InfoBatch's fixed number of passes")
 
 
 # The demo: uniform, the paper's AutoAssist, and AutoAssist with the loss-history Assistant (the default of
@@ -239,14 +243,36 @@ def finalize(results: dict[str, Any]) -> None:
     results["summary"] = summary
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="autoassist bench image", description=__doc__.split("\n\n")[0])
+def check_writable(out: Path, option: str = "--out") -> None:
+    """Fail before any run if ``out`` cannot be created or written (one clear line, not a traceback later)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".autoassist-write-check"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise fail(option, "a folder this user can create and write", str(out),
+                   f"({error.strerror or error}). Choose another {option}.") from None
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``autoassist bench image``."""
     add_arguments(parser)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     out = Path(args.out or f"runs/bench-{cfg.dataset}")
+    _validate(cfg)
+    check_writable(out)
     run_benchmark(cfg, out, resume=args.resume)
     plot_results(out)
     print(markdown_table(json.loads((out / "results.json").read_text())))
     print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from autoassist.cli import main as cli_main
+
+    return cli_main(["bench", "image", *(argv or [])])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="autoassist bench svm", description=__doc__.splitlines()[0])
+    configure(p)
+    return p
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``autoassist bench svm``."""
     p.add_argument("--data", required=True, help="LIBSVM/svmlight file (.gz allowed)")
     p.add_argument("--test", help="test file; without it, --test-fraction of --data is held out")
     p.add_argument("--test-fraction", type=float, default=0.2)
@@ -55,7 +62,6 @@ def _parser() -> argparse.ArgumentParser:
                    help="regularisation strengths (default 1/n); the first is the one plotted")
     p.add_argument("--variants", action="store_true", help="also run the shrinking variant study")
     p.add_argument("--out", required=True)
-    return p
 
 
 def _load(path: str, n_features: int | None) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -122,7 +128,10 @@ def compact(value: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    return run(_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
     X, y = _load(args.data, args.n_features)
     if args.test:
         Xt, yt = _load(args.test, X.shape[1])
@@ -138,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     for params in methods.values():  # warm-up: numba compilation is not timed
         ShrinkingSVC(alpha=lambdas[0], max_iter=1, random_state=0, **params).fit(X[:50], y[:50])
     results: dict[str, Any] = {
-        "config": {"argv": argv, "data": args.data, "test": args.test, "n_train": n, "n_test": Xt.shape[0],
+        "config": {"argv": sys.argv[1:], "data": args.data, "test": args.test, "n_train": n, "n_test": Xt.shape[0],
                    "n_features": X.shape[1], "nnz_per_row": X.nnz / n, "seeds": args.seeds, "passes": args.passes,
                    "targets": list(TARGETS), "methods": methods},
         "hardware": hardware_info(), "runs": [],
