@@ -232,7 +232,8 @@ def build_features(
                             batch_size=chunk_size, num_workers=num_workers, collate_fn=_collate)
         show = n >= 20000 if progress is None else bool(progress)
         start = 0
-        for x, y in tqdm(loader, desc="autoassist: building features", unit="chunk", disable=not show):
+        chunks = tqdm(loader, desc="autoassist: building features", unit="chunk") if show else loader
+        for x, y in chunks:
             found[start:start + len(y)] = y.numpy()
             if not given:
                 block = x.numpy() if transform is not None else pool_inputs(x, max_dim)

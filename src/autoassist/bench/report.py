@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from autoassist._errors import fail
-from autoassist.bench.runner import time_to_target
+from autoassist.bench.runner import time_to_stay, time_to_target
 
 
 def load_results(out_dir: str | Path) -> dict[str, Any]:
@@ -65,6 +65,8 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         accs = [r["final_test_accuracy"] for r in rs]
         ttt = [time_to_target(r["curves"], target) for r in rs] if target is not None else []
         reached_times = [t for t in ttt if t is not None]
+        stay = [time_to_stay(r["curves"], target) for r in rs] if target is not None else []
+        stayed_times = [t for t in stay if t is not None]
         # The worker's CPU time where recorded (its wall time also counts waiting for the GIL).
         share = [r["selector_stats"].get("selector_cpu_seconds", r["selector_stats"].get("selector_seconds", 0.0))
                  / max(1e-9, r["time_split_s"]["boss"]) for r in rs]
@@ -81,6 +83,11 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                                            if "assistant_accuracy" in r["selector_stats"]]),
             "time_to_target_s": _median(reached_times) if len(reached_times) * 2 > len(rs) else None,
             "seeds_reaching_target_on_curve": len(reached_times),
+            "time_to_stay_s": _median(stayed_times) if len(stayed_times) * 2 > len(rs) else None,
+            "boss_wait_s": _median([r.get("boss_wait_s", 0.0) for r in rs]),
+            "max_train_loss": max((r["max_train_loss"] for r in rs if r.get("max_train_loss") is not None),
+                                  default=None),
+            "spiked_runs": sum(1 for r in rs if r.get("spiked")),
             "boss_step_median_ms": _median([r["boss_step_median_ms"] for r in rs if r["boss_step_median_ms"]]),
             "selector_share_of_boss_time": _median(share),
             "free_scoring_s": _median([r["time_split_s"]["free_scoring"] for r in rs]),
@@ -132,9 +139,10 @@ def markdown_table(results: dict[str, Any]) -> str:
                          f"{_fmt(None if b['final_test_accuracy'] is None else 100 * b['final_test_accuracy'])} |")
         lines.append("")
     lines += ["| protocol | method | fraction | seeds | final acc % (median [min, max]) | wall s (median) | Boss steps | "
-              "back-prop inst. | forward inst. | keep rate | Assistant acc. | time to target s | vs uniform | "
-              "Boss step ms | selector time / Boss time |",
-              "|" + "---|" * 15]
+              "back-prop inst. | forward inst. | keep rate | Assistant acc. | time to target s (first) | "
+              "time to target s (stays) | vs uniform | Boss step ms | Boss wait s | selector time / Boss time | "
+              "largest train loss (spiked runs) |",
+              "|" + "---|" * 18]
     for r in s["rows"]:
         acc = r["final_test_accuracy"]
         spread = r["final_test_accuracy_spread"]
@@ -144,8 +152,11 @@ def markdown_table(results: dict[str, Any]) -> str:
             f"{_fmt(r['wall_time_s'], '.1f')} | {_fmt(r['boss_steps'], '.0f')} | {_fmt(r['backprop_instances'], '.0f')} | "
             f"{_fmt(r['forward_instances'], '.0f')} | {_fmt(r['keep_rate'], '.2f')} | "
             f"{_fmt(r['assistant_accuracy'], '.2f')} | {_fmt(r['time_to_target_s'], '.1f')} | "
+            f"{_fmt(r['time_to_stay_s'], '.1f')} | "
             f"{_fmt(r['time_to_target_vs_uniform'], '.2f')} | {_fmt(r['boss_step_median_ms'], '.2f')} | "
-            f"{_fmt(None if r['selector_share_of_boss_time'] is None else 100 * r['selector_share_of_boss_time'], '.1f')}% |")
+            f"{_fmt(r['boss_wait_s'], '.2f')} | "
+            f"{_fmt(None if r['selector_share_of_boss_time'] is None else 100 * r['selector_share_of_boss_time'], '.1f')}% | "
+            f"{_fmt(r['max_train_loss'], '.2f')}{' (' + str(r['spiked_runs']) + ' SPIKED)' if r['spiked_runs'] else ''} |")
     return "\n".join(lines) + "\n"
 
 
