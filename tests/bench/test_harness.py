@@ -101,3 +101,12 @@ def test_budget_to_target_is_the_smallest_fraction_from_which_every_larger_one_r
     assert s["budget_to_target"]["autoassist"]["fraction"] == 0.8
     assert s["budget_to_target"]["uniform"]["fraction"] == 1.0
     assert "| autoassist | 0.80 |" in markdown_table({"config": {"tolerance": 0.2}, "runs": runs})
+
+
+def test_time_to_stay_is_the_point_from_which_the_curve_stays_above_the_target() -> None:
+    from autoassist.bench.runner import time_to_stay, time_to_target
+
+    curve = {"test_accuracy": [0.5, 0.91, 0.88, 0.92, 0.93], "wall_time_s": [0.0, 1.0, 2.0, 3.0, 4.0]}
+    assert time_to_target(curve, 0.9) == 1.0  # the first dip above flatters a noisy curve
+    assert time_to_stay(curve, 0.9) == 3.0
+    assert time_to_stay(curve, 0.95) is None
