@@ -79,6 +79,8 @@ class BatchGenerator(Sampler[list[int]]):
         rank, world_size: this process's slice of each global batch.
         lag: batch ``t + lag`` is assembled after the feedback of step ``t`` is learned (>= 1).
         asynchronous: assemble on a worker thread (True) or inline on the Boss's thread (False).
+        exchange: under DDP, ``exchange(step, indices, losses) -> (all ranks' indices, losses)``, called
+            in step order before each step's feedback is learned (:mod:`autoassist.distributed`).
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class BatchGenerator(Sampler[list[int]]):
         world_size: int = 1,
         lag: int = DEFAULT_LAG,
         asynchronous: bool = True,
+        exchange: Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> None:
         if not isinstance(selector, Selector):
             raise ParameterTypeError(f"selector must be an autoassist Selector; got {type(selector).__name__}.")
@@ -109,7 +112,7 @@ class BatchGenerator(Sampler[list[int]]):
         self.ledger = FeedbackLedger(self.num_instances)
         self._assembler = Assembler(selector, self.stream, CountBatcher(b * self.world_size), self.ledger,
                                     shard=lambda idx: slice(r * b, (r + 1) * b), lag=self.lag,
-                                    asynchronous=self.asynchronous)
+                                    asynchronous=self.asynchronous, exchange=exchange)
         weakref.finalize(self, self._assembler.stop)
         self.epoch = 0
         self.steps_in_epoch = 0
@@ -233,6 +236,7 @@ class BatchGenerator(Sampler[list[int]]):
             "nonfinite_losses": float(a.nonfinite_losses), "selector_seconds": a.selector_seconds,
             "selector_cpu_seconds": a.selector_cpu_seconds, "wait_seconds": a.wait_seconds,
             "report_seconds": self.report_seconds, "lag": float(self.lag),
+            "exchange_seconds": a.exchange_seconds,
         }
         out.update(self.selector.stats())
         return out

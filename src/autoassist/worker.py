@@ -5,6 +5,10 @@
 therefore interleave in one fixed order whatever the threads' timing, so a run is a function of its
 seed, and inline (``asynchronous=False``) and threaded runs yield the very same batches.
 
+**Several processes.** With an ``exchange`` (see :mod:`autoassist.distributed`), each step's final
+feedback is exchanged among the ranks, in step order, on the worker thread, before it is learned:
+every rank's selector learns the global feedback and makes the same decisions.
+
 **Never a hang.** When the Boss asks for batch ``j`` and the feedback of step ``j - lag`` has not
 been reported (a DataLoader that fetches batches ahead of the loop, or a loop that does not report),
 waiting could last forever. The batch is then assembled at once from the feedback reported so far;
@@ -54,13 +58,16 @@ class AssemblyStats:
     selector_seconds: float = 0.0
     selector_cpu_seconds: float = 0.0
     wait_seconds: float = 0.0
+    exchange_seconds: float = 0.0
 
 
 class Assembler:
     """Learns final feedback and assembles global batches in step order; see the module docstring."""
 
     def __init__(self, selector: Selector, stream: CandidateStream, batcher: CountBatcher, ledger: FeedbackLedger,
-                 *, shard: Callable[[np.ndarray], slice], lag: int, asynchronous: bool) -> None:
+                 *, shard: Callable[[np.ndarray], slice], lag: int, asynchronous: bool,
+                 exchange: Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+                 ) -> None:
         self.selector = selector
         self.stream = stream
         self.batcher = batcher
@@ -68,6 +75,7 @@ class Assembler:
         self.shard = shard
         self.lag = lag
         self.asynchronous = asynchronous
+        self.exchange = exchange
         self.stats = AssemblyStats()
         self.cond = threading.Condition()
         self.ready: deque[Batch] = deque()
@@ -113,6 +121,10 @@ class Assembler:
     def _learn(self, step: int, idx: np.ndarray, losses: Any) -> None:
         start, cpu = time.perf_counter(), time.thread_time()
         values = loss_array(losses)
+        if self.exchange is not None:  # every rank learns the global feedback of the step (DDP)
+            gather_start = time.perf_counter()
+            idx, values = self.exchange(step, idx, values)
+            self.stats.exchange_seconds += time.perf_counter() - gather_start
         finite = np.isfinite(values)
         if not finite.all():
             self.stats.nonfinite_losses += int((~finite).sum())
@@ -234,13 +246,15 @@ class Assembler:
         return {"next_step": self.next_step, "learned": self.learned,
                 "caps": {int(k): int(v) for k, v in self.caps.items()},
                 "stats": [self.stats.scanned, self.stats.accepted, self.stats.nonfinite_losses,
-                          self.stats.selector_seconds, self.stats.selector_cpu_seconds, self.stats.wait_seconds]}
+                          self.stats.selector_seconds, self.stats.selector_cpu_seconds, self.stats.wait_seconds,
+                          self.stats.exchange_seconds]}
 
     def load_state_dict(self, state: dict[str, Any], ready: list[Batch]) -> None:
         self.next_step = int(state["next_step"])
         self.learned = int(state["learned"])
         self.caps = {int(k): int(v) for k, v in state["caps"].items()}
         s = state["stats"]
-        self.stats = AssemblyStats(int(s[0]), int(s[1]), int(s[2]), float(s[3]), float(s[4]), float(s[5]))
+        self.stats = AssemblyStats(int(s[0]), int(s[1]), int(s[2]), float(s[3]), float(s[4]), float(s[5]),
+                                   float(s[6]))
         self.ready = deque(ready)
         self.error = None
