@@ -13,27 +13,36 @@ import numpy as np
 
 
 class CountBatcher:
-    """Batches of exactly ``size`` accepted instances, in acceptance order."""
+    """Global batches of exactly ``size * parts`` accepted instances, in acceptance order, cut in ``parts``.
 
-    def __init__(self, size: int) -> None:
+    Part ``r`` (rank ``r`` under DDP) is the slice ``[r * size, (r + 1) * size)``.
+    """
+
+    def __init__(self, size: int, parts: int = 1) -> None:
         self.size = int(size)
+        self.parts = int(parts)
         self._idx = np.empty(0, dtype=np.int64)
         self._w = np.empty(0, dtype=np.float64)
 
     def missing(self) -> int:
-        """How many more accepted instances the next batch needs (0: a batch is ready)."""
-        return max(0, self.size - len(self._idx))
+        """How many more accepted instances the next global batch needs (0: one is ready)."""
+        return max(0, self.size * self.parts - len(self._idx))
 
     def add(self, indices: np.ndarray, weights: np.ndarray) -> None:
         """Append accepted instances and their loss weights."""
         self._idx = np.concatenate([self._idx, np.asarray(indices, dtype=np.int64)])
         self._w = np.concatenate([self._w, np.asarray(weights, dtype=np.float64)])
 
-    def pop(self) -> tuple[np.ndarray, np.ndarray]:
-        """The next full batch ``(indices, weights)``; the caller checks ``missing() == 0`` first."""
-        idx, self._idx = self._idx[: self.size], self._idx[self.size:]
-        w, self._w = self._w[: self.size], self._w[self.size:]
-        return idx, w
+    def end_pass(self) -> None:
+        """The stream finished a pass: a count batcher simply carries on across it."""
+
+    def pop(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The next global batch as ``parts`` pieces ``(indices, weights)``; call when ``missing() == 0``."""
+        n = self.size * self.parts
+        idx, self._idx = self._idx[:n], self._idx[n:]
+        w, self._w = self._w[:n], self._w[n:]
+        return [(idx[r * self.size:(r + 1) * self.size], w[r * self.size:(r + 1) * self.size])
+                for r in range(self.parts)]
 
     def state_dict(self) -> dict[str, Any]:
         return {"indices": self._idx.copy(), "weights": self._w.copy()}
@@ -41,6 +50,122 @@ class CountBatcher:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._idx = np.asarray(state["indices"], dtype=np.int64).copy()
         self._w = np.asarray(state["weights"], dtype=np.float64).copy()
+
+
+def instance_sizes(lengths: np.ndarray) -> np.ndarray:
+    """Tokens an instance occupies in a padded batch: its length, or the longer of (source, target)."""
+    arr = np.asarray(lengths)
+    if arr.ndim == 2:
+        arr = arr.max(axis=1)
+    return arr.astype(np.int64)
+
+
+def cut_by_tokens(order: np.ndarray, sizes: np.ndarray, max_tokens: int) -> list[np.ndarray]:
+    """Cut ``order`` (already sorted by size) into consecutive runs whose padded size stays within the bound.
+
+    A run's padded size is ``len(run) * max(size in run)``.
+    """
+    batches: list[np.ndarray] = []
+    start, longest = 0, 0
+    for pos in range(len(order)):
+        size = int(sizes[order[pos]])
+        top = max(longest, size)
+        if pos > start and (pos - start + 1) * top > max_tokens:
+            batches.append(order[start:pos])
+            start, top = pos, size
+        longest = top
+    if len(order) > start:
+        batches.append(order[start:])
+    return batches
+
+
+class TokenBatcher:
+    """Token-bounded batches: a pool of accepted instances is sorted by length and cut under ``max_tokens``.
+
+    Accepted instances gather in a pool of about ``pool_batches`` batches' worth of tokens (and at the
+    end of every pass, whatever it holds); the pool is sorted by size (ties in acceptance order), cut
+    into runs whose padded size ``count * longest`` never exceeds ``max_tokens``, and the runs are
+    queued in an order shuffled from ``(seed, pool number)``. Nothing accepted is ever dropped. With
+    ``parts`` (ranks), each global batch is ``parts`` consecutive runs of the queue.
+    """
+
+    def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1, pool_batches: int = 32,
+                 seed: int = 0) -> None:
+        self.sizes = instance_sizes(lengths)
+        self.max_tokens = int(max_tokens)
+        self.parts = int(parts)
+        mean = float(self.sizes.mean()) if len(self.sizes) else 1.0
+        self.pool_size = max(self.parts, int(pool_batches * max(1.0, self.max_tokens / max(mean, 1.0))))
+        self.seed = int(seed)
+        self._pool_idx: list[np.ndarray] = []
+        self._pool_w: list[np.ndarray] = []
+        self._pooled = 0
+        self._queue: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pools_cut = 0
+
+    def missing(self) -> int:
+        if len(self._queue) >= self.parts:
+            return 0
+        return max(1, self.pool_size - self._pooled)
+
+    def add(self, indices: np.ndarray, weights: np.ndarray) -> None:
+        if len(indices):
+            self._pool_idx.append(np.asarray(indices, dtype=np.int64))
+            self._pool_w.append(np.asarray(weights, dtype=np.float64))
+            self._pooled += len(indices)
+        if self._pooled >= self.pool_size:
+            self._cut()
+
+    def end_pass(self) -> None:
+        """Cut whatever the pool holds: batches never mix two passes."""
+        self._cut()
+
+    def _cut(self) -> None:
+        if not self._pooled:
+            return
+        idx, w = np.concatenate(self._pool_idx), np.concatenate(self._pool_w)
+        self._pool_idx, self._pool_w, self._pooled = [], [], 0
+        order = np.argsort(self.sizes[idx], kind="stable")
+        runs = cut_by_tokens(order, self.sizes[idx], self.max_tokens)
+        shuffle = np.random.default_rng([self.seed, self._pools_cut, 7]).permutation(len(runs))
+        self._pools_cut += 1
+        self._queue.extend((idx[runs[k]], w[runs[k]]) for k in shuffle)
+
+    def pop(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        out, self._queue = self._queue[:self.parts], self._queue[self.parts:]
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        idx = np.concatenate(self._pool_idx) if self._pool_idx else np.empty(0, dtype=np.int64)
+        w = np.concatenate(self._pool_w) if self._pool_w else np.empty(0, dtype=np.float64)
+        return {"pool_indices": idx, "pool_weights": w, "pools_cut": self._pools_cut,
+                "queue": [(i.copy(), x.copy()) for i, x in self._queue]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        idx = np.asarray(state["pool_indices"], dtype=np.int64).copy()
+        w = np.asarray(state["pool_weights"], dtype=np.float64).copy()
+        self._pool_idx, self._pool_w, self._pooled = ([idx], [w], len(idx)) if len(idx) else ([], [], 0)
+        self._pools_cut = int(state["pools_cut"])
+        self._queue = [(np.asarray(i, dtype=np.int64).copy(), np.asarray(x, dtype=np.float64).copy())
+                       for i, x in state["queue"]]
+
+
+def steps_per_pass(batcher: Any, order: np.ndarray) -> int:
+    """Global batches a fresh ``batcher`` makes from one unfiltered pass over ``order`` (an epoch's length)."""
+    pos, count = 0, 0
+    while pos < len(order):
+        missing = batcher.missing()
+        if missing == 0:
+            batcher.pop()
+            count += 1
+            continue
+        batcher.add(order[pos:pos + missing], np.ones(len(order[pos:pos + missing])))
+        pos += missing
+    batcher.end_pass()
+    while batcher.missing() == 0:
+        batcher.pop()
+        count += 1
+    return count + (1 if getattr(batcher, "_queue", None) else 0)
 
 
 class Batch:

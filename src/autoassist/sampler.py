@@ -38,7 +38,7 @@ from torch.utils.data import Sampler
 
 from autoassist._errors import ParameterTypeError, check_int, fail
 from autoassist._state import from_saved, to_saveable
-from autoassist.batching import Batch, CountBatcher
+from autoassist.batching import Batch, CountBatcher, TokenBatcher, instance_sizes, steps_per_pass
 from autoassist.feedback import FeedbackLedger
 from autoassist.selectors.base import Selector
 from autoassist.stream import CandidateStream
@@ -47,24 +47,54 @@ from autoassist.worker import Assembler
 DEFAULT_LAG = 2
 
 
-def check_settings(num_instances: int, batch_size: int, seed: int, rank: int, world_size: int,
-                   steps_per_epoch: int | None, lag: int) -> tuple[int, int, int, int, int, int, int]:
-    """Validate the generator's settings (cheap: AutoAssist calls it before building anything)."""
+def check_settings(num_instances: int, batch_size: int | None, seed: int, rank: int, world_size: int,
+                   steps_per_epoch: int | None, lag: int, max_tokens: int | None = None,
+                   lengths: Any = None) -> tuple[int, int, int, int, int, int | None, int]:
+    """Validate the generator's settings (cheap: AutoAssist calls it before building anything).
+
+    Returns ``(N, batch_size, seed, rank, world_size, steps_per_epoch or None, lag)``; with
+    ``max_tokens`` the batch size is 0 and the epoch's length is computed by the generator.
+    """
     n = check_int("num_instances", num_instances, minimum=1,
                   fix="The dataset is empty: pass a non-empty training set.")
-    b = check_int("batch_size", batch_size, minimum=1, fix="Use for example batch_size=128.")
     seed = check_int("seed", seed, minimum=0, fix="Use a non-negative seed, e.g. seed=0.")
     w = check_int("world_size", world_size, minimum=1)
     r = check_int("rank", rank, minimum=0)
     if r >= w:
         raise fail("rank", f"in [0, world_size={w})", rank)
-    if b * w > n:
-        raise fail("batch_size", f"at most the number of instances per rank ({n} instances, world_size {w})", b,
-                   f"A batch larger than the data would repeat instances: use batch_size <= {n // w}.")
-    steps = math.ceil(n / (b * w)) if steps_per_epoch is None else check_int(
-        "steps_per_epoch", steps_per_epoch, minimum=1)
     lag = check_int("lag", lag, minimum=1, fix="lag=1 learns from the previous step before each batch.")
+    if max_tokens is not None:
+        if batch_size is not None:
+            raise fail("batch_size", "None when max_tokens is given (batches are bounded by tokens)", batch_size,
+                       "Pass either batch_size= (a count of instances) or max_tokens= (a token budget).")
+        max_tokens = check_int("max_tokens", max_tokens, minimum=1, fix="Use for example max_tokens=4096.")
+        sizes = check_lengths(lengths, n)
+        if int(sizes.max()) > max_tokens:
+            raise fail("max_tokens", f"at least the longest instance ({int(sizes.max())} tokens, instance "
+                       f"{int(sizes.argmax())})", max_tokens, "Raise max_tokens or drop over-long instances.")
+        b = 0
+    else:
+        b = check_int("batch_size", 128 if batch_size is None else batch_size, minimum=1,
+                      fix="Use for example batch_size=128.")
+        if b * w > n:
+            raise fail("batch_size", f"at most the number of instances per rank ({n} instances, world_size {w})", b,
+                       f"A batch larger than the data would repeat instances: use batch_size <= {n // w}.")
+    steps = (math.ceil(n / (b * w)) if b else None) if steps_per_epoch is None else check_int(
+        "steps_per_epoch", steps_per_epoch, minimum=1)
     return n, b, seed, r, w, steps, lag
+
+
+def check_lengths(lengths: Any, n: int) -> np.ndarray:
+    """Per-instance token counts: shape (N,) or (N, 2) (source, target), positive integers; returns sizes."""
+    if lengths is None:
+        raise fail("lengths", "given with max_tokens (one token count per instance)", None,
+                   "Pass lengths= as an (N,) array, or (N, 2) for (source, target) lengths.")
+    arr = np.asarray(lengths.cpu().numpy() if hasattr(lengths, "cpu") else lengths)
+    if arr.ndim not in (1, 2) or arr.shape[0] != n or (arr.ndim == 2 and arr.shape[1] != 2):
+        raise fail("lengths", f"of shape ({n},) or ({n}, 2)", f"shape {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.integer) or (arr.size and arr.min() < 1):
+        raise fail("lengths", "positive integer token counts", f"dtype {arr.dtype}, min {arr.min() if arr.size else None}")
+    return instance_sizes(arr)
 
 
 class BatchGenerator(Sampler[list[int]]):
@@ -73,7 +103,10 @@ class BatchGenerator(Sampler[list[int]]):
     Args:
         selector: the method that decides (uniform, AutoAssist, InfoBatch, ...): a stream selector.
         num_instances: N, the size of the training set.
-        batch_size: instances per Boss step (per rank).
+        batch_size: instances per Boss step (per rank); default 128, or None with ``max_tokens``.
+        max_tokens, lengths: token-bounded batches instead: each batch's padded size (count times the
+            longest instance's tokens) stays within ``max_tokens``; ``lengths`` is (N,) or (N, 2)
+            (source, target). The epoch is the number of batches an unfiltered pass makes.
         seed: the stream's seed (>= 0); the whole run derives from it.
         steps_per_epoch: Boss steps per epoch; default ``ceil(N / (batch_size * world_size))``.
         rank, world_size: this process's slice of each global batch.
@@ -87,8 +120,10 @@ class BatchGenerator(Sampler[list[int]]):
         self,
         selector: Selector,
         num_instances: int,
-        batch_size: int,
+        batch_size: int | None = None,
         *,
+        max_tokens: int | None = None,
+        lengths: Any = None,
         seed: int = 0,
         steps_per_epoch: int | None = None,
         rank: int = 0,
@@ -102,16 +137,26 @@ class BatchGenerator(Sampler[list[int]]):
         if selector.needs_boss_losses:
             raise fail("selector", "a stream selector", selector.name,
                        "Selectors that need the Boss's current losses go through ForwardFilter.")
-        (self.num_instances, self.batch_size, self.seed, self.rank, self.world_size, self.steps_per_epoch,
-         self.lag) = check_settings(num_instances, batch_size, seed, rank, world_size, steps_per_epoch, lag)
+        (self.num_instances, self.batch_size, self.seed, self.rank, self.world_size, steps,
+         self.lag) = check_settings(num_instances, batch_size, seed, rank, world_size, steps_per_epoch, lag,
+                                    max_tokens, lengths)
+        self.max_tokens = max_tokens
         self.asynchronous = bool(asynchronous)
         self.selector = selector
         selector.bind(self.num_instances)
-        b, r = self.batch_size, self.rank
+        w = self.world_size
         self.stream = CandidateStream(selector, self.num_instances, self.seed)
         self.ledger = FeedbackLedger(self.num_instances)
-        self._assembler = Assembler(selector, self.stream, CountBatcher(b * self.world_size), self.ledger,
-                                    shard=lambda idx: slice(r * b, (r + 1) * b), lag=self.lag,
+
+        def make_batcher() -> CountBatcher | TokenBatcher:
+            if max_tokens is None:
+                return CountBatcher(self.batch_size, w)
+            return TokenBatcher(np.asarray(lengths), int(max_tokens), parts=w, seed=self.seed)
+
+        if steps is None:  # token batches: the steps an unfiltered pass takes
+            steps = steps_per_pass(make_batcher(), np.random.default_rng([self.seed, 0]).permutation(self.num_instances))
+        self.steps_per_epoch = steps
+        self._assembler = Assembler(selector, self.stream, make_batcher(), self.ledger, rank=self.rank, lag=self.lag,
                                     asynchronous=self.asynchronous, exchange=exchange)
         weakref.finalize(self, self._assembler.stop)
         self.epoch = 0
@@ -243,6 +288,7 @@ class BatchGenerator(Sampler[list[int]]):
 
     def _config(self) -> dict[str, int]:
         return {"num_instances": self.num_instances, "batch_size": self.batch_size, "seed": self.seed,
+                "max_tokens": self.max_tokens or 0,
                 "rank": self.rank, "world_size": self.world_size, "lag": self.lag,
                 "steps_per_epoch": self.steps_per_epoch}
 

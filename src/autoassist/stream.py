@@ -35,6 +35,11 @@ class CandidateStream:
             return 0.0
         return self.pass_index + self.pos / max(1, len(self.order))
 
+    @property
+    def pass_done(self) -> bool:
+        """Whether the current pass has been walked to its end."""
+        return self.pass_index >= 0 and self.pos >= len(self.order)
+
     def take(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to ``count`` next candidates (never crossing a pass boundary) and their coins."""
         if self.pos >= len(self.order):

@@ -34,7 +34,7 @@ from typing import Any, Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from autoassist.batching import Batch, CountBatcher
+from autoassist.batching import Batch, CountBatcher, TokenBatcher
 from autoassist.feedback import FeedbackLedger, loss_array
 from autoassist.selectors.base import Selector
 from autoassist.stream import CandidateStream
@@ -64,15 +64,16 @@ class AssemblyStats:
 class Assembler:
     """Learns final feedback and assembles global batches in step order; see the module docstring."""
 
-    def __init__(self, selector: Selector, stream: CandidateStream, batcher: CountBatcher, ledger: FeedbackLedger,
-                 *, shard: Callable[[np.ndarray], slice], lag: int, asynchronous: bool,
+    def __init__(self, selector: Selector, stream: CandidateStream, batcher: CountBatcher | TokenBatcher,
+                 ledger: FeedbackLedger,
+                 *, rank: int, lag: int, asynchronous: bool,
                  exchange: Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
                  ) -> None:
         self.selector = selector
         self.stream = stream
         self.batcher = batcher
         self.ledger = ledger
-        self.shard = shard
+        self.rank = rank
         self.lag = lag
         self.asynchronous = asynchronous
         self.exchange = exchange
@@ -144,13 +145,15 @@ class Assembler:
             self.stats.scanned += len(chunk)
             self.stats.accepted += int(keep.sum())
             self.batcher.add(chunk[keep], np.asarray(decision.weight, dtype=np.float64)[keep])
-        indices, weights = self.batcher.pop()
+            if self.stream.pass_done:
+                self.batcher.end_pass()
+        parts = self.batcher.pop()
+        indices, weights = parts[self.rank]
         if self.selector.normalize_weights:
-            weights = weights / weights.mean()
-        part = self.shard(indices)
+            weights = weights / np.concatenate([w for _, w in parts]).mean()
         self.stats.selector_seconds += time.perf_counter() - start
         self.stats.selector_cpu_seconds += time.thread_time() - cpu
-        return Batch(step, indices[part].copy(), weights[part].copy(), self.stream.position)
+        return Batch(step, indices.copy(), weights.copy(), self.stream.position)
 
     # ------------------------------------------------------------------ the Boss's side
     def next_batch(self) -> Batch:

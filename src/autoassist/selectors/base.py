@@ -145,7 +145,7 @@ class ForwardFilter:
         self._batcher.add(indices[keep], decision.weight[keep])
         ready = []
         while self._batcher.missing() == 0:
-            b_idx, b_w = self._batcher.pop()
+            b_idx, b_w = self._batcher.pop()[0]
             if self.selector.normalize_weights:
                 b_w = b_w / b_w.mean()
             ready.append((b_idx, b_w))
