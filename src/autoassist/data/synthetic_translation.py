@@ -7,8 +7,8 @@ a small Transformer learns in a minute on a CPU, and with instances of very diff
 
 - every source word has one target word from a fixed dictionary (drawn from the seed); about one
   noun in ten translates to two target words (a compound split), so lengths differ;
-- adjectives follow their noun in the target (a local swap: "the big red dog" -> "der dog red big"
-  in spirit: noun first, then the adjectives in reverse order);
+- adjectives follow their noun in the target, in reverse order (a local swap: in English terms,
+  "the big red dog" becomes "the dog red big");
 - the verb goes to the end of its clause (a reordering over up to a dozen words);
 - a source clause ending in the question word moves its verb to the front of the target clause, so
   the first target word depends on the last source word (long range);
@@ -230,8 +230,10 @@ def make_synthetic_translation(num_train: int = 10_000, num_val: int = 500, num_
                                noise: float = 0.05, max_len: int = 30, seed: int = 0) -> SyntheticTranslation:
     """Generate the synthetic parallel corpus (see the module docstring for the rules).
 
-    Defaults give about 10k training pairs averaging about 11 source and 12 target words: a 2+2-layer
-    Transformer of width 128 reaches a clearly non-zero BLEU on it in a minute or two on 2 CPU cores.
+    Defaults give 10k training pairs averaging about 11.5 source and 12 target words. Measured on a
+    busy 2-core machine with one torch thread: the default ``TransformerConfig`` (2+2 layers, width
+    128) with a 1000-id joint BPE, Adam at lr 1e-3 (50 warm-up steps) and 1024-token batches reaches
+    greedy BLEU of about 40 to 65 on the validation split after 90 to 100 seconds of training.
     ``noise`` is the fraction of training pairs whose target is replaced by the translation of another
     sentence. The same ``seed`` gives the same languages and sentences; the three splits are drawn
     independently, so changing ``num_train`` does not change ``val`` or ``test``.
