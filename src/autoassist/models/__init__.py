@@ -1,7 +1,8 @@
 """Small reference models for the benchmarks and the demo.
 
-``build_model(name, ...)`` builds one by name; ``default_model_for(dataset)`` says which one a
-dataset gets unless the user picks another. Nothing is seeded here: call ``torch.manual_seed``
+``build_model(name, ...)`` builds a classifier by name; ``default_model_for(dataset)`` says which
+one a dataset gets unless the user picks another. The translation model, ``Seq2SeqTransformer``,
+is built from its own ``TransformerConfig`` (``autoassist.models.transformer``). Nothing is seeded here: call ``torch.manual_seed``
 before building a model to make its initial weights reproducible.
 """
 
@@ -15,11 +16,13 @@ from autoassist._errors import fail
 from autoassist.models.cnn import SmallCNN
 from autoassist.models.mnist1d import MLP, ConvNet1D
 from autoassist.models.resnet import ResNetCIFAR, resnet20
+from autoassist.models.transformer import Seq2SeqTransformer, TransformerConfig, translate
 
 MODEL_NAMES = ("cnn", "conv1d", "mlp", "resnet20")
 _DEFAULTS = {"mnist1d": "conv1d", "mnist": "cnn", "fashion-mnist": "cnn", "cifar10": "resnet20"}
 
-__all__ = ["MLP", "MODEL_NAMES", "ConvNet1D", "ResNetCIFAR", "SmallCNN", "build_model", "default_model_for", "resnet20"]
+__all__ = ["MLP", "MODEL_NAMES", "ConvNet1D", "ResNetCIFAR", "Seq2SeqTransformer", "SmallCNN", "TransformerConfig",
+           "build_model", "default_model_for", "resnet20", "translate"]
 
 
 def build_model(name: str, *, num_classes: int, in_channels: int, input_shape: tuple[int, ...],
