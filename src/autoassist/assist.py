@@ -34,13 +34,22 @@ from autoassist.selectors.base import Selector
 
 ASSISTANTS = ("loss-history", "paper", "loss-only")
 
+# The official code's rules and values for translation (AutoAssist(..., **TRANSLATION_RULES)): everything
+# accepted in the first pass, then base_prob 0.5 raised to 1 - accuracy while the Assistant is unsure; the
+# Assistant's target threshold is the previous pass's mean loss; its SGD step 0.5 and L2 0.1.
+TRANSLATION_RULES: dict[str, Any] = {"base_prob": 0.5, "accept_first_pass": True, "adaptive_base": True,
+                                     "threshold": "previous-pass", "lr": 0.5, "l2": 0.1}
+
 
 class AutoAssist:
     """The Boss's companion: decides which instances it trains on, learning from its losses.
 
     Args:
         dataset: the map-style training set; item ``i`` is ``(x, y)``, a dict, or any item.
-        batch_size: instances per Boss step (per process).
+        batch_size: instances per Boss step (per process; default 128).
+        max_tokens, lengths: token-bounded batches instead of ``batch_size`` (sequences): a batch's
+            padded size stays within ``max_tokens``; ``lengths`` per instance, (N,) or (N, 2) for
+            (source, target), or the dataset's ``lengths`` attribute.
         assistant: which Assistant AutoAssist uses: ``"loss-history"`` (default: the paper's
             logistic regression on raw features plus each instance's last reported loss, which
             measured better, see benchmarks/image), ``"paper"`` (the paper's Assistant exactly),
@@ -58,6 +67,8 @@ class AutoAssist:
         lr, l2: the Assistant's SGD learning rate and L2 penalty (official defaults 0.01, 1e-3).
         unbiased, warmup_instances, anneal_fraction, total_steps: options beyond the paper
             (see :class:`AutoAssistSelector`).
+        accept_first_pass, adaptive_base, threshold: the official translation rules (all in
+            ``TRANSLATION_RULES``).
         seed, steps_per_epoch, rank, world_size, lag, asynchronous: see :class:`BatchGenerator`.
     """
 
@@ -65,7 +76,9 @@ class AutoAssist:
         self,
         dataset: Dataset[Any],
         *,
-        batch_size: int = 128,
+        batch_size: int | None = None,
+        max_tokens: int | None = None,
+        lengths: Any = None,
         assistant: str | Assistant = "loss-history",
         selector: Selector | None = None,
         base_prob: float = 0.3,
@@ -80,6 +93,9 @@ class AutoAssist:
         warmup_instances: int = 0,
         anneal_fraction: float = 0.0,
         total_steps: int | None = None,
+        accept_first_pass: bool = False,
+        adaptive_base: bool = False,
+        threshold: str = "ema",
         seed: int = 0,
         steps_per_epoch: int | None = None,
         rank: int = 0,
@@ -88,7 +104,9 @@ class AutoAssist:
         asynchronous: bool = True,
     ) -> None:
         n = check_map_style(dataset)
-        check_settings(n, batch_size, seed, rank, world_size, steps_per_epoch, lag)
+        if max_tokens is not None and lengths is None:
+            lengths = getattr(dataset, "lengths", None)
+        check_settings(n, batch_size, seed, rank, world_size, steps_per_epoch, lag, max_tokens, lengths)
         self.dataset = dataset
         self.assistant: Assistant | None = None
         if selector is not None:
@@ -105,19 +123,22 @@ class AutoAssist:
             self.selector: Selector = selector
         else:
             self.assistant = self._make_assistant(assistant, dataset, n, features, labels, max_feature_dim,
-                                                  feature_workers, progress, lr, l2)
+                                                  feature_workers, progress, lr, l2, threshold)
             self.selector = AutoAssistSelector(
                 self.assistant, base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
-                anneal_fraction=anneal_fraction, total_steps=total_steps,
+                anneal_fraction=anneal_fraction, total_steps=total_steps, accept_first_pass=accept_first_pass,
+                adaptive_base=adaptive_base,
             )
         self.batches = BatchGenerator(
-            self.selector, n, batch_size, seed=seed, steps_per_epoch=steps_per_epoch,
+            self.selector, n, batch_size, max_tokens=max_tokens, lengths=lengths, seed=seed,
+            steps_per_epoch=steps_per_epoch,
             rank=rank, world_size=world_size, lag=lag, asynchronous=asynchronous,
         )
 
     @staticmethod
     def _make_assistant(assistant: Any, dataset: Any, n: int, features: Any, labels: Any, max_feature_dim: int,
-                        feature_workers: int, progress: bool | None, lr: float, l2: float) -> Assistant:
+                        feature_workers: int, progress: bool | None, lr: float, l2: float,
+                        threshold: str) -> Assistant:
         if not isinstance(assistant, str):
             if not isinstance(assistant, Assistant):
                 raise ParameterTypeError(f"assistant must be one of {ASSISTANTS} or an object with score, learn, "
@@ -130,7 +151,8 @@ class AutoAssist:
                            "Drop features=, or use assistant='loss-history'.")
             found = cheap_labels(dataset)
             label_array, num_classes = resolve_labels(labels, found, n)
-            return LossHistoryAssistant(InstanceFeatures.labels_only(label_array, num_classes), lr=lr, l2=l2)
+            return LossHistoryAssistant(InstanceFeatures.labels_only(label_array, num_classes), lr=lr, l2=l2,
+                                        threshold=threshold)
         if isinstance(features, InstanceFeatures):
             built = features
         else:
@@ -139,7 +161,7 @@ class AutoAssist:
         if len(built) != n:
             raise fail("features", f"one row per instance ({n})", f"{len(built)} rows")
         cls = LossHistoryAssistant if kind == "loss-history" else LinearAssistant
-        return cls(built, lr=lr, l2=l2)
+        return cls(built, lr=lr, l2=l2, threshold=threshold)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -163,15 +185,29 @@ class AutoAssist:
         return DataLoader(IndexedDataset(self.dataset), batch_sampler=self.batches, collate_fn=collate,
                           **dataloader_kwargs)
 
-    def report(self, indices: Any, losses: torch.Tensor) -> torch.Tensor:
+    def report(self, indices: Any, losses: torch.Tensor, tokens: Any = None) -> torch.Tensor:
         """Give the Assistant this step's per-instance losses; return the loss to back-propagate.
 
-        ``losses`` must be floating point of shape (B,) (``reduction="none"``), for the batch ``idx``
-        came with (or a micro-batch of it). The Assistant gets a detached copy and learns off the
-        Boss's critical path; the returned tensor is the mean of ``losses``, weighted by the
-        selector's loss weights when it gives any, and keeps its graph.
+        ``losses`` must be floating point of shape (B,) (``reduction="none"``; for sequences, each
+        sentence's mean token loss), for the batch ``idx`` came with (or a micro-batch of it). The
+        Assistant gets a detached copy and learns off the Boss's critical path. The returned tensor
+        keeps its graph: the mean of ``losses`` weighted by the selector's loss weights when it gives
+        any; with ``tokens`` (each sentence's token count, shape (B,)) the token-normalised loss
+        ``sum(w * tokens * losses) / sum(tokens)`` that translation training back-propagates.
         """
+        if isinstance(losses, torch.Tensor) and losses.ndim == 2:
+            from autoassist.losses import check_sentence_losses
+
+            check_sentence_losses(losses)
         weights = self.batches.report(indices, losses)
+        if tokens is not None:
+            count = torch.as_tensor(tokens, dtype=losses.dtype, device=losses.device)
+            if count.shape != losses.shape:
+                raise ParameterTypeError(f"tokens must have the shape of losses {tuple(losses.shape)}; got "
+                                         f"{tuple(count.shape)}. Pass each sentence's number of target tokens.")
+            if not np.all(weights == 1.0):
+                count = count * torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)
+            return (losses * count).sum() / torch.as_tensor(tokens, dtype=losses.dtype, device=losses.device).sum()
         if np.all(weights == 1.0):
             return losses.mean()
         w = torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)

@@ -117,8 +117,16 @@ class TokenBatcher:
             self._cut()
 
     def end_pass(self) -> None:
-        """Cut whatever the pool holds: batches never mix two passes."""
+        """Cut whatever the pool holds: batches never mix two passes, and a pass makes a whole number of
+        global batches (the largest runs are split in two until the count divides by ``parts``)."""
         self._cut()
+        while len(self._queue) % self.parts:
+            k = max(range(len(self._queue)), key=lambda j: len(self._queue[j][0]))
+            idx, w = self._queue[k]
+            if len(idx) < 2:
+                break
+            half = len(idx) // 2
+            self._queue[k:k + 1] = [(idx[:half], w[:half]), (idx[half:], w[half:])]
 
     def _cut(self) -> None:
         if not self._pooled:

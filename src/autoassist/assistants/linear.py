@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autoassist._errors import check_float, check_int, fail
+from autoassist._errors import check_choice, check_float, check_int, fail
 from autoassist.features import InstanceFeatures
 
 
@@ -43,6 +43,7 @@ class LinearAssistant:
         l2: float = 1e-3,
         mean_decay: float = 0.9,
         stat_decay: float = 0.98,
+        threshold: str = "ema",
     ) -> None:
         self.features = features
         self.lr = check_float("lr", lr, positive=True)
@@ -51,6 +52,9 @@ class LinearAssistant:
         if self.mean_decay >= 1:
             raise fail("mean_decay", "in [0, 1)", mean_decay)
         self.stat_decay = check_float("stat_decay", stat_decay, nonnegative=True)
+        self.threshold = check_choice("threshold", threshold, ("ema", "previous-pass"))
+        self.pass_sum, self.pass_count = 0.0, 0
+        self.previous_pass_mean: float | None = None
         d = features.dim
         self.w = np.zeros(d, dtype=np.float32)
         self.u = np.zeros(features.num_classes, dtype=np.float32)
@@ -72,8 +76,18 @@ class LinearAssistant:
         """Probability that each instance in ``indices`` is informative (its loss above the mean)."""
         return _sigmoid(self.logits(np.asarray(indices, dtype=np.int64)))
 
+    def begin_pass(self, pass_index: int) -> None:
+        """A new pass of the candidate stream: with ``threshold="previous-pass"`` the target's threshold
+        becomes the mean loss reported during the pass that ended (the official translation rule)."""
+        if self.pass_count:
+            self.previous_pass_mean = self.pass_sum / self.pass_count
+        self.pass_sum, self.pass_count = 0.0, 0
+
     def targets(self, losses: np.ndarray) -> np.ndarray:
-        """1.0 where a loss is above the running mean of recent Boss losses (updated after)."""
+        """1.0 where a loss is above the running mean of recent Boss losses (updated after), or above the
+        previous pass's mean loss with ``threshold="previous-pass"`` once a pass has ended."""
+        if self.threshold == "previous-pass" and self.previous_pass_mean is not None:
+            return (losses > self.previous_pass_mean).astype(np.float64)
         mean = float(np.mean(losses)) if self.running_mean is None else self.running_mean
         return (losses > mean).astype(np.float64)
 
@@ -110,6 +124,8 @@ class LinearAssistant:
             self.running_mean = self.mean_decay * self.running_mean + (1 - self.mean_decay) * batch_mean
         self.instances_seen += len(indices)
         self.updates += 1
+        self.pass_sum += float(losses.sum())
+        self.pass_count += len(losses)
         return g
 
     def state_dict(self) -> dict[str, Any]:
@@ -117,6 +133,7 @@ class LinearAssistant:
             "w": self.w.copy(), "u": self.u.copy(), "b": self.b, "running_mean": self.running_mean,
             "accuracy": self.accuracy, "positive_rate": self.positive_rate,
             "instances_seen": self.instances_seen, "updates": self.updates,
+            "pass_sum": self.pass_sum, "pass_count": self.pass_count, "previous_pass_mean": self.previous_pass_mean,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -132,6 +149,8 @@ class LinearAssistant:
         self.positive_rate = float(state["positive_rate"])
         self.instances_seen = check_int("instances_seen", state["instances_seen"], minimum=0)
         self.updates = int(state["updates"])
+        self.pass_sum, self.pass_count = float(state["pass_sum"]), int(state["pass_count"])
+        self.previous_pass_mean = None if state["previous_pass_mean"] is None else float(state["previous_pass_mean"])
 
     def stats(self) -> dict[str, float]:
         return {

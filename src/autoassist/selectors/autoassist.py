@@ -13,6 +13,11 @@ thinks are easy. The Boss trains on the plain mean loss of the accepted batch (b
 paper), unless ``unbiased=True`` weights each accepted instance by its inverse acceptance
 probability, normalised to mean one per batch.
 
+The official code's translation rules, as options (``TRANSLATION_RULES`` in :mod:`autoassist.assist`
+holds the paper's values): ``accept_first_pass`` (everything is accepted in the first pass),
+``adaptive_base`` (``base_prob`` raised to ``1 - accuracy`` while the Assistant's running accuracy is
+low), and the Assistant's ``threshold="previous-pass"``.
+
 Options beyond the paper, all off by default: ``warmup_instances`` (accept everything until the
 Assistant has learned from that many instances), ``anneal_fraction`` with ``total_steps`` (accept
 everything during the last fraction of a known budget of Boss steps).
@@ -52,8 +57,13 @@ class AutoAssistSelector(Selector):
         warmup_instances: int = 0,
         anneal_fraction: float = 0.0,
         total_steps: int | None = None,
+        accept_first_pass: bool = False,
+        adaptive_base: bool = False,
     ) -> None:
         self.assistant = assistant
+        self.accept_first_pass = bool(accept_first_pass)
+        self.adaptive_base = bool(adaptive_base)
+        self._pass = -1
         self.base_prob = check_probability("base_prob", base_prob)
         self.unbiased = bool(unbiased)
         self.normalize_weights = self.unbiased
@@ -75,7 +85,23 @@ class AutoAssistSelector(Selector):
     def set_step(self, step: int) -> None:
         self._step = step
 
+    def begin_pass(self, pass_index: int) -> None:
+        self._pass = int(pass_index)
+        begin = getattr(self.assistant, "begin_pass", None)
+        if begin is not None:
+            begin(pass_index)
+
+    def current_base_prob(self) -> float:
+        """``base_prob``, raised to ``1 - accuracy`` while the Assistant's running accuracy is low
+        (with ``adaptive_base``, the official translation rule)."""
+        if not self.adaptive_base:
+            return self.base_prob
+        accuracy = float(getattr(self.assistant, "accuracy", 1.0))
+        return max(self.base_prob, 1.0 - accuracy)
+
     def _accept_all(self) -> bool:
+        if self.accept_first_pass and self._pass <= 0:
+            return True
         if self.assistant.instances_seen < self.warmup_instances:
             return True
         if self.anneal_fraction > 0 and self.total_steps is not None:
@@ -86,7 +112,7 @@ class AutoAssistSelector(Selector):
         n = len(indices)
         if self._accept_all():
             return Decision(np.ones(n), np.ones(n))
-        prob = acceptance_probability(self.assistant.score(indices), self.base_prob)
+        prob = acceptance_probability(self.assistant.score(indices), self.current_base_prob())
         weight = 1.0 / prob if self.unbiased else np.ones(n)
         return Decision(prob, weight)
 
@@ -94,11 +120,12 @@ class AutoAssistSelector(Selector):
         self.assistant.learn(indices, losses)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"assistant": self.assistant.state_dict(), "step": self._step}
+        return {"assistant": self.assistant.state_dict(), "step": self._step, "pass": self._pass}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.assistant.load_state_dict(state["assistant"])
         self._step = int(state["step"])
+        self._pass = int(state["pass"])
 
     def stats(self) -> dict[str, float]:
         return self.assistant.stats()

@@ -1,0 +1,94 @@
+"""Token-bounded batches and the translation rules, through the public path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from autoassist import AutoAssist, BatchGenerator
+from autoassist._errors import ParameterError
+from autoassist.assist import TRANSLATION_RULES
+from autoassist.batching import TokenBatcher, cut_by_tokens, instance_sizes
+from autoassist.selectors.random import RandomSelector
+from autoassist.selectors.uniform import UniformSelector
+
+N = 400
+LENGTHS = np.stack([np.random.default_rng(0).integers(1, 40, N), np.random.default_rng(1).integers(1, 40, N)], 1)
+SIZES = instance_sizes(LENGTHS)
+
+
+def _padded(batch: list[int]) -> int:
+    return len(batch) * int(SIZES[batch].max())
+
+
+def test_cut_never_exceeds_the_bound_and_keeps_every_instance() -> None:
+    order = np.argsort(SIZES, kind="stable")
+    runs = cut_by_tokens(order, SIZES, 200)
+    assert all(len(r) * SIZES[r].max() <= 200 for r in runs)
+    assert sorted(np.concatenate(runs).tolist()) == list(range(N))
+
+
+def test_keep_all_is_one_length_bucketed_pass_per_epoch() -> None:
+    gen = BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, seed=0, asynchronous=False)
+    for _ in range(3):
+        batches = list(gen)
+        assert len(batches) == gen.steps_per_epoch
+        assert sorted(sum(batches, [])) == list(range(N))  # every instance exactly once per pass
+        assert all(_padded(b) <= 300 for b in batches)
+    padding = np.mean([1 - SIZES[b].sum() / _padded(b) for b in batches])
+    assert padding < 0.15  # sorted pools: little padding
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_selected_token_batches_stay_in_budget_and_lose_nothing(asynchronous: bool) -> None:
+    gen = BatchGenerator(RandomSelector(0.5), N, max_tokens=250, lengths=LENGTHS, seed=3, asynchronous=asynchronous)
+    yielded = [b for _ in range(3) for b in gen]
+    assert all(_padded(b) <= 250 for b in yielded)
+    batcher: TokenBatcher = gen._assembler.batcher  # type: ignore[assignment]
+    pending = batcher._pooled + sum(len(i) for i, _ in batcher._queue) + sum(
+        len(b.indices) for b in gen._assembler.ready)
+    assert sum(len(b) for b in yielded) + pending == gen.stats()["accepted"]
+
+
+def test_token_batches_under_two_ranks_are_disjoint_and_equal_in_number() -> None:
+    gens = [BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, seed=0, rank=r, world_size=2,
+                           asynchronous=False) for r in range(2)]
+    a, b = list(gens[0]), list(gens[1])
+    assert len(a) == len(b) == gens[0].steps_per_epoch
+    assert not set(sum(a, [])) & set(sum(b, []))
+
+
+def test_bad_token_settings() -> None:
+    with pytest.raises(ParameterError, match="lengths must be given"):
+        BatchGenerator(UniformSelector(), N, max_tokens=100)
+    with pytest.raises(ParameterError, match="max_tokens must be at least the longest instance"):
+        BatchGenerator(UniformSelector(), N, max_tokens=10, lengths=LENGTHS)
+    with pytest.raises(ParameterError, match="batch_size must be None when max_tokens"):
+        BatchGenerator(UniformSelector(), N, 32, max_tokens=100, lengths=LENGTHS)
+
+
+def test_report_with_tokens_back_propagates_the_token_normalised_loss() -> None:
+    data = [(i, i % 3) for i in range(N)]
+    assist = AutoAssist(data, max_tokens=300, lengths=LENGTHS, assistant="loss-only", seed=0)  # type: ignore[arg-type]
+    idx, _ = next(iter(assist.loader()))
+    losses = torch.rand(len(idx), requires_grad=True)
+    tokens = torch.as_tensor(LENGTHS[idx.numpy(), 1])
+    loss = assist.report(idx, losses, tokens=tokens)
+    assert torch.isclose(loss, (losses * tokens).sum() / tokens.sum())
+    with pytest.raises(ParameterError, match="one loss per sentence"):
+        assist.report(idx, torch.rand(len(idx), 7))
+
+
+def test_translation_rules_accept_the_first_pass_then_select() -> None:
+    data = [(i, 0) for i in range(N)]
+    assist = AutoAssist(data, max_tokens=300, lengths=LENGTHS, assistant="loss-only", seed=0,  # type: ignore[arg-type]
+                        asynchronous=False, **TRANSLATION_RULES)
+    rng = np.random.default_rng(0)
+    for epoch in range(3):
+        for idx, _ in assist.loader():
+            assist.report(idx, torch.as_tensor(rng.random(len(idx)) + (idx.numpy() % 2)))
+        if epoch == 0:
+            assert assist.stats()["keep_rate"] == 1.0
+    assert assist.stats()["keep_rate"] < 1.0
+    assert assist.assistant.previous_pass_mean is not None  # type: ignore[union-attr]
