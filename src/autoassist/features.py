@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, Dataset, IterableDataset
+from torch.utils.data import DataLoader, Dataset, IterableDataset, TensorDataset
 from tqdm.auto import tqdm
 
 from autoassist._errors import ParameterTypeError, check_int, fail
@@ -176,6 +176,8 @@ class _Items(Dataset):
         elif isinstance(x, dict):
             raise ParameterTypeError(f"the dataset's items are dicts (keys {sorted(x)[:6]}), which have no default "
                                      f"raw features. {_FEATURE_FIX}")
+        elif isinstance(x, torch.Tensor):
+            out = x.detach().to("cpu", torch.float32)
         else:
             try:
                 out = torch.as_tensor(np.asarray(x, dtype=np.float32))
@@ -220,19 +222,22 @@ def build_features(
     max_dim = check_int("max_feature_dim", max_dim, minimum=1)
     num_workers = check_int("num_workers", num_workers, minimum=0)
     given = features is not None and not callable(features)
-    matrix: FeatureMatrix = None
-    if given:
-        matrix = _given_matrix(features, n)
+    transform = features if callable(features) else None
+    matrix: FeatureMatrix = _given_matrix(features, n) if given else None
     found = np.full(n, -1, dtype=np.int64)
-    if not given or labels is None:
-        transform = features if callable(features) else None
-        if not given and transform is None:
+    tensors = dataset.tensors if isinstance(dataset, TensorDataset) else None
+    if tensors is not None and features is None:  # in-memory tensors: pooled in chunks, no item reads
+        matrix = _pool_in_chunks(tensors[0], max_dim, chunk_size * 64)
+        if len(tensors) > 1 and tensors[1].ndim == 1 and not tensors[1].is_floating_point():
+            found = tensors[1].cpu().numpy().astype(np.int64)
+    elif not given or labels is None:  # read the items through a DataLoader, in chunks
+        if features is None:
             _warn_if_random(dataset)
-        loader = DataLoader(_Items(dataset, transform if not given else (lambda x: np.zeros(0))),
+        loader = DataLoader(_Items(dataset, (lambda x: np.zeros(0)) if given else transform),
                             batch_size=chunk_size, num_workers=num_workers, collate_fn=_collate)
         show = n >= 20000 if progress is None else bool(progress)
-        start = 0
         chunks = tqdm(loader, desc="autoassist: building features", unit="chunk") if show else loader
+        start = 0
         for x, y in chunks:
             found[start:start + len(y)] = y.numpy()
             if not given:
@@ -241,13 +246,22 @@ def build_features(
                     matrix = np.empty((n, block.shape[1]), dtype=np.float32)
                 matrix[start:start + len(block)] = block
             start += len(y)
-        if not given:
-            if not np.all(np.isfinite(matrix)):
-                raise fail("features", "finite everywhere", "inputs containing NaN or inf",
-                           "Clean the inputs or pass features= explicitly.")
-            matrix = standardize(matrix)
+    if not given:  # built here from inputs: check, then standardise in place
+        if not np.all(np.isfinite(matrix)):
+            raise fail("features", "finite everywhere", "inputs containing NaN or inf",
+                       "Clean the inputs or pass features= explicitly.")
+        matrix = standardize(matrix)
     label_array, num_classes = resolve_labels(labels, found if (found >= 0).all() else None, n)
     return InstanceFeatures(matrix, label_array, num_classes)
+
+
+def _pool_in_chunks(x: torch.Tensor, max_dim: int, chunk: int) -> np.ndarray:
+    """Pooled rows of an in-memory tensor, written chunk by chunk into one float32 matrix."""
+    first = pool_inputs(x[:1], max_dim)
+    matrix = np.empty((len(x), first.shape[1]), dtype=np.float32)
+    for start in range(0, len(x), chunk):
+        matrix[start:start + chunk] = pool_inputs(x[start:start + chunk], max_dim)
+    return matrix
 
 
 def _given_matrix(features: Any, n: int) -> FeatureMatrix:
