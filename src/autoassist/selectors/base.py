@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autoassist._errors import fail
+from autoassist._state import from_saved, to_saveable
 from autoassist.batching import CountBatcher
 
 
@@ -156,15 +157,17 @@ class ForwardFilter:
         return self.accepted / self.scanned if self.scanned else 1.0
 
     def state_dict(self) -> dict[str, Any]:
-        return {
+        """Tensors and Python numbers only (``torch.load`` reads it with ``weights_only=True``)."""
+        return to_saveable({
             "rng": self._rng.bit_generator.state,
             "batcher": self._batcher.state_dict(),
             "scanned": self.scanned,
             "accepted": self.accepted,
             "selector": self.selector.state_dict(),
-        }
+        })
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        state = from_saved(state)
         self._rng.bit_generator.state = state["rng"]
         self._batcher.load_state_dict(state["batcher"])
         self.scanned = int(state["scanned"])
