@@ -53,12 +53,11 @@ METHODS: dict[str, dict[str, Any]] = {
 }
 VARIANTS: dict[str, dict[str, Any]] = {
     "shrinking-p0.5": dict(shrinking="stale-unbiased", shrink_prob=0.5),
-    "shrinking-p0.1": dict(shrinking="stale-unbiased", shrink_prob=0.1),
-    "shrinking-decay0.7": dict(shrinking="stale-unbiased", shrink_prob=0.5, shrink_decay=0.7, shrink_prob_min=0.05),
-    "shrinking-decay0.7-avg": dict(shrinking="stale-unbiased", shrink_prob=0.5, shrink_decay=0.7, shrink_prob_min=0.05,
-                                   average=True),
-    "shrinking-avg-linear": dict(shrinking="stale-unbiased", average=True, average_weighting="linear"),
-    "uniform-avg-linear": dict(sampling="uniform", shrinking="off", average=True, average_weighting="linear"),
+    "shrinking-p0.5-avg": dict(shrinking="stale-unbiased", shrink_prob=0.5, average=True),
+    "shrinking-thr3": dict(shrinking="stale-unbiased", shrink_threshold=3.0),
+    "shrinking-thr3-avg": dict(shrinking="stale-unbiased", shrink_threshold=3.0, average=True),
+    "uniform-avg-uniform": dict(sampling="uniform", shrinking="off", average=True, average_weighting="uniform"),
+    "shrinking-avg-uniform": dict(shrinking="stale-unbiased", average=True, average_weighting="uniform"),
 }
 SV_TOLERANCE = 1e-6  # margin <= 1 + this counts as a support vector at the LIBLINEAR optimum
 

@@ -41,14 +41,23 @@ def margins(data, indices, indptr, y, v, scale, out):  # type: ignore[no-untyped
 
 
 @njit(cache=True)
-def _renormalise(v, state, avg_state):  # type: ignore[no-untyped-def]
-    """Fold ``scale`` into ``v`` (O(d)); the averaged iterate ``A a + B v`` keeps its value."""
+def _renormalise(v, state, avg, avg_state):  # type: ignore[no-untyped-def]
+    """Fold ``scale`` into ``v`` (O(d)), and the averaged iterate into ``avg`` (A = 1, B = 0).
+
+    Folding the average here, as scikit-learn's ``reset_wscale`` does, bounds the cancellation
+    between ``A a`` and ``B v`` by the factor the scale fell since the previous fold.
+    """
     scale = state[0]
+    if avg_state[2] > 0.0:
+        a, b = avg_state[0], avg_state[1]
+        for j in range(v.shape[0]):
+            avg[j] = a * avg[j] + b * v[j]
+        avg_state[0] = 1.0
+        avg_state[1] = 0.0
     for j in range(v.shape[0]):
         v[j] *= scale
     state[1] *= scale * scale
     state[0] = 1.0
-    avg_state[1] /= scale
 
 
 @njit(cache=True)
@@ -80,7 +89,7 @@ def _average(avg, avg_state, v, state, rho):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
-    lam, t0, loss, mode, prob, prob_decay, prob_min, threshold, pass_index, clock_updates, projection,
+    lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
     radius, avg, avg_state, avg_start, avg_rho,
 ):
     """Run one pass of Pegasos-style SGD over the draws in ``order``.
@@ -89,12 +98,14 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     ``uniforms[k]`` is the draw's random number for the shrinking decision.
     ``stale[i]`` is instance i's margin at its last computed visit (-inf when never computed);
     ``streak[i]`` counts its visits since its margin was last seen below the skip level. A stale
-    instance is computed with probability ``max(prob_min, prob * prob_decay ** (streak - 1))``.
+    instance is computed with probability ``max(prob_min, prob * prob_decay ** (streak - 1))``,
+    and at most ``prob_min`` when its stale margin is >= ``far_margin``.
     Averaging (``avg_start >= 0``): from visit ``avg_start`` on, the averaged iterate is
     ``avg_state[0] * avg + avg_state[1] * v`` and ``avg_state[2]`` counts the averaged visits.
     """
     skip_level = 1.0 + threshold / (pass_index + 1.0)
     averaging = avg_start >= 0
+    floor = 1e-4 if averaging else 1e-9  # renormalise below this scale (averaging: to bound cancellation)
     for k in range(order.shape[0]):
         i = order[k]
         counters[0] += 1
@@ -108,12 +119,14 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                 p = prob
                 if prob_decay != 1.0 and streak[i] > 1:
                     p = max(prob_min, prob * prob_decay ** (streak[i] - 1))
+                if stale[i] >= far_margin:  # far above the margin: it rarely flips between visits
+                    p = min(p, prob_min)
                 if u >= p:
                     if mode == STALE_UNBIASED:  # keep the regulariser's step: O(1)
                         eta = 1.0 / (lam * (state[2] + t0))
                         state[0] *= 1.0 - eta * lam
-                        if state[0] < 1e-9:
-                            _renormalise(v, state, avg_state)
+                        if state[0] < floor:
+                            _renormalise(v, state, avg, avg_state)
                     if averaging and counters[0] > avg_start:
                         _average(avg, avg_state, v, state, avg_rho)
                     continue
@@ -139,9 +152,9 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         counters[1] += 1
         eta = 1.0 / (lam * (state[2] + t0))
         state[0] *= 1.0 - eta * lam
-        if state[0] < 1e-9:
+        if state[0] < floor:
             dot *= state[0]
-            _renormalise(v, state, avg_state)
+            _renormalise(v, state, avg, avg_state)
         if m < 1.0:
             g = 1.0 if loss == HINGE else 2.0 * (1.0 - m)
             a = eta * weight * g * y[i] / state[0]

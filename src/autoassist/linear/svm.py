@@ -54,11 +54,14 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
 
     Further parameters: ``shrink_decay`` (< 1: an instance seen satisfied for s consecutive visits
     is computed with probability ``max(shrink_prob_min, shrink_prob * shrink_decay**(s-1))``,
-    still unbiased by its 1/p weight; 1.0: a fixed ``shrink_prob``); ``average`` (True: ``coef_``
+    still unbiased by its 1/p weight; 1.0: a fixed ``shrink_prob``); ``shrink_far_margin`` (an
+    instance whose stale margin is at least this is computed with probability at most
+    ``shrink_prob_min``: instances far above the margin rarely flip between visits); ``average`` (True: ``coef_``
     is the average of the iterates of every visit, computed lazily in O(1) per visit, as
     scikit-learn's ``SGDClassifier(average=True)``; an int: average from that visit on);
-    ``average_weighting`` (``"uniform"``, or ``"linear"``: the k-th iterate weighted k,
-    Lacoste-Julien, Schmidt and Bach 2012); ``tol``/``n_iter_no_change`` (stop once the objective
+    ``average_weighting`` (``"linear"``, the default: the k-th iterate weighted k, which gives
+    the O(1/k) rate for step 1/(lambda k), Lacoste-Julien, Schmidt and Bach 2012; ``"uniform"``:
+    the plain mean, as scikit-learn's, slowed down by the early iterates); ``tol``/``n_iter_no_change`` (stop once the objective
     has not beaten the best so far by ``tol`` relative for ``n_iter_no_change`` passes).
     """
 
@@ -66,9 +69,9 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self, *, alpha: float | None = None, C: float | None = None, loss: str = "hinge",
         fit_intercept: bool = True, intercept_scaling: float = 1.0, sampling: str = "uniform",
         shrinking: str | bool = "stale-unbiased", shrink_prob: float = 0.3, shrink_threshold: float = 0.0,
-        shrink_decay: float = 1.0, shrink_prob_min: float = 0.05, clock: str = "visits",
+        shrink_decay: float = 1.0, shrink_prob_min: float = 0.05, shrink_far_margin: float = np.inf, clock: str = "visits",
         projection: str = "ball", t0: float = 1.0, importance_mix: float = 0.1, average: bool | int = False,
-        average_weighting: str = "uniform", max_iter: int = 10, tol: float | None = None,
+        average_weighting: str = "linear", max_iter: int = 10, tol: float | None = None,
         n_iter_no_change: int = 5, random_state: Any = None,
     ) -> None:
         self.alpha = alpha
@@ -82,6 +85,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self.shrink_threshold = shrink_threshold
         self.shrink_decay = shrink_decay
         self.shrink_prob_min = shrink_prob_min
+        self.shrink_far_margin = shrink_far_margin
         self.clock = clock
         self.projection = projection
         self.t0 = t0
@@ -104,6 +108,8 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             "threshold": check_float("shrink_threshold", self.shrink_threshold),
             "decay": check_probability("shrink_decay", self.shrink_decay, fix="1.0 keeps shrink_prob fixed; e.g. 0.8."),
             "prob_min": check_probability("shrink_prob_min", self.shrink_prob_min),
+            "far_margin": float(self.shrink_far_margin) if self.shrink_far_margin == np.inf
+            else check_float("shrink_far_margin", self.shrink_far_margin, positive=True),
             "clock_updates": check_choice("clock", self.clock, ("visits", "updates")) == "updates",
             "projection": _PROJECTION[check_choice("projection", self.projection, tuple(_PROJECTION))],
             "t0": check_float("t0", self.t0, positive=True),
@@ -127,7 +133,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if p["mode"] != K.OFF and p["sampling"] != "uniform":
             raise fail("shrinking", f"'off' when sampling={p['sampling']!r}", repr(shrinking),
                        "Shrinking works with sampling='uniform'; pass shrinking='off' for importance sampling.")
-        if p["decay"] != 1.0 and p["prob_min"] == 0.0 and p["mode"] == K.STALE_UNBIASED:
+        if (p["decay"] != 1.0 or p["far_margin"] != np.inf) and p["prob_min"] == 0.0 and p["mode"] == K.STALE_UNBIASED:
             raise fail("shrink_prob_min", "> 0 when shrink_decay < 1 with unbiased shrinking", 0.0,
                        "The computed step is weighted 1/p; use e.g. shrink_prob_min=0.05.")
         if p["mode"] in (K.STALE, K.STALE_UNBIASED) and p["prob"] == 0.0:
@@ -259,7 +265,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift
         K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
                    self._v, self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"],
-                   p["mode"], p["prob"], p["decay"], p["prob_min"], p["threshold"], float(self.n_iter_),
+                   p["mode"], p["prob"], p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_),
                    p["clock_updates"], p["projection"], radius, self._avg, self._avg_state, p["avg_start"], p["avg_rho"])
         self._seconds += time.perf_counter() - start
         self.n_iter_ += 1
