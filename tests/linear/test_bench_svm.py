@@ -128,3 +128,18 @@ def test_bench_end_to_end_on_a_label_sorted_file(tmp_path: Path) -> None:
             "passes_to_stay_1e-2", "margins_to_stay_1e-2", "updates_to_stay_1e-2_vs_limit"} <= set(entry)
     assert "objective_last_iterate" in run["methods"]["shrinking-avg"]["curves"][0]
     assert (tmp_path / "out" / "table.md").exists() and list((tmp_path / "out").glob("*.png"))
+
+
+def test_goals_table_reads_the_stay_measures() -> None:
+    from autoassist.bench.svm_plots import goals
+
+    def method(updates: float | None, seconds: float | None, baseline: str = "uniform") -> dict:
+        return {"updates_to_stay_1e-2": updates, "seconds_to_stay_1e-2": seconds, "baseline": baseline}
+
+    results = {"runs": [{"sv_fraction": 0.2, "methods": {
+        "uniform": method(100.0, 10.0), "uniform-avg": method(60.0, 8.0, "uniform-avg"),
+        "shrinking": method(45.0, 6.0), "shrinking-avg": method(40.0, 7.5, "uniform-avg"),
+        "sklearn-sgd": method(None, None), "sklearn-sgd-avg": method(100.0, 7.0)}}]}
+    rows = [line for line in goals(results).splitlines() if line.startswith("| shrinking")]
+    assert rows[0] == ("| shrinking | 0.45x | 0.45x | 0.200 | 0.50x | yes | 0.60x | 0.60x | yes | 0.86x | yes |")
+    assert rows[1] == ("| shrinking-avg | 0.40x | 0.67x | 0.200 | 0.50x | yes | 0.75x | 0.94x | **no** | 1.07x | **no** |")

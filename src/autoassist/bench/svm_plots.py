@@ -63,12 +63,59 @@ def table(results: dict[str, Any]) -> str:
                 f"| {_fmt(m['updates_to_stay_1e-3'], n)} | {_fmt(m['seconds_to_stay_1e-3'])} "
                 f"| {m['final_rel_subopt']:.2e} | {m['final_test_accuracy']:.4f} |")
         lines.append("")
+    lines.append(goals(results))
     lines.append("'never': the median seed was not below the target at (or from some pass to) the end of the run. "
                  "'updates' are steps taken, 'dot products' margins w.x_i computed (importance sampling includes its "
                  "per-pass refresh); seconds are training time only (evaluation excluded), on a shared busy machine. "
                  "sklearn-sgd: SGDClassifier(loss='hinge', alpha=lambda, fit_intercept=False, learning_rate='optimal') "
                  "on X with a column of ones appended, one partial_fit per pass: the same objective.")
     return "\n".join(lines) + "\n"
+
+
+def goals(results: dict[str, Any], target: str = "1e-2") -> str:
+    """Markdown: issue 10's goals per shrinking method, from the medians to *stay* below ``target``.
+
+    Against plain uniform SGD and against uniform with the same averaging: updates <= 0.5x (or,
+    where the support-vector fraction f exceeds 0.5, <= 1.5 f), seconds <= 0.7x; and seconds below
+    the faster of scikit-learn's SGDClassifier with and without averaging.
+    """
+    lines = [f"#### Goals (to stay below {target})", "",
+             "| method | upd. vs uniform | upd. vs uniform, same averaging | limit f | upd. goal (<=) | met? "
+             "| s vs uniform | s vs uniform, same averaging | s <= 0.7x? | s vs best sklearn | beats sklearn? |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for run in results["runs"]:
+        methods, f = run["methods"], run["sv_fraction"]
+        bound = 0.5 if f <= 0.5 else 1.5 * f
+        sk = [methods[m][f"seconds_to_stay_{target}"] for m in ("sklearn-sgd", "sklearn-sgd-avg") if m in methods]
+        best_sk = min((v for v in sk if v is not None), default=None)
+        uniform = methods.get("uniform", {})
+        for name, m in methods.items():
+            if not name.startswith("shrinking"):
+                continue
+
+            def ratio(key: str, base: dict[str, Any]) -> float | None:
+                mine, theirs = m.get(f"{key}_to_stay_{target}"), base.get(f"{key}_to_stay_{target}")
+                return None if mine is None or not theirs else mine / theirs
+
+            same = methods.get(m.get("baseline") or "", {})
+            u_plain, u_same = ratio("updates", uniform), ratio("updates", same)
+            s_plain, s_same = ratio("seconds", uniform), ratio("seconds", same)
+            best_u = min((v for v in (u_plain, u_same) if v is not None), default=None)
+            best_s = min((v for v in (s_plain, s_same) if v is not None), default=None)
+            mine_s = m.get(f"seconds_to_stay_{target}")
+            vs_sk = None if mine_s is None or not best_sk else mine_s / best_sk
+            lines.append(
+                f"| {name} | {_ratio(u_plain)} | {_ratio(u_same)} | {f:.3f} | {bound:.2f}x "
+                f"| {_yes(best_u is not None and best_u <= bound)} | {_ratio(s_plain)} | {_ratio(s_same)} "
+                f"| {_yes(best_s is not None and best_s <= 0.7)} | {_ratio(vs_sk)} "
+                f"| {_yes(mine_s is not None and (best_sk is None or mine_s < best_sk))} |")
+    lines += ["", "'met?' takes the better of the two baselines; '–': a side never stayed below the target "
+              "within the run. Seconds come from a shared, busy 2-core machine.", ""]
+    return "\n".join(lines)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "**no**"
 
 
 def _median_curve(curves: list[dict[str, list]], key: str) -> np.ndarray:
