@@ -139,7 +139,10 @@ def test_goals_table_reads_the_stay_measures() -> None:
     results = {"runs": [{"sv_fraction": 0.2, "methods": {
         "uniform": method(100.0, 10.0), "uniform-avg": method(60.0, 8.0, "uniform-avg"),
         "shrinking": method(45.0, 6.0), "shrinking-avg": method(40.0, 7.5, "uniform-avg"),
+        "shrinking-fast": method(25.0, 5.0),
         "sklearn-sgd": method(None, None), "sklearn-sgd-avg": method(100.0, 7.0)}}]}
     rows = [line for line in goals(results).splitlines() if line.startswith("| shrinking")]
-    assert rows[0] == ("| shrinking | 0.45x | 0.45x | 0.200 | 0.50x | yes | 0.60x | 0.60x | yes | 0.86x | yes |")
-    assert rows[1] == ("| shrinking-avg | 0.40x | 0.67x | 0.200 | 0.50x | yes | 0.75x | 0.94x | **no** | 1.07x | **no** |")
+    # the yardstick is the better uniform: 60 updates (uniform-avg), 8 seconds (uniform-avg)
+    assert rows[0] == "| shrinking | 0.45x | 0.75x | 0.75x | 0.50x | **no** | 0.60x | 0.75x | 0.75x | **no** | 0.86x | yes |"
+    assert rows[2] == "| shrinking-fast | 0.25x | 0.42x | 0.42x | 0.50x | yes | 0.50x | 0.62x | 0.62x | yes | 0.71x | yes |"
+    assert rows[1] == "| shrinking-avg | 0.40x | 0.67x | 0.67x | 0.50x | **no** | 0.75x | 0.94x | 0.94x | **no** | 1.07x | **no** |"
