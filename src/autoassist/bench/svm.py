@@ -52,14 +52,29 @@ METHODS: dict[str, dict[str, Any]] = {
     **SAMPLERS, **{f"{name}-avg": dict(params, average=True) for name, params in SAMPLERS.items()},
 }
 VARIANTS: dict[str, dict[str, Any]] = {
-    "shrinking-p0.5": dict(shrinking="stale-unbiased", shrink_prob=0.5),
-    "shrinking-p0.5-avg": dict(shrinking="stale-unbiased", shrink_prob=0.5, average=True),
-    "shrinking-thr3": dict(shrinking="stale-unbiased", shrink_threshold=3.0),
-    "shrinking-thr3-avg": dict(shrinking="stale-unbiased", shrink_threshold=3.0, average=True),
+    "shrinking-p0.3-thr0": dict(shrinking="stale-unbiased", shrink_prob=0.3, shrink_threshold=0.0),  # before issue 10
+    "shrinking-p0.3-thr0-avg": dict(shrinking="stale-unbiased", shrink_prob=0.3, shrink_threshold=0.0, average=True),
+    "shrinking-p0.5-thr0-avg": dict(shrinking="stale-unbiased", shrink_prob=0.5, shrink_threshold=0.0, average=True),
+    "shrinking-far3-avg": dict(shrinking="stale-unbiased", shrink_far_margin=3.0, shrink_prob_min=0.1, average=True),
+    "oracle-sv": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True),
+    "oracle-sv-avg": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True, average=True),
     "uniform-avg-uniform": dict(sampling="uniform", shrinking="off", average=True, average_weighting="uniform"),
     "shrinking-avg-uniform": dict(shrinking="stale-unbiased", average=True, average_weighting="uniform"),
 }
 SV_TOLERANCE = 1e-6  # margin <= 1 + this counts as a support vector at the LIBLINEAR optimum
+
+
+class _OracleSV(ShrinkingSVC):
+    """Study tool for the physical limit, not a method: the support vectors of the LIBLINEAR optimum
+    are computed at every visit (weight 1); every other instance is never computed, its visits
+    apply only the regulariser's shrink (as shrinking's skipped visits do). Biased away from the
+    optimum; set ``oracle_mask`` (True: support vector) before ``fit``."""
+
+    oracle_mask: np.ndarray
+
+    def _reset_instances(self, n: int) -> None:
+        super()._reset_instances(n)
+        self._stale[:] = np.where(self.oracle_mask, -np.inf, np.inf)
 
 
 # ------------------------------------------------------------------ the command line
@@ -96,12 +111,13 @@ def run(args: argparse.Namespace) -> int:
         "version": autoassist.__version__, "git_commit": _git_commit(), "hardware": hardware_info(), "runs": [],
     }
     for lam in lambdas:
-        optimum, sv_fraction, optimum_seconds = _optimum(X, y, lam)
+        optimum, sv_mask, optimum_seconds = _optimum(X, y, lam)
+        sv_fraction = float(sv_mask.mean())
         entry: dict[str, Any] = {"lambda": lam, "optimum": optimum, "optimum_seconds": optimum_seconds,
                                  "sv_fraction": sv_fraction, "methods": {}}
         for name, params in tqdm(methods.items(), desc=f"lambda={lam:.3g}"):
             curves = [(_sklearn(X, y, Xt, yt, lam, args.passes, s, average=bool(params["average"]))
-                       if name.startswith("sklearn-sgd") else _ours(params, X, y, Xt, yt, lam, args.passes, s))
+                       if name.startswith("sklearn-sgd") else _ours(params, X, y, Xt, yt, lam, args.passes, s, sv_mask))
                       for s in args.seeds]
             entry["methods"][name] = summarise(curves, optimum, args.passes)
             entry["methods"][name]["params"] = params
@@ -187,7 +203,8 @@ def _warm_up(X: sp.csr_matrix, y: np.ndarray, lam: float, methods: dict[str, dic
     rows = warm_up_rows(y)
     for name, params in methods.items():
         if not name.startswith("sklearn-sgd"):
-            ShrinkingSVC(alpha=lam, max_iter=1, random_state=0, **params).fit(X[rows], y[rows])
+            kept = {k: v for k, v in params.items() if k != "oracle_sv"}
+            ShrinkingSVC(alpha=lam, max_iter=1, random_state=0, **kept).fit(X[rows], y[rows])
 
 
 def _git_commit() -> str | None:
@@ -204,18 +221,23 @@ def _git_commit() -> str | None:
 
 
 # ------------------------------------------------------------------ runs
-def _optimum(X: sp.csr_matrix, y: np.ndarray, lam: float) -> tuple[float, float, float]:
-    """LIBLINEAR's objective, its support-vector fraction (margin <= 1), and the seconds it took."""
+def _optimum(X: sp.csr_matrix, y: np.ndarray, lam: float) -> tuple[float, np.ndarray, float]:
+    """LIBLINEAR's objective, its support vectors (margin <= 1, a mask), and the seconds it took."""
     start = time.perf_counter()
     svc = LinearSVC(C=1.0 / (lam * X.shape[0]), loss="hinge", dual=True, tol=1e-10, max_iter=1_000_000).fit(X, y)
     w = np.r_[svc.coef_[0], svc.intercept_[0]]
     margins = np.where(y == svc.classes_[1], 1.0, -1.0) * (X @ svc.coef_[0] + svc.intercept_[0])
-    sv_fraction = float(np.mean(margins <= 1.0 + SV_TOLERANCE))
-    return primal_objective(w, margins, lam), sv_fraction, time.perf_counter() - start
+    return primal_objective(w, margins, lam), margins <= 1.0 + SV_TOLERANCE, time.perf_counter() - start
 
 
-def _ours(params: dict[str, Any], X: Any, y: Any, Xt: Any, yt: Any, lam: float, passes: int, seed: int) -> dict[str, list]:
-    clf = ShrinkingSVC(alpha=lam, max_iter=passes, random_state=seed, **params).fit(X, y, eval_set=(Xt, yt))
+def _ours(params: dict[str, Any], X: Any, y: Any, Xt: Any, yt: Any, lam: float, passes: int, seed: int,
+          sv_mask: np.ndarray) -> dict[str, list]:
+    params = dict(params)
+    cls = _OracleSV if params.pop("oracle_sv", False) else ShrinkingSVC
+    clf = cls(alpha=lam, max_iter=passes, random_state=seed, **params)
+    if isinstance(clf, _OracleSV):
+        clf.oracle_mask = sv_mask
+    clf.fit(X, y, eval_set=(Xt, yt))
     keys = (*KEYS, "objective", "test_accuracy") + (("objective_last_iterate",) if params.get("average") else ())
     return {k: [h[k] for h in clf.history_] for k in keys}
 

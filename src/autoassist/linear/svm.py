@@ -7,16 +7,19 @@ objective matches ``LinearSVC(C=1/(lambda n), intercept_scaling=...)``.
 
 Shrinking (``shrinking=``):
 
-* ``"stale-unbiased"`` (default): an instance whose margin at its previous visit was >= 1 is
-  skipped without computing its margin, with probability ``1 - shrink_prob``; the regulariser's
-  shrink is still applied (O(1)), and when it is computed its data term is weighted
-  ``1 / shrink_prob``. The expected step equals plain SGD's, and skipped instances cost no dot
-  product.
+* ``"stale-unbiased"`` (default): an instance whose margin at its previous visit was at least
+  ``1 + shrink_threshold/(k+1)`` (k: passes done) is skipped without computing its margin, with
+  probability ``1 - shrink_prob``; the regulariser's shrink is still applied (O(1)), and when it
+  is computed its data term is weighted ``1 / shrink_prob``. The expected step equals plain
+  SGD's, and skipped instances cost no dot product. Defaults ``shrink_prob=0.5``,
+  ``shrink_threshold=3.0`` (early stale margins are unreliable, so early passes skip only
+  instances far above the margin): measured on heart_scale, a9a, w8a and a text-like set, they
+  beat the previous 0.3 and 0.0 in updates to a given objective on each (``benchmarks/svm``).
 * ``"stale"``: the same decision, but a skipped instance is simply not stepped (no shrink, no
   reweighting). Biased.
 * ``"paper"``: the rule of the paper's official code: compute the margin; step only if
   ``u < shrink_prob`` or ``u < ||x_i|| [y_i w.x_i < 1] - shrink_threshold/(k+1)``
-  (k: pass index). Skipped instances get no shrink.
+  (k: pass index; defaults 0.3 and 0.0, the official code's). Skipped instances get no shrink.
 * ``"off"``: plain SGD.
 
 Attribution: Zhang, Yu and Dhillon, "AutoAssist", NeurIPS 2019 (the shrinking idea); Shalev-Shwartz
@@ -68,7 +71,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
     def __init__(
         self, *, alpha: float | None = None, C: float | None = None, loss: str = "hinge",
         fit_intercept: bool = True, intercept_scaling: float = 1.0, sampling: str = "uniform",
-        shrinking: str | bool = "stale-unbiased", shrink_prob: float = 0.3, shrink_threshold: float = 0.0,
+        shrinking: str | bool = "stale-unbiased", shrink_prob: float | None = None, shrink_threshold: float | None = None,
         shrink_decay: float = 1.0, shrink_prob_min: float = 0.05, shrink_far_margin: float = np.inf, clock: str = "visits",
         projection: str = "ball", t0: float = 1.0, importance_mix: float = 0.1, average: bool | int = False,
         average_weighting: str = "linear", max_iter: int = 10, tol: float | None = None,
@@ -104,8 +107,8 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             "loss": K.HINGE if check_choice("loss", self.loss, ("hinge", "squared_hinge")) == "hinge" else K.SQUARED_HINGE,
             "sampling": check_choice("sampling", self.sampling, ("uniform", "loss", "gradnorm")),
             "mode": _SHRINKING[check_choice("shrinking", shrinking, tuple(_SHRINKING))],
-            "prob": check_probability("shrink_prob", self.shrink_prob),
-            "threshold": check_float("shrink_threshold", self.shrink_threshold),
+            "prob": check_probability("shrink_prob", self.shrink_prob) if self.shrink_prob is not None else None,
+            "threshold": check_float("shrink_threshold", self.shrink_threshold) if self.shrink_threshold is not None else None,
             "decay": check_probability("shrink_decay", self.shrink_decay, fix="1.0 keeps shrink_prob fixed; e.g. 0.8."),
             "prob_min": check_probability("shrink_prob_min", self.shrink_prob_min),
             "far_margin": float(self.shrink_far_margin) if self.shrink_far_margin == np.inf
@@ -120,6 +123,11 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             "avg_rho": {"uniform": 1.0, "linear": 2.0}[
                 check_choice("average_weighting", self.average_weighting, ("uniform", "linear"))],
         }
+        paper = p["mode"] == K.PAPER  # the official code's constants for "paper", measured ones otherwise
+        if p["prob"] is None:
+            p["prob"] = 0.3 if paper else 0.5
+        if p["threshold"] is None:
+            p["threshold"] = 0.0 if paper else 3.0
         if self.alpha is not None and self.C is not None:
             raise fail("alpha and C", "not both set", f"alpha={self.alpha}, C={self.C}", "Set one: alpha = 1/(C n).")
         if self.alpha is not None:
@@ -137,7 +145,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             raise fail("shrink_prob_min", "> 0 when shrink_decay < 1 with unbiased shrinking", 0.0,
                        "The computed step is weighted 1/p; use e.g. shrink_prob_min=0.05.")
         if p["mode"] in (K.STALE, K.STALE_UNBIASED) and p["prob"] == 0.0:
-            raise fail("shrink_prob", "> 0 for stale shrinking", 0.0, "Use e.g. shrink_prob=0.3.")
+            raise fail("shrink_prob", "> 0 for stale shrinking", 0.0, "Use e.g. shrink_prob=0.5.")
         return p
 
     def _check_X(self, X: Any, *, reset: bool) -> _data.Prepared:
