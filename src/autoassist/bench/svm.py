@@ -208,11 +208,12 @@ def _warm_up(X: sp.csr_matrix, y: np.ndarray, lam: float, methods: dict[str, dic
 
 
 def _git_commit() -> str | None:
+    """HEAD, with ``-dirty`` when tracked files under ``src/`` differ from it (None outside git)."""
     here = Path(__file__).resolve().parent
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/src"], cwd=here,
+                               capture_output=True, text=True, timeout=10)  # the package's code, not earlier outputs
     except (OSError, subprocess.SubprocessError):
         return None
     if commit.returncode != 0:
