@@ -65,8 +65,12 @@ def test_warm_up_works_on_a_label_sorted_file(tmp_path: Path) -> None:
     rare = np.r_[-np.ones(1000), np.ones(1)]
     assert set(rare[warm_up_rows(rare)]) == {-1.0, 1.0}  # one positive in 1001 rows
     dump_svmlight_file(X, y, str(tmp_path / "sorted.svm"))
-    args = _args(tmp_path, data=str(tmp_path / "sorted.svm"), methods=["uniform", "shrinking-avg"])
+    dump_svmlight_file(X[:10], y[:10], str(tmp_path / "test.svm"))
+    # with --test the training rows keep their file order (no held-out shuffle)
+    args = _args(tmp_path, data=str(tmp_path / "sorted.svm"), test=str(tmp_path / "test.svm"),
+                 methods=["uniform", "shrinking-avg"])
     Xs, ys, _, _ = svm._split(args)
+    assert set(ys[:50]) == {-1.0}
     svm._warm_up(Xs, ys, 0.01, svm._methods(args))  # raised "exactly two classes ... 1 class" before
 
 
@@ -117,8 +121,9 @@ def test_bench_end_to_end_on_a_label_sorted_file(tmp_path: Path) -> None:
     y = np.where(X[:, 0] + 0.5 * rng.normal(size=300) > 0, 1, -1)
     order = np.argsort(y, kind="stable")
     dump_svmlight_file(X[order], y[order], str(tmp_path / "tiny.svm"))
-    assert svm.main(["--data", str(tmp_path / "tiny.svm"), "--passes", "3", "--seeds", "0", "1",
-                     "--out", str(tmp_path / "out")]) == 0
+    dump_svmlight_file(X[:60], y[:60], str(tmp_path / "test.svm"))
+    assert svm.main(["--data", str(tmp_path / "tiny.svm"), "--test", str(tmp_path / "test.svm"), "--passes", "3",
+                     "--seeds", "0", "1", "--out", str(tmp_path / "out")]) == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert {"version", "git_commit", "hardware"} <= set(results)
     run = results["runs"][0]
