@@ -125,8 +125,12 @@ def _median_curve(curves: list[dict[str, list]], key: str) -> np.ndarray:
     return np.median(np.array([c[key][:length] for c in curves], dtype=float), axis=0)
 
 
+_MAIN = ("uniform", "is-loss", "is-gradnorm", "shrinking", "shrinking-paper", "sklearn-sgd")
+
+
 def _style(name: str) -> str:
-    if name.startswith(("shrinking-p", "shrinking-decay", "shrinking-avg-linear", "uniform-avg-linear")):
+    """Solid: a main method; dashed: its averaged twin; dotted: a variant of the study."""
+    if name.removesuffix("-avg") not in _MAIN:
         return ":"
     return "--" if name.endswith("-avg") else "-"
 
