@@ -1,7 +1,8 @@
-"""The SVM benchmark's bookkeeping (fast) and one end-to-end run on a tiny file (slow)."""
+"""The SVM benchmark's bookkeeping and command line (fast) and one end-to-end run on a tiny file (slow)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -9,20 +10,103 @@ import numpy as np
 import pytest
 from sklearn.datasets import dump_svmlight_file
 
+from autoassist._errors import ParameterError
+from autoassist.bench import svm
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.svm import _median, reach
+from autoassist.bench.svm import _median, add_ratios, reach, stay, warm_up_rows
+
+CURVE = {"objective": [2.0, 1.2, 1.005, 1.02, 1.0005, 1.008, 1.0004], "updates": [0, 10, 20, 30, 40, 50, 60]}
 
 
 def test_reach_takes_the_first_pass_under_the_target() -> None:
-    curve = {"objective": [2.0, 1.2, 1.005, 1.02, 1.0005], "updates": [0, 10, 20, 30, 40]}
-    assert reach(curve, 1.0, 1e-2, "updates") == 20
-    assert reach(curve, 1.0, 1e-3, "updates") == 40
-    assert reach(curve, 1.0, 1e-4, "updates") is None
+    assert reach(CURVE, 1.0, 1e-2, "updates") == 20
+    assert reach(CURVE, 1.0, 1e-3, "updates") == 40
+    assert reach(CURVE, 1.0, 1e-4, "updates") is None
+
+
+def test_stay_takes_the_pass_from_which_it_stays_under_the_target() -> None:
+    assert stay(CURVE, 1.0, 1e-2, "updates") == 40  # below at 20, above again at 30
+    assert stay(CURVE, 1.0, 1e-3, "updates") == 60  # below at 40, above at 50
+    assert stay(CURVE, 1.0, 1e-4, "updates") is None
+    assert stay(dict(CURVE, objective=CURVE["objective"][:-1] + [1.5]), 1.0, 1e-2, "updates") is None  # ends above
 
 
 def test_median_counts_unreached_seeds_as_infinite() -> None:
     assert _median([1.0, 3.0, None]) == 3.0
     assert _median([1.0, None, None]) is None
+
+
+def test_ratios_to_the_baseline_and_to_the_support_vector_limit() -> None:
+    def method(updates: float | None, seconds: float | None, average: bool = False) -> dict:
+        m: dict = {"params": {"average": average}}
+        for label in ("1e-2", "1e-3"):
+            m.update({f"updates_to_stay_{label}": updates, f"margins_to_stay_{label}": updates,
+                      f"seconds_to_stay_{label}": seconds})
+        return m
+
+    entry = {"sv_fraction": 0.25, "methods": {"uniform": method(100.0, 2.0), "shrinking": method(40.0, 1.0),
+                                              "uniform-avg": method(80.0, 2.0, True), "shrinking-avg": method(None, None, True)}}
+    add_ratios(entry)
+    shrinking = entry["methods"]["shrinking"]
+    assert shrinking["updates_to_stay_1e-2_vs_baseline"] == pytest.approx(0.4)
+    assert shrinking["updates_to_stay_1e-2_vs_limit"] == pytest.approx(1.6)  # 40 / (0.25 * 100)
+    assert shrinking["seconds_to_stay_1e-2_vs_baseline"] == pytest.approx(0.5)
+    assert entry["methods"]["shrinking-avg"]["baseline"] == "uniform-avg"
+    assert entry["methods"]["shrinking-avg"]["updates_to_stay_1e-2_vs_baseline"] is None
+
+
+def test_warm_up_works_on_a_label_sorted_file(tmp_path: Path) -> None:
+    """Many LIBSVM files are sorted by label: the warm-up used their first 50 rows, all one class, and crashed."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = np.r_[-np.ones(100), np.ones(20)]
+    rows = warm_up_rows(y)
+    assert set(y[rows]) == {-1.0, 1.0} and len(rows) == 50 and len(set(rows)) == 50
+    rare = np.r_[-np.ones(1000), np.ones(1)]
+    assert set(rare[warm_up_rows(rare)]) == {-1.0, 1.0}  # one positive in 1001 rows
+    dump_svmlight_file(X, y, str(tmp_path / "sorted.svm"))
+    dump_svmlight_file(X[:10], y[:10], str(tmp_path / "test.svm"))
+    # with --test the training rows keep their file order (no held-out shuffle)
+    args = _args(tmp_path, data=str(tmp_path / "sorted.svm"), test=str(tmp_path / "test.svm"),
+                 methods=["uniform", "shrinking-avg"])
+    Xs, ys, _, _ = svm._split(args)
+    assert set(ys[:50]) == {-1.0}
+    svm._warm_up(Xs, ys, 0.01, svm._methods(args))  # raised "exactly two classes ... 1 class" before
+
+
+def _args(tmp_path: Path, **overrides: object) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    svm.configure(parser)
+    args = parser.parse_args(["--data", "x", "--out", str(tmp_path / "out")])
+    for key, value in overrides.items():
+        setattr(args, key, value)
+    return args
+
+
+def test_configure_documents_every_argument() -> None:
+    parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    svm.configure(parser)
+    assert all(action.help for action in parser._actions)
+    assert "(default: 100)" in parser.format_help()
+
+
+def test_missing_data_is_one_clear_error_before_any_run(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="--data must be an existing LIBSVM/svmlight file; got .*nowhere.svm"):
+        svm.main(["--data", str(tmp_path / "nowhere.svm"), "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_unwritable_out_is_one_clear_error_before_any_run(tmp_path: Path) -> None:
+    data = tmp_path / "tiny.svm"
+    dump_svmlight_file(np.eye(4), [0, 1, 0, 1], str(data))
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(ParameterError, match="--out must be a folder that can be created and written to"):
+        svm.main(["--data", str(data), "--out", str(tmp_path / "file" / "out")])
+
+
+def test_unknown_method_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="--methods must be names from"):
+        svm._methods(_args(tmp_path, methods=["uniform", "magic"]))
 
 
 def test_hardware_info_has_the_basics() -> None:
@@ -31,15 +115,39 @@ def test_hardware_info_has_the_basics() -> None:
 
 
 @pytest.mark.slow
-def test_bench_end_to_end(tmp_path: Path) -> None:
-    from autoassist.bench.svm import main
-
+def test_bench_end_to_end_on_a_label_sorted_file(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 6))
     y = np.where(X[:, 0] + 0.5 * rng.normal(size=300) > 0, 1, -1)
-    dump_svmlight_file(X, y, str(tmp_path / "tiny.svm"))
-    assert main(["--data", str(tmp_path / "tiny.svm"), "--passes", "3", "--seeds", "0", "--out", str(tmp_path / "out")]) == 0
+    order = np.argsort(y, kind="stable")
+    dump_svmlight_file(X[order], y[order], str(tmp_path / "tiny.svm"))
+    dump_svmlight_file(X[:60], y[:60], str(tmp_path / "test.svm"))
+    assert svm.main(["--data", str(tmp_path / "tiny.svm"), "--test", str(tmp_path / "test.svm"), "--passes", "3",
+                     "--seeds", "0", "1", "--out", str(tmp_path / "out")]) == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())
-    entry = results["runs"][0]["methods"]["shrinking"]
-    assert {"updates_to_1e-2", "seconds_to_1e-2", "updates_to_1e-3", "seconds_to_1e-3"} <= set(entry)
+    assert {"version", "git_commit", "hardware"} <= set(results)
+    run = results["runs"][0]
+    assert 0.0 < run["sv_fraction"] <= 1.0
+    entry = run["methods"]["shrinking"]
+    assert {"updates_to_1e-2", "updates_to_stay_1e-2", "updates_to_stay_1e-3", "seconds_to_stay_1e-2",
+            "passes_to_stay_1e-2", "margins_to_stay_1e-2", "updates_to_stay_1e-2_vs_limit"} <= set(entry)
+    assert "objective_last_iterate" in run["methods"]["shrinking-avg"]["curves"][0]
     assert (tmp_path / "out" / "table.md").exists() and list((tmp_path / "out").glob("*.png"))
+
+
+def test_goals_table_reads_the_stay_measures() -> None:
+    from autoassist.bench.svm_plots import goals
+
+    def method(updates: float | None, seconds: float | None, baseline: str = "uniform") -> dict:
+        return {"updates_to_stay_1e-2": updates, "seconds_to_stay_1e-2": seconds, "baseline": baseline}
+
+    results = {"runs": [{"sv_fraction": 0.2, "methods": {
+        "uniform": method(100.0, 10.0), "uniform-avg": method(60.0, 8.0, "uniform-avg"),
+        "shrinking": method(45.0, 6.0), "shrinking-avg": method(40.0, 7.5, "uniform-avg"),
+        "shrinking-fast": method(25.0, 5.0),
+        "sklearn-sgd": method(None, None), "sklearn-sgd-avg": method(100.0, 7.0)}}]}
+    rows = [line for line in goals(results).splitlines() if line.startswith("| shrinking")]
+    # the yardstick is the better uniform: 60 updates (uniform-avg), 8 seconds (uniform-avg)
+    assert rows[0] == "| shrinking | 0.45x | 0.75x | 0.75x | 0.50x | **no** | 0.60x | 0.75x | 0.75x | **no** | 0.86x | yes |"
+    assert rows[2] == "| shrinking-fast | 0.25x | 0.42x | 0.42x | 0.50x | yes | 0.50x | 0.62x | 0.62x | yes | 0.71x | yes |"
+    assert rows[1] == "| shrinking-avg | 0.40x | 0.67x | 0.67x | 0.50x | **no** | 0.75x | 0.94x | 0.94x | **no** | 1.07x | **no** |"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from autoassist._errors import ParameterError
-from autoassist.linear import ShrinkingSVC
+from autoassist.linear import ShrinkingSVC, primal_objective
 
 
 def _noisy(n: int = 200, d: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -20,15 +23,16 @@ def _noisy(n: int = 200, d: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndar
 
 
 MODES = [dict(shrinking="off"), dict(shrinking="paper"), dict(shrinking="stale"), dict(shrinking="stale-unbiased"),
+         dict(shrinking="stale-unbiased", average=True, shrink_decay=0.7), dict(shrinking="off", average=10),
          dict(shrinking="off", sampling="loss"), dict(shrinking="off", sampling="gradnorm", loss="squared_hinge")]
 
 
-@pytest.mark.parametrize("params", MODES, ids=lambda p: "-".join(p.values()))
+@pytest.mark.parametrize("params", MODES, ids=lambda p: "-".join(map(str, p.values())))
 def test_two_partial_fits_equal_fit_for_two_passes(params: dict) -> None:
     X, y = _noisy()
     full = ShrinkingSVC(max_iter=2, random_state=3, **params).fit(X, y)
     part = ShrinkingSVC(random_state=3, **params)
-    part.partial_fit(X, y, classes=[0, 1]).partial_fit(X, y)
+    part.partial_fit(X, y, classes=[0, 1], n_samples_total=len(y)).partial_fit(X, y)
     np.testing.assert_array_equal(full.coef_, part.coef_)
     np.testing.assert_array_equal(full.intercept_, part.intercept_)
     assert full.n_iter_ == part.n_iter_ == 2
@@ -48,10 +52,8 @@ def test_objective_gets_within_1e_2_of_liblinear() -> None:
     clf = ShrinkingSVC(shrinking="off", max_iter=200, random_state=0).fit(X, y)
     tight = LinearSVC(C=1.0, loss="hinge", tol=1e-10, max_iter=100_000).fit(X, y)
     # LIBLINEAR with C = 1/(lambda n) minimises the same objective; evaluate its w with ours
-    reference = ShrinkingSVC(max_iter=1).fit(X, y)
-    reference._v = np.r_[tight.coef_[0], tight.intercept_[0]]
-    reference._state[0] = 1.0
-    optimum = reference.objective(X, y)
+    w = np.r_[tight.coef_[0], tight.intercept_[0]]
+    optimum = primal_objective(w, np.where(y == 1, 1.0, -1.0) * (X @ w[:-1] + w[-1]), 1.0 / len(y))
     assert optimum <= clf.objective(X, y) <= optimum + 1e-2
 
 
@@ -104,6 +106,92 @@ def test_parameters_are_stored_as_given() -> None:
     assert clf.get_params()["alpha"] == -1.0 and clf.get_params()["shrinking"] is True
 
 
-@parametrize_with_checks([ShrinkingSVC(max_iter=5, random_state=0)])
+# alpha is set: partial_fit needs lambda fixed independently of the chunks (or n_samples_total)
+@parametrize_with_checks([ShrinkingSVC(alpha=0.01, max_iter=5, random_state=0)])
 def test_sklearn_estimator_checks(estimator, check) -> None:  # type: ignore[no-untyped-def]
     check(estimator)
+
+
+# ------------------------------------------------------------------ issue 10's defects
+def _optimum(X: np.ndarray, y: np.ndarray) -> float:
+    tight = LinearSVC(C=1.0, loss="hinge", tol=1e-10, max_iter=100_000).fit(X, y)
+    w = np.r_[tight.coef_[0], tight.intercept_[0]]
+    return primal_objective(w, np.where(y == 1, 1.0, -1.0) * (X @ w[:-1] + w[-1]), 1.0 / len(y))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_tol_is_not_tripped_by_one_noisy_pass(seed: int) -> None:
+    """One pass whose objective goes up used to stop fit after 2 passes at 2.4-3.5x the optimum."""
+    X, y = _noisy()
+    clf = ShrinkingSVC(tol=1e-3, max_iter=300, random_state=seed).fit(X, y)
+    assert clf.objective(X, y) <= 1.5 * _optimum(X, y)
+    assert clf.n_iter_ > 5  # n_iter_no_change's default
+    # it stopped because the last n_iter_no_change passes did not beat the best before them by tol
+    objectives = [h["objective"] for h in clf.history_]
+    best_before = min(objectives[: -clf.n_iter_no_change])
+    assert min(objectives[-clf.n_iter_no_change:]) > best_before - 1e-3 * best_before
+
+
+def test_convergence_warning_when_max_iter_ends_it() -> None:
+    X, y = _noisy()
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        ShrinkingSVC(tol=1e-3, max_iter=3, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ShrinkingSVC(max_iter=3, random_state=0).fit(X, y)  # no tol: max_iter is the plan, no warning
+
+
+def test_partial_fit_lambda_does_not_depend_on_chunking() -> None:
+    """Chunks of 20 rows used to give lambda = 1/20 instead of 1/n."""
+    X, y = _noisy(n=200)
+    whole = ShrinkingSVC(shrinking="off", random_state=0).partial_fit(X, y, classes=[0, 1], n_samples_total=200)
+    chunked = ShrinkingSVC(shrinking="off", random_state=0)
+    for start in range(0, 200, 20):
+        chunked.partial_fit(X[start:start + 20], y[start:start + 20], classes=[0, 1], n_samples_total=200)
+    for clf in (whole, chunked):
+        w = np.r_[clf.coef_[0], clf.intercept_[0]]
+        expected = primal_objective(w, np.where(y == 1, 1.0, -1.0) * (X @ w[:-1] + w[-1]), 1.0 / 200)
+        assert clf.objective(X, y) == pytest.approx(expected, rel=1e-12)
+    c_given = ShrinkingSVC(C=0.5).partial_fit(X[:20], y[:20], classes=[0, 1], n_samples_total=200)
+    w = np.r_[c_given.coef_[0], c_given.intercept_[0]]
+    expected = primal_objective(w, np.where(y == 1, 1.0, -1.0) * (X @ w[:-1] + w[-1]), 1.0 / (0.5 * 200))
+    assert c_given.objective(X, y) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("params", [dict(), dict(C=1.0)])
+def test_partial_fit_needs_alpha_or_the_total_count(params: dict) -> None:
+    X, y = _noisy(n=40)
+    with pytest.raises(ParameterError, match="n_samples_total=<instances in the whole training set>"):
+        ShrinkingSVC(**params).partial_fit(X[:20], y[:20], classes=[0, 1])
+    ShrinkingSVC(alpha=0.01).partial_fit(X[:20], y[:20], classes=[0, 1])  # lambda given: fine
+    clf = ShrinkingSVC().partial_fit(X[:20], y[:20], classes=[0, 1], n_samples_total=40)
+    with pytest.raises(ParameterError, match="n_samples_total must be the same on every call"):
+        clf.partial_fit(X[20:], y[20:], n_samples_total=20)
+
+
+def test_partial_fit_refuses_changed_classes() -> None:
+    X, y = _noisy(n=40)
+    clf = ShrinkingSVC(alpha=0.01).partial_fit(X, y, classes=[0, 1])
+    clf.partial_fit(X, y, classes=[1, 0])  # the same set: fine
+    with pytest.raises(ParameterError, match=r"classes must be the same on every partial_fit call \(\[0, 1\]\)"):
+        clf.partial_fit(X, y, classes=[0, 2])
+
+
+def test_average_reports_the_averaged_iterate_and_keeps_the_trajectory() -> None:
+    X, y = _noisy()
+    plain = ShrinkingSVC(max_iter=4, random_state=0).fit(X, y)
+    averaged = ShrinkingSVC(max_iter=4, average=True, random_state=0).fit(X, y)
+    np.testing.assert_allclose([h["objective"] for h in plain.history_],
+                               [h["objective_last_iterate"] for h in averaged.history_], rtol=1e-9)
+    assert not np.allclose(plain.coef_, averaged.coef_)
+    assert averaged.objective(X, y) == pytest.approx(averaged.history_[-1]["objective"])
+    w = np.r_[averaged.coef_[0], averaged.intercept_[0]]
+    assert averaged.objective(X, y) == pytest.approx(
+        primal_objective(w, np.where(y == 1, 1.0, -1.0) * (X @ w[:-1] + w[-1]), 1.0 / len(y)))
+
+
+@pytest.mark.parametrize("average, match", [(-3, "average must be >= 1"), (2.5, "average must be an integer")])
+def test_bad_average_raises(average: object, match: str) -> None:
+    X, y = _noisy(n=20)
+    with pytest.raises((ParameterError, TypeError), match=match):
+        ShrinkingSVC(average=average).fit(X, y)

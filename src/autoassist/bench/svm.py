@@ -1,17 +1,28 @@
 """``autoassist bench svm``: uniform SGD vs importance sampling vs instance shrinking vs scikit-learn.
 
-Every method minimises ``lambda/2 ||w||^2 + 1/n sum_i hinge(y_i w.x_i)`` (intercept as a
-regularised constant feature, as in LIBLINEAR). The optimum comes from LIBLINEAR (``LinearSVC``,
-dual coordinate descent, tol 1e-10, C = 1/(lambda n)). Writes ``results.json`` (curves per method and
-seed, times to 1e-2/1e-3 relative suboptimality, config, hardware), then ``table.md`` and PNG plots
-(see ``svm_plots``), which read only the JSON.
+Every method minimises ``lambda/2 ||w||^2 + 1/n sum_i hinge(y_i w.x_i)`` with the intercept as a
+regularised constant feature of value 1, as in LIBLINEAR; scikit-learn's ``SGDClassifier`` gets
+the same objective by ``fit_intercept=False`` on X with a column of ones appended. The optimum
+comes from LIBLINEAR (``LinearSVC``, dual coordinate descent, tol 1e-10, C = 1/(lambda n)), and
+with it the support-vector fraction: the share of training instances with margin <= 1 there, the
+least share of updates any method that only skips zero-gradient instances can get away with.
+
+Every sampler runs with and without averaging (``-avg``: ``coef_`` is the averaged iterate).
+For each relative-suboptimality target the summary holds the updates, dot products, passes,
+visits and seconds at the *first* pass below it (``updates_to_1e-2``) and from which it *stays*
+below it to the end of the run (``updates_to_stay_1e-2``), medians over seeds (a seed that never
+got there counts as infinite) with the per-seed values, and ratios of the updates and seconds to
+stay below to those of the method's baseline (uniform with the same averaging) and to the
+support-vector limit. Writes ``results.json`` (curves, summaries, config, package version, git
+commit, hardware), then ``table.md`` and PNG plots (``svm_plots``), which read only the JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -23,47 +34,144 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.svm import LinearSVC
 from tqdm import tqdm
 
+import autoassist
+from autoassist._errors import fail
 from autoassist.bench.hardware import hardware_info
 from autoassist.linear import ShrinkingSVC, primal_objective
 
 TARGETS = (1e-2, 1e-3)
-METHODS: dict[str, dict[str, Any]] = {
+KEYS = ("pass", "visited", "updates", "margins", "seconds")
+SAMPLERS: dict[str, dict[str, Any]] = {
     "uniform": dict(sampling="uniform", shrinking="off"),
     "is-loss": dict(sampling="loss", shrinking="off"),
     "is-gradnorm": dict(sampling="gradnorm", shrinking="off"),
     "shrinking": dict(shrinking="stale-unbiased"),
     "shrinking-paper": dict(shrinking="paper"),
 }
-VARIANTS: dict[str, dict[str, Any]] = {
-    "stale-biased": dict(shrinking="stale"),
-    "stale-unbiased-p0.1": dict(shrinking="stale-unbiased", shrink_prob=0.1),
-    "stale-unbiased-p0.5": dict(shrinking="stale-unbiased", shrink_prob=0.5),
-    "paper-clock-updates": dict(shrinking="paper", clock="updates"),
-    "paper-sphere": dict(shrinking="paper", projection="sphere"),
-    "stale-biased-clock-updates": dict(shrinking="stale", clock="updates"),
+METHODS: dict[str, dict[str, Any]] = {
+    **SAMPLERS, **{f"{name}-avg": dict(params, average=True) for name, params in SAMPLERS.items()},
 }
+VARIANTS: dict[str, dict[str, Any]] = {
+    "shrinking-p0.3-thr0": dict(shrinking="stale-unbiased", shrink_prob=0.3, shrink_threshold=0.0),  # before issue 10
+    "shrinking-p0.3-thr0-avg": dict(shrinking="stale-unbiased", shrink_prob=0.3, shrink_threshold=0.0, average=True),
+    "shrinking-p0.5-thr0-avg": dict(shrinking="stale-unbiased", shrink_prob=0.5, shrink_threshold=0.0, average=True),
+    "shrinking-far3-avg": dict(shrinking="stale-unbiased", shrink_far_margin=3.0, shrink_prob_min=0.1, average=True),
+    "oracle-sv": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True),
+    "oracle-sv-avg": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True, average=True),
+    "uniform-avg-uniform": dict(sampling="uniform", shrinking="off", average=True, average_weighting="uniform"),
+    "shrinking-avg-uniform": dict(shrinking="stale-unbiased", average=True, average_weighting="uniform"),
+}
+SV_TOLERANCE = 1e-6  # margin <= 1 + this counts as a support vector at the LIBLINEAR optimum
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="autoassist bench svm", description=__doc__.splitlines()[0])
-    configure(p)
-    return p
+class _OracleSV(ShrinkingSVC):
+    """Study tool for the physical limit, not a method: the support vectors of the LIBLINEAR optimum
+    are computed at every visit (weight 1); every other instance is never computed, its visits
+    apply only the regulariser's shrink (as shrinking's skipped visits do). Biased away from the
+    optimum; set ``oracle_mask`` (True: support vector) before ``fit``."""
+
+    oracle_mask: np.ndarray
+
+    def _reset_instances(self, n: int) -> None:
+        super()._reset_instances(n)
+        self._stale[:] = np.where(self.oracle_mask, -np.inf, np.inf)
 
 
-def configure(p: argparse.ArgumentParser) -> None:
-    """Arguments of ``autoassist bench svm``."""
-    p.add_argument("--data", required=True, help="LIBSVM/svmlight file (.gz allowed)")
-    p.add_argument("--test", help="test file; without it, --test-fraction of --data is held out")
-    p.add_argument("--test-fraction", type=float, default=0.2)
-    p.add_argument("--n-features", type=int, default=None)
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--passes", type=int, default=100)
-    p.add_argument("--lambda", dest="lambdas", type=float, nargs="+", default=None,
-                   help="regularisation strengths (default 1/n); the first is the one plotted")
-    p.add_argument("--variants", action="store_true", help="also run the shrinking variant study")
-    p.add_argument("--out", required=True)
+# ------------------------------------------------------------------ the command line
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add ``bench svm``'s arguments to ``parser`` (the caller chooses the help formatter)."""
+    parser.add_argument("--data", required=True, help="LIBSVM/svmlight training file (.gz allowed)")
+    parser.add_argument("--test", help="test file; without it, --test-fraction of --data is held out")
+    parser.add_argument("--test-fraction", type=float, default=0.2, help="share of --data held out when --test is absent")
+    parser.add_argument("--n-features", type=int, default=None, help="number of features (default: read from the files)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="one run per seed and method")
+    parser.add_argument("--passes", type=int, default=100, help="passes over the training data per run")
+    parser.add_argument("--lambda", dest="lambdas", type=float, nargs="+", default=None,
+                        help="regularisation strengths (default 1/n); the first is the one plotted")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help=f"methods to run (default: all of {', '.join(METHODS)}, sklearn-sgd, sklearn-sgd-avg)")
+    parser.add_argument("--variants", action="store_true", help="also run the shrinking variant study: "
+                        + ", ".join(VARIANTS))
+    parser.add_argument("--out", required=True, help="folder for results.json, table.md and the plots")
 
 
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark described by ``args`` (as ``configure`` defines them); return the exit status."""
+    _check_files(args)
+    X, y, Xt, yt = _split(args)
+    n = X.shape[0]
+    methods = _methods(args)
+    lambdas = args.lambdas or [1.0 / n]
+    out = Path(args.out)
+    _warm_up(X, y, lambdas[0], methods)
+    results: dict[str, Any] = {
+        "config": {"argv": getattr(args, "argv", None), "data": args.data, "test": args.test, "n_train": n,
+                   "n_test": Xt.shape[0], "n_features": X.shape[1], "nnz_per_row": X.nnz / n, "seeds": args.seeds,
+                   "passes": args.passes, "targets": list(TARGETS), "methods": methods, "sv_tolerance": SV_TOLERANCE},
+        "version": autoassist.__version__, "git_commit": _git_commit(), "hardware": hardware_info(), "runs": [],
+    }
+    for lam in lambdas:
+        optimum, sv_mask, optimum_seconds = _optimum(X, y, lam)
+        sv_fraction = float(sv_mask.mean())
+        entry: dict[str, Any] = {"lambda": lam, "optimum": optimum, "optimum_seconds": optimum_seconds,
+                                 "sv_fraction": sv_fraction, "methods": {}}
+        for name, params in tqdm(methods.items(), desc=f"lambda={lam:.3g}"):
+            curves = [(_sklearn(X, y, Xt, yt, lam, args.passes, s, average=bool(params["average"]))
+                       if name.startswith("sklearn-sgd") else _ours(params, X, y, Xt, yt, lam, args.passes, s, sv_mask))
+                      for s in args.seeds]
+            entry["methods"][name] = summarise(curves, optimum, args.passes)
+            entry["methods"][name]["params"] = params
+        add_ratios(entry)
+        results["runs"].append(entry)
+    (out / "results.json").write_text(json.dumps(compact(results), separators=(",", ":")))
+    from autoassist.bench.svm_plots import plot_svm
+
+    plot_svm(out)
+    print((out / "table.md").read_text())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``autoassist bench svm ARGS`` on its own: parse ``argv`` and ``run``."""
+    parser = argparse.ArgumentParser(prog="autoassist bench svm", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    configure(parser)
+    args = parser.parse_args(argv)
+    args.argv = argv
+    return run(args)
+
+
+def _check_files(args: argparse.Namespace) -> None:
+    """One clear error before anything runs: inputs exist, --out is a folder we can write to."""
+    for flag, path in (("--data", args.data), ("--test", args.test)):
+        if path is not None and not Path(path).is_file():
+            raise fail(flag, "an existing LIBSVM/svmlight file", str(path),
+                       "Check the path (the LIBSVM sets are in ../shared/data/libsvm/).")
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise fail("--out", "a folder that can be created and written to", str(out),
+                   f"({error.strerror or error}); pass another folder.") from None
+    if not 0.0 < args.test_fraction < 1.0 and args.test is None:
+        raise fail("--test-fraction", "in (0, 1)", args.test_fraction)
+    if args.passes < 1:
+        raise fail("--passes", ">= 1", args.passes)
+
+
+def _methods(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    every = dict(METHODS, **{"sklearn-sgd": dict(average=False), "sklearn-sgd-avg": dict(average=True)}, **VARIANTS)
+    chosen = args.methods or [*METHODS, "sklearn-sgd", "sklearn-sgd-avg"]
+    unknown = [m for m in chosen if m not in every]
+    if unknown:
+        raise fail("--methods", "names from " + ", ".join(every), " ".join(unknown))
+    names = list(dict.fromkeys(chosen + (list(VARIANTS) if args.variants else [])))
+    return {name: dict(every[name], average=every[name].get("average", False)) for name in names}
+
+
+# ------------------------------------------------------------------ data
 def _load(path: str, n_features: int | None) -> tuple[sp.csr_matrix, np.ndarray]:
     X, y = load_svmlight_file(path, n_features=n_features)
     X = sp.csr_matrix(X)
@@ -71,37 +179,97 @@ def _load(path: str, n_features: int | None) -> tuple[sp.csr_matrix, np.ndarray]
     return X, y
 
 
-def _optimum(X: sp.csr_matrix, y: np.ndarray, lam: float) -> tuple[float, float]:
+def _split(args: argparse.Namespace) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix, np.ndarray]:
+    X, y = _load(args.data, args.n_features)
+    if args.test:
+        Xt, yt = _load(args.test, X.shape[1])
+        return X, y, Xt, yt
+    order = np.random.default_rng(0).permutation(X.shape[0])
+    cut = int(round(X.shape[0] * (1 - args.test_fraction)))
+    return X[order[:cut]], y[order[:cut]], X[order[cut:]], y[order[cut:]]
+
+
+def warm_up_rows(y: np.ndarray, size: int = 50, seed: int = 0) -> np.ndarray:
+    """A seeded random ``size`` rows holding both classes (LIBSVM files are often sorted by label)."""
+    rows = np.random.default_rng(seed).permutation(y.shape[0])[:size]
+    for label in np.unique(y):
+        if not np.any(y[rows] == label):
+            rows = np.r_[rows[1:], np.flatnonzero(y == label)[0]]
+    return np.sort(rows)
+
+
+def _warm_up(X: sp.csr_matrix, y: np.ndarray, lam: float, methods: dict[str, dict[str, Any]]) -> None:
+    """Compile the numba loops of every configuration before anything is timed."""
+    rows = warm_up_rows(y)
+    for name, params in methods.items():
+        if not name.startswith("sklearn-sgd"):
+            kept = {k: v for k, v in params.items() if k != "oracle_sv"}
+            ShrinkingSVC(alpha=lam, max_iter=1, random_state=0, **kept).fit(X[rows], y[rows])
+
+
+def _git_commit() -> str | None:
+    """HEAD, with ``-dirty`` when tracked files under ``src/`` differ from it (None outside git)."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/src"], cwd=here,
+                               capture_output=True, text=True, timeout=10)  # the package's code, not earlier outputs
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if commit.returncode != 0:
+        return None
+    return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+# ------------------------------------------------------------------ runs
+def _optimum(X: sp.csr_matrix, y: np.ndarray, lam: float) -> tuple[float, np.ndarray, float]:
+    """LIBLINEAR's objective, its support vectors (margin <= 1, a mask), and the seconds it took."""
     start = time.perf_counter()
     svc = LinearSVC(C=1.0 / (lam * X.shape[0]), loss="hinge", dual=True, tol=1e-10, max_iter=1_000_000).fit(X, y)
     w = np.r_[svc.coef_[0], svc.intercept_[0]]
     margins = np.where(y == svc.classes_[1], 1.0, -1.0) * (X @ svc.coef_[0] + svc.intercept_[0])
-    return primal_objective(w, margins, lam), time.perf_counter() - start
+    return primal_objective(w, margins, lam), margins <= 1.0 + SV_TOLERANCE, time.perf_counter() - start
 
 
-def _ours(params: dict[str, Any], X: Any, y: Any, Xt: Any, yt: Any, lam: float, passes: int, seed: int) -> dict[str, list]:
-    clf = ShrinkingSVC(alpha=lam, max_iter=passes, random_state=seed, **params).fit(X, y, eval_set=(Xt, yt))
-    keys = ("visited", "updates", "margins", "seconds", "objective", "test_accuracy")
+def _ours(params: dict[str, Any], X: Any, y: Any, Xt: Any, yt: Any, lam: float, passes: int, seed: int,
+          sv_mask: np.ndarray) -> dict[str, list]:
+    params = dict(params)
+    cls = _OracleSV if params.pop("oracle_sv", False) else ShrinkingSVC
+    clf = cls(alpha=lam, max_iter=passes, random_state=seed, **params)
+    if isinstance(clf, _OracleSV):
+        clf.oracle_mask = sv_mask
+    clf.fit(X, y, eval_set=(Xt, yt))
+    keys = (*KEYS, "objective", "test_accuracy") + (("objective_last_iterate",) if params.get("average") else ())
     return {k: [h[k] for h in clf.history_] for k in keys}
 
 
-def _sklearn(X: Any, y: Any, Xt: Any, yt: Any, lam: float, passes: int, seed: int) -> dict[str, list]:
-    clf = SGDClassifier(loss="hinge", alpha=lam, learning_rate="optimal", random_state=seed)
-    yy, n = np.where(y == np.unique(y)[1], 1.0, -1.0), X.shape[0]
-    out: dict[str, list] = {k: [] for k in ("visited", "updates", "margins", "seconds", "objective", "test_accuracy")}
+def _sklearn(X: Any, y: Any, Xt: Any, yt: Any, lam: float, passes: int, seed: int, average: bool) -> dict[str, list]:
+    """``SGDClassifier`` on our objective: hinge, alpha = lambda, the intercept a regularised column of ones."""
+    ones = sp.csr_matrix(np.ones((X.shape[0], 1)))
+    Xa, Xta = sp.hstack([X, ones], format="csr"), sp.hstack([Xt, sp.csr_matrix(np.ones((Xt.shape[0], 1)))], format="csr")
+    classes = np.unique(y)
+    clf = SGDClassifier(loss="hinge", alpha=lam, fit_intercept=False, learning_rate="optimal", average=average,
+                        random_state=seed)
+    yy, n = np.where(y == classes[1], 1.0, -1.0), X.shape[0]
+    out: dict[str, list] = {k: [] for k in (*KEYS, "objective", "test_accuracy")}
+    out["objective"].append(primal_objective(np.zeros(Xa.shape[1]), np.zeros(n), lam))
+    out["test_accuracy"].append(None)
+    for key in KEYS:
+        out[key].append(0)
     seconds = 0.0
     for k in range(passes):
         start = time.perf_counter()
-        clf.partial_fit(X, y, classes=np.unique(y))
+        clf.partial_fit(Xa, y, classes=classes)
         seconds += time.perf_counter() - start
-        w = np.r_[clf.coef_[0], clf.intercept_[0]]
-        for key, value in (("visited", n * (k + 1)), ("updates", n * (k + 1)), ("margins", n * (k + 1)), ("seconds", seconds),
-                           ("objective", primal_objective(w, yy * (X @ clf.coef_[0] + clf.intercept_[0]), lam)),
-                           ("test_accuracy", float(clf.score(Xt, yt)))):
+        w = clf.coef_[0]
+        for key, value in (("pass", k + 1), ("visited", n * (k + 1)), ("updates", n * (k + 1)), ("margins", n * (k + 1)),
+                           ("seconds", seconds), ("objective", primal_objective(w, yy * (Xa @ w), lam)),
+                           ("test_accuracy", float(clf.score(Xta, yt)))):
             out[key].append(value)
     return out
 
 
+# ------------------------------------------------------------------ measures
 def reach(curve: dict[str, list], optimum: float, target: float, key: str) -> float | None:
     """``curve[key]`` at the first recorded pass whose relative suboptimality is <= target."""
     for value, objective in zip(curve[key], curve["objective"]):
@@ -110,10 +278,65 @@ def reach(curve: dict[str, list], optimum: float, target: float, key: str) -> fl
     return None
 
 
+def stay(curve: dict[str, list], optimum: float, target: float, key: str) -> float | None:
+    """``curve[key]`` at the first recorded pass from which every later one is <= target (to the run's end)."""
+    above = [(objective - optimum) / optimum > target for objective in curve["objective"]]
+    if above[-1]:
+        return None
+    last_above = max((k for k, a in enumerate(above) if a), default=-1)
+    return float(curve[key][last_above + 1])
+
+
 def _median(values: list[float | None]) -> float | None:
     """Median over seeds, a seed that never reached the target counting as infinite."""
     med = float(np.median([np.inf if v is None else v for v in values]))
     return None if not np.isfinite(med) else med
+
+
+def _label(target: float) -> str:
+    return f"{target:.0e}".replace("e-0", "e-")
+
+
+def summarise(curves: list[dict[str, list]], optimum: float, passes: int) -> dict[str, Any]:
+    """Medians over seeds of every measure (and the per-seed values under ``seeds``)."""
+    summary: dict[str, Any] = {"curves": curves, "seeds": {}}
+    for target in TARGETS:
+        for key in (*KEYS, "passes"):
+            source = "pass" if key == "passes" else key
+            for measure, fn in (("to", reach), ("to_stay", stay)):
+                values = [fn(c, optimum, target, source) for c in curves]
+                name = f"{key}_{measure}_{_label(target)}"
+                summary[name] = _median(values)
+                summary["seeds"][name] = values
+    summary["seconds_per_pass"] = float(np.median([c["seconds"][-1] / passes for c in curves]))
+    summary["final_rel_subopt"] = float(np.median([(c["objective"][-1] - optimum) / optimum for c in curves]))
+    summary["final_test_accuracy"] = float(np.median([c["test_accuracy"][-1] for c in curves]))
+    if "objective_last_iterate" in curves[0]:
+        summary["final_rel_subopt_last_iterate"] = float(np.median(
+            [(c["objective_last_iterate"][-1] - optimum) / optimum for c in curves]))
+    return summary
+
+
+def baseline_of(name: str, params: dict[str, Any]) -> str:
+    """Uniform SGD with the same averaging: the yardstick for a method's ratios."""
+    return "uniform-avg" if params.get("average") else "uniform"
+
+
+def add_ratios(entry: dict[str, Any]) -> None:
+    """Per method and target: updates and seconds to stay below, as a ratio to its baseline and to the
+    support-vector limit (``sv_fraction`` times the baseline's updates)."""
+    methods = entry["methods"]
+    for name, m in methods.items():
+        base = methods.get(baseline_of(name, m["params"]))
+        m["baseline"] = baseline_of(name, m["params"]) if base is not None else None
+        for target in TARGETS:
+            label = _label(target)
+            for key in ("updates", "margins", "seconds"):
+                mine, theirs = m[f"{key}_to_stay_{label}"], None if base is None else base[f"{key}_to_stay_{label}"]
+                ratio = None if mine is None or not theirs else mine / theirs
+                m[f"{key}_to_stay_{label}_vs_baseline"] = ratio
+                if key != "seconds":
+                    m[f"{key}_to_stay_{label}_vs_limit"] = None if ratio is None else ratio / entry["sv_fraction"]
 
 
 def compact(value: Any) -> Any:
@@ -125,56 +348,6 @@ def compact(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [compact(v) for v in value]
     return value
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run(_parser().parse_args(argv))
-
-
-def run(args: argparse.Namespace) -> int:
-    X, y = _load(args.data, args.n_features)
-    if args.test:
-        Xt, yt = _load(args.test, X.shape[1])
-    else:
-        order = np.random.default_rng(0).permutation(X.shape[0])
-        cut = int(round(X.shape[0] * (1 - args.test_fraction)))
-        X, y, Xt, yt = X[order[:cut]], y[order[:cut]], X[order[cut:]], y[order[cut:]]
-    n = X.shape[0]
-    methods = dict(METHODS, **(VARIANTS if args.variants else {}))
-    lambdas = args.lambdas or [1.0 / n]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for params in methods.values():  # warm-up: numba compilation is not timed
-        ShrinkingSVC(alpha=lambdas[0], max_iter=1, random_state=0, **params).fit(X[:50], y[:50])
-    results: dict[str, Any] = {
-        "config": {"argv": sys.argv[1:], "data": args.data, "test": args.test, "n_train": n, "n_test": Xt.shape[0],
-                   "n_features": X.shape[1], "nnz_per_row": X.nnz / n, "seeds": args.seeds, "passes": args.passes,
-                   "targets": list(TARGETS), "methods": methods},
-        "hardware": hardware_info(), "runs": [],
-    }
-    for lam in lambdas:
-        optimum, optimum_seconds = _optimum(X, y, lam)
-        entry: dict[str, Any] = {"lambda": lam, "optimum": optimum, "optimum_seconds": optimum_seconds, "methods": {}}
-        jobs = [(name, params) for name, params in methods.items()] + [("sklearn-sgd", None)]
-        for name, params in tqdm(jobs, desc=f"lambda={lam:.3g}"):
-            curves = [(_sklearn(X, y, Xt, yt, lam, args.passes, s) if params is None
-                       else _ours(params, X, y, Xt, yt, lam, args.passes, s)) for s in args.seeds]
-            summary: dict[str, Any] = {"params": params, "curves": curves}
-            for target in TARGETS:
-                for key in ("updates", "margins", "seconds", "visited"):
-                    summary[f"{key}_to_{target:.0e}".replace("e-0", "e-")] = _median(
-                        [reach(c, optimum, target, key) for c in curves])
-            summary["seconds_per_pass"] = float(np.median([c["seconds"][-1] / args.passes for c in curves]))
-            summary["final_rel_subopt"] = float(np.median([(c["objective"][-1] - optimum) / optimum for c in curves]))
-            summary["final_test_accuracy"] = float(np.median([c["test_accuracy"][-1] for c in curves]))
-            entry["methods"][name] = summary
-        results["runs"].append(entry)
-    (out / "results.json").write_text(json.dumps(compact(results), separators=(",", ":")))
-    from autoassist.bench.svm_plots import plot_svm
-
-    plot_svm(out)
-    print((out / "table.md").read_text())
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,9 @@ the instance's nonzeros. Every kernel takes the data in CSR form (float64 values
 indices), so numba compiles one specialisation of each.
 
 ``state`` holds ``[scale, ||v||^2, t]``; ``counters`` holds ``[visited, updates, margins]``:
-instances drawn, steps taken, and dot products ``w . x_i`` computed.
+instances drawn, steps taken, and dot products ``w . x_i`` computed. The averaged iterate is
+``avg_state[0] * avg + avg_state[1] * v`` (Bottou's / scikit-learn's lazy averaging): a visit
+changes two scalars, and an update also subtracts the update times ``B / A`` from ``avg``.
 """
 
 from __future__ import annotations
@@ -39,8 +41,19 @@ def margins(data, indices, indptr, y, v, scale, out):  # type: ignore[no-untyped
 
 
 @njit(cache=True)
-def _renormalise(v, state):  # type: ignore[no-untyped-def]
+def _renormalise(v, state, avg, avg_state):  # type: ignore[no-untyped-def]
+    """Fold ``scale`` into ``v`` (O(d)), and the averaged iterate into ``avg`` (A = 1, B = 0).
+
+    Folding the average here, as scikit-learn's ``reset_wscale`` does, bounds the cancellation
+    between ``A a`` and ``B v`` by the factor the scale fell since the previous fold.
+    """
     scale = state[0]
+    if avg_state[2] > 0.0:
+        a, b = avg_state[0], avg_state[1]
+        for j in range(v.shape[0]):
+            avg[j] = a * avg[j] + b * v[j]
+        avg_state[0] = 1.0
+        avg_state[1] = 0.0
     for j in range(v.shape[0]):
         v[j] *= scale
     state[1] *= scale * scale
@@ -48,17 +61,51 @@ def _renormalise(v, state):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _average(avg, avg_state, v, state, rho):  # type: ignore[no-untyped-def]
+    """Fold the current iterate ``scale * v`` into the average ``A a + B v``: O(1), rarely O(d).
+
+    The k-th averaged iterate gets weight ``mu_k = rho / (k + rho - 1)`` against the running
+    average (rho = 1: the plain mean, as scikit-learn's ``average=True``; rho = 2: weights
+    proportional to k, Lacoste-Julien, Schmidt and Bach 2012).
+    """
+    avg_state[2] += 1.0
+    k = avg_state[2]
+    if k == 1.0:
+        for j in range(avg.shape[0]):
+            avg[j] = 0.0
+        avg_state[0] = 1.0
+        avg_state[1] = state[0]
+        return
+    mu = rho / (k + rho - 1.0)
+    avg_state[0] *= 1.0 - mu
+    avg_state[1] = (1.0 - mu) * avg_state[1] + mu * state[0]
+    if avg_state[0] < 1e-9:
+        a = avg_state[0]
+        for j in range(avg.shape[0]):
+            avg[j] *= a
+        avg_state[0] = 1.0
+
+
+@njit(cache=True)
 def sgd_pass(  # type: ignore[no-untyped-def]
-    data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, counters,
-    lam, t0, loss, mode, prob, threshold, pass_index, clock_updates, projection, radius,
+    data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
+    lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
+    radius, avg, avg_state, avg_start, avg_rho,
 ):
     """Run one pass of Pegasos-style SGD over the draws in ``order``.
 
     ``weights[k]`` multiplies the data term of draw ``k`` (importance weights, else 1).
     ``uniforms[k]`` is the draw's random number for the shrinking decision.
-    ``stale[i]`` is instance i's margin at its last computed visit (-inf when never computed).
+    ``stale[i]`` is instance i's margin at its last computed visit (-inf when never computed);
+    ``streak[i]`` counts its visits since its margin was last seen below the skip level. A stale
+    instance is computed with probability ``max(prob_min, prob * prob_decay ** (streak - 1))``,
+    and at most ``prob_min`` when its stale margin is >= ``far_margin``.
+    Averaging (``avg_start >= 0``): from visit ``avg_start`` on, the averaged iterate is
+    ``avg_state[0] * avg + avg_state[1] * v`` and ``avg_state[2]`` counts the averaged visits.
     """
     skip_level = 1.0 + threshold / (pass_index + 1.0)
+    averaging = avg_start >= 0
+    floor = 1e-4 if averaging else 1e-9  # renormalise below this scale (averaging: to bound cancellation)
     for k in range(order.shape[0]):
         i = order[k]
         counters[0] += 1
@@ -68,39 +115,55 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             state[2] += 1.0
         if mode == STALE or mode == STALE_UNBIASED:
             if stale[i] >= skip_level:
-                if u >= prob:
+                streak[i] += 1
+                p = prob
+                if prob_decay != 1.0 and streak[i] > 1:
+                    p = max(prob_min, prob * prob_decay ** (streak[i] - 1))
+                if stale[i] >= far_margin:  # far above the margin: it rarely flips between visits
+                    p = min(p, prob_min)
+                if u >= p:
                     if mode == STALE_UNBIASED:  # keep the regulariser's step: O(1)
                         eta = 1.0 / (lam * (state[2] + t0))
                         state[0] *= 1.0 - eta * lam
-                        if state[0] < 1e-9:
-                            _renormalise(v, state)
+                        if state[0] < floor:
+                            _renormalise(v, state, avg, avg_state)
+                    if averaging and counters[0] > avg_start:
+                        _average(avg, avg_state, v, state, avg_rho)
                     continue
                 if mode == STALE_UNBIASED:
-                    weight = weight / prob
+                    weight = weight / p
         # compute the margin: O(nnz(x_i))
         dot = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            dot += data[p] * v[indices[p]]
+        for q in range(indptr[i], indptr[i + 1]):
+            dot += data[q] * v[indices[q]]
         m = y[i] * state[0] * dot
         counters[2] += 1
         stale[i] = m
+        if m < skip_level:
+            streak[i] = 0
         if mode == PAPER:
             violated = 1.0 if m < 1.0 else 0.0
             if not (u < prob or u < xnorms[i] * violated - threshold / (pass_index + 1.0)):
+                if averaging and counters[0] > avg_start:
+                    _average(avg, avg_state, v, state, avg_rho)
                 continue
         if clock_updates:
             state[2] += 1.0
         counters[1] += 1
         eta = 1.0 / (lam * (state[2] + t0))
         state[0] *= 1.0 - eta * lam
-        if state[0] < 1e-9:
+        if state[0] < floor:
             dot *= state[0]
-            _renormalise(v, state)
+            _renormalise(v, state, avg, avg_state)
         if m < 1.0:
             g = 1.0 if loss == HINGE else 2.0 * (1.0 - m)
             a = eta * weight * g * y[i] / state[0]
-            for p in range(indptr[i], indptr[i + 1]):
-                v[indices[p]] += a * data[p]
+            for q in range(indptr[i], indptr[i + 1]):
+                v[indices[q]] += a * data[q]
+            if averaging and avg_state[2] > 0.0:  # keep A a + B v unchanged: a -= (B / A) delta
+                c = a * avg_state[1] / avg_state[0]
+                for q in range(indptr[i], indptr[i + 1]):
+                    avg[indices[q]] -= c * data[q]
             state[1] += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
             if state[1] < 0.0:
                 state[1] = 0.0
@@ -108,6 +171,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             norm = state[0] * np.sqrt(state[1])
             if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
                 state[0] *= radius / norm
+        if averaging and counters[0] > avg_start:
+            _average(avg, avg_state, v, state, avg_rho)
 
 
 @njit(cache=True)
