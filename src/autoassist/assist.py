@@ -104,7 +104,8 @@ class AutoAssist:
         exchange: FeedbackExchange | bool | None = None,
     ) -> None:
         n = check_map_style(dataset)
-        rank, world_size, self.exchange = resolve_distributed(rank, world_size, exchange)
+        rank, world_size, self.exchange = resolve_distributed(rank, world_size, exchange,
+                                                              batch_size if isinstance(batch_size, int) else 0)
         check_settings(n, batch_size, seed, rank, world_size, steps_per_epoch, lag)
         self.dataset = dataset
         self.assistant: Assistant | None = None

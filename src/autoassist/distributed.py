@@ -18,10 +18,11 @@ How, and what it costs:
   group is (NCCL on GPUs): feedback lives on the CPU, and DDP's own collectives never mix with ours.
 * The exchange runs on the batch generator's worker thread, off the Boss's critical path, as soon as
   a step's feedback is final; the Boss waits for it only if it falls ``lag`` steps behind.
-* Per step: one ``all_gather`` of a 2-integer header (step number and batch size: batches may have
-  unequal sizes, e.g. token-bounded batches or an unreported step's empty feedback), then one
-  ``all_gather`` of the padded int64 indices and float64 losses (bit-cast to int64), i.e.
-  ``16 * max batch size`` bytes per rank. ``stats()["exchange_ms_per_step"]`` reports the cost.
+* Per step: one ``all_gather`` of ``[step, size, indices, losses]`` (int64; the float64 losses
+  bit-cast), padded to the largest batch seen so far: ``16 * batch_size + 16`` bytes per rank.
+  Batches may have unequal sizes (token-bounded batches, an unreported step's empty feedback); a
+  batch larger than any before costs a second ``all_gather`` once. ``stats()["exchange_ms_per_step"]``
+  reports the time per step, which includes waiting for the slowest rank to report.
 * A rank whose step number differs from the others' (a loop that reports differently on one rank)
   raises at once instead of mixing steps.
 * **No hang forever**: the group has a ``timeout`` (default 30 minutes, torch's own default for
@@ -32,6 +33,7 @@ How, and what it costs:
 from __future__ import annotations
 
 import datetime
+import time
 from typing import Any
 
 import numpy as np
@@ -54,13 +56,15 @@ class FeedbackExchange:
         timeout: how long a collective may wait for the other ranks before it raises (a
             ``datetime.timedelta`` or seconds). Keep it longer than the longest pause of any rank
             between two steps (evaluation, checkpointing on rank 0).
+        width: the batch size to expect (AutoAssist passes its ``batch_size``); larger batches work too.
         group: an existing process group to use instead of a new gloo group (it must be able to
             all-gather CPU tensors; never DDP's own group, which another thread uses).
 
     Creating it is a collective (``dist.new_group``): every rank creates its exchange at the same point.
     """
 
-    def __init__(self, *, timeout: datetime.timedelta | float = DEFAULT_TIMEOUT, group: Any = None) -> None:
+    def __init__(self, *, timeout: datetime.timedelta | float = DEFAULT_TIMEOUT, group: Any = None,
+                 width: int = 0) -> None:
         if not process_group_ready():
             raise fail("torch.distributed", "initialised before a FeedbackExchange is created", "no process group",
                        "Call torch.distributed.init_process_group(...) first (torchrun sets the environment).")
@@ -71,37 +75,52 @@ class FeedbackExchange:
         self.group = group if group is not None else dist.new_group(backend="gloo", timeout=timeout)
         self.rank = dist.get_rank(self.group)
         self.world_size = dist.get_world_size(self.group)
+        self.width = int(width)
         self.seconds = 0.0
         self.calls = 0
 
     def __call__(self, step: int, indices: np.ndarray, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """All ranks' feedback of ``step``: ``(indices, losses)`` concatenated in rank order."""
-        dist = torch.distributed
+        """All ranks' feedback of ``step``: ``(indices, losses)`` concatenated in rank order.
+
+        One ``all_gather`` of ``[step, size, indices, losses]`` padded to a width every rank knows
+        (the largest batch seen so far); a batch larger than that costs one more ``all_gather``
+        once, after which the width grows for every rank alike.
+        """
         idx = torch.from_numpy(np.ascontiguousarray(indices, dtype=np.int64))
         loss = torch.from_numpy(np.ascontiguousarray(losses, dtype=np.float64))
         if len(idx) != len(loss):
             raise fail("losses", f"of the same length as indices ({len(idx)})", len(loss))
-        header = torch.tensor([int(step), len(idx)], dtype=torch.int64)
-        headers = [torch.empty(2, dtype=torch.int64) for _ in range(self.world_size)]
-        dist.all_gather(headers, header, group=self.group)
-        steps = [int(h[0]) for h in headers]
+        start = time.perf_counter()
+        width = self.width
+        gathered = self._gather(self._pack(step, idx, loss, width))
+        steps = [int(g[0]) for g in gathered]
         if any(s != step for s in steps):
             raise RuntimeError(f"the ranks exchanged the feedback of different steps {steps} (this rank: {step}): "
                                "every rank must iterate and report the same steps (report every batch on every "
                                "rank, the same way).")
-        sizes = [int(h[1]) for h in headers]
-        width = max(sizes)
+        sizes = [int(g[1]) for g in gathered]
+        if max(sizes) > width:  # someone's batch did not fit: all ranks see it and gather again, wider
+            width = self.width = max(sizes)
+            gathered = self._gather(self._pack(step, idx, loss, width))
+        all_idx = torch.cat([g[2: 2 + n] for g, n in zip(gathered, sizes)])
+        all_loss = torch.cat([g[2 + width: 2 + width + n] for g, n in zip(gathered, sizes)]).view(torch.float64)
+        self.seconds += time.perf_counter() - start
         self.calls += 1
-        if width == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-        payload = torch.zeros(2 * width, dtype=torch.int64)
-        payload[: len(idx)] = idx
-        payload[width: width + len(idx)] = loss.view(torch.int64)
-        gathered = [torch.empty(2 * width, dtype=torch.int64) for _ in range(self.world_size)]
-        dist.all_gather(gathered, payload, group=self.group)
-        all_idx = torch.cat([g[:n] for g, n in zip(gathered, sizes)])
-        all_loss = torch.cat([g[width: width + n] for g, n in zip(gathered, sizes)]).view(torch.float64)
         return all_idx.numpy().copy(), all_loss.numpy().copy()
+
+    @staticmethod
+    def _pack(step: int, idx: torch.Tensor, loss: torch.Tensor, width: int) -> torch.Tensor:
+        payload = torch.zeros(2 + 2 * width, dtype=torch.int64)
+        payload[0], payload[1] = int(step), len(idx)
+        n = min(len(idx), width)
+        payload[2: 2 + n] = idx[:n]
+        payload[2 + width: 2 + width + n] = loss[:n].view(torch.int64)
+        return payload
+
+    def _gather(self, payload: torch.Tensor) -> list[torch.Tensor]:
+        out = [torch.empty_like(payload) for _ in range(self.world_size)]
+        torch.distributed.all_gather(out, payload, group=self.group)
+        return out
 
     def gather_objects(self, obj: Any) -> list[Any]:
         """Every rank's ``obj`` (picklable), in rank order: a collective on the exchange's group."""
@@ -114,8 +133,8 @@ class FeedbackExchange:
         torch.distributed.barrier(group=self.group)
 
 
-def resolve(rank: int | None, world_size: int | None,
-            exchange: "FeedbackExchange | bool | None") -> tuple[int, int, FeedbackExchange | None]:
+def resolve(rank: int | None, world_size: int | None, exchange: "FeedbackExchange | bool | None",
+            batch_size: int = 0) -> tuple[int, int, FeedbackExchange | None]:
     """``AutoAssist``'s rule: (rank, world_size, exchange) from the arguments and the process group.
 
     * ``exchange=None`` (default): with an initialised process group of more than one rank, rank
@@ -148,4 +167,4 @@ def resolve(rank: int | None, world_size: int | None,
     world_size = group_size if world_size is None else world_size
     if exchange is False or world_size == 1:
         return rank, world_size, None
-    return rank, world_size, FeedbackExchange()
+    return rank, world_size, FeedbackExchange(width=batch_size)

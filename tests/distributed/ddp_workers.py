@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch.utils.data import TensorDataset
@@ -103,12 +104,26 @@ def resume(path: Path, rank: int) -> list[list[int]]:
     return head + tail
 
 
+def unequal_sizes(rank: int) -> list[tuple[list[int], list[float]]]:
+    """Exchanges of batches of unequal sizes: empty, smaller and larger than the expected width."""
+    exchange = FeedbackExchange(width=4)
+    out = []
+    for step, sizes in enumerate([(4, 4), (0, 3), (0, 0), (9, 2), (1, 7)]):
+        n = sizes[rank]
+        idx = np.arange(n, dtype=np.int64) + 100 * rank
+        losses = np.linspace(0.0, 1.0, n) + rank
+        got_idx, got_losses = exchange(step, idx, losses)
+        out.append((got_idx.tolist(), got_losses.tolist()))
+    return out
+
+
 def agreement(rank: int, world_size: int, folder: str) -> None:
-    """The fast test's processes: every selector, then save and resume."""
+    """The fast test's processes: unequal sizes, every selector, then save and resume."""
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"file://{folder}/store", rank=rank, world_size=world_size)
     try:
-        result = run_all(world_size, BATCH)
+        result: dict[str, Any] = {"unequal": unequal_sizes(rank)}
+        result.update(run_all(world_size, BATCH))
         result["resumed"] = resume(Path(folder) / "assist.pt", rank)
         torch.save(result, Path(folder) / f"rank{rank}.pt")
     finally:

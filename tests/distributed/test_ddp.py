@@ -42,6 +42,14 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def test_feedback_of_unequal_sizes_is_concatenated_in_rank_order(two_ranks: list[dict[str, Any]]) -> None:
+    for step, sizes in enumerate([(4, 4), (0, 3), (0, 0), (9, 2), (1, 7)]):
+        idx = [i + 100 * r for r in range(2) for i in range(sizes[r])]
+        losses = [v for r in range(2) for v in (np.linspace(0.0, 1.0, sizes[r]) + r).tolist()]
+        for rank in range(2):
+            assert two_ranks[rank]["unequal"][step] == (idx, losses)  # bit-exact float64 losses
+
+
 @pytest.mark.parametrize("name", list(w.MAKERS))
 def test_ranks_take_equal_steps_and_disjoint_shards_that_cover_each_pass(
         two_ranks: list[dict[str, Any]], name: str) -> None:
@@ -94,3 +102,22 @@ def test_a_rank_that_stops_makes_the_others_raise_after_the_timeout(tmp_path: Pa
     outcome1, _ = (tmp_path / "rank1.txt").read_text().splitlines()
     assert outcome1 == "finished"
     assert outcome0.startswith("error:") and float(seconds0) < 30
+
+
+@pytest.mark.slow
+def test_the_readme_torchrun_command_runs_the_example_and_resumes(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(root / "examples" / "ddp.py"),
+           "--epochs", "2", "--num-train", "1000"]
+    ckpt = tmp_path / "ckpt.pt"
+    first = subprocess.run(cmd + ["--stop-after", "20", "--save", str(ckpt)], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    second = subprocess.run(cmd + ["--resume", str(ckpt)], env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "epoch 2:" in second.stdout and "Boss steps 32" in second.stdout  # 2 epochs of ceil(1000 / 64) steps
