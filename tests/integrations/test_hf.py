@@ -78,17 +78,18 @@ def test_per_example_token_loss_ignores_padding_and_shifts_for_causal_models() -
 
 def test_a_tiny_gpt2_fine_tunes_with_gradient_accumulation(tmp_path: Path) -> None:
     before = set(threading.enumerate())
-    data = _Tokens(96)
+    data = _Tokens(48)
     trainer = AutoAssistTrainer(model=_gpt2(), args=_args(tmp_path, gradient_accumulation_steps=2),
                                 train_dataset=data, data_collator=_collate)
     result = trainer.train()
     stats = trainer.assist.stats()
-    assert stats["steps"] == 2 * 12 and stats["feedback_batches"] == 24  # every micro-batch reported
-    assert trainer.state.global_step == 12  # 24 micro-batches, 2 per optimizer step
+    assert stats["steps"] == 2 * 6 and stats["feedback_batches"] == 12  # every micro-batch reported
+    assert trainer.state.global_step == 6  # 12 micro-batches, 2 per optimizer step
     assert 0 < stats["keep_rate"] <= 1 and result.training_loss > 0
     assert set(threading.enumerate()) == before
 
 
+@pytest.mark.slow
 def test_a_tiny_t5_fine_tunes_seq2seq(tmp_path: Path) -> None:
     torch.manual_seed(0)
     config = transformers.T5Config(vocab_size=VOCAB, d_model=32, d_ff=64, d_kv=8, num_layers=1, num_heads=2,
@@ -98,3 +99,64 @@ def test_a_tiny_t5_fine_tunes_seq2seq(tmp_path: Path) -> None:
                                 data_collator=_collate)
     trainer.train()
     assert trainer.assist.stats()["feedback_instances"] == 48
+
+
+class _Recording(AutoAssistTrainer):
+    seen: list[list[int]]
+
+    def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
+                     num_items_in_batch: Any = None) -> Any:
+        if "autoassist_index" in inputs:
+            self.seen.append(inputs["autoassist_index"].tolist())
+        return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
+
+class _StopAt(transformers.TrainerCallback):
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
+        if state.global_step == self.step:
+            control.should_training_stop = True
+        return control
+
+
+@pytest.mark.slow
+def test_a_resumed_trainer_draws_the_batches_of_the_uninterrupted_one(tmp_path: Path) -> None:
+    def trainer(folder: str, *callbacks: Any) -> _Recording:
+        args = _args(tmp_path / folder, save_strategy="steps", save_steps=5)
+        t = _Recording(model=_gpt2(), args=args, train_dataset=_Tokens(96), data_collator=_collate,
+                       callbacks=list(callbacks))
+        t.seen = []
+        return t
+
+    full = trainer("full")
+    full.train()
+    head = trainer("head", _StopAt(5))
+    head.train()
+    assert head.seen == full.seen[:5]
+    tail = trainer("head")
+    tail.train(resume_from_checkpoint=str(tmp_path / "head" / "checkpoint-5"))
+    assert tail.seen == full.seen[5:]
+
+
+@pytest.mark.slow
+def test_two_processes_under_torchrun_share_one_assistant(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                           str(Path(__file__).with_name("hf_ddp_script.py")), str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=400)
+    assert done.returncode == 0, done.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=False) for r in range(2))
+    assert r0["world_size"] == r1["world_size"] == 2
+    assert len(r0["seen"]) == len(r1["seen"]) == 2 * 6 and r0["global_step"] == 6  # 96 / (8 * 2); 2 micro-batches
+    assert sum(bool(set(a) & set(b)) for a, b in zip(r0["seen"], r1["seen"])) <= r0["stats"]["passes"]
+    for key, value in r0["selector"]["assistant"].items():
+        assert np.array_equal(np.asarray(value), np.asarray(r1["selector"]["assistant"][key])), key

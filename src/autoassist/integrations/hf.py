@@ -127,6 +127,9 @@ class AutoAssistTrainer(Trainer):
         config = getattr(_unwrap(model), "config", None)
         if labels.dim() > 1 and not getattr(config, "is_encoder_decoder", False):
             inputs.pop("labels")  # a causal LM's own loss is not needed; an encoder-decoder needs labels for its decoder
+        if getattr(self, "_restore_rng_from", None) is not None:
+            self._load_rng_state(self._restore_rng_from)
+            self._restore_rng_from = None
         outputs = model(**inputs)
         loss = self.assist.report(idx, self.per_example_loss(model, outputs, labels))
         return (loss, outputs) if return_outputs else loss
@@ -145,7 +148,10 @@ class AutoAssistTrainer(Trainer):
             folder = get_last_checkpoint(self.args.output_dir)
         if isinstance(folder, str) and os.path.isfile(os.path.join(folder, STATE_FILE)):
             self.assist.load_state_dict(torch.load(os.path.join(folder, STATE_FILE)))
-            self.args.ignore_data_skip = True  # AutoAssist continues where it stopped: skip nothing
+            # AutoAssist continues where it stopped: the Trainer must skip nothing. Skipping is also when
+            # the Trainer restores the random state, so that is done before the first resumed step instead.
+            self.args.ignore_data_skip = True
+            self._restore_rng_from = folder
         try:
             return super().train(resume_from_checkpoint, *args, **kwargs)
         except BaseException:
