@@ -88,6 +88,7 @@ class AutoAssistTrainer(Trainer):
                            f"Set it in TrainingArguments ({'per_device_train_batch_size' if taken == 'batch_size' else 'seed'}).")
         self.assist = AutoAssist(self.train_dataset, batch_size=self.args.per_device_train_batch_size,
                                  seed=self.args.seed, **options)
+        self._restore_rng_from: str | None = None
         # compute_loss returns a mean per micro-batch: let the Trainer divide by the accumulation steps.
         self.model_accepts_loss_kwargs = False
 
@@ -127,7 +128,7 @@ class AutoAssistTrainer(Trainer):
         config = getattr(_unwrap(model), "config", None)
         if labels.dim() > 1 and not getattr(config, "is_encoder_decoder", False):
             inputs.pop("labels")  # a causal LM's own loss is not needed; an encoder-decoder needs labels for its decoder
-        if getattr(self, "_restore_rng_from", None) is not None:
+        if self._restore_rng_from is not None:
             self._load_rng_state(self._restore_rng_from)
             self._restore_rng_from = None
         outputs = model(**inputs)
