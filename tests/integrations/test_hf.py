@@ -160,3 +160,17 @@ def test_two_processes_under_torchrun_share_one_assistant(tmp_path: Path) -> Non
     assert sum(bool(set(a) & set(b)) for a, b in zip(r0["seen"], r1["seen"])) <= r0["stats"]["passes"]
     for key, value in r0["selector"]["assistant"].items():
         assert np.array_equal(np.asarray(value), np.asarray(r1["selector"]["assistant"][key])), key
+
+
+def test_the_readme_hf_diff_runs(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    match = re.search(r"<!-- hf-diff -->\s*```diff\n(.*?)```", readme, re.S)
+    assert match, "README.md must contain the Hugging Face diff after <!-- hf-diff -->"
+    for keep in ("-", "+"):
+        code = "\n".join(line[1:] for line in match.group(1).splitlines() if line[:1] in (" ", keep)) + "\n"
+        scope: dict[str, Any] = {"model": _gpt2(), "args": _args(tmp_path / keep, num_train_epochs=1),
+                                 "train_set": _Tokens(32), "collator": _collate}
+        exec(compile(code, "README.md", "exec"), scope)
+    assert scope["trainer"].assist.stats()["feedback_batches"] == 4
