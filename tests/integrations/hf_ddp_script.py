@@ -18,7 +18,7 @@ from test_hf import _args, _collate, _gpt2, _Recording, _Tokens  # noqa: E402
 
 def main(out: Path) -> None:
     torch.set_num_threads(1)
-    args = _args(out, gradient_accumulation_steps=2, ddp_backend="gloo")
+    args = _args(out, gradient_accumulation_steps=2, ddp_backend="gloo", save_strategy="steps", save_steps=3)
     trainer = _Recording(model=_gpt2(), args=args, train_dataset=_Tokens(96), data_collator=_collate,
                          autoassist={"assistant": "loss-only", "asynchronous": False})
     trainer.seen = []

@@ -160,6 +160,8 @@ def test_two_processes_under_torchrun_share_one_assistant(tmp_path: Path) -> Non
     assert sum(bool(set(a) & set(b)) for a, b in zip(r0["seen"], r1["seen"])) <= r0["stats"]["passes"]
     for key, value in r0["selector"]["assistant"].items():
         assert np.array_equal(np.asarray(value), np.asarray(r1["selector"]["assistant"][key])), key
+    saved = torch.load(tmp_path / "checkpoint-3" / "autoassist.pt")  # made by both ranks, written by rank 0
+    assert len(saved["ledgers"]) == 2
 
 
 def test_the_readme_hf_diff_runs(tmp_path: Path) -> None:
