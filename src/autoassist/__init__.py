@@ -18,6 +18,7 @@ from autoassist.assist import AutoAssist
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
+from autoassist.distributed import FeedbackExchange
 from autoassist.features import InstanceFeatures, build_features
 from autoassist.protocols import Assistant, ForwardSelector, StreamSelector
 from autoassist.sampler import BatchGenerator
@@ -33,6 +34,7 @@ __all__ = [
     "AutoAssistSelector",
     "BatchGenerator",
     "Decision",
+    "FeedbackExchange",
     "ForwardFilter",
     "ForwardSelector",
     "IndexedDataset",

@@ -26,6 +26,8 @@ from autoassist._errors import ParameterTypeError, check_choice, fail
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
+from autoassist.distributed import FeedbackExchange
+from autoassist.distributed import resolve as resolve_distributed
 from autoassist.features import InstanceFeatures, build_features, check_map_style, cheap_labels, resolve_labels
 from autoassist.protocols import Assistant
 from autoassist.sampler import DEFAULT_LAG, BatchGenerator, check_settings
@@ -69,7 +71,20 @@ class AutoAssist:
             (see :class:`AutoAssistSelector`).
         accept_first_pass, adaptive_base, threshold: the official translation rules (all in
             ``TRANSLATION_RULES``).
-        seed, steps_per_epoch, rank, world_size, lag, asynchronous: see :class:`BatchGenerator`.
+        seed, steps_per_epoch, lag, asynchronous: see :class:`BatchGenerator`.
+        rank, world_size, exchange: several processes (DDP). By default, when a torch.distributed
+            process group is initialised (``torchrun``), rank and world_size are the group's and a
+            :class:`~autoassist.distributed.FeedbackExchange` makes every rank's Assistant learn
+            the feedback of the whole global batch: all ranks then make the decisions one process
+            would make with ``batch_size * world_size``. Construct AutoAssist on every rank (this is
+            a collective), after ``init_process_group``. ``exchange=False`` never exchanges; an
+            explicit ``world_size > 1`` without a process group shards the stream but cannot
+            exchange, so the ranks' decisions drift apart once the Assistant learns (only exact for
+            selectors that do not learn). Pass a ``FeedbackExchange(timeout=...)`` to choose how long
+            a rank waits for the others before raising.
+
+    Under DDP, ``state_dict()`` is a collective (call it on every rank; rank 0 saves it) and every
+    rank loads the same saved state with ``load_state_dict``.
     """
 
     def __init__(
@@ -98,14 +113,17 @@ class AutoAssist:
         threshold: str = "ema",
         seed: int = 0,
         steps_per_epoch: int | None = None,
-        rank: int = 0,
-        world_size: int = 1,
+        rank: int | None = None,
+        world_size: int | None = None,
         lag: int = DEFAULT_LAG,
         asynchronous: bool = True,
+        exchange: FeedbackExchange | bool | None = None,
     ) -> None:
         n = check_map_style(dataset)
         if max_tokens is not None and lengths is None:
             lengths = getattr(dataset, "lengths", None)
+        rank, world_size, self.exchange = resolve_distributed(rank, world_size, exchange,
+                                                              batch_size if isinstance(batch_size, int) else 0)
         check_settings(n, batch_size, seed, rank, world_size, steps_per_epoch, lag, max_tokens, lengths)
         self.dataset = dataset
         self.assistant: Assistant | None = None
@@ -132,7 +150,7 @@ class AutoAssist:
         self.batches = BatchGenerator(
             self.selector, n, batch_size, max_tokens=max_tokens, lengths=lengths, seed=seed,
             steps_per_epoch=steps_per_epoch,
-            rank=rank, world_size=world_size, lag=lag, asynchronous=asynchronous,
+            rank=rank, world_size=world_size, lag=lag, asynchronous=asynchronous, exchange=self.exchange,
         )
 
     @staticmethod
@@ -221,15 +239,31 @@ class AutoAssist:
         self.batches.set_epoch(epoch)
 
     def state_dict(self) -> dict[str, Any]:
-        """The generator's state, selector and Assistant included: tensors and numbers (``torch.save``-able)."""
+        """The generator's state, selector and Assistant included: tensors and numbers (``torch.save``-able).
+
+        Under DDP a collective: call it on every rank at the same point; every rank's state then
+        restores any rank, so rank 0 alone saves it.
+        """
         return self.batches.state_dict()
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.batches.load_state_dict(state)
 
-    def close(self) -> None:
-        """Stop the worker thread now (it also stops when the loop ends, on garbage collection and at exit)."""
-        self.batches.close()
+    @property
+    def rank(self) -> int:
+        return self.batches.rank
+
+    @property
+    def world_size(self) -> int:
+        return self.batches.world_size
+
+    def close(self, *, after_error: bool = False) -> None:
+        """Stop the worker thread now (it also stops when the loop ends, on garbage collection and at exit).
+
+        Under DDP it first exchanges the feedback that is final (every rank does the same);
+        ``after_error=True`` skips that, for a rank that stops because of an error.
+        """
+        self.batches.close(drain=not after_error)
 
     def __enter__(self) -> "AutoAssist":
         return self

@@ -7,7 +7,7 @@ batcher (sequences) fills the same interface.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -180,16 +180,37 @@ class Batch:
     """One Boss step's batch: its global step number, this rank's instances and loss weights.
 
     The weights travel with the batch from the moment the selector decides it; ``report`` hands
-    them back with the loss to back-propagate.
+    them back with the loss to back-propagate. Under DDP the batch also keeps the global batch
+    (all ranks' instances) it is a slice of, so that one rank's saved state serves every rank.
     """
 
-    __slots__ = ("step", "indices", "weights", "position")
+    __slots__ = ("step", "indices", "weights", "position", "global_indices", "global_weights", "bounds")
 
-    def __init__(self, step: int, indices: np.ndarray, weights: np.ndarray, position: float) -> None:
+    def __init__(self, step: int, indices: np.ndarray, weights: np.ndarray, position: float,
+                 global_indices: np.ndarray | None = None, global_weights: np.ndarray | None = None,
+                 bounds: np.ndarray | None = None) -> None:
         self.step = int(step)
         self.indices = indices
         self.weights = weights
         self.position = float(position)
+        self.global_indices = indices if global_indices is None else global_indices
+        self.global_weights = weights if global_weights is None else global_weights
+        # where each rank's part starts and ends in the global batch (rank r: bounds[r]:bounds[r + 1])
+        self.bounds = np.array([0, len(indices)]) if bounds is None else np.asarray(bounds, dtype=np.int64)
+
+    def to_global_state(self) -> dict[str, Any]:
+        """The global batch (every rank's slice), from which :meth:`from_global_state` takes a rank's."""
+        return {"step": self.step, "indices": self.global_indices.copy(), "weights": self.global_weights.copy(),
+                "position": self.position, "bounds": self.bounds.copy()}
+
+    @classmethod
+    def from_global_state(cls, state: dict[str, Any], rank: int) -> "Batch":
+        indices = np.asarray(state["indices"], dtype=np.int64).copy()
+        weights = np.asarray(state["weights"], dtype=np.float64).copy()
+        bounds = np.asarray(state["bounds"], dtype=np.int64).copy()
+        part = slice(int(bounds[rank]), int(bounds[rank + 1]))
+        return cls(int(state["step"]), indices[part].copy(), weights[part].copy(), float(state["position"]),
+                   indices, weights, bounds)
 
     def to_state(self) -> dict[str, Any]:
         return {"step": self.step, "indices": self.indices.copy(), "weights": self.weights.copy(),

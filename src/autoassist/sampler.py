@@ -113,7 +113,17 @@ class BatchGenerator(Sampler[list[int]]):
         lag: batch ``t + lag`` is assembled after the feedback of step ``t`` is learned (>= 1).
         asynchronous: assemble on a worker thread (True) or inline on the Boss's thread (False).
         exchange: under DDP, ``exchange(step, indices, losses) -> (all ranks' indices, losses)``, called
-            in step order before each step's feedback is learned (:mod:`autoassist.distributed`).
+            in step order before each step's feedback is learned: a
+            :class:`~autoassist.distributed.FeedbackExchange` (what ``AutoAssist`` installs when a
+            process group is initialised). Its ``rank`` and ``world_size``, if it has them, must
+            match. Without one, ``world_size > 1`` shards the stream, but each rank's selector
+            learns only its own feedback, so the ranks' decisions (and shards) drift apart as soon
+            as the selector learns.
+
+    Under DDP with a :class:`~autoassist.distributed.FeedbackExchange`, :meth:`state_dict` is a
+    collective (call it on every rank at the same point of the loop, as Lightning and the Hugging
+    Face Trainer do); the state of every rank is then the same apart from the per-rank part it
+    gathers, so rank 0 saves one file and every rank loads it.
     """
 
     def __init__(
@@ -142,6 +152,13 @@ class BatchGenerator(Sampler[list[int]]):
                                     max_tokens, lengths)
         self.max_tokens = max_tokens
         self.asynchronous = bool(asynchronous)
+        for name in ("rank", "world_size"):
+            theirs = getattr(exchange, name, None)
+            if theirs is not None and theirs != getattr(self, name):
+                raise fail(name, f"the exchange's {name} ({theirs})", getattr(self, name),
+                           f"Leave {name} to AutoAssist (it takes it from the process group), or pass the "
+                           f"process group's {name}.")
+        self.exchange = exchange
         self.selector = selector
         selector.bind(self.num_instances)
         w = self.world_size
@@ -281,7 +298,8 @@ class BatchGenerator(Sampler[list[int]]):
             "nonfinite_losses": float(a.nonfinite_losses), "selector_seconds": a.selector_seconds,
             "selector_cpu_seconds": a.selector_cpu_seconds, "wait_seconds": a.wait_seconds,
             "report_seconds": self.report_seconds, "lag": float(self.lag),
-            "exchange_seconds": a.exchange_seconds,
+            "exchange_seconds": a.exchange_seconds, "exchanges": float(a.exchanges),
+            "exchange_ms_per_step": 1e3 * a.exchange_seconds / a.exchanges if a.exchanges else 0.0,
         }
         out.update(self.selector.stats())
         return out
@@ -296,13 +314,20 @@ class BatchGenerator(Sampler[list[int]]):
         """Everything needed to continue exactly as an uninterrupted run (tensors and Python numbers only).
 
         A step counts as trained once it is reported: batches yielded but not reported yet (a
-        DataLoader fetches ahead) are saved to be yielded again after ``load_state_dict``.
+        DataLoader fetches ahead) are saved to be yielded again after ``load_state_dict``. Batches
+        are saved whole (all ranks' slices). Under DDP with a ``FeedbackExchange`` this is a
+        collective: every final step is exchanged first, and each rank's feedback ledger (the one
+        per-rank part) is gathered into ``ledgers``, so any rank's state, saved by rank 0, restores
+        every rank.
         """
         asm = self._assembler
         with asm.cond:
             asm.quiesce()
             asm._raise_error()
+            asm.settle()
             replay, epoch, in_epoch, steps = self._rewind()
+            ledger = self.ledger.state_dict(skip_from=replay[0].step if replay else 1 << 62)
+            gather = getattr(self.exchange, "gather_objects", None)
             state = {
                 "config": self._config(),
                 "epoch": epoch,
@@ -312,20 +337,29 @@ class BatchGenerator(Sampler[list[int]]):
                 "position": replay[0].position if replay else self.position,
                 "stream": self.stream.state_dict(),
                 "batcher": asm.batcher.state_dict(),
-                "ledger": self.ledger.state_dict(skip_from=replay[0].step if replay else 1 << 62),
+                "ledger": ledger,
                 "assembler": asm.state_dict(),
-                "ready": [b.to_state() for b in replay] + [b.to_state() for b in asm.ready],
+                "ready": [b.to_global_state() for b in replay] + [b.to_global_state() for b in asm.ready],
                 "selector": self.selector.state_dict(),
             }
+            if gather is not None and self.world_size > 1:  # a collective, with the worker idle
+                state["ledgers"] = gather(to_saveable(ledger))
         return to_saveable(state)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned; the next ``iter()`` continues the saved epoch."""
         state = from_saved(state)
-        saved = {k: int(v) for k, v in state["config"].items()}
-        if saved != self._config():
-            raise fail("state", f"saved from a generator with the same settings {self._config()}", saved,
-                       "Build the generator (AutoAssist) with the saved settings before loading its state.")
+        saved = {k: int(v) for k, v in state["config"].items() if k != "rank"}
+        mine = {k: v for k, v in self._config().items() if k != "rank"}
+        if saved != mine:
+            raise fail("state", f"saved from a generator with the same settings {mine}", saved,
+                       "Build the generator (AutoAssist) with the saved settings (the same world_size too) "
+                       "before loading its state.")
+        ledger = state["ledger"]
+        if "ledgers" in state:  # saved under DDP: this rank's own ledger
+            ledger = state["ledgers"][self.rank]
+        elif self.world_size > 1 and int(state["config"].get("rank", self.rank)) != self.rank:
+            ledger = _other_ranks_ledger(ledger)
         with self._lock:
             self._owner += 1  # any live iterator is superseded
             self._owner_running = False
@@ -339,10 +373,18 @@ class BatchGenerator(Sampler[list[int]]):
             self.position = float(state["position"])
             self.stream.load_state_dict(state["stream"])
             asm.batcher.load_state_dict(state["batcher"])
-            self.ledger.load_state_dict(state["ledger"])
-            asm.load_state_dict(state["assembler"], [Batch.from_state(b) for b in state["ready"]])
+            self.ledger.load_state_dict(ledger)
+            asm.load_state_dict(state["assembler"], [Batch.from_global_state(b, self.rank) for b in state["ready"]])
             self.selector.load_state_dict(state["selector"])
 
-    def close(self) -> None:
-        """Stop the worker thread if one is running (safe to call twice; also done automatically)."""
-        self._assembler.stop()
+    def close(self, drain: bool = True) -> None:
+        """Stop the worker thread if one is running (safe to call twice; also done automatically).
+
+        Under DDP the worker first exchanges the steps that are final (``drain=False``: not).
+        """
+        self._assembler.stop(drain=drain)
+
+
+def _other_ranks_ledger(ledger: dict[str, Any]) -> dict[str, Any]:
+    """Another rank's ledger without its rank-specific batches (a state saved without a FeedbackExchange)."""
+    return {**ledger, "outstanding": [], "recent": []}

@@ -6,8 +6,12 @@ therefore interleave in one fixed order whatever the threads' timing, so a run i
 seed, and inline (``asynchronous=False``) and threaded runs yield the very same batches.
 
 **Several processes.** With an ``exchange`` (see :mod:`autoassist.distributed`), each step's final
-feedback is exchanged among the ranks, in step order, on the worker thread, before it is learned:
-every rank's selector learns the global feedback and makes the same decisions.
+feedback is exchanged among the ranks, in step order, on the worker thread, as soon as it is final
+(eagerly, so the collective overlaps the Boss's next steps); it is learned later, at its fixed place
+in the order. Every rank's selector learns the global feedback and makes the same decisions. The
+exchange is a collective: which steps a rank exchanges must not depend on thread timing. So a worker
+asked to stop first exchanges every step that was final when it was asked (the Boss's thread decides
+that, identically on every rank), and :meth:`Assembler.settle` does the same before a state is saved.
 
 **Never a hang.** When the Boss asks for batch ``j`` and the feedback of step ``j - lag`` has not
 been reported (a DataLoader that fetches batches ahead of the loop, or a loop that does not report),
@@ -59,6 +63,7 @@ class AssemblyStats:
     selector_cpu_seconds: float = 0.0
     wait_seconds: float = 0.0
     exchange_seconds: float = 0.0
+    exchanges: int = 0
 
 
 class Assembler:
@@ -82,6 +87,8 @@ class Assembler:
         self.ready: deque[Batch] = deque()
         self.next_step = 0  # the next batch to assemble
         self.learned = 0  # final feedback steps learned
+        self.exchanged: deque[tuple[int, np.ndarray, np.ndarray]] = deque()  # global feedback, not learned yet
+        self._drain_to = 0  # a stopping worker exchanges the final steps before this one first
         self.caps: dict[int, int] = {}  # step -> feedback steps it may learn before it (set on demand)
         self.busy = False
         self.error: BaseException | None = None
@@ -96,15 +103,28 @@ class Assembler:
         need = j - self.lag + 1
         if j in self.caps:
             need = min(need, self.caps[j])
+        if self.exchange is not None:
+            if self.ledger.final:
+                return "exchange"
+            if self.learned < need:
+                return "learn" if self.exchanged else "wait"
+            return "assemble"
         if self.learned < need:
             return "learn" if self.ledger.finalized > self.learned else "wait"
         return "assemble"
 
     def _work(self, action: str) -> None:
         """Do one unit of work outside the lock, then publish it under the lock."""
-        if action == "learn":
+        if action == "exchange":
             with self.cond:
                 item = self.ledger.pop_final()
+            exchanged = self._exchange(*item)
+            with self.cond:
+                self.exchanged.append(exchanged)
+                self.cond.notify_all()
+        elif action == "learn":
+            with self.cond:
+                item = self.exchanged.popleft() if self.exchange is not None else self.ledger.pop_final()
             self._learn(*item)
             with self.cond:
                 self.learned += 1
@@ -119,13 +139,18 @@ class Assembler:
                 self.caps.pop(step, None)
                 self.cond.notify_all()
 
+    def _exchange(self, step: int, idx: np.ndarray, losses: Any) -> tuple[int, np.ndarray, np.ndarray]:
+        """All ranks' final feedback of ``step``, concatenated in rank order (a collective under DDP)."""
+        assert self.exchange is not None
+        start = time.perf_counter()
+        all_idx, all_values = self.exchange(step, idx, loss_array(losses))
+        self.stats.exchange_seconds += time.perf_counter() - start
+        self.stats.exchanges += 1
+        return step, np.asarray(all_idx, dtype=np.int64), np.asarray(all_values, dtype=np.float64)
+
     def _learn(self, step: int, idx: np.ndarray, losses: Any) -> None:
         start, cpu = time.perf_counter(), time.thread_time()
         values = loss_array(losses)
-        if self.exchange is not None:  # every rank learns the global feedback of the step (DDP)
-            gather_start = time.perf_counter()
-            idx, values = self.exchange(step, idx, values)
-            self.stats.exchange_seconds += time.perf_counter() - gather_start
         finite = np.isfinite(values)
         if not finite.all():
             self.stats.nonfinite_losses += int((~finite).sum())
@@ -148,12 +173,16 @@ class Assembler:
             if self.stream.pass_done:
                 self.batcher.end_pass()
         parts = self.batcher.pop()
-        indices, weights = parts[self.rank]
-        if self.selector.normalize_weights:
-            weights = weights / np.concatenate([w for _, w in parts]).mean()
+        indices = parts[self.rank][0]
         self.stats.selector_seconds += time.perf_counter() - start
         self.stats.selector_cpu_seconds += time.thread_time() - cpu
-        return Batch(step, indices.copy(), weights.copy(), self.stream.position)
+        every = [i for i, _ in parts]
+        bounds = np.cumsum([0] + [len(i) for i in every])
+        all_weights = np.concatenate([w for _, w in parts])
+        if self.selector.normalize_weights:
+            all_weights = all_weights / all_weights.mean()
+        return Batch(step, indices.copy(), all_weights[bounds[self.rank]:bounds[self.rank + 1]].copy(),
+                     self.stream.position, np.concatenate(every), all_weights, bounds)
 
     # ------------------------------------------------------------------ the Boss's side
     def next_batch(self) -> Batch:
@@ -208,14 +237,41 @@ class Assembler:
             _LIVE.add(self)
             self._thread.start()
 
-    def stop(self) -> None:
-        """Stop and join the worker thread (safe to call twice, from any thread but the worker's)."""
+    def stop(self, drain: bool = True) -> None:
+        """Stop and join the worker thread (safe to call twice, from any thread but the worker's).
+
+        With an exchange and ``drain``, the worker first exchanges the steps that are final now, so
+        that every rank takes part in the same collectives (see the module docstring); ``drain=False``
+        (after an error on this rank) stops after the current unit of work.
+        """
         with self.cond:
             thread, self._thread = self._thread, None
             self._stop = True
+            self._drain_to = self.ledger.finalized if drain and self.exchange is not None else 0
             self.cond.notify_all()
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+
+    def _must_drain(self) -> bool:
+        return self.exchange is not None and bool(self.ledger.final) and self.ledger.final[0][0] < self._drain_to
+
+    def settle(self) -> None:
+        """Exchange every final step now (caller holds ``cond``): all ranks then hold the same feedback.
+
+        A collective under DDP: every rank calls it at the same point of its loop (``state_dict``).
+        """
+        if self.exchange is None:
+            return
+        target = self.ledger.finalized
+        while True:
+            self.quiesce()
+            self._raise_error()
+            if not self.ledger.final or self.ledger.final[0][0] >= target:
+                return
+            if self._thread is not None and self._thread.is_alive():
+                self.cond.wait(timeout=0.1)  # the worker exchanges final steps eagerly
+                continue
+            self.exchanged.append(self._exchange(*self.ledger.pop_final()))
 
     def _raise_error(self) -> None:
         if self.error is not None:
@@ -228,10 +284,16 @@ class Assembler:
             with threadpool_limits(limits=1, user_api="blas"):
                 while True:
                     with self.cond:
-                        while not self._stop and (action := self._action()) == "wait":
+                        while True:
+                            if self._stop:
+                                if not self._must_drain():
+                                    return
+                                action = "exchange"
+                                break
+                            action = self._action()
+                            if action != "wait":
+                                break
                             self.cond.wait(timeout=0.5)
-                        if self._stop:
-                            return
                         self.busy = True
                     try:
                         self._work(action)
@@ -248,9 +310,10 @@ class Assembler:
     def state_dict(self) -> dict[str, Any]:
         return {"next_step": self.next_step, "learned": self.learned,
                 "caps": {int(k): int(v) for k, v in self.caps.items()},
+                "exchanged": [(s, i.copy(), l.copy()) for s, i, l in self.exchanged],
                 "stats": [self.stats.scanned, self.stats.accepted, self.stats.nonfinite_losses,
                           self.stats.selector_seconds, self.stats.selector_cpu_seconds, self.stats.wait_seconds,
-                          self.stats.exchange_seconds]}
+                          self.stats.exchange_seconds, self.stats.exchanges]}
 
     def load_state_dict(self, state: dict[str, Any], ready: list[Batch]) -> None:
         self.next_step = int(state["next_step"])
@@ -258,6 +321,8 @@ class Assembler:
         self.caps = {int(k): int(v) for k, v in state["caps"].items()}
         s = state["stats"]
         self.stats = AssemblyStats(int(s[0]), int(s[1]), int(s[2]), float(s[3]), float(s[4]), float(s[5]),
-                                   float(s[6]))
+                                   float(s[6]), int(s[7]) if len(s) > 7 else 0)
+        self.exchanged = deque((int(st), np.asarray(i, dtype=np.int64), np.asarray(l, dtype=np.float64))
+                               for st, i, l in state.get("exchanged", []))
         self.ready = deque(ready)
         self.error = None

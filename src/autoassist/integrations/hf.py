@@ -1,0 +1,183 @@
+"""AutoAssist in the Hugging Face ``Trainer``: a ``Trainer`` subclass.
+
+The ``Trainer``'s callbacks cannot change data loading or the loss, so, as its documentation
+recommends for both, :class:`AutoAssistTrainer` overrides ``get_train_dataloader`` and
+``compute_loss``::
+
+    from autoassist.integrations.hf import AutoAssistTrainer
+
+    trainer = AutoAssistTrainer(model=model, args=args, train_dataset=train_set, data_collator=collator)
+    trainer.train()
+
+* **Batches** come from AutoAssist: each training batch is the collated dict of the accepted
+  instances plus their indices under ``"autoassist_index"``, which ``compute_loss`` removes before
+  ``model(**inputs)``. ``per_device_train_batch_size`` is AutoAssist's batch size, ``args.seed`` its seed.
+* **Per-example losses**: ``compute_loss`` computes one loss per example from the logits: for a
+  causal language model the mean token loss of each sequence (logits shifted, labels ``-100``
+  ignored), for an encoder-decoder model the same without the shift, for a classifier (labels of
+  shape ``(B,)``) the cross-entropy. The Assistant learns from them; the Boss back-propagates their
+  mean (weighted when the selector weights instances), i.e. every example counts equally however long.
+  For other heads override :meth:`AutoAssistTrainer.per_example_loss`.
+* **Gradient accumulation**: every micro-batch is one AutoAssist batch; the loss is divided by the
+  accumulation steps as for any mean loss.
+* **Several processes** (``accelerate launch`` or ``torchrun``): the Trainer's process group is
+  found by AutoAssist, every rank's Assistant learns the feedback of all ranks, and the loader is
+  not re-sharded by Accelerate (AutoAssist's batches are already this rank's).
+* **Checkpoints**: ``autoassist.pt`` is written beside each checkpoint (rank 0 writes; every rank
+  takes part in making it), and ``train(resume_from_checkpoint=...)`` restores it, so the resumed
+  run draws the batches the uninterrupted one would have; the Trainer's own batch skipping is then
+  turned off (``ignore_data_skip``), as AutoAssist continues where it stopped.
+
+The default Assistant here is ``assistant="loss-only"`` (loss history and label only: dict items
+have no raw feature matrix); pass ``autoassist={...}`` with any :class:`~autoassist.AutoAssist`
+keyword (``selector=``, ``features=``, ``lag=``, ...) to change it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+from transformers import Trainer
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
+
+from autoassist._errors import fail
+from autoassist.assist import AutoAssist
+from autoassist.data.indexed import IndexedDataset
+
+INDEX_KEY = "autoassist_index"
+STATE_FILE = "autoassist.pt"
+
+
+def per_example_token_loss(logits: torch.Tensor, labels: torch.Tensor, *, shift: bool,
+                           ignore_index: int = -100) -> torch.Tensor:
+    """Mean token cross-entropy of each example, shape ``(B,)``; ``ignore_index`` labels do not count.
+
+    ``shift=True`` for causal language models (token ``t``'s logits predict label ``t + 1``). An
+    example with no counted token gets loss 0.
+    """
+    if shift:
+        logits, labels = logits[:, :-1, :], labels[:, 1:]
+    batch, length = labels.shape
+    tokens = F.cross_entropy(logits.reshape(batch * length, -1).float(), labels.reshape(-1),
+                             ignore_index=ignore_index, reduction="none").view(batch, length)
+    counted = (labels != ignore_index).to(tokens.dtype)
+    return (tokens * counted).sum(1) / counted.sum(1).clamp(min=1.0)
+
+
+class AutoAssistTrainer(Trainer):
+    """A ``transformers.Trainer`` whose training batches and loss go through AutoAssist.
+
+    Args:
+        *args, **kwargs: what ``Trainer`` takes.
+        autoassist: keyword arguments for :class:`~autoassist.AutoAssist` (default
+            ``{"assistant": "loss-only"}``); ``batch_size`` and ``seed`` come from ``args``.
+    """
+
+    def __init__(self, *args: Any, autoassist: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.train_dataset is None:
+            raise fail("train_dataset", "given", None, "AutoAssistTrainer selects training batches: pass train_dataset.")
+        options = {"assistant": "loss-only", **(autoassist or {})}
+        for taken in ("batch_size", "seed"):
+            if taken in options:
+                raise fail(f"autoassist['{taken}']", "left out", options[taken],
+                           f"Set it in TrainingArguments ({'per_device_train_batch_size' if taken == 'batch_size' else 'seed'}).")
+        self.assist = AutoAssist(self.train_dataset, batch_size=self.args.per_device_train_batch_size,
+                                 seed=self.args.seed, **options)
+        self._restore_rng_from: str | None = None
+        # compute_loss returns a mean per micro-batch: let the Trainer divide by the accumulation steps.
+        self.model_accepts_loss_kwargs = False
+
+    # ------------------------------------------------------------------ data
+    def get_train_dataloader(self) -> DataLoader:
+        """AutoAssist's DataLoader: dict batches carrying ``"autoassist_index"`` (not re-sharded by Accelerate)."""
+        collator = self._get_collator_with_removed_columns(self.data_collator, description="training")
+        return DataLoader(
+            IndexedDataset(self.assist.dataset), batch_sampler=self.assist.batches, collate_fn=_IndexInBatch(collator),
+            num_workers=self.args.dataloader_num_workers,
+            pin_memory=self.args.dataloader_pin_memory,
+            persistent_workers=self.args.dataloader_persistent_workers and self.args.dataloader_num_workers > 0,
+            prefetch_factor=self.args.dataloader_prefetch_factor if self.args.dataloader_num_workers > 0 else None,
+        )
+
+    # ------------------------------------------------------------------ loss
+    def per_example_loss(self, model: Any, outputs: Any, labels: torch.Tensor) -> torch.Tensor:
+        """One loss per example, shape ``(B,)``, from the model's outputs (see the module docstring)."""
+        logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        if labels.dim() == 1:
+            return F.cross_entropy(logits.float(), labels, reduction="none")
+        config = getattr(_unwrap(model), "config", None)
+        return per_example_token_loss(logits, labels, shift=not getattr(config, "is_encoder_decoder", False))
+
+    def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
+                     num_items_in_batch: Any = None) -> Any:
+        inputs = dict(inputs)
+        idx = inputs.pop(INDEX_KEY, None)
+        if idx is None:  # evaluation batches: the Trainer's own loss
+            return super().compute_loss(model, inputs, return_outputs=return_outputs,
+                                        num_items_in_batch=num_items_in_batch)
+        labels = inputs.get("labels")
+        if labels is None:
+            raise fail("the training batch", "holding 'labels'", sorted(inputs),
+                       "AutoAssist learns from per-example losses: the data collator must produce labels "
+                       "(e.g. DataCollatorForLanguageModeling(tokenizer, mlm=False)).")
+        config = getattr(_unwrap(model), "config", None)
+        if labels.dim() > 1 and not getattr(config, "is_encoder_decoder", False):
+            inputs.pop("labels")  # a causal LM's own loss is not needed; an encoder-decoder needs labels for its decoder
+        if self._restore_rng_from is not None:
+            self._load_rng_state(self._restore_rng_from)
+            self._restore_rng_from = None
+        outputs = model(**inputs)
+        loss = self.assist.report(idx, self.per_example_loss(model, outputs, labels))
+        return (loss, outputs) if return_outputs else loss
+
+    # ------------------------------------------------------------------ checkpoints
+    def _save_checkpoint(self, model: Any, trial: Any) -> None:
+        super()._save_checkpoint(model, trial)
+        state = self.assist.state_dict()  # a collective under DDP: every process gets here
+        if self.args.should_save:
+            folder = os.path.join(self._get_output_dir(trial=trial), f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}")
+            torch.save(state, os.path.join(folder, STATE_FILE))
+
+    def train(self, resume_from_checkpoint: str | bool | None = None, *args: Any, **kwargs: Any) -> Any:
+        folder = resume_from_checkpoint
+        if folder is True:
+            folder = get_last_checkpoint(self.args.output_dir)
+        if isinstance(folder, str) and os.path.isfile(os.path.join(folder, STATE_FILE)):
+            self.assist.load_state_dict(torch.load(os.path.join(folder, STATE_FILE)))
+            # AutoAssist continues where it stopped: the Trainer must skip nothing. Skipping is also when
+            # the Trainer restores the random state, so that is done before the first resumed step instead.
+            self.args.ignore_data_skip = True
+            self._restore_rng_from = folder
+        try:
+            return super().train(resume_from_checkpoint, *args, **kwargs)
+        except BaseException:
+            self.assist.close(after_error=True)
+            raise
+        finally:
+            self.assist.close()
+
+
+class _IndexInBatch:
+    """Collates ``(idx, item)`` pairs into the collator's dict, plus the indices under ``"autoassist_index"``."""
+
+    def __init__(self, collate_fn: Any) -> None:
+        self.collate_fn = collate_fn
+
+    def __call__(self, pairs: list[tuple[int, Any]]) -> dict[str, Any]:
+        batch = self.collate_fn([item for _, item in pairs])
+        if not isinstance(batch, dict) and not hasattr(batch, "keys"):
+            raise fail("the data collator's batch", "a dict (Hugging Face style)", type(batch).__name__)
+        batch = dict(batch)
+        batch[INDEX_KEY] = torch.tensor([i for i, _ in pairs], dtype=torch.int64)
+        return batch
+
+
+def _unwrap(model: Any) -> Any:
+    while hasattr(model, "module"):
+        model = model.module
+    return model

@@ -1,0 +1,150 @@
+"""What each process runs in the multi-process tests (spawned with torch.multiprocessing, gloo, CPU).
+
+Losses are a fixed function of (instance, step), not of a model: the 2-process run and the
+1-process run with the doubled batch then report bit-identical feedback, so their selections can
+be compared exactly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.utils.data import TensorDataset
+
+from autoassist import AutoAssist
+from autoassist.distributed import FeedbackExchange
+from autoassist.selectors.importance import ImportanceSelector
+from autoassist.selectors.infobatch import InfoBatchSelector
+from autoassist.selectors.uniform import UniformSelector
+
+N, BATCH, SEED, EPOCHS = 240, 8, 3, 2
+
+
+def dataset() -> TensorDataset:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(N, 8, generator=g)
+    y = torch.randint(0, 3, (N,), generator=g)
+    return TensorDataset(x, y)
+
+
+def fake_losses(idx: torch.Tensor, step: int) -> torch.Tensor:
+    """A loss per instance that drifts with the step (what a Boss would report)."""
+    base = ((idx * 7919) % 97).double() / 97.0
+    return base * (1.0 + 0.5 * torch.cos(0.3 * step + 0.1 * idx.double()))
+
+
+MAKERS: dict[str, Callable[[], dict[str, Any]]] = {
+    "uniform": lambda: {"selector": UniformSelector()},
+    "autoassist": lambda: {},
+    "paper-unbiased": lambda: {"assistant": "paper", "unbiased": True},
+    "infobatch": lambda: {"selector": InfoBatchSelector(num_passes=4, seed=1)},
+    "importance": lambda: {"selector": ImportanceSelector(smoothing=0.2)},
+}
+
+
+def train(assist: AutoAssist, epochs: int, *, stop_after: int | None = None, start: int = 0
+          ) -> tuple[list[list[int]], list[list[float]]]:
+    """The loop: report fake losses; returns the batches and loss weights of every step."""
+    steps: list[list[int]] = []
+    weights: list[list[float]] = []
+    step = start
+    for _ in range(epochs):
+        for idx, _batch in assist.loader():
+            losses = fake_losses(idx, step)
+            assist.report(idx, losses)
+            steps.append(idx.tolist())
+            weights.append(assist.batches.last_weights.tolist())
+            step += 1
+            if stop_after is not None and step == stop_after:
+                return steps, weights
+    return steps, weights
+
+
+def run_all(world_size: int, batch_size: int) -> dict[str, Any]:
+    """Every selector for EPOCHS epochs, asynchronous (the default) and inline.
+
+    The selector's state after training is kept from the inline run: there the end of training is
+    one fixed point of the schedule, while an asynchronous worker stops wherever it got to.
+    """
+    data = dataset()
+    out: dict[str, Any] = {}
+    for name, make in MAKERS.items():
+        assist = AutoAssist(data, batch_size=batch_size, seed=SEED, **make())
+        steps, weights = train(assist, EPOCHS)
+        out[name] = {"steps": steps, "weights": weights, "stats": assist.stats(), "world_size": assist.world_size}
+        assist.close()
+        inline = AutoAssist(data, batch_size=batch_size, seed=SEED, asynchronous=False, **make())
+        out[name]["inline_steps"], _ = train(inline, EPOCHS)
+        out[name]["selector"] = inline.batches.selector.state_dict()
+        out[name]["inline_stats"] = inline.stats()
+    return out
+
+
+def resume(path: Path, rank: int) -> list[list[int]]:
+    """1 epoch and 5 steps; rank 0 saves; every rank loads the file into a fresh AutoAssist and finishes."""
+    data = dataset()
+    assist = AutoAssist(data, batch_size=BATCH, seed=SEED)
+    per_epoch = assist.steps_per_epoch
+    head, _ = train(assist, EPOCHS, stop_after=per_epoch + 5)
+    state = assist.state_dict()  # a collective
+    if rank == 0:
+        torch.save({"assist": state}, path)
+    assist.close()
+    dist.barrier()
+    fresh = AutoAssist(data, batch_size=BATCH, seed=SEED)
+    fresh.load_state_dict(torch.load(path)["assist"])
+    tail, _ = train(fresh, 1, start=per_epoch + 5)
+    fresh.close()
+    return head + tail
+
+
+def unequal_sizes(rank: int) -> list[tuple[list[int], list[float]]]:
+    """Exchanges of batches of unequal sizes: empty, smaller and larger than the expected width."""
+    exchange = FeedbackExchange(width=4)
+    out = []
+    for step, sizes in enumerate([(4, 4), (0, 3), (0, 0), (9, 2), (1, 7)]):
+        n = sizes[rank]
+        idx = np.arange(n, dtype=np.int64) + 100 * rank
+        losses = np.linspace(0.0, 1.0, n) + rank
+        got_idx, got_losses = exchange(step, idx, losses)
+        out.append((got_idx.tolist(), got_losses.tolist()))
+    return out
+
+
+def agreement(rank: int, world_size: int, folder: str) -> None:
+    """The fast test's processes: unequal sizes, every selector, then save and resume."""
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{folder}/store", rank=rank, world_size=world_size)
+    try:
+        result: dict[str, Any] = {"unequal": unequal_sizes(rank)}
+        result.update(run_all(world_size, BATCH))
+        result["resumed"] = resume(Path(folder) / "assist.pt", rank)
+        torch.save(result, Path(folder) / f"rank{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+def dead_rank(rank: int, world_size: int, folder: str) -> None:
+    """Rank 1 stops training after 4 steps (but stays alive); rank 0 must get an error, not hang."""
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{folder}/store", rank=rank, world_size=world_size)
+    assist = AutoAssist(dataset(), batch_size=BATCH, seed=SEED,
+                        exchange=FeedbackExchange(timeout=datetime.timedelta(seconds=3)))
+    start = time.perf_counter()
+    outcome = "finished"
+    try:
+        train(assist, EPOCHS, stop_after=4 if rank == 1 else None)
+        if rank == 1:
+            time.sleep(8)  # alive, but no longer training
+    except RuntimeError as error:
+        outcome = f"error: {error!r} caused by {error.__cause__!r}"
+    finally:
+        assist.close(after_error=outcome != "finished")
+    (Path(folder) / f"rank{rank}.txt").write_text(f"{outcome}\n{time.perf_counter() - start:.1f}")
+    # no destroy_process_group: its barrier would wait for the other rank

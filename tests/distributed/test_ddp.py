@@ -1,0 +1,123 @@
+"""Several processes for real: torch.multiprocessing.spawn, the gloo backend, on the CPU.
+
+One spawn of 2 processes (a few seconds) serves the fast tests below; the dead-rank test is slow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+import ddp_workers as w
+
+
+def _spawn(fn: Any, folder: Path, nprocs: int = 2) -> None:
+    mp.spawn(fn, args=(nprocs, str(folder)), nprocs=nprocs, join=True)
+
+
+@pytest.fixture(scope="module")
+def two_ranks(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("ddp")
+    _spawn(w.agreement, folder)
+    return [torch.load(folder / f"rank{r}.pt", weights_only=False) for r in range(2)]
+
+
+@pytest.fixture(scope="module")
+def one_rank_double_batch() -> dict[str, Any]:
+    return w.run_all(1, 2 * w.BATCH)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (torch.Tensor, np.ndarray)):
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    return bool(a == b)
+
+
+def test_feedback_of_unequal_sizes_is_concatenated_in_rank_order(two_ranks: list[dict[str, Any]]) -> None:
+    for step, sizes in enumerate([(4, 4), (0, 3), (0, 0), (9, 2), (1, 7)]):
+        idx = [i + 100 * r for r in range(2) for i in range(sizes[r])]
+        losses = [v for r in range(2) for v in (np.linspace(0.0, 1.0, sizes[r]) + r).tolist()]
+        for rank in range(2):
+            assert two_ranks[rank]["unequal"][step] == (idx, losses)  # bit-exact float64 losses
+
+
+@pytest.mark.parametrize("name", list(w.MAKERS))
+def test_ranks_take_equal_steps_and_disjoint_shards_that_cover_each_pass(
+        two_ranks: list[dict[str, Any]], name: str) -> None:
+    r0, r1 = (two_ranks[r][name] for r in range(2))
+    assert r0["world_size"] == r1["world_size"] == 2  # taken from the process group
+    assert len(r0["steps"]) == len(r1["steps"]) == w.EPOCHS * -(-w.N // (2 * w.BATCH))
+    overlapping = 0
+    for a, b in zip(r0["steps"], r1["steps"]):
+        assert len(a) == len(b) == w.BATCH
+        overlapping += bool(set(a) & set(b))
+    # Shards are disjoint, except that a global batch that straddles two passes may hold an instance of
+    # both (as one process's batch does); importance sampling draws with replacement.
+    if name != "importance":
+        assert overlapping <= r0["stats"]["passes"]
+    if name in ("uniform", "infobatch"):  # uniform: every epoch covers the data; InfoBatch: its first pass
+        per_epoch = w.N // (2 * w.BATCH)
+        for epoch in range(w.EPOCHS if name == "uniform" else 1):
+            steps = range(epoch * per_epoch, (epoch + 1) * per_epoch)
+            assert sorted(i for s in steps for i in r0["steps"][s] + r1["steps"][s]) == list(range(w.N))
+
+
+@pytest.mark.parametrize("name", list(w.MAKERS))
+def test_every_rank_holds_the_same_selector_state(two_ranks: list[dict[str, Any]], name: str) -> None:
+    assert _same(two_ranks[0][name]["selector"], two_ranks[1][name]["selector"])
+    assert two_ranks[0][name]["inline_steps"] == two_ranks[0][name]["steps"]  # inline == asynchronous
+    assert two_ranks[0][name]["stats"]["exchanges"] >= len(two_ranks[0][name]["steps"]) - 2 * 2
+
+
+@pytest.mark.parametrize("name", list(w.MAKERS))
+def test_two_processes_select_what_one_process_with_the_doubled_batch_selects(
+        two_ranks: list[dict[str, Any]], one_rank_double_batch: dict[str, Any], name: str) -> None:
+    single = one_rank_double_batch[name]
+    joined = [a + b for a, b in zip(two_ranks[0][name]["steps"], two_ranks[1][name]["steps"])]
+    assert joined == single["steps"]
+    weights = [a + b for a, b in zip(two_ranks[0][name]["weights"], two_ranks[1][name]["weights"])]
+    assert weights == single["weights"]  # loss weights (unbiased AutoAssist, InfoBatch, importance) agree
+    assert _same(two_ranks[0][name]["selector"], single["selector"])
+    assert two_ranks[0][name]["inline_stats"]["keep_rate"] == single["inline_stats"]["keep_rate"]
+
+
+def test_rank_zero_saves_and_every_rank_resumes_identically(two_ranks: list[dict[str, Any]]) -> None:
+    for r in range(2):
+        assert two_ranks[r]["resumed"] == two_ranks[r]["autoassist"]["steps"]
+
+
+@pytest.mark.slow
+def test_a_rank_that_stops_makes_the_others_raise_after_the_timeout(tmp_path: Path) -> None:
+    _spawn(w.dead_rank, tmp_path)
+    outcome0, seconds0 = (tmp_path / "rank0.txt").read_text().splitlines()
+    outcome1, _ = (tmp_path / "rank1.txt").read_text().splitlines()
+    assert outcome1 == "finished"
+    assert outcome0.startswith("error:") and float(seconds0) < 30
+
+
+@pytest.mark.slow
+def test_the_readme_torchrun_command_runs_the_example_and_resumes(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(root / "examples" / "ddp.py"),
+           "--epochs", "2", "--num-train", "1000"]
+    ckpt = tmp_path / "ckpt.pt"
+    first = subprocess.run(cmd + ["--stop-after", "20", "--save", str(ckpt)], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    second = subprocess.run(cmd + ["--resume", str(ckpt)], env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "epoch 2:" in second.stdout and "Boss steps 32" in second.stdout  # 2 epochs of ceil(1000 / 64) steps

@@ -1,0 +1,178 @@
+"""The Hugging Face Trainer: a tiny randomly initialised GPT-2 and T5, built from configs (nothing downloaded)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+transformers = pytest.importorskip("transformers")
+
+from autoassist.integrations.hf import AutoAssistTrainer, per_example_token_loss  # noqa: E402
+
+VOCAB = 100
+
+
+class _Tokens(torch.utils.data.Dataset):
+    """Variable-length token sequences as Hugging Face style dict items."""
+
+    def __init__(self, n: int, seq2seq: bool = False) -> None:
+        g = torch.Generator().manual_seed(0)
+        self.items = []
+        for i in range(n):
+            length = 4 + i % 9
+            ids = torch.randint(3, VOCAB, (length,), generator=g)
+            item = {"input_ids": ids.tolist()}
+            item["labels"] = (ids.flip(0) if seq2seq else ids).tolist()
+            self.items.append(item)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return self.items[i]
+
+
+def _collate(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+    """Pad input_ids with 0 (attention mask 0) and labels with -100."""
+    width = max(len(it["input_ids"]) for it in items)
+    lwidth = max(len(it["labels"]) for it in items)
+    ids = torch.zeros(len(items), width, dtype=torch.long)
+    mask = torch.zeros(len(items), width, dtype=torch.long)
+    labels = torch.full((len(items), lwidth), -100, dtype=torch.long)
+    for row, it in enumerate(items):
+        ids[row, : len(it["input_ids"])] = torch.tensor(it["input_ids"])
+        mask[row, : len(it["input_ids"])] = 1
+        labels[row, : len(it["labels"])] = torch.tensor(it["labels"])
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def _args(tmp_path: Path, **kw: Any) -> Any:
+    base = {"output_dir": str(tmp_path), "per_device_train_batch_size": 8, "num_train_epochs": 2,
+            "learning_rate": 1e-3, "logging_steps": 5, "report_to": [], "save_strategy": "no", "seed": 0,
+            "use_cpu": True, "disable_tqdm": True, "dataloader_pin_memory": False}
+    base.update(kw)
+    return transformers.TrainingArguments(**base)
+
+
+def _gpt2() -> Any:
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(vocab_size=VOCAB, n_positions=32, n_embd=32, n_layer=1, n_head=2)
+    return transformers.GPT2LMHeadModel(config)
+
+
+def test_per_example_token_loss_ignores_padding_and_shifts_for_causal_models() -> None:
+    torch.manual_seed(0)
+    logits = torch.randn(2, 5, 7)
+    labels = torch.tensor([[1, 2, 3, -100, -100], [4, 5, 6, 1, 2]])
+    got = per_example_token_loss(logits, labels, shift=True)
+    first = torch.nn.functional.cross_entropy(logits[0, :2], labels[0, 1:3])
+    second = torch.nn.functional.cross_entropy(logits[1, :4], labels[1, 1:])
+    assert torch.allclose(got, torch.stack([first, second]))
+    unshifted = per_example_token_loss(logits, labels, shift=False)
+    assert torch.allclose(unshifted[0], torch.nn.functional.cross_entropy(logits[0, :3], labels[0, :3]))
+
+
+def test_a_tiny_gpt2_fine_tunes_with_gradient_accumulation(tmp_path: Path) -> None:
+    before = set(threading.enumerate())
+    data = _Tokens(48)
+    trainer = AutoAssistTrainer(model=_gpt2(), args=_args(tmp_path, gradient_accumulation_steps=2),
+                                train_dataset=data, data_collator=_collate)
+    result = trainer.train()
+    stats = trainer.assist.stats()
+    assert stats["steps"] == 2 * 6 and stats["feedback_batches"] == 12  # every micro-batch reported
+    assert trainer.state.global_step == 6  # 12 micro-batches, 2 per optimizer step
+    assert 0 < stats["keep_rate"] <= 1 and result.training_loss > 0
+    assert set(threading.enumerate()) == before
+
+
+@pytest.mark.slow
+def test_a_tiny_t5_fine_tunes_seq2seq(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    config = transformers.T5Config(vocab_size=VOCAB, d_model=32, d_ff=64, d_kv=8, num_layers=1, num_heads=2,
+                                   decoder_start_token_id=0, pad_token_id=0)
+    trainer = AutoAssistTrainer(model=transformers.T5ForConditionalGeneration(config),
+                                args=_args(tmp_path, num_train_epochs=1), train_dataset=_Tokens(48, seq2seq=True),
+                                data_collator=_collate)
+    trainer.train()
+    assert trainer.assist.stats()["feedback_instances"] == 48
+
+
+class _Recording(AutoAssistTrainer):
+    seen: list[list[int]]
+
+    def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
+                     num_items_in_batch: Any = None) -> Any:
+        if "autoassist_index" in inputs:
+            self.seen.append(inputs["autoassist_index"].tolist())
+        return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
+
+class _StopAt(transformers.TrainerCallback):
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
+        if state.global_step == self.step:
+            control.should_training_stop = True
+        return control
+
+
+@pytest.mark.slow
+def test_a_resumed_trainer_draws_the_batches_of_the_uninterrupted_one(tmp_path: Path) -> None:
+    def trainer(folder: str, *callbacks: Any) -> _Recording:
+        args = _args(tmp_path / folder, save_strategy="steps", save_steps=5)
+        t = _Recording(model=_gpt2(), args=args, train_dataset=_Tokens(96), data_collator=_collate,
+                       callbacks=list(callbacks))
+        t.seen = []
+        return t
+
+    full = trainer("full")
+    full.train()
+    head = trainer("head", _StopAt(5))
+    head.train()
+    assert head.seen == full.seen[:5]
+    tail = trainer("head")
+    tail.train(resume_from_checkpoint=str(tmp_path / "head" / "checkpoint-5"))
+    assert tail.seen == full.seen[5:]
+
+
+@pytest.mark.slow
+def test_two_processes_under_torchrun_share_one_assistant(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                           str(Path(__file__).with_name("hf_ddp_script.py")), str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=400)
+    assert done.returncode == 0, done.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=False) for r in range(2))
+    assert r0["world_size"] == r1["world_size"] == 2
+    assert len(r0["seen"]) == len(r1["seen"]) == 2 * 6 and r0["global_step"] == 6  # 96 / (8 * 2); 2 micro-batches
+    assert sum(bool(set(a) & set(b)) for a, b in zip(r0["seen"], r1["seen"])) <= r0["stats"]["passes"]
+    for key, value in r0["selector"]["assistant"].items():
+        assert np.array_equal(np.asarray(value), np.asarray(r1["selector"]["assistant"][key])), key
+    saved = torch.load(tmp_path / "checkpoint-3" / "autoassist.pt")  # made by both ranks, written by rank 0
+    assert len(saved["ledgers"]) == 2
+
+
+def test_the_readme_hf_diff_runs(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    match = re.search(r"<!-- hf-diff -->\s*```diff\n(.*?)```", readme, re.S)
+    assert match, "README.md must contain the Hugging Face diff after <!-- hf-diff -->"
+    for keep in ("-", "+"):
+        code = "\n".join(line[1:] for line in match.group(1).splitlines() if line[:1] in (" ", keep)) + "\n"
+        scope: dict[str, Any] = {"model": _gpt2(), "args": _args(tmp_path / keep, num_train_epochs=1),
+                                 "train_set": _Tokens(32), "collator": _collate}
+        exec(compile(code, "README.md", "exec"), scope)
+    assert scope["trainer"].assist.stats()["feedback_batches"] == 4

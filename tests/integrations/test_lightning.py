@@ -1,0 +1,78 @@
+"""PyTorch Lightning: the README's diff, run as written; Lightning's DDP on the CPU (slow)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import TensorDataset
+
+pytest.importorskip("lightning")
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).with_name("lightning_ddp_script.py")
+
+
+def _diff_side(marker: str, keep: str) -> str:
+    match = re.search(rf"<!-- {marker} -->\s*```diff\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert match, f"README.md must contain a diff after <!-- {marker} -->"
+    return "\n".join(line[1:] for line in match.group(1).splitlines() if line[:1] in (" ", keep)) + "\n"
+
+
+def test_the_readme_lightning_diff_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = set(threading.enumerate())
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 10, generator=g)
+    for keep in ("-", "+"):
+        (tmp_path / keep).mkdir()
+        monkeypatch.chdir(tmp_path / keep)  # Lightning writes its logs and checkpoints here
+        scope: dict[str, Any] = {"train_set": TensorDataset(x, (x[:, 0] > 0).long()), "model": torch.nn.Linear(10, 2),
+                                 "__name__": "readme"}
+        exec(compile(_diff_side("lightning-diff", keep), "README.md", "exec"), scope)
+    stats = scope["assist"].assist.stats()
+    assert stats["steps"] == 2 * 4 and stats["feedback_batches"] == 8
+    assert 0 < stats["keep_rate"] < 1
+    ckpt = next((tmp_path / "+").rglob("*.ckpt"))
+    assert "assist" in torch.load(ckpt, weights_only=False)["callbacks"]["AutoAssistCallback"]
+    assert set(threading.enumerate()) == before
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (torch.Tensor, np.ndarray)):
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    return bool(a == b)
+
+
+def _run(out: Path, *args: str) -> list[dict[str, Any]]:
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, str(SCRIPT), str(out), *args], env=env, capture_output=True, text=True,
+                          timeout=400, cwd=out)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(2)]
+
+
+@pytest.mark.slow
+def test_lightning_ddp_on_two_cpu_processes_agrees_and_resumes(tmp_path: Path) -> None:
+    full = _run(tmp_path / "full")
+    assert full[0]["world_size"] == full[1]["world_size"] == 2
+    assert len(full[0]["seen"]) == len(full[1]["seen"]) == 2 * 10  # 2 epochs of ceil(320 / 32) steps
+    overlapping = sum(bool(set(a) & set(b)) for a, b in zip(full[0]["seen"], full[1]["seen"]))
+    assert overlapping <= full[0]["stats"]["passes"]  # only a batch that straddles two passes
+    assert _same(full[0]["selector"], full[1]["selector"])  # the same Assistant on both ranks
+    _run(tmp_path / "head", "-", "7", "7")  # 7 steps, a checkpoint at step 7 (a collective state_dict)
+    resumed = _run(tmp_path / "tail", str(tmp_path / "head" / "last.ckpt"))
+    for r in range(2):
+        assert resumed[r]["seen"] == full[r]["seen"][7:]
