@@ -36,3 +36,14 @@ def from_saved(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(from_saved(v) for v in value)
     return value
+
+
+def states_equal(a: Any, b: Any) -> bool:
+    """Whether two saved states are equal: same keys and lengths, arrays and tensors equal element-wise."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(states_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(states_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, (torch.Tensor, np.ndarray)):
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    return bool(a == b)

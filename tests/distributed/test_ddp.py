@@ -14,6 +14,7 @@ import torch
 import torch.multiprocessing as mp
 
 import ddp_workers as w
+from autoassist._state import states_equal
 
 
 def _spawn(fn: Any, folder: Path, nprocs: int = 2) -> None:
@@ -32,14 +33,6 @@ def one_rank_double_batch() -> dict[str, Any]:
     return w.run_all(1, 2 * w.BATCH)
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, (torch.Tensor, np.ndarray)):
-        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-    return bool(a == b)
 
 
 def test_feedback_of_unequal_sizes_is_concatenated_in_rank_order(two_ranks: list[dict[str, Any]]) -> None:
@@ -73,7 +66,7 @@ def test_ranks_take_equal_steps_and_disjoint_shards_that_cover_each_pass(
 
 @pytest.mark.parametrize("name", list(w.MAKERS))
 def test_every_rank_holds_the_same_selector_state(two_ranks: list[dict[str, Any]], name: str) -> None:
-    assert _same(two_ranks[0][name]["selector"], two_ranks[1][name]["selector"])
+    assert states_equal(two_ranks[0][name]["selector"], two_ranks[1][name]["selector"])
     assert two_ranks[0][name]["inline_steps"] == two_ranks[0][name]["steps"]  # inline == asynchronous
     assert two_ranks[0][name]["stats"]["exchanges"] >= len(two_ranks[0][name]["steps"]) - 2 * 2
 
@@ -86,7 +79,7 @@ def test_two_processes_select_what_one_process_with_the_doubled_batch_selects(
     assert joined == single["steps"]
     weights = [a + b for a, b in zip(two_ranks[0][name]["weights"], two_ranks[1][name]["weights"])]
     assert weights == single["weights"]  # loss weights (unbiased AutoAssist, InfoBatch, importance) agree
-    assert _same(two_ranks[0][name]["selector"], single["selector"])
+    assert states_equal(two_ranks[0][name]["selector"], single["selector"])
     assert two_ranks[0][name]["inline_stats"]["keep_rate"] == single["inline_stats"]["keep_rate"]
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 from torch.utils.data import TensorDataset
+from autoassist._state import states_equal
 
 pytest.importorskip("lightning")
 
@@ -45,14 +46,6 @@ def test_the_readme_lightning_diff_runs(tmp_path: Path, monkeypatch: pytest.Monk
     assert set(threading.enumerate()) == before
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, (torch.Tensor, np.ndarray)):
-        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-    return bool(a == b)
 
 
 def _run(out: Path, *args: str) -> list[dict[str, Any]]:
@@ -71,7 +64,7 @@ def test_lightning_ddp_on_two_cpu_processes_agrees_and_resumes(tmp_path: Path) -
     assert len(full[0]["seen"]) == len(full[1]["seen"]) == 2 * 10  # 2 epochs of ceil(320 / 32) steps
     overlapping = sum(bool(set(a) & set(b)) for a, b in zip(full[0]["seen"], full[1]["seen"]))
     assert overlapping <= full[0]["stats"]["passes"]  # only a batch that straddles two passes
-    assert _same(full[0]["selector"], full[1]["selector"])  # the same Assistant on both ranks
+    assert states_equal(full[0]["selector"], full[1]["selector"])  # the same Assistant on both ranks
     _run(tmp_path / "head", "-", "7", "7")  # 7 steps, a checkpoint at step 7 (a collective state_dict)
     resumed = _run(tmp_path / "tail", str(tmp_path / "head" / "last.ckpt"))
     for r in range(2):

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from autoassist.bench.image import add_arguments, check_writable, config_from_args, run_benchmark
+from autoassist.bench.image import add_arguments, check_data_dir, check_writable, config_from_args, run_benchmark
 
 
 def demo_table(results: dict[str, Any]) -> str:
@@ -62,6 +62,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args, demo=True)
     out = Path(args.out or f"runs/demo-{cfg.dataset}")
+    check_data_dir(cfg.dataset, cfg.data_dir)
     check_writable(out)
     results = run_benchmark(cfg, out, resume=args.resume)
     plot_demo(results, out / "demo.png")

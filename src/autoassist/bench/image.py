@@ -255,6 +255,16 @@ def check_writable(out: Path, option: str = "--out") -> None:
                    f"({error.strerror or error}). Choose another {option}.") from None
 
 
+def check_data_dir(dataset: str, data_dir: str | None) -> None:
+    """Fail before anything is written if a dataset that needs files has no existing ``--data-dir``."""
+    if dataset == "mnist1d":
+        return
+    if data_dir is None or not Path(data_dir).exists():
+        from autoassist.data.datasets import load_dataset
+
+        load_dataset(dataset, data_dir)  # raises the loader's own clear error
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``autoassist bench image``."""
     add_arguments(parser)
@@ -264,6 +274,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     out = Path(args.out or f"runs/bench-{cfg.dataset}")
     _validate(cfg)
+    check_data_dir(cfg.dataset, cfg.data_dir)
     check_writable(out)
     run_benchmark(cfg, out, resume=args.resume)
     plot_results(out)
