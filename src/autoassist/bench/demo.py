@@ -102,7 +102,7 @@ def plot_translation_demo(results: dict[str, Any], path: Path) -> None:
 
 
 # The translation demo's sizes: about a minute of training per method on a busy 2-core CPU.
-TRANSLATION_DEMO = {"synthetic_train": 6000, "epochs": 2.0, "max_tokens": 1024, "warmup_steps": 50,
+TRANSLATION_DEMO = {"synthetic_train": 5000, "epochs": 2.5, "max_tokens": 1024, "warmup_steps": 50,
                     "val_sentences": 200, "test_sentences": 200, "beam_size": 2, "eval_points": 6,
                     "vocab_size": 1000, "tolerance": 0.5}
 
