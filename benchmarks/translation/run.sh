@@ -5,7 +5,7 @@
 # to this task. Every run goes through the public path: AutoAssist(TranslationDataset(...), max_tokens=...),
 # assist.loader(collate_fn=dataset.collate), assist.report(idx, sentence_losses, tokens=target_lengths).
 #
-# Multi30k en->de (lower-cased), joint BPE 8,000, the 2+2-layer Transformer (width 128, ff 512, 4 heads,
+# Multi30k en->de (lower-cased), joint BPE 4,000, the 2+2-layer Transformer (width 128, ff 512, 4 heads,
 # dropout 0.1, tied embeddings), Adam 1e-3 with inverse-sqrt warm-up over 200 steps, label smoothing 0.1,
 # batches of <= 2,048 padded tokens, 3 epochs of uniform's Boss steps, 1 seed, one torch thread per process,
 # two processes side by side (about 50 minutes in all). Only the full-run protocol (fraction 1.0) fitted
@@ -15,7 +15,7 @@ mkdir -p runs
 export OMP_NUM_THREADS=1
 A=${AUTOASSIST:-.venv/bin/autoassist}
 COMMON="--data-dir ../shared/data/multi30k --src en --tgt de --test-split test_2016_flickr --lowercase
-        --vocab-size 8000 --max-tokens 2048 --lr 1e-3 --warmup-steps 200 --epochs 3 --eval-points 10
+        --vocab-size 4000 --max-tokens 2048 --lr 1e-3 --warmup-steps 200 --epochs 3 --eval-points 10
         --beam-size 4 --threads 1 --seeds 0 --bpe-dir runs/bpe-multi30k"
 
 # random:keep_rate=auto takes AutoAssist's keep rate from the paper-Assistant run before it (same process).

@@ -172,7 +172,7 @@ def plot_results(out_dir: str | Path) -> list[Path]:
         panels = [("wall_time_s", "training wall time (s)", "val_bleu", "validation BLEU (greedy)"),
                   ("step", "Boss steps", "val_bleu", "validation BLEU (greedy)"),
                   ("step", "Boss steps", "keep_rate", "keep rate (between evaluations)"),
-                  ("step", "Boss steps", "assistant_accuracy", "Assistant accuracy (cumulative)")]
+                  ("step", "Boss steps", "assistant_accuracy", "Assistant accuracy (running average)")]
         for ax, (xkey, xlabel, ykey, ylabel) in zip(axes.flat, panels):
             seen: set[str] = set()
             for r in full:
