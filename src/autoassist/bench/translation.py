@@ -253,8 +253,12 @@ def _auto_keep_rate(results: dict[str, Any], cfg: TranslationBenchConfig, seed: 
                "Run the autoassist method in the same --out first (it is listed before random).")
 
 
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
 def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = False,
-                  log: Callable[[str], None] = print) -> dict[str, Any]:
+                  log: Callable[[str], None] = _print) -> dict[str, Any]:
     """Run every (fraction, seed, method) of ``cfg``; write results after each run."""
     from tqdm.auto import tqdm
 
@@ -292,7 +296,7 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
             def progress(step: int, total: int) -> None:
                 bar.update(step - bar.n)
 
-            record = train_translation_run(method, data, train_cfg, keep_rate=keep_rate, progress=progress)
+            record = train_translation_run(method, data, train_cfg, keep_rate=keep_rate, progress=progress, log=log)
         record["corpus"] = data.name
         results["runs"].append(record)
         finalize(results)

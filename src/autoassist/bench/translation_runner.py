@@ -161,10 +161,12 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
 
 def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTrainConfig, *,
                           keep_rate: float | None = None,
-                          progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                          progress: Callable[[int, int], None] | None = None,
+                          log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Train a fresh Boss with ``method`` for ``cfg.total_steps`` steps; return the run's record.
 
-    ``keep_rate`` resolves ``random:keep_rate=auto`` (the benchmark passes AutoAssist's keep rate).
+    ``keep_rate`` resolves ``random:keep_rate=auto`` (the benchmark passes AutoAssist's keep rate);
+    ``log`` gets one line per validation (step, training wall time, BLEU, keep rate).
     """
     torch.manual_seed(cfg.seed)
     model = make_model(data.vocab_size, cfg)
@@ -195,6 +197,10 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         curve.assistant_accuracy.append(float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None)
         curve.train_loss.append(float(np.mean(since_eval)) if since_eval else None)
         curve.lr.append(float(opt.param_groups[0]["lr"]))
+        if log is not None:
+            loss = "n/a" if curve.train_loss[-1] is None else f"{curve.train_loss[-1]:.3f}"
+            log(f"  {method.label} step {counts['step']}/{max_steps}: {wall:.0f}s training, val BLEU {bleu:.2f}, "
+                f"train loss {loss}, keep rate {curve.keep_rate[-1]:.2f}, eval {time.perf_counter() - t0:.0f}s")
         since_eval.clear()
 
     model.train()
