@@ -45,3 +45,35 @@ def test_before_and_after_both_run() -> None:
         exec(compile(_side(_diff_block(), keep), "README.md", "exec"), scope)
     assert "assist" in scope and scope["assist"].stats()["steps"] == 2 * 2  # type: ignore[attr-defined]
     assert set(threading.enumerate()) == before
+
+
+def _sequence_snippet() -> str:
+    match = re.search(r"<!-- sequence-snippet -->\s*```python\n(.*?)```", README.read_text(), re.S)
+    assert match, "README.md must contain the sequence snippet after <!-- sequence-snippet -->"
+    return match.group(1)
+
+
+def test_the_sequence_snippet_runs(tmp_path: Path) -> None:
+    from autoassist.data.synthetic_translation import make_synthetic_translation
+    from autoassist.data.tokenize import train_joint_bpe
+    from autoassist.models.transformer import Seq2SeqTransformer, TransformerConfig
+
+    before_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        corpus = make_synthetic_translation(120, 0, 0, seed=0).train
+        tok = train_joint_bpe(corpus, 120, tmp_path)
+        torch.manual_seed(0)
+        model = Seq2SeqTransformer(TransformerConfig(tok.vocab_size, d_model=16, n_heads=2, encoder_layers=1,
+                                                     decoder_layers=1, d_ff=32))
+        scope: dict[str, object] = {"src_ids": tok.encode(corpus.src), "tgt_ids": tok.encode(corpus.tgt),
+                                    "vocab_size": tok.vocab_size, "model": model, "epochs": 2,
+                                    "opt": torch.optim.Adam(model.parameters(), lr=1e-3)}
+        before = set(threading.enumerate())
+        exec(compile(_sequence_snippet(), "README.md", "exec"), scope)
+        stats = scope["assist"].stats()  # type: ignore[attr-defined]
+        assert stats["steps"] == 2 * scope["assist"].steps_per_epoch  # type: ignore[attr-defined]
+        assert stats["feedback_batches"] == stats["steps"]
+        assert set(threading.enumerate()) == before
+    finally:
+        torch.set_num_threads(before_threads)

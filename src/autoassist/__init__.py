@@ -14,7 +14,7 @@ Glossary (one vocabulary in code, docs and output):
 - **keep rate**: accepted / scanned candidates.
 """
 
-from autoassist.assist import AutoAssist
+from autoassist.assist import TRANSLATION_RULES, AutoAssist
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
@@ -43,6 +43,7 @@ __all__ = [
     "LossHistoryAssistant",
     "Selector",
     "StreamSelector",
+    "TRANSLATION_RULES",
     "UniformSelector",
     "build_features",
 ]

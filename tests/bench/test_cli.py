@@ -45,7 +45,7 @@ def test_bad_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert "COMMAND" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["bench"], ["bench", "image"], ["bench", "svm"], ["plot"],
+@pytest.mark.parametrize("command", [[], ["demo"], ["bench"], ["bench", "image"], ["bench", "svm"], ["bench", "translate"], ["plot"],
                                      ["merge"]])
 def test_every_help_exits_0(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*command, "--help"]) == 0
@@ -55,6 +55,12 @@ def test_every_help_exits_0(command: list[str], capsys: pytest.CaptureFixture[st
         for name in ("uniform", "autoassist", "infobatch", "selective_backprop", "importance", "oracle", "random"):
             assert name in out
         assert "(default: 128)" in out
+    if command == ["bench", "translate"]:
+        for name in ("uniform", "autoassist:assistant=paper", "autoassist:assistant=loss-history",
+                     "random:keep_rate=auto", "infobatch", "importance", "--src", "--tgt", "--data-dir"):
+            assert name in out
+    if command == ["demo"]:
+        assert "--task" in out and "translation" in out
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

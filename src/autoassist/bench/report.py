@@ -26,7 +26,9 @@ def merge_results(out_dir: str | Path, sources: Sequence[str | Path]) -> Path:
     for source in sources:
         results = load_results(source)
         if not merged:
-            merged = {"config": dict(results["config"]), "hardware": results["hardware"], "runs": [],
+            # top-level facts of the first part (a translation benchmark's corpus, steps per epoch, ...)
+            merged = {**{k: v for k, v in results.items() if k not in ("runs", "summary", "methods")},
+                      "config": dict(results["config"]), "hardware": results["hardware"], "runs": [],
                       "merged_from": []}
         for key in ("fractions", "protocols", "methods", "seeds"):
             values = list(merged["config"].get(key, [])) + [v for v in results["config"].get(key, [])

@@ -106,7 +106,8 @@ class TranslationDataset(Dataset[int]):
     """Token id lists of a parallel corpus; ``dataset[i]`` is the instance index ``i`` itself.
 
     Padding happens in ``collate``, which a ``DataLoader`` calls with the indices of one batch:
-    ``DataLoader(dataset, batch_sampler=..., collate_fn=dataset.collate)``.
+    ``DataLoader(dataset, batch_sampler=..., collate_fn=dataset.collate)``. ``lengths`` is what a
+    token-bounded batcher needs, so ``AutoAssist(dataset, max_tokens=4096)`` finds it by itself.
     """
 
     def __init__(self, src_ids: Sequence[Sequence[int]], tgt_ids: Sequence[Sequence[int]], *,
@@ -117,6 +118,11 @@ class TranslationDataset(Dataset[int]):
 
     def __len__(self) -> int:
         return len(self.src_ids)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """(N, 2) source and target (with ``</s>``) lengths: what ``AutoAssist(max_tokens=...)`` bounds."""
+        return np.stack([self.src_lengths, self.tgt_lengths], axis=1)
 
     def __getitem__(self, index: int) -> int:
         return int(index)

@@ -1,0 +1,348 @@
+"""``autoassist bench translate``: every method on a parallel corpus, side by side, in one run.
+
+A Transformer Boss (Adam, inverse-square-root schedule, label-smoothed cross-entropy, token-bounded
+batches) trained with uniform batches, random selection at AutoAssist's keep rate, AutoAssist with
+the paper's text Assistant (TF, TF-IDF and length features; the official translation rules),
+AutoAssist with the loss-history Assistant (the same features plus each instance's last loss),
+InfoBatch and importance sampling. Greedy validation BLEU along every run, test BLEU with beam
+search at the end (sacreBLEU, signature recorded). Two protocols, from the same runs:
+
+(a) **full runs**: every method trains uniform's number of Boss steps with the full schedule; the
+time each needs to reach uniform's final validation BLEU minus ``--tolerance`` (first time, and
+time from which it stays there).
+(b) **budget to target**: each method trains with a fraction (``--fractions``) of uniform's Boss
+steps, the schedule compressed to it; the smallest fraction whose final validation BLEU still reaches
+the target (at that fraction and every larger one tried).
+
+``--data-dir`` holds ``{split}.{lang}`` files (plain or .gz, line aligned), e.g. Multi30k; without it
+the synthetic corpus is generated locally. Results go to ``--out/results.json`` after every run
+(``--resume`` skips finished runs); ``table.md`` and the PNGs are made from the JSON alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from autoassist._errors import fail
+from autoassist.bench.hardware import hardware_info
+from autoassist.bench.methods import MethodSpec, parse_method
+from autoassist.bench.translation_runner import TextData, TranslationTrainConfig, lengths_of, train_translation_run
+
+TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance")
+METHOD_HELP = {
+    "uniform": "plain shuffled token batches (the baseline)",
+    "random:keep_rate=auto": "accept each candidate with AutoAssist's keep rate (of the first autoassist method "
+                             "of the same seed and fraction, run before it); or random:keep_rate=0.7",
+    "autoassist:assistant=paper": "AutoAssist with the paper's text Assistant (TF, TF-IDF, lengths) and the "
+                                  "official translation rules (TRANSLATION_RULES)",
+    "autoassist:assistant=loss-history": "the same, with the loss-history Assistant (features plus last loss)",
+    "infobatch": "InfoBatch, annealed over uniform's passes",
+    "importance": "importance sampling by stale loss, unbiased weights",
+}
+DEFAULT_METHODS = ("uniform", "autoassist:assistant=paper", "autoassist:assistant=loss-history",
+                   "random:keep_rate=auto", "infobatch", "importance")
+DEMO_METHODS = ("uniform", "autoassist:assistant=paper")
+
+
+@dataclass
+class TranslationBenchConfig:
+    """Typed settings of one translation benchmark (saved in results.json)."""
+
+    task: str = "translation"
+    data_dir: str | None = None  # None: the synthetic corpus
+    src: str = "en"
+    tgt: str = "de"
+    train_split: str = "train"
+    val_split: str = "val"
+    test_split: str = "test"
+    lowercase: bool = False
+    synthetic_train: int = 10_000
+    vocab_size: int = 8000
+    limit_train: int | None = None
+    val_sentences: int | None = None
+    test_sentences: int | None = None
+    methods: tuple[str, ...] = DEFAULT_METHODS
+    seeds: tuple[int, ...] = (0,)
+    epochs: float = 3.0
+    fractions: tuple[float, ...] = (1.0,)
+    tolerance: float = 0.5
+    max_tokens: int = 4096
+    lr: float = 1e-3
+    warmup_steps: int = 400
+    label_smoothing: float = 0.1
+    clip_grad_norm: float | None = None
+    d_model: int = 128
+    n_heads: int = 4
+    layers: int = 2
+    d_ff: int = 512
+    dropout: float = 0.1
+    beam_size: int = 4
+    eval_points: int = 8
+    lag: int = 2
+    threads: int = 1
+    synchronous: bool = False
+    bpe_dir: str | None = None
+
+
+def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
+    d = TranslationBenchConfig()
+    p.add_argument("--data-dir", default=None,
+                   help="folder with {split}.{lang}[.gz] line-aligned files (default: the synthetic corpus)")
+    p.add_argument("--src", default=d.src, help="source language suffix")
+    p.add_argument("--tgt", default=d.tgt, help="target language suffix")
+    p.add_argument("--train-split", default=d.train_split)
+    p.add_argument("--val-split", default=d.val_split)
+    p.add_argument("--test-split", default=d.test_split, help="Multi30k: test_2016_flickr")
+    p.add_argument("--lowercase", action="store_true", help="lower-case both sides (and the references)")
+    p.add_argument("--synthetic-train", type=int, default=d.synthetic_train,
+                   help="training pairs of the synthetic corpus (without --data-dir)")
+    p.add_argument("--vocab-size", type=int, default=None, help="joint BPE ids (default: 8000; synthetic 1000)")
+    p.add_argument("--limit-train", type=int, default=None, help="use only the first N training pairs")
+    p.add_argument("--val-sentences", type=int, default=None, help="first N validation sentences (default: all)")
+    p.add_argument("--test-sentences", type=int, default=None, help="first N test sentences (default: all)")
+    p.add_argument("--out", default=None, help="output folder (default: runs/<command>-<corpus>)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed and method")
+    p.add_argument("--epochs", type=float, default=None,
+                   help="uniform's budget in epochs (Boss steps of an unfiltered pass of token batches)")
+    p.add_argument("--max-tokens", type=int, default=None, help="padded tokens per batch (default 4096; synthetic 1024)")
+    p.add_argument("--lr", type=float, default=d.lr, help="peak Adam learning rate")
+    p.add_argument("--warmup-steps", type=int, default=None,
+                   help="inverse-sqrt warm-up steps of the full run (default 400; synthetic 50)")
+    p.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
+    p.add_argument("--clip-grad-norm", type=float, default=0.0, help="clip the gradient norm (0: off)")
+    p.add_argument("--d-model", type=int, default=d.d_model, help="Transformer width")
+    p.add_argument("--heads", type=int, default=d.n_heads)
+    p.add_argument("--layers", type=int, default=d.layers, help="encoder and decoder layers each")
+    p.add_argument("--d-ff", type=int, default=d.d_ff)
+    p.add_argument("--dropout", type=float, default=d.dropout)
+    p.add_argument("--beam-size", type=int, default=d.beam_size, help="beam of the final test BLEU")
+    p.add_argument("--tolerance", type=float, default=d.tolerance, help="BLEU points below uniform's final BLEU")
+    p.add_argument("--eval-points", type=int, default=d.eval_points, help="validation BLEU evaluations per run")
+    p.add_argument("--lag", type=int, default=d.lag, help="AutoAssist's lag (steps)")
+    p.add_argument("--threads", type=int, default=d.threads, help="torch threads (0: all cores)")
+    p.add_argument("--synchronous", action="store_true", help="run selectors inline (deterministic, slower)")
+    p.add_argument("--bpe-dir", default=None, help="cache folder for BPE models (default: --out/bpe)")
+    p.add_argument("--resume", action="store_true", help="skip runs already in --out/results.json")
+    if not demo:
+        p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
+                       help="method specs name[:key=value,...]: " + "; ".join(f"{k}: {v}" for k, v in METHOD_HELP.items()))
+        p.add_argument("--fractions", type=float, nargs="+", default=[1.0],
+                       help="fractions of uniform's Boss steps, schedule compressed (1.0: the full runs)")
+
+
+def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> TranslationBenchConfig:
+    synthetic = args.data_dir is None
+    return TranslationBenchConfig(
+        data_dir=args.data_dir, src=args.src, tgt=args.tgt, train_split=args.train_split, val_split=args.val_split,
+        test_split=args.test_split, lowercase=args.lowercase, synthetic_train=args.synthetic_train,
+        vocab_size=args.vocab_size or (1000 if synthetic else 8000), limit_train=args.limit_train,
+        val_sentences=args.val_sentences, test_sentences=args.test_sentences,
+        methods=DEMO_METHODS if demo else tuple(args.methods), seeds=tuple(args.seeds),
+        epochs=args.epochs if args.epochs is not None else (2.0 if synthetic else 3.0),
+        fractions=(1.0,) if demo else tuple(sorted(set(args.fractions), reverse=True)),
+        tolerance=args.tolerance, max_tokens=args.max_tokens or (1024 if synthetic else 4096), lr=args.lr,
+        warmup_steps=args.warmup_steps if args.warmup_steps is not None else (50 if synthetic else 400),
+        label_smoothing=args.label_smoothing, clip_grad_norm=args.clip_grad_norm or None, d_model=args.d_model,
+        n_heads=args.heads, layers=args.layers, d_ff=args.d_ff, dropout=args.dropout, beam_size=args.beam_size,
+        eval_points=args.eval_points, lag=args.lag, threads=args.threads, synchronous=args.synchronous,
+        bpe_dir=args.bpe_dir,
+    )
+
+
+def validate(cfg: TranslationBenchConfig) -> None:
+    if cfg.epochs <= 0:
+        raise fail("--epochs", "> 0", cfg.epochs)
+    if cfg.max_tokens < 8:
+        raise fail("--max-tokens", ">= 8", cfg.max_tokens)
+    for f in cfg.fractions:
+        if not 0 < f <= 1:
+            raise fail("--fractions", "values in (0, 1]", f, "Fractions are of uniform's Boss steps.")
+    for spec in cfg.methods:
+        method = parse_method(spec)
+        if method.name not in TRANSLATION_METHODS:
+            raise fail("--methods", "among " + ", ".join(TRANSLATION_METHODS), spec,
+                       "Forward selectors (selective_backprop, oracle) are not part of the translation benchmark.")
+        if method.name == "random" and method.options.get("keep_rate") == "auto":
+            earlier = [parse_method(s).name for s in cfg.methods[:cfg.methods.index(spec)]]
+            if "autoassist" not in earlier:
+                raise fail("--methods", "an autoassist method listed before random:keep_rate=auto", spec,
+                           "List autoassist:assistant=paper first, or give random a number: random:keep_rate=0.7.")
+
+
+def _truncate(items: list[Any], limit: int | None) -> list[Any]:
+    return items if limit is None else items[:limit]
+
+
+def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[str], None] = print) -> TextData:
+    """Read (or generate) the corpus, learn the joint BPE on its training split, encode every split.
+
+    Training pairs empty on either side, or longer than the model's positions, are dropped (and counted).
+    """
+    from autoassist.data.parallel import ParallelCorpus, load_parallel
+    from autoassist.data.tokenize import train_joint_bpe
+
+    if cfg.data_dir is None:
+        from autoassist.data.synthetic_translation import make_synthetic_translation
+
+        synthetic = make_synthetic_translation(cfg.synthetic_train, seed=0)
+        train, val, test = synthetic.train, synthetic.val, synthetic.test
+        name = f"synthetic-{cfg.synthetic_train}"
+    else:
+        def split(name: str) -> ParallelCorpus:
+            return load_parallel(cfg.data_dir or "", name, cfg.src, cfg.tgt, lowercase=cfg.lowercase)
+
+        train, val, test = split(cfg.train_split), split(cfg.val_split), split(cfg.test_split)
+        name = f"{Path(cfg.data_dir).name}-{cfg.src}-{cfg.tgt}"
+    if cfg.limit_train is not None:
+        train = train.subset(range(min(cfg.limit_train, len(train))))
+    tok = train_joint_bpe(train, cfg.vocab_size, bpe_dir, seed=0)
+    src_ids, tgt_ids = tok.encode(train.src), tok.encode(train.tgt)
+    longest = 250  # the model's 256 positions, less <s>, </s> and a margin
+    keep = [i for i in range(len(src_ids)) if 0 < len(src_ids[i]) <= longest and 0 < len(tgt_ids[i]) <= longest]
+    if len(keep) < len(src_ids):
+        log(f"dropped {len(src_ids) - len(keep)} training pairs that are empty or longer than {longest} subwords")
+    val_c = val.subset(range(len(val) if cfg.val_sentences is None else min(cfg.val_sentences, len(val))))
+    test_c = test.subset(range(len(test) if cfg.test_sentences is None else min(cfg.test_sentences, len(test))))
+    return TextData(name=name, tokenizer=tok, train_src=[src_ids[i] for i in keep],
+                    train_tgt=[tgt_ids[i] for i in keep], val_src=tok.encode(val_c.src), val_refs=list(val_c.tgt),
+                    test_src=tok.encode(test_c.src), test_refs=list(test_c.tgt))
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, indent=1))
+    os.replace(tmp, path)
+
+
+def _train_config(cfg: TranslationBenchConfig, full_steps: int, fraction: float, seed: int) -> TranslationTrainConfig:
+    return TranslationTrainConfig(
+        max_tokens=cfg.max_tokens, lr=cfg.lr, warmup_steps=cfg.warmup_steps, label_smoothing=cfg.label_smoothing,
+        clip_grad_norm=cfg.clip_grad_norm, total_steps=max(1, int(round(fraction * full_steps))), fraction=fraction,
+        num_passes=cfg.epochs, eval_points=cfg.eval_points, beam_size=cfg.beam_size, d_model=cfg.d_model,
+        n_heads=cfg.n_heads, layers=cfg.layers, d_ff=cfg.d_ff, dropout=cfg.dropout, seed=seed,
+        asynchronous=not cfg.synchronous, lag=cfg.lag)
+
+
+def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seed: int) -> int:
+    """Boss steps of one unfiltered pass of token batches (what an epoch means here)."""
+    from autoassist.assist import AutoAssist
+    from autoassist.data.text_batches import TranslationDataset
+    from autoassist.selectors.uniform import UniformSelector
+
+    dataset = TranslationDataset(data.train_src, data.train_tgt)
+    with AutoAssist(dataset, max_tokens=cfg.max_tokens, lengths=lengths_of(dataset), selector=UniformSelector(),
+                    seed=seed, asynchronous=False) as assist:
+        return int(assist.steps_per_epoch)
+
+
+def _auto_keep_rate(results: dict[str, Any], cfg: TranslationBenchConfig, seed: int, fraction: float) -> float:
+    first = next(s for s in cfg.methods if parse_method(s).name == "autoassist")
+    for run in results["runs"]:
+        if run["method"] == first and run["seed"] == seed and float(run["fraction"]) == fraction:
+            return float(run["selector_stats"]["keep_rate"])
+    raise fail("--methods", f"a finished {first} run (seed {seed}, fraction {fraction:g}) before "
+               "random:keep_rate=auto", "none in results.json",
+               "Run the autoassist method in the same --out first (it is listed before random).")
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = False,
+                  log: Callable[[str], None] = _print) -> dict[str, Any]:
+    """Run every (fraction, seed, method) of ``cfg``; write results after each run."""
+    from tqdm.auto import tqdm
+
+    validate(cfg)
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    data = load_text_data(cfg, Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe", log)
+    epoch_steps = uniform_steps_per_epoch(data, cfg, cfg.seeds[0])
+    full_steps = max(1, int(round(cfg.epochs * epoch_steps)))
+    log(f"{data.name}: {len(data.train_src)} training pairs, {len(data.val_src)} validation, {len(data.test_src)} "
+        f"test; joint BPE {data.vocab_size} ids; uniform budget {full_steps} Boss steps ({cfg.epochs:g} epochs of "
+        f"{epoch_steps} batches of <= {cfg.max_tokens} tokens); prepared in {time.perf_counter() - start:.1f}s")
+    hardware = hardware_info()
+    hardware["torch_threads"] = torch.get_num_threads()
+    hardware["device"] = "cpu"
+    path = out_dir / "results.json"
+    results: dict[str, Any] = {"config": asdict(cfg), "hardware": hardware, "corpus": data.name,
+                               "train_pairs": len(data.train_src), "vocab_size": data.vocab_size,
+                               "steps_per_epoch": epoch_steps, "full_steps": full_steps, "runs": []}
+    if resume and path.is_file():
+        results["runs"] = json.loads(path.read_text()).get("runs", [])
+    done = {(r["method"], r["seed"], float(r["fraction"])) for r in results["runs"]}
+    plan = [(fraction, seed, spec) for fraction in cfg.fractions for seed in cfg.seeds for spec in cfg.methods
+            if (spec, seed, float(fraction)) not in done]
+    for i, (fraction, seed, spec) in enumerate(plan, 1):
+        method: MethodSpec = parse_method(spec)
+        keep_rate = None
+        if method.name == "random" and method.options.get("keep_rate") == "auto":
+            keep_rate = _auto_keep_rate(results, cfg, seed, fraction)
+        train_cfg = _train_config(cfg, full_steps, fraction, seed)
+        desc = f"[{i}/{len(plan)}] {spec} seed={seed} x{fraction:g}"
+        with tqdm(total=train_cfg.total_steps, desc=desc, leave=False, mininterval=2.0, disable=None) as bar:
+            def progress(step: int, total: int) -> None:
+                bar.update(step - bar.n)
+
+            record = train_translation_run(method, data, train_cfg, keep_rate=keep_rate, progress=progress, log=log)
+        record["corpus"] = data.name
+        results["runs"].append(record)
+        finalize(results)
+        _write_json(path, results)
+        log(f"{desc}: val BLEU {record['final_val_bleu']:.2f} (greedy), test BLEU {record['test_bleu']:.2f} "
+            f"(beam {cfg.beam_size}), {record['boss_steps']} steps, {record['wall_time_s']:.1f}s training, "
+            f"keep rate {record['selector_stats'].get('keep_rate', 1.0):.2f}")
+    finalize(results)
+    _write_json(path, results)
+    return results
+
+
+def finalize(results: dict[str, Any]) -> None:
+    """Add the summary and each run's time to target (from the runs alone)."""
+    from autoassist.bench.translation_report import summarize, time_to_stay, time_to_target
+
+    summary = summarize(results)
+    target = summary["target_bleu"]
+    for run in results["runs"]:
+        run["target_bleu"] = target
+        run["time_to_target_s"] = None if target is None else time_to_target(run["curves"], target)
+        run["time_to_stay_s"] = None if target is None else time_to_stay(run["curves"], target)
+    results["summary"] = summary
+
+
+def check_writable(out: Path) -> None:
+    from autoassist.bench.image import check_writable as check
+
+    check(out)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``autoassist bench translate``."""
+    add_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from autoassist.bench.translation_report import markdown_table, plot_results
+
+    cfg = config_from_args(args)
+    validate(cfg)
+    out = Path(args.out or f"runs/bench-translate-{'synthetic' if cfg.data_dir is None else Path(cfg.data_dir).name}")
+    check_writable(out)
+    run_benchmark(cfg, out, resume=args.resume)
+    plot_results(out)
+    print(markdown_table(json.loads((out / "results.json").read_text())))
+    print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")
+    return 0
+

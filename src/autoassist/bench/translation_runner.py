@@ -1,0 +1,288 @@
+"""Train one translation Boss with one method, through the public path, and measure it.
+
+:func:`train_translation_run` serves every method, the demo and both protocols of
+``autoassist bench translate``. Every method runs the way a user runs it:
+``AutoAssist(TranslationDataset(...), max_tokens=..., ...)``, ``assist.loader(collate_fn=dataset.collate)``
+and ``assist.report(idx, sentence_losses, tokens=target_token_counts)``, which returns the
+token-normalised loss the Boss back-propagates.
+
+The recipe: Adam (betas 0.9, 0.98) with the inverse-square-root schedule (linear warm-up over
+``warmup_steps``, then ``lr * sqrt(warmup / step)``), label-smoothed cross-entropy. A run of a fraction
+``f`` of uniform's Boss steps uses the schedule compressed to it: step ``t`` gets the learning rate
+of step ``t / f`` of the full run (warm-up included), so every run ends at the same learning rate.
+
+Along the run, greedy BLEU on the validation sentences (sacreBLEU) against Boss steps and training
+wall time; at the end, test BLEU with beam search. Wall time counts training only (evaluation is
+excluded) and is split into the Boss (forward, backward, Adam step), data (the DataLoader collating
+the batch) and selection (the Boss waiting for the batch generator, and ``report``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import nn
+
+from autoassist._errors import ParameterTypeError, fail
+from autoassist.assist import TRANSLATION_RULES, AutoAssist
+from autoassist.bench.bleu import corpus_bleu
+from autoassist.bench.methods import MethodSpec, build_selector
+from autoassist.data.text_batches import TranslationDataset
+from autoassist.data.tokenize import PAD_ID, SubwordTokenizer
+from autoassist.losses import sequence_losses
+from autoassist.models.transformer import Seq2SeqTransformer, TransformerConfig, translate
+
+SPIKE_FACTOR = 1.5
+
+
+@dataclass
+class TextData:
+    """A tokenised parallel corpus: training ids, validation and test sources with their references."""
+
+    name: str
+    tokenizer: SubwordTokenizer
+    train_src: list[list[int]]
+    train_tgt: list[list[int]]
+    val_src: list[list[int]]
+    val_refs: list[str]
+    test_src: list[list[int]]
+    test_refs: list[str]
+    _features: sp.csr_matrix | None = None
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.tokenizer.vocab_size)
+
+    def features(self) -> sp.csr_matrix:
+        """The text Assistant's features (TF, TF-IDF, lengths of both sides), built once."""
+        if self._features is None:
+            from autoassist.text_features import text_features
+
+            self._features = text_features(self.train_src, self.train_tgt, self.vocab_size)
+        return self._features
+
+
+@dataclass
+class TranslationTrainConfig:
+    """Typed settings of one translation run (saved next to its results)."""
+
+    max_tokens: int = 4096
+    lr: float = 1e-3
+    warmup_steps: int = 400
+    label_smoothing: float = 0.1
+    clip_grad_norm: float | None = None
+    total_steps: int = 1000
+    fraction: float = 1.0  # of uniform's Boss steps: the schedule is compressed by it
+    num_passes: float = 1.0  # uniform's passes at the full budget (InfoBatch anneals over them)
+    eval_points: int = 8
+    beam_size: int = 4
+    d_model: int = 128
+    n_heads: int = 4
+    layers: int = 2
+    d_ff: int = 512
+    dropout: float = 0.1
+    seed: int = 0
+    asynchronous: bool = True
+    lag: int = 2
+
+
+def inverse_sqrt_lr(step: int, cfg: TranslationTrainConfig) -> float:
+    """Learning rate of Boss step ``step`` (1-based): inverse-square-root schedule compressed to ``cfg.fraction``."""
+    u = max(step, 1) / cfg.fraction
+    w = max(cfg.warmup_steps, 1)
+    return cfg.lr * min(u / w, math.sqrt(w / u))
+
+
+@dataclass
+class TranslationCurve:
+    step: list[int] = field(default_factory=list)
+    wall_time_s: list[float] = field(default_factory=list)
+    backprop_instances: list[int] = field(default_factory=list)
+    target_tokens: list[int] = field(default_factory=list)
+    val_bleu: list[float] = field(default_factory=list)
+    keep_rate: list[float] = field(default_factory=list)
+    assistant_accuracy: list[float | None] = field(default_factory=list)
+    train_loss: list[float | None] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+
+
+def bleu_of(model: Seq2SeqTransformer, tokenizer: SubwordTokenizer, src: Sequence[Sequence[int]],
+            refs: Sequence[str], beam_size: int = 1) -> tuple[float, str]:
+    """sacreBLEU of the model's translations of ``src`` against ``refs`` (greedy when ``beam_size`` is 1)."""
+    hyps = tokenizer.decode_batch(translate(model, src, beam_size=beam_size))
+    return corpus_bleu(hyps, refs)
+
+
+def make_model(vocab_size: int, cfg: TranslationTrainConfig) -> Seq2SeqTransformer:
+    return Seq2SeqTransformer(TransformerConfig(
+        vocab_size=vocab_size, d_model=cfg.d_model, n_heads=cfg.n_heads, encoder_layers=cfg.layers,
+        decoder_layers=cfg.layers, d_ff=cfg.d_ff, dropout=cfg.dropout))
+
+
+def lengths_of(dataset: TranslationDataset) -> np.ndarray:
+    """(N, 2) source and target (with ``</s>``) lengths, what the token batcher bounds."""
+    return dataset.lengths
+
+
+def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset, cfg: TranslationTrainConfig,
+                 keep_rate: float | None = None) -> AutoAssist:
+    """``AutoAssist`` for one method, as a user builds it (AutoAssist itself, or a stream selector)."""
+    common: dict[str, Any] = dict(max_tokens=cfg.max_tokens, lengths=lengths_of(dataset), seed=cfg.seed,
+                                  asynchronous=cfg.asynchronous, lag=cfg.lag)
+    opts = dict(method.options)
+    if method.name == "autoassist":
+        kind = str(opts.pop("assistant", "paper"))
+        kwargs: dict[str, Any] = {**TRANSLATION_RULES, **opts, "assistant": kind}
+        if kind != "loss-only":
+            kwargs["features"] = data.features()
+        try:
+            return AutoAssist(dataset, **kwargs, **common)
+        except TypeError as error:
+            if isinstance(error, ParameterTypeError):
+                raise
+            raise fail("method", "autoassist options that AutoAssist() takes", method.label, str(error)) from None
+    if method.name == "random" and keep_rate is not None:
+        method = MethodSpec("random", {**opts, "keep_rate": keep_rate}, method.label)
+    elif method.name == "random" and not isinstance(opts.get("keep_rate"), float):
+        raise fail("method", "random:keep_rate=<a number in (0, 1]> or random:keep_rate=auto", method.label)
+    if method.name in ("selective_backprop", "oracle"):
+        raise fail("method", "a stream selector (uniform, random, autoassist, infobatch, importance)", method.label,
+                   "Forward selectors are not part of the translation benchmark.")
+    num_passes = max(1, int(round(cfg.num_passes * cfg.fraction)))
+    selector = build_selector(method, None, total_steps=cfg.total_steps, num_passes=num_passes, seed=cfg.seed)
+    return AutoAssist(dataset, selector=selector, **common)
+
+
+def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTrainConfig, *,
+                          keep_rate: float | None = None,
+                          progress: Callable[[int, int], None] | None = None,
+                          log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Train a fresh Boss with ``method`` for ``cfg.total_steps`` steps; return the run's record.
+
+    ``keep_rate`` resolves ``random:keep_rate=auto`` (the benchmark passes AutoAssist's keep rate);
+    ``log`` gets one line per validation (step, training wall time, BLEU, keep rate).
+    """
+    torch.manual_seed(cfg.seed)
+    model = make_model(data.vocab_size, cfg)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9)
+    dataset = TranslationDataset(data.train_src, data.train_tgt)
+    assist = build_assist(method, data, dataset, cfg, keep_rate)
+    max_steps = cfg.total_steps
+    curve = TranslationCurve()
+    timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "eval": 0.0}
+    step_times: list[float] = []
+    losses: list[float] = []
+    counts = {"step": 0, "backprop": 0, "tokens": 0}
+    eval_every = max(1, max_steps // max(1, cfg.eval_points))
+    wall = 0.0
+    since_eval: list[float] = []
+
+    def record() -> None:
+        t0 = time.perf_counter()
+        bleu, _ = bleu_of(model, data.tokenizer, data.val_src, data.val_refs)
+        timers["eval"] += time.perf_counter() - t0
+        stats = assist.stats()
+        curve.step.append(counts["step"])
+        curve.wall_time_s.append(wall)
+        curve.backprop_instances.append(counts["backprop"])
+        curve.target_tokens.append(counts["tokens"])
+        curve.val_bleu.append(bleu)
+        curve.keep_rate.append(float(stats["keep_rate"]))
+        curve.assistant_accuracy.append(float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None)
+        curve.train_loss.append(float(np.mean(since_eval)) if since_eval else None)
+        curve.lr.append(float(opt.param_groups[0]["lr"]))
+        if log is not None:
+            loss = "n/a" if curve.train_loss[-1] is None else f"{curve.train_loss[-1]:.3f}"
+            log(f"  {method.label} step {counts['step']}/{max_steps}: {wall:.0f}s training, val BLEU {bleu:.2f}, "
+                f"train loss {loss}, keep rate {curve.keep_rate[-1]:.2f}, eval {time.perf_counter() - t0:.0f}s")
+        since_eval.clear()
+
+    model.train()
+    record()
+    loader = assist.loader(collate_fn=dataset.collate)
+    done = False
+    try:
+        while not done:
+            iterator = iter(loader)
+            while not done:
+                wait0 = assist.stats()["wait_seconds"]
+                t0 = time.perf_counter()
+                try:
+                    idx, batch = next(iterator)
+                except StopIteration:
+                    break
+                t1 = time.perf_counter()
+                waited = assist.stats()["wait_seconds"] - wait0
+                timers["selection"] += waited
+                timers["data"] += (t1 - t0) - waited
+                lr = inverse_sqrt_lr(counts["step"] + 1, cfg)
+                for group in opt.param_groups:
+                    group["lr"] = lr
+                per_sentence = sequence_losses(model(batch.src, batch.tgt_in), batch.tgt_out, PAD_ID,
+                                               cfg.label_smoothing)
+                t2 = time.perf_counter()
+                loss = assist.report(idx, per_sentence, tokens=batch.tgt_lengths)
+                t3 = time.perf_counter()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if cfg.clip_grad_norm:
+                    nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
+                opt.step()
+                t4 = time.perf_counter()
+                timers["selection"] += t3 - t2
+                timers["boss"] += (t2 - t1) + (t4 - t3)
+                step_times.append((t2 - t1) + (t4 - t3))
+                wall += t4 - t0
+                # the plain token-normalised loss (selector weights left out: InfoBatch's and importance
+                # sampling's rescaled losses are not a sign of divergence)
+                lengths = batch.tgt_lengths.to(per_sentence.dtype)
+                value = float((per_sentence.detach() * lengths).sum() / lengths.sum())
+                losses.append(value)
+                since_eval.append(value)
+                counts["step"] += 1
+                counts["backprop"] += len(idx)
+                counts["tokens"] += int(batch.tgt_lengths.sum())
+                if progress is not None:
+                    progress(counts["step"], max_steps)
+                done = counts["step"] >= max_steps
+                if counts["step"] % eval_every == 0 or done:
+                    record()
+            del iterator
+    finally:
+        assist.close()
+    t0 = time.perf_counter()
+    test_bleu, signature = bleu_of(model, data.tokenizer, data.test_src, data.test_refs, beam_size=cfg.beam_size)
+    timers["eval"] += time.perf_counter() - t0
+    stats = assist.stats()
+    return {
+        "method": method.label,
+        "method_name": method.name,
+        "method_options": dict(method.options),
+        "resolved_keep_rate": keep_rate,
+        "seed": cfg.seed,
+        "fraction": cfg.fraction,
+        "final_val_bleu": curve.val_bleu[-1],
+        "test_bleu": test_bleu,
+        "test_beam_size": cfg.beam_size,
+        "sacrebleu_signature": signature,
+        "wall_time_s": wall,
+        "boss_steps": counts["step"],
+        "backprop_instances": counts["backprop"],
+        "target_tokens": counts["tokens"],
+        "passes": float(stats["position"]),
+        "time_split_s": timers,
+        "boss_wait_s": float(stats.get("wait_seconds", 0.0)),
+        "boss_step_median_ms": 1000 * float(np.median(step_times)) if step_times else None,
+        "first_train_loss": losses[0] if losses else None,  # token-normalised, unweighted
+        "max_train_loss": max(losses) if losses else None,
+        "spiked": bool(losses and max(losses[1:] or [0.0]) > SPIKE_FACTOR * losses[0]),
+        "selector_stats": stats,
+        "curves": asdict(curve),
+        "config": asdict(cfg),
+    }

@@ -1,0 +1,106 @@
+"""`autoassist bench translate` and `autoassist demo --task translation` end to end, on tiny synthetic corpora."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from autoassist.bench.translation_runner import TranslationTrainConfig, inverse_sqrt_lr
+from autoassist.cli import main
+
+TINY_MODEL = ["--d-model", "16", "--heads", "2", "--layers", "1", "--d-ff", "32"]
+TINY = ["--synthetic-train", "160", "--vocab-size", "120", "--epochs", "1.5", "--max-tokens", "600",
+        "--val-sentences", "6", "--test-sentences", "4", "--beam-size", "2", "--eval-points", "2",
+        "--warmup-steps", "5", *TINY_MODEL]
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> object:
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def bench_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench-translate")
+    methods = ["uniform", "autoassist:assistant=paper", "autoassist:assistant=loss-history",
+               "random:keep_rate=auto", "infobatch", "importance"]
+    torch.set_num_threads(1)
+    assert main(["bench", "translate", *TINY, "--methods", *methods, "--fractions", "1", "0.5",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def test_bench_translate_records_every_run(bench_dir: Path) -> None:
+    results = json.loads((bench_dir / "results.json").read_text())
+    assert results["config"]["task"] == "translation"
+    assert len(results["runs"]) == 12
+    full = results["full_steps"]
+    auto = {}
+    for run in results["runs"]:
+        assert run["boss_steps"] == max(1, round(run["fraction"] * full))
+        for key in ("final_val_bleu", "test_bleu", "sacrebleu_signature", "wall_time_s", "boss_wait_s",
+                    "max_train_loss", "spiked", "time_to_target_s", "time_to_stay_s"):
+            assert key in run
+        assert "tok:13a" in run["sacrebleu_signature"]
+        curves = run["curves"]
+        assert curves["step"][0] == 0 and curves["step"][-1] == run["boss_steps"]
+        assert len(curves["val_bleu"]) == len(curves["wall_time_s"]) == len(curves["keep_rate"])
+        if run["method"] == "autoassist:assistant=paper":
+            auto[run["fraction"]] = run["selector_stats"]["keep_rate"]
+            assert curves["assistant_accuracy"][-1] is not None
+    for run in results["runs"]:
+        if run["method"] == "random:keep_rate=auto":  # random runs at AutoAssist's keep rate
+            assert run["resolved_keep_rate"] == pytest.approx(auto[run["fraction"]])
+    assert results["hardware"]["git_commit"] is not None or "autoassist_version" in results["hardware"]
+    table = (bench_dir / "table.md").read_text()
+    assert "budget to target" in table and "| 0.5 | importance |" in table
+    assert (bench_dir / "curves.png").is_file() and (bench_dir / "budget_sweep.png").is_file()
+
+
+def test_resume_skips_finished_runs_and_plot_merge_read_the_json(bench_dir: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "translate", *TINY, "--methods", "uniform", "--out", str(bench_dir), "--resume"]) == 0
+    assert len(json.loads((bench_dir / "results.json").read_text())["runs"]) == 12
+    assert "[1/" not in capsys.readouterr().out
+    (bench_dir / "table.md").unlink()
+    assert main(["plot", str(bench_dir)]) == 0
+    assert (bench_dir / "table.md").is_file()
+    assert main(["merge", str(tmp_path / "merged"), str(bench_dir), str(bench_dir)]) == 0
+    merged = json.loads((tmp_path / "merged" / "results.json").read_text())
+    assert merged["steps_per_epoch"] > 0 and len(merged["runs"]) == 24
+    assert merged["summary"]["rows"][0]["seeds"] == 2
+
+
+def test_demo_task_translation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo", "--task", "translation", "--synthetic-train", "150", "--epochs", "1", "--max-tokens", "400",
+                 "--val-sentences", "8", "--test-sentences", "8", "--eval-points", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "test BLEU" in printed and "autoassist:assistant=paper" in printed
+    results = json.loads((out / "results.json").read_text())
+    assert [r["method"] for r in results["runs"]] == ["uniform", "autoassist:assistant=paper"]
+    assert len({r["boss_steps"] for r in results["runs"]}) == 1
+    assert (out / "demo.png").stat().st_size > 10_000
+
+
+def test_compressed_schedule_is_the_full_one_at_scaled_steps() -> None:
+    full = TranslationTrainConfig(lr=1e-3, warmup_steps=40, fraction=1.0)
+    half = TranslationTrainConfig(lr=1e-3, warmup_steps=40, fraction=0.5)
+    assert inverse_sqrt_lr(40, full) == pytest.approx(1e-3)
+    assert inverse_sqrt_lr(20, half) == pytest.approx(1e-3)
+    assert inverse_sqrt_lr(160, full) == pytest.approx(inverse_sqrt_lr(80, half)) == pytest.approx(5e-4)
+
+
+def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["bench", "translate", "--methods", "uniform", "random:keep_rate=auto", "--out", str(tmp_path)]) == 2
+    assert "autoassist method listed before random:keep_rate=auto" in capsys.readouterr().err
+    assert main(["bench", "translate", "--methods", "selective_backprop", "--out", str(tmp_path)]) == 2
+    assert "not part of the translation benchmark" in capsys.readouterr().err
+    assert main(["bench", "translate", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path)]) == 2
+    assert "data_dir must be an existing folder" in capsys.readouterr().err
