@@ -119,7 +119,7 @@ def markdown_table(results: dict[str, Any]) -> str:
             lines.append(f"| {method} | {frac} | {_fmt(b['wall_time_s'], '.1f')} | {_fmt(b['final_val_bleu'])} |")
         lines.append("")
     header = ("fraction", "method", "seeds", "val BLEU (greedy)", "test BLEU (beam)", "train wall s", "Boss steps",
-              "sentences back-prop.", "target tokens", "passes", "keep rate", "Assistant acc.",
+              "sentences back-prop.", "target tokens", "passes scanned (incl. look-ahead)", "keep rate", "Assistant acc.",
               "time to target s (first)", "(stays)", "steps to target", "Boss wait s", "Boss step ms",
               "selector CPU s", "largest train loss")
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
