@@ -291,20 +291,21 @@ def train_run(
     }
 
 
-def time_to_target(curve: dict[str, list[float]], target: float, axis: str = "wall_time_s") -> float | None:
-    """First value of ``axis`` at which the curve's test accuracy reaches ``target`` (None if never)."""
-    for acc, value in zip(curve["test_accuracy"], curve[axis]):
-        if acc >= target:
+def time_to_target(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s",
+                   metric: str = "test_accuracy") -> float | None:
+    """First value of ``axis`` at which the curve's ``metric`` reaches ``target`` (None if never)."""
+    for score, value in zip(curve[metric], curve[axis]):
+        if score >= target:
             return float(value)
     return None
 
 
-def time_to_stay(curve: dict[str, list[float]], target: float, axis: str = "wall_time_s") -> float | None:
-    """First value of ``axis`` from which the curve's test accuracy stays at or above ``target`` to the end."""
-    accs, values = curve["test_accuracy"], curve[axis]
+def time_to_stay(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s",
+                 metric: str = "test_accuracy") -> float | None:
+    """First value of ``axis`` from which the curve's ``metric`` stays at or above ``target`` to the end."""
     result = None
-    for acc, value in zip(reversed(accs), reversed(values)):
-        if acc < target:
+    for score, value in zip(reversed(curve[metric]), reversed(curve[axis])):
+        if score < target:
             break
         result = float(value)
     return result
