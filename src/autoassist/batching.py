@@ -7,7 +7,7 @@ batcher (sequences) fills the same interface.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -224,7 +224,7 @@ class BatchGenerator(Sampler[list[int]]):
                                        "generator (AutoAssist allows one loop at a time); use the newest loader "
                                        "iterator.")
                 batch = self._assembler.next_batch()
-                self.ledger_expect(batch)
+                self._expect(batch)
                 self.steps_in_epoch += 1
                 if self.steps_in_epoch == self.steps_per_epoch:
                     self.epoch += 1
@@ -239,7 +239,7 @@ class BatchGenerator(Sampler[list[int]]):
                     self._owner_running = False
                     self._assembler.stop()
 
-    def ledger_expect(self, batch: Batch) -> None:
+    def _expect(self, batch: Batch) -> None:
         with self._assembler.cond:
             self.ledger.expect(batch)
         self.steps += 1

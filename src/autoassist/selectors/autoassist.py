@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autoassist._errors import check_float, check_int, check_probability, fail
+from autoassist._errors import check_int, check_probability, fail
 if TYPE_CHECKING:
     from autoassist.protocols import Assistant
 from autoassist.selectors.base import Decision, Selector
