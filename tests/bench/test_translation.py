@@ -104,3 +104,13 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
     assert "not part of the translation benchmark" in capsys.readouterr().err
     assert main(["bench", "translate", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path)]) == 2
     assert "data_dir must be an existing folder" in capsys.readouterr().err
+    assert main(["bench", "translate", "--device", "tpu", "--out", str(tmp_path)]) == 2
+    assert "--device must be cpu, cuda or cuda:N; got tpu" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # refused before anything was written
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+def test_cuda_device_refused_without_a_gpu(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["bench", "translate", "--device", "cuda", "--out", str(tmp_path / "out")]) == 2
+    assert "torch sees no CUDA GPU" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

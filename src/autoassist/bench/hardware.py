@@ -19,7 +19,12 @@ def _cpu_model() -> str:
 
 
 def _git_commit() -> str | None:
-    """The commit of the checkout this package runs from (with "+dirty" for uncommitted changes), if any."""
+    """The commit of the checkout this package runs from (with "+dirty" for uncommitted changes), if any.
+
+    Where the code runs from a copy without ``.git`` (a GPU machine's copy of the tree, say), the
+    environment variable ``AUTOASSIST_GIT_COMMIT`` names the commit it was copied from.
+    """
+    import os
     import subprocess
     from pathlib import Path
 
@@ -30,8 +35,10 @@ def _git_commit() -> str | None:
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return None
-    return (commit + ("+dirty" if dirty else "")) or None
+        commit, dirty = "", ""
+    if not commit:
+        return os.environ.get("AUTOASSIST_GIT_COMMIT") or None
+    return commit + ("+dirty" if dirty else "")
 
 
 def hardware_info() -> dict[str, Any]:

@@ -90,6 +90,7 @@ class TranslationBenchConfig:
     threads: int = 1
     synchronous: bool = False
     bpe_dir: str | None = None
+    device: str = "cpu"
 
 
 def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
@@ -128,6 +129,8 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--eval-points", type=int, default=d.eval_points, help="validation BLEU evaluations per run")
     p.add_argument("--lag", type=int, default=d.lag, help="AutoAssist's lag (steps)")
     p.add_argument("--threads", type=int, default=d.threads, help="torch threads (0: all cores)")
+    p.add_argument("--device", default=d.device,
+                   help="where the Boss trains and decodes: cpu, cuda or cuda:N (the Assistant stays on the CPU)")
     p.add_argument("--synchronous", action="store_true", help="run selectors inline (deterministic, slower)")
     p.add_argument("--bpe-dir", default=None, help="cache folder for BPE models (default: --out/bpe)")
     p.add_argument("--resume", action="store_true", help="skip runs already in --out/results.json")
@@ -153,11 +156,12 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
         label_smoothing=args.label_smoothing, clip_grad_norm=args.clip_grad_norm or None, d_model=args.d_model,
         n_heads=args.heads, layers=args.layers, d_ff=args.d_ff, dropout=args.dropout, beam_size=args.beam_size,
         eval_points=args.eval_points, lag=args.lag, threads=args.threads, synchronous=args.synchronous,
-        bpe_dir=args.bpe_dir,
+        bpe_dir=args.bpe_dir, device=args.device,
     )
 
 
 def validate(cfg: TranslationBenchConfig) -> None:
+    check_device(cfg.device)
     if cfg.epochs <= 0:
         raise fail("--epochs", "> 0", cfg.epochs)
     if cfg.max_tokens < 8:
@@ -175,6 +179,30 @@ def validate(cfg: TranslationBenchConfig) -> None:
             if "autoassist" not in earlier:
                 raise fail("--methods", "an autoassist method listed before random:keep_rate=auto", spec,
                            "List autoassist:assistant=paper first, or give random a number: random:keep_rate=0.7.")
+
+
+def check_device(device: str) -> None:
+    """Refuse a device string torch does not parse, or a CUDA device this machine does not have."""
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise fail("--device", "cpu, cuda or cuda:N", device) from None
+    if parsed.type == "cpu":
+        return
+    if parsed.type != "cuda":
+        raise fail("--device", "cpu, cuda or cuda:N", device, "Other accelerators are not supported by this benchmark.")
+    if not torch.cuda.is_available():
+        raise fail("--device", "cpu on this machine (torch sees no CUDA GPU)", device)
+    if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+        raise fail("--device", f"cuda:0 to cuda:{torch.cuda.device_count() - 1}", device)
+
+
+def describe_device(device: str) -> str:
+    """The device in words for results.json: ``cpu`` or the GPU's name (TF32 matrix products noted)."""
+    parsed = torch.device(device)
+    if parsed.type != "cuda":
+        return "cpu"
+    return f"{device} ({torch.cuda.get_device_name(parsed)}; TF32 matmul)"
 
 
 def _truncate(items: list[Any], limit: int | None) -> list[Any]:
@@ -228,7 +256,7 @@ def _train_config(cfg: TranslationBenchConfig, full_steps: int, fraction: float,
         clip_grad_norm=cfg.clip_grad_norm, total_steps=max(1, int(round(fraction * full_steps))), fraction=fraction,
         num_passes=cfg.epochs, eval_points=cfg.eval_points, beam_size=cfg.beam_size, d_model=cfg.d_model,
         n_heads=cfg.n_heads, layers=cfg.layers, d_ff=cfg.d_ff, dropout=cfg.dropout, seed=seed,
-        asynchronous=not cfg.synchronous, lag=cfg.lag)
+        asynchronous=not cfg.synchronous, lag=cfg.lag, device=cfg.device)
 
 
 def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seed: int) -> int:
@@ -275,7 +303,7 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
         f"{epoch_steps} batches of <= {cfg.max_tokens} tokens); prepared in {time.perf_counter() - start:.1f}s")
     hardware = hardware_info()
     hardware["torch_threads"] = torch.get_num_threads()
-    hardware["device"] = "cpu"
+    hardware["device"] = describe_device(cfg.device)
     path = out_dir / "results.json"
     results: dict[str, Any] = {"config": asdict(cfg), "hardware": hardware, "corpus": data.name,
                                "train_pairs": len(data.train_src), "vocab_size": data.vocab_size,

@@ -90,6 +90,7 @@ class TranslationTrainConfig:
     seed: int = 0
     asynchronous: bool = True
     lag: int = 2
+    device: str = "cpu"  # the Boss's; the Assistant and the batch generator stay on the CPU
 
 
 def inverse_sqrt_lr(step: int, cfg: TranslationTrainConfig) -> float:
@@ -169,7 +170,11 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
     ``log`` gets one line per validation (step, training wall time, BLEU, keep rate).
     """
     torch.manual_seed(cfg.seed)
-    model = make_model(data.vocab_size, cfg)
+    device = torch.device(cfg.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    model = make_model(data.vocab_size, cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9)
     dataset = TranslationDataset(data.train_src, data.train_tgt)
     assist = build_assist(method, data, dataset, cfg, keep_rate)
@@ -217,6 +222,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
                     idx, batch = next(iterator)
                 except StopIteration:
                     break
+                batch = batch.to(device)
                 t1 = time.perf_counter()
                 waited = assist.stats()["wait_seconds"] - wait0
                 timers["selection"] += waited
