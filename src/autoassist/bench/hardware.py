@@ -21,12 +21,15 @@ def _cpu_model() -> str:
 def _git_commit() -> str | None:
     """The commit of the checkout this package runs from (with "+dirty" for uncommitted changes), if any.
 
-    Where the code runs from a copy without ``.git`` (a GPU machine's copy of the tree, say), the
-    environment variable ``AUTOASSIST_GIT_COMMIT`` names the commit it was copied from.
+    The environment variable ``AUTOASSIST_GIT_COMMIT``, where set, names it instead: for a copy of
+    the tree whose ``.git`` is missing or not the one the code was committed in (a GPU machine's copy).
     """
     import os
     import subprocess
     from pathlib import Path
+
+    if os.environ.get("AUTOASSIST_GIT_COMMIT"):
+        return os.environ["AUTOASSIST_GIT_COMMIT"]
 
     here = Path(__file__).resolve().parent
     try:
@@ -35,10 +38,8 @@ def _git_commit() -> str | None:
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        commit, dirty = "", ""
-    if not commit:
-        return os.environ.get("AUTOASSIST_GIT_COMMIT") or None
-    return commit + ("+dirty" if dirty else "")
+        return None
+    return (commit + ("+dirty" if dirty else "")) or None
 
 
 def hardware_info() -> dict[str, Any]:
