@@ -15,8 +15,8 @@ from autoassist.bench.runner import time_to_stay, time_to_target
 def load_results(out_dir: str | Path) -> dict[str, Any]:
     path = Path(out_dir) / "results.json"
     if not path.is_file():
-        raise fail("DIR", "a folder holding results.json written by `autoassist bench image` or `demo`", str(out_dir),
-                   "Pass the --out folder of a finished or interrupted benchmark.")
+        raise fail("DIR", "a folder holding results.json written by `autoassist bench image`, `bench translate` "
+                   "or `demo`", str(out_dir), "Pass the --out folder of a finished or interrupted benchmark.")
     return json.loads(path.read_text())
 
 
