@@ -162,7 +162,7 @@ def markdown_table(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def windowed_keep_rate(curve: dict[str, list[float]]) -> tuple[list[float], list[float]]:
+def windowed_keep_rate(curve: dict[str, list[Any]]) -> tuple[list[float], list[float]]:
     """Keep rate between consecutive curve points, from the cumulative one.
 
     Candidates scanned up to a point are ``accepted / cumulative keep rate``, and accepted instances are
@@ -174,7 +174,7 @@ def windowed_keep_rate(curve: dict[str, list[float]]) -> tuple[list[float], list
     for i in range(1, len(accepted)):
         d_scanned = scanned[i] - scanned[i - 1]
         if d_scanned > 0:
-            xs.append(curve["step"][i])
+            xs.append(float(curve["step"][i]))
             ys.append(min(1.0, (accepted[i] - accepted[i - 1]) / d_scanned))
     return xs, ys
 

@@ -130,19 +130,13 @@ def markdown_table(results: dict[str, Any]) -> str:
 
 
 def windowed(curve: dict[str, list[Any]], key: str) -> tuple[list[float], list[float]]:
-    """Keep rate between consecutive evaluations, from the cumulative one and the sentences back-propagated."""
-    if key != "keep_rate":
-        pts = [(x, y) for x, y in zip(curve["step"], curve[key]) if y is not None]
-        return [p[0] for p in pts], [p[1] for p in pts]
-    accepted = curve["backprop_instances"]
-    scanned = [a / k if k > 0 else 0.0 for a, k in zip(accepted, curve["keep_rate"])]
-    xs, ys = [], []
-    for i in range(1, len(accepted)):
-        d = scanned[i] - scanned[i - 1]
-        if d > 0:
-            xs.append(float(curve["step"][i]))
-            ys.append(min(1.0, (accepted[i] - accepted[i - 1]) / d))
-    return xs, ys
+    """``key`` against Boss steps; for ``keep_rate``, the keep rate between consecutive evaluations."""
+    if key == "keep_rate":
+        from autoassist.bench.report import windowed_keep_rate
+
+        return windowed_keep_rate(curve)
+    pts = [(float(x), float(y)) for x, y in zip(curve["step"], curve[key]) if y is not None]
+    return [p[0] for p in pts], [p[1] for p in pts]
 
 
 def plot_results(out_dir: str | Path) -> list[Path]:
