@@ -14,7 +14,9 @@ of step ``t / f`` of the full run (warm-up included), so every run ends at the s
 Along the run, greedy BLEU on the validation sentences (sacreBLEU) against Boss steps and training
 wall time; at the end, test BLEU with beam search. Wall time counts training only (evaluation is
 excluded) and is split into the Boss (forward, backward, Adam step), data (the DataLoader collating
-the batch) and selection (the Boss waiting for the batch generator, and ``report``).
+the batch and moving it to the device) and selection (the Boss waiting for the batch generator, and
+``report``). On a GPU the kernels run asynchronously and the step's total is synchronised by reading
+its loss, so the total is exact and the split between Boss and selection approximate.
 """
 
 from __future__ import annotations
