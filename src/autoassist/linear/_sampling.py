@@ -53,4 +53,3 @@ def plan_pass(
         return rng.permutation(n).astype(np.int64), np.ones(n)
     order = AliasTable(probs).draw(rng, n)
     return order, 1.0 / (n * probs[order])
-
