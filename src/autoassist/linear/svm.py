@@ -20,8 +20,9 @@ Shrinking (``shrinking=``):
   and the average), never a memory access per instance. Defaults ``shrink_prob=1.0``,
   ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.05``. Measured (``benchmarks/svm``, averaged
   iterates, 3 seeds): updates to stay below 1e-2 relative suboptimality 0.77x / 0.73x / 0.43x /
-  0.29x of uniform SGD's on heart_scale / a9a / w8a / the text-like set, against 0.89x / 0.82x /
-  0.67x / 0.60x for ``"stale-unbiased"`` (kappa 2 and 3 measured too: within 5% of 2.5).
+  0.29x of averaged uniform SGD's on heart_scale / a9a / w8a / the text-like set, against 0.89x / 0.82x /
+  0.67x / 0.60x for ``"stale-unbiased"`` (kappa 2 and 3 measured too: within 5% of 2.5 except on w8a,
+  +20% and +8%).
 * ``"stale-unbiased"``: an instance whose margin at its previous visit was at least
   ``1 + shrink_threshold/(k+1)`` (k: passes done) is skipped without computing its margin, with
   probability ``1 - shrink_prob``; the regulariser's shrink is still applied (O(1)), and when it
