@@ -13,6 +13,6 @@ $PY -m autoassist.bench.svm_data runs/svm-text-data
 
 $BENCH --data $D/heart_scale --n-features 13 --test-fraction 0.2 --passes 1000 --variants --seeds 0 1 2 --out benchmarks/svm/heart_scale
 $BENCH --data $D/a9a.gz --test $D/a9a.t.gz --n-features 123 --passes 400 --variants --seeds 0 1 2 --out benchmarks/svm/a9a
-$BENCH --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes 400 --variants --seeds 0 1 2 --out benchmarks/svm/w8a
 $BENCH --data runs/svm-text-data/text_train.svm --test runs/svm-text-data/text_test.svm --n-features 60000 \
-       --passes 150 --variants --seeds 0 1 2 --out benchmarks/svm/text
+       --passes 200 --variants --seeds 0 1 2 --out benchmarks/svm/text
+$BENCH --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes 400 --variants --seeds 0 1 2 --out benchmarks/svm/w8a

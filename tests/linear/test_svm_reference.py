@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.special import erfc
 
 from autoassist.linear import ShrinkingSVC, primal_objective
 from autoassist.linear import _kernels as K
@@ -18,7 +19,7 @@ def _problem(n: int = 40, d: int = 5, seed: int = 0) -> tuple[np.ndarray, np.nda
     return X, y
 
 
-_NO_AVERAGE = (np.zeros(0), np.array([1.0, 0.0, 0.0]), -1, 1.0)
+_NO_AVERAGE = (np.zeros(0), np.array([1.0, 0.0, 0.0]), -1, 1.0, np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3))  # and no drift mode
 
 
 def _no_extras(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -145,7 +146,8 @@ def test_lazy_average_equals_the_explicit_average_of_the_iterates(mode: int, rho
     v, state, stale, streak, counters = fresh()
     avg, avg_state = np.zeros(X.shape[1]), np.array([1.0, 0.0, 0.0])
     K.sgd_pass(*args, order, np.ones(200), uniforms, v, state, stale, streak, counters, lam, t0, K.HINGE, mode,
-               0.3, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_BALL, 1.0 / np.sqrt(lam), avg, avg_state, start, rho)
+               0.3, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_BALL, 1.0 / np.sqrt(lam), avg, avg_state, start, rho,
+               np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3))
     averaged, last = avg_state[0] * avg + avg_state[1] * v, state[0] * v
 
     v, state, stale, streak, counters = fresh()
@@ -161,3 +163,97 @@ def test_lazy_average_equals_the_explicit_average_of_the_iterates(mode: int, rho
     np.testing.assert_allclose(last, state[0] * v, rtol=1e-9, atol=1e-12)  # averaging leaves the trajectory alone
     np.testing.assert_allclose(averaged, explicit / weight_sum, rtol=1e-9, atol=1e-12)
     assert avg_state[2] == 200 - start
+
+
+def test_drift_probability_is_scale_sqrt_of_the_gaussian_flip_rate() -> None:
+    rng = np.random.default_rng(7)
+    for m, xnorm, inv_sd in zip(1.0 + rng.exponential(2.0, 300), rng.uniform(0.5, 4.0, 300), rng.uniform(0.1, 3.0, 300)):
+        q = 0.5 * erfc((m - 1.0) * inv_sd / xnorm / np.sqrt(2.0))
+        expected = min(1.0, max(0.05, 1.3 * np.sqrt(q)))
+        assert K.drift_probability(m, xnorm, inv_sd, 1.3, 0.05, np.inf) == pytest.approx(expected, abs=1e-6)
+    assert K.drift_probability(0.9, 1.0, 1.0, 1.0, 0.05, np.inf) == 1.0  # violated at its last visit
+    assert K.drift_probability(-np.inf, 1.0, 1.0, 1.0, 0.05, np.inf) == 1.0  # never computed
+    assert K.drift_probability(3.0, 1.0, 0.0, 1.0, 0.05, np.inf) == 1.0  # no drift measured yet
+    assert K.drift_probability(3.0, 1.0, 1.0, 1.0, 0.05, 1.5) == 0.05  # z = 2 >= z_floor
+
+
+def test_drift_plan_keeps_the_computed_draws_in_order_with_the_gaps_between() -> None:
+    n = 50
+    rng = np.random.default_rng(8)
+    order, uniforms = rng.permutation(n).astype(np.int64), rng.random(n)
+    stale = np.r_[np.full(5, -np.inf), rng.uniform(0.0, 4.0, n - 5)]
+    streak, xnorms = rng.integers(0, 3, n).astype(np.int64), rng.uniform(0.5, 2.0, n)
+    drift_sum = np.array([0.0, 0.3, 0.5, 0.6])  # three passes measured; this is pass 3
+    draws, probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
+    before = streak.copy()
+    m = K.drift_plan(order, uniforms, stale, streak, xnorms, drift_sum, 0.1, 4.0, 1.0, 0.05, np.inf, draws, probs, gaps)
+    p = np.array([K.drift_probability(stale[i], xnorms[i],
+                                      1.0 / np.sqrt(4.0 * (0.6 - drift_sum[3 - min(before[i], 3)] + 0.1)), 1.0, 0.05, np.inf)
+                  for i in range(n)])
+    chosen = uniforms < p
+    np.testing.assert_array_equal(draws[:m], [i for i in order if chosen[i]])
+    np.testing.assert_allclose(probs[:m], p[draws[:m]])
+    assert m + gaps[:m + 1].sum() == n and chosen[:5].all()
+    walked = np.concatenate([np.r_[np.full(gaps[k], -1), draws[k]] for k in range(m)] + [np.full(gaps[m], -1)])
+    np.testing.assert_array_equal(walked >= 0, chosen[order])
+    np.testing.assert_array_equal(streak, before + ~chosen)
+
+
+def test_drift_pass_skips_equal_per_visit_skips() -> None:
+    """The active set's O(1) skipped visits (shrink and average on scalars, through renormalisations)
+    equal stale-unbiased shrinking skipping the same visits one by one."""
+    X, y = _problem(n=40)
+    rng = np.random.default_rng(9)
+    order = rng.integers(0, 40, size=300).astype(np.int64)
+    computed = rng.random(300) < 0.3
+    args = (*_csr(X), y, np.linalg.norm(X, axis=1))
+    lam, t0, w0 = 0.1, 1.0, rng.normal(size=X.shape[1])
+
+    def fresh() -> tuple[np.ndarray, ...]:
+        scale = 3e-9  # near the renormalisation floor
+        return (w0 / scale, np.array([scale, float(w0 @ w0) / scale**2, 0.0]), np.zeros(X.shape[1]),
+                np.array([1.0, 0.0, 0.0]), np.zeros(3, dtype=np.int64))
+
+    # per visit: a computed draw has no stale margin (weight 1), a skipped one looks far satisfied
+    v1, s1, a1, as1, c1 = fresh()
+    stale = np.full(40, np.inf)
+    for k in range(300):
+        stale[order[k]] = -np.inf if computed[k] else np.inf
+        K.sgd_pass(*args, order[k:k + 1], np.ones(1), np.array([0.99]), v1, s1, stale, np.zeros(40, dtype=np.int64),
+                   c1, lam, t0, K.HINGE, K.STALE_UNBIASED, 0.5, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_BALL,
+                   1.0 / np.sqrt(lam), a1, as1, 20, 2.0, np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3))
+    # the active set: only the computed draws, with the skipped visits counted between them
+    v2, s2, a2, as2, c2 = fresh()
+    kept = np.flatnonzero(computed)
+    gaps = np.diff(np.r_[-1, kept, 300]) - 1
+    K.sgd_pass(*args, order[kept], np.ones(len(kept)), np.zeros(len(kept)), v2, s2, np.full(40, -np.inf),
+               np.zeros(40, dtype=np.int64), c2, lam, t0, K.HINGE, K.DRIFT, 1.0, 1.0, 0.05, np.inf, 0.0, 0.0, False,
+               K.PROJ_BALL, 1.0 / np.sqrt(lam), a2, as2, 20, 2.0, np.ones(len(kept)), gaps.astype(np.int64), np.zeros(3))
+    np.testing.assert_allclose(s2[0] * v2, s1[0] * v1, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(as2[0] * a2 + as2[1] * v2, as1[0] * a1 + as1[1] * v1, rtol=1e-9, atol=1e-12)
+    assert c1[0] == c2[0] == 300 and c1[1] == c2[1] == len(kept) and as1[2] == as2[2] == 280
+
+
+def test_drift_shrinking_step_is_unbiased() -> None:
+    """A drift-shrinking draw (computed with probability p, weighted 1/p, else only the shrink) gives
+    plain SGD's step on average, though its stale margin says satisfied and it is violated now."""
+    X, y = _problem(n=10)
+    w0 = np.random.default_rng(4).normal(size=X.shape[1])
+    i = int(np.argmin(y * (X @ w0)))
+    args = (*_csr(X), y, np.linalg.norm(X, axis=1))
+    lam, t0 = 0.1, 3.0
+    plain, state = w0.copy(), np.array([1.0, w0 @ w0, 0.0])
+    K.sgd_pass(*args, np.array([i]), np.ones(1), np.array([0.0]), plain, state, np.full(10, -np.inf),
+               *_no_extras(10), lam, t0, K.HINGE, K.OFF, 0.3, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_NONE, 1.0, *_NO_AVERAGE)
+    plain *= state[0]
+    total, uniforms = np.zeros_like(w0), np.random.default_rng(5).random(4000)
+    for u in uniforms:
+        v, s, stale, streak = w0.copy(), np.array([1.0, w0 @ w0, 0.0]), np.full(10, 2.0), np.zeros(10, dtype=np.int64)
+        draws, probs, gaps = np.empty(1, dtype=np.int64), np.empty(1), np.empty(2, dtype=np.int64)
+        m = K.drift_plan(np.array([i]), np.full(10, u), stale, streak, args[3], np.array([0.0]), 0.2, 1.0, 1.0, 0.05,
+                         np.inf, draws, probs, gaps)
+        K.sgd_pass(*args, draws[:m], np.ones(m), np.zeros(m), v, s, stale, streak, np.zeros(3, dtype=np.int64), lam, t0,
+                   K.HINGE, K.DRIFT, 1.0, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_NONE, 1.0, np.zeros(0),
+                   np.array([1.0, 0.0, 0.0]), -1, 1.0, probs[:m], gaps[:m + 1], np.zeros(3))
+        total += s[0] * v
+    np.testing.assert_allclose(total / len(uniforms), plain, atol=0.05 * np.abs(plain).max())

@@ -45,21 +45,21 @@ SAMPLERS: dict[str, dict[str, Any]] = {
     "uniform": dict(sampling="uniform", shrinking="off"),
     "is-loss": dict(sampling="loss", shrinking="off"),
     "is-gradnorm": dict(sampling="gradnorm", shrinking="off"),
-    "shrinking": dict(shrinking="stale-unbiased"),
+    "shrinking": dict(shrinking="drift"),
     "shrinking-paper": dict(shrinking="paper"),
 }
 METHODS: dict[str, dict[str, Any]] = {
     **SAMPLERS, **{f"{name}-avg": dict(params, average=True) for name, params in SAMPLERS.items()},
 }
 VARIANTS: dict[str, dict[str, Any]] = {
-    "shrinking-p0.3-thr0": dict(shrinking="stale-unbiased", shrink_prob=0.3, shrink_threshold=0.0),  # before issue 10
-    "shrinking-p0.3-thr0-avg": dict(shrinking="stale-unbiased", shrink_prob=0.3, shrink_threshold=0.0, average=True),
-    "shrinking-p0.5-thr0-avg": dict(shrinking="stale-unbiased", shrink_prob=0.5, shrink_threshold=0.0, average=True),
+    "shrinking-stale": dict(shrinking="stale-unbiased"),  # the default before drift shrinking
+    "shrinking-stale-avg": dict(shrinking="stale-unbiased", average=True),
+    "shrinking-k2-avg": dict(shrinking="drift", shrink_drift_scale=2.0, average=True),
+    "shrinking-k3-avg": dict(shrinking="drift", shrink_drift_scale=3.0, average=True),
     "shrinking-far3-avg": dict(shrinking="stale-unbiased", shrink_far_margin=3.0, shrink_prob_min=0.1, average=True),
     "oracle-sv": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True),
     "oracle-sv-avg": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True, average=True),
     "uniform-avg-uniform": dict(sampling="uniform", shrinking="off", average=True, average_weighting="uniform"),
-    "shrinking-avg-uniform": dict(shrinking="stale-unbiased", average=True, average_weighting="uniform"),
 }
 SV_TOLERANCE = 1e-6  # margin <= 1 + this counts as a support vector at the LIBLINEAR optimum
 

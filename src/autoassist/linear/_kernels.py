@@ -13,17 +13,25 @@ changes two scalars, and an update also subtracts the update times ``B / A`` fro
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
+from scipy.special import erfc
 
 # shrinking modes
 OFF = 0
 PAPER = 1
 STALE = 2
 STALE_UNBIASED = 3
+DRIFT = 4
 # losses
 HINGE = 0
 SQUARED_HINGE = 1
+# sqrt(Phi(-z)) on a grid of z in [0, 8] (drift shrinking's sqrt(P(violated)); linear interpolation
+# is within 1e-5 of it; Phi(-8) = 6e-16)
+_TAIL_STEP = 1.0 / 256.0
+_SQRT_TAIL = np.sqrt(0.5 * erfc(np.arange(8 * 256 + 2) * _TAIL_STEP / np.sqrt(2.0)))
 # projections
 PROJ_NONE = 0
 PROJ_BALL = 1
@@ -90,7 +98,7 @@ def _average(avg, avg_state, v, state, rho):  # type: ignore[no-untyped-def]
 def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
-    radius, avg, avg_state, avg_start, avg_rho,
+    radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift,
 ):
     """Run one pass of Pegasos-style SGD over the draws in ``order``.
 
@@ -102,15 +110,25 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     and at most ``prob_min`` when its stale margin is >= ``far_margin``.
     Averaging (``avg_start >= 0``): from visit ``avg_start`` on, the averaged iterate is
     ``avg_state[0] * avg + avg_state[1] * v`` and ``avg_state[2]`` counts the averaged visits.
+    ``DRIFT`` mode (an explicit active set): ``order`` holds only the draws to compute (``drift_plan``),
+    draw ``k`` weighted ``1 / draw_probs[k]``; ``gaps[k]`` skipped visits come before it and
+    ``gaps[len(order)]`` after the last, each applying only the regulariser's shrink and the
+    average, in a loop over scalars (``_skip_visits``). ``streak[i]`` counts i's visits since its
+    margin was last computed. An instance computed at its previous visit too, satisfied then, adds
+    ``(dm / ||x_i||)**2 / p`` to ``drift[1]`` and ``1 / p`` to ``drift[2]`` (dm: its margin's change
+    since that visit, where it took no data step), estimating the mean squared drift of one pass.
     """
     skip_level = 1.0 + threshold / (pass_index + 1.0)
     averaging = avg_start >= 0
     floor = 1e-4 if averaging else 1e-9  # renormalise below this scale (averaging: to bound cancellation)
     for k in range(order.shape[0]):
+        if mode == DRIFT and gaps[k] > 0:
+            _skip_visits(gaps[k], v, state, avg, avg_state, counters, lam, t0, clock_updates, floor, avg_start, avg_rho)
         i = order[k]
         counters[0] += 1
         u = uniforms[k]
         weight = weights[k]
+        p = 1.0
         if not clock_updates:
             state[2] += 1.0
         if mode == STALE or mode == STALE_UNBIASED:
@@ -132,15 +150,24 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                     continue
                 if mode == STALE_UNBIASED:
                     weight = weight / p
+        elif mode == DRIFT:
+            p = draw_probs[k]
+            weight = weight / p
         # compute the margin: O(nnz(x_i))
         dot = 0.0
         for q in range(indptr[i], indptr[i + 1]):
             dot += data[q] * v[indices[q]]
         m = y[i] * state[0] * dot
         counters[2] += 1
-        stale[i] = m
-        if m < skip_level:
+        if mode == DRIFT:
+            if streak[i] == 0 and stale[i] > 1.0 and stale[i] < np.inf and xnorms[i] > 0.0:
+                dm = (m - stale[i]) / xnorms[i]  # computed at its previous visit too, and not stepped there
+                drift[1] += dm * dm / p
+                drift[2] += 1.0 / p
             streak[i] = 0
+        elif m < skip_level:
+            streak[i] = 0
+        stale[i] = m
         if mode == PAPER:
             violated = 1.0 if m < 1.0 else 0.0
             if not (u < prob or u < xnorms[i] * violated - threshold / (pass_index + 1.0)):
@@ -173,6 +200,119 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                 state[0] *= radius / norm
         if averaging and counters[0] > avg_start:
             _average(avg, avg_state, v, state, avg_rho)
+
+    if mode == DRIFT and gaps[order.shape[0]] > 0:
+        _skip_visits(gaps[order.shape[0]], v, state, avg, avg_state, counters, lam, t0, clock_updates, floor,
+                     avg_start, avg_rho)
+
+
+@njit(cache=True)
+def _skip_visits(  # type: ignore[no-untyped-def]
+    count, v, state, avg, avg_state, counters, lam, t0, clock_updates, floor, avg_start, rho,
+):
+    """``count`` visits that take no data step: the regulariser's shrink and the averaging only, as
+    ``sgd_pass`` applies them to a skipped visit, but on local scalars (O(1) each; O(d) only when the
+    scale must be renormalised, the average starts, or its factor must be folded)."""
+    averaging = avg_start >= 0
+    visited = counters[0]
+    t, sc = state[2], state[0]
+    a, b, k = avg_state[0], avg_state[1], avg_state[2]
+    for _ in range(count):
+        visited += 1
+        if not clock_updates:
+            t += 1.0
+        eta = 1.0 / (lam * (t + t0))
+        sc *= 1.0 - eta * lam
+        if sc < floor:  # rare: write back, renormalise, reload
+            state[0], state[2] = sc, t
+            avg_state[0], avg_state[1], avg_state[2] = a, b, k
+            _renormalise(v, state, avg, avg_state)
+            sc, a, b = state[0], avg_state[0], avg_state[1]
+        if averaging and visited > avg_start:
+            if k == 0.0:  # the first averaged visit: O(d), once
+                state[0], state[2] = sc, t
+                avg_state[0], avg_state[1], avg_state[2] = a, b, k
+                _average(avg, avg_state, v, state, rho)
+                a, b, k = avg_state[0], avg_state[1], avg_state[2]
+                continue
+            k += 1.0
+            mu = rho / (k + rho - 1.0)
+            a *= 1.0 - mu
+            b = (1.0 - mu) * b + mu * sc
+            if a < 1e-9:
+                for j in range(avg.shape[0]):
+                    avg[j] *= a
+                a = 1.0
+    state[0], state[2] = sc, t
+    avg_state[0], avg_state[1], avg_state[2] = a, b, k
+    counters[0] = visited
+
+
+@njit(cache=True)
+def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor):  # type: ignore[no-untyped-def]
+    """The probability of computing an instance's margin under ``DRIFT`` shrinking.
+
+    Model: since its margin ``m`` was last computed, the instance's margin has moved by a Gaussian
+    of standard deviation ``||x_i|| / inv_sd`` (see ``drift_plan``), so it is violated now with
+    probability ``q = Phi(-z)``, ``z = (m - 1) inv_sd / ||x_i||``. Computing it with probability
+    ``p = scale sqrt(q)``, clipped to ``[floor, 1]``, and weighting its step ``1/p`` minimises the
+    added variance ``sum q (1/p - 1)`` for a given expected number of margins computed.
+    ``z >= z_floor`` (or 8) means ``p = floor``; below, sqrt(q) is read from a table. An instance
+    never computed, with a stale margin <= 1, or without a drift estimate (``inv_sd <= 0``) gets p = 1.
+    """
+    if inv_sd <= 0.0 or not (m > 1.0) or m == np.inf or xnorm <= 0.0:
+        return 1.0
+    z = (m - 1.0) * inv_sd / xnorm
+    if z >= z_floor or z >= 8.0:
+        return floor
+    x = z / _TAIL_STEP
+    j = int(x)
+    tail = _SQRT_TAIL[j] + (x - j) * (_SQRT_TAIL[j + 1] - _SQRT_TAIL[j])
+    return min(1.0, max(floor, scale * tail))
+
+
+@njit(cache=True)
+def drift_plan(  # type: ignore[no-untyped-def]
+    order, uniforms, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps,
+):
+    """Decide a ``DRIFT`` pass up front (every instance is drawn once per pass, so its decision depends
+    only on the pass's start): instance i is computed iff ``uniforms[i] < drift_probability(...)``,
+    else its ``streak`` grows by one. Writes the computed draws in ``order``'s order to ``draws``
+    (their probabilities to ``probs``), and the skipped draws before each to ``gaps`` (``gaps[m]``:
+    after the last); returns m, the number computed. Reads the instance arrays in index order.
+
+    The drift of an instance last computed ``streak[i] + 1`` passes ago has variance
+    ``kappa2 D`` per unit ``||x_i||^2``, ``D`` the mean squared margin drifts of those passes summed
+    (``drift_sum[j]``: passes 0..j-1; the current pass, ``len(drift_sum) - 1``, counts as ``drift2``,
+    the last one measured; ``drift2 <= 0``: none measured yet, every instance is computed).
+    """
+    n = stale.shape[0]
+    last = drift_sum.shape[0] - 1
+    inv_sd = np.full(last + 1, -1.0)  # 1 / the drift's standard deviation per unit ||x||, by streak (-1: not yet)
+    chosen = np.zeros(n)
+    for i in range(n):
+        s = min(streak[i], last)
+        if inv_sd[s] < 0.0:
+            inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
+        p = drift_probability(stale[i], xnorms[i], inv_sd[s], scale, floor, z_floor)
+        if uniforms[i] < p:
+            chosen[i] = p
+        else:
+            streak[i] += 1
+    m = 0
+    gap = 0
+    for k in range(order.shape[0]):
+        i = order[k]
+        if chosen[i] > 0.0:
+            draws[m] = i
+            probs[m] = chosen[i]
+            gaps[m] = gap
+            m += 1
+            gap = 0
+        else:
+            gap += 1
+    gaps[m] = gap
+    return m
 
 
 @njit(cache=True)
