@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from tqdm.auto import tqdm
 from autoassist._errors import fail
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
-from autoassist.bench.report import markdown_table, plot_results
+from autoassist.bench.report import markdown_table, plot_results, write_results
 from autoassist.bench.runner import TrainConfig, train_run
 
 
@@ -138,12 +137,6 @@ def _validate(cfg: BenchConfig) -> None:
         parse_method(spec)
 
 
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=1))
-    os.replace(tmp, path)
-
-
 def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
                   log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run every (protocol, fraction, seed, method) of ``cfg``; write results after each run."""
@@ -210,11 +203,11 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
         record["dataset"] = cfg.dataset
         record["model"] = model_name
         results["runs"].append(record)
-        _write_json(path, results)
+        write_results(path, results)
         log(f"{desc}: test accuracy {100 * record['final_test_accuracy']:.2f}%, {record['boss_steps']} steps, "
             f"{record['wall_time_s']:.1f}s, keep rate {record['selector_stats'].get('keep_rate', 1.0):.2f}")
     finalize(results)
-    _write_json(path, results)
+    write_results(path, results)
     return results
 
 

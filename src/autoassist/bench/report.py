@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -18,6 +19,13 @@ def load_results(out_dir: str | Path) -> dict[str, Any]:
         raise fail("DIR", "a folder holding results.json written by `autoassist bench image`, `bench translate` "
                    "or `demo`", str(out_dir), "Pass the --out folder of a finished or interrupted benchmark.")
     return json.loads(path.read_text())
+
+
+def write_results(path: Path, payload: dict[str, Any]) -> None:
+    """Write ``results.json`` atomically (a reader never sees half a file; an interrupted write keeps the old)."""
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, indent=1))
+    os.replace(tmp, path)
 
 
 def merge_results(out_dir: str | Path, sources: Sequence[str | Path]) -> Path:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ import torch
 from autoassist._errors import fail
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.methods import MethodSpec, parse_method
+from autoassist.bench.report import write_results
 from autoassist.bench.translation_runner import TextData, TranslationTrainConfig, lengths_of, train_translation_run
 
 TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance")
@@ -244,12 +244,6 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
                     test_src=tok.encode(test_c.src), test_refs=list(test_c.tgt))
 
 
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=1))
-    os.replace(tmp, path)
-
-
 def _train_config(cfg: TranslationBenchConfig, full_steps: int, fraction: float, seed: int) -> TranslationTrainConfig:
     return TranslationTrainConfig(
         max_tokens=cfg.max_tokens, lr=cfg.lr, warmup_steps=cfg.warmup_steps, label_smoothing=cfg.label_smoothing,
@@ -328,12 +322,12 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
         record["corpus"] = data.name
         results["runs"].append(record)
         finalize(results)
-        _write_json(path, results)
+        write_results(path, results)
         log(f"{desc}: val BLEU {record['final_val_bleu']:.2f} (greedy), test BLEU {record['test_bleu']:.2f} "
             f"(beam {cfg.beam_size}), {record['boss_steps']} steps, {record['wall_time_s']:.1f}s training, "
             f"keep rate {record['selector_stats'].get('keep_rate', 1.0):.2f}")
     finalize(results)
-    _write_json(path, results)
+    write_results(path, results)
     return results
 
 
