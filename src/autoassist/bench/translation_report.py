@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from autoassist.bench import runner
-from autoassist.bench.report import load_results
+from autoassist.bench.report import load_results, save_budget_sweep
 
 
 def time_to_target(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s") -> float | None:
@@ -183,19 +183,9 @@ def plot_results(out_dir: str | Path) -> list[Path]:
         plt.close(fig)
         written.append(path)
     if len({r["fraction"] for r in s["rows"]}) > 1:
-        fig, ax = plt.subplots(figsize=(7, 5))
-        for method in methods:
-            pts = sorted((r["fraction"], r["final_val_bleu"]) for r in s["rows"] if r["method"] == method)
-            ax.plot(*zip(*pts), marker="o", color=colors[method], label=method)
-        if s["target_bleu"] is not None:
-            ax.axhline(s["target_bleu"], color="k", ls="--", lw=0.8, label="target")
-        ax.set_xlabel("fraction of uniform's Boss steps (schedule compressed)")
-        ax.set_ylabel("final validation BLEU (greedy, median)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = out / "budget_sweep.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        written.append(path)
+        points = {m: sorted((r["fraction"], r["final_val_bleu"]) for r in s["rows"] if r["method"] == m)
+                  for m in methods}
+        written.append(save_budget_sweep(out / "budget_sweep.png", points, colors, s["target_bleu"],
+                                         "fraction of uniform's Boss steps (schedule compressed)",
+                                         "final validation BLEU (greedy, median)"))
     return written
