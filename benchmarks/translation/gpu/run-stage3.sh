@@ -7,28 +7,11 @@
 # Each run trains a fraction of uniform's 1,180 Boss steps with the schedule compressed to it, evaluated
 # at its end only. Eight processes share the GPU; a process stopped at LIMIT loses its unfinished run.
 #   AUTOASSIST_GIT_COMMIT=<commit> LIMIT=330 bash benchmarks/translation/gpu/run-stage3.sh
-# DEVICE=cpu EPOCHS=0.2 SMALL=1 LIMIT=200 runs the same plumbing on a CPU in minutes.
-set -uo pipefail
-PY=${PY:-python3}
-DEVICE=${DEVICE:-cuda}
+# (Its header now lives in common.sh, unchanged in effect.) DEVICE=cpu EPOCHS=0.2 SMALL=1 LIMIT=200 runs the same plumbing on a CPU in minutes.
 LIMIT=${LIMIT:-330}
 RUNS=${RUNS:-runs-gpu3}
-OUTDIR=${OUT:-$RUNS/out}
-export PYTHONPATH=src PYTHONUNBUFFERED=1 OMP_NUM_THREADS=2
-A="$PY -m autoassist.cli"
-SIZE="--d-model 512 --heads 8 --layers 3 --d-ff 2048"
-EXTRA=""
-if [ -n "${SMALL:-}" ]; then SIZE="--d-model 64 --heads 4 --layers 1 --d-ff 128"; EXTRA="--val-sentences 40 --test-sentences 40"; fi
-COMMON="--data-dir gpu-data/multi30k --src en --tgt de --test-split test_2016_flickr --lowercase --vocab-size 8000
-        --bpe-dir gpu-data/bpe --max-tokens 4096 --lr 1e-3 --warmup-steps 400 --epochs ${EPOCHS:-10} --eval-points 1
-        --beam-size 4 --threads 2 --device $DEVICE $SIZE $EXTRA"
-mkdir -p "$RUNS" "$OUTDIR"
-part() {
-  local name=$1; shift
-  timeout -s INT "$LIMIT" $A bench translate $COMMON --out "$RUNS/$name" "$@" > "$RUNS/$name.log" 2>&1
-}
-P=autoassist:assistant=paper
-H=autoassist:assistant=loss-history
+EVAL_POINTS=1
+source benchmarks/translation/gpu/common.sh
 P3=autoassist:assistant=paper,base_prob=0.3
 P3F=autoassist:assistant=paper,base_prob=0.3,adaptive_base=false
 R=random:keep_rate=0.69
