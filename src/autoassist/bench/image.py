@@ -214,7 +214,7 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
 def finalize(results: dict[str, Any]) -> None:
     """Add each run's ``time_to_target_s`` and a per-method view of the full-budget runs (median over seeds)."""
     from autoassist.bench.report import summarize
-    from autoassist.bench.runner import time_to_target
+    from autoassist.bench.curves import time_to_target
 
     summary = summarize(results)
     target = summary["target_accuracy"]

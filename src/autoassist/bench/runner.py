@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -37,6 +37,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from autoassist.assist import AutoAssist
+from autoassist.bench.curves import Curve
 from autoassist.bench.methods import MethodSpec, autoassist_kwargs, build_selector
 from autoassist.selectors.base import ForwardFilter
 from autoassist.selectors.uniform import UniformSelector
@@ -75,17 +76,6 @@ def lr_at(progress: float, cfg: TrainConfig) -> float:
     if cfg.schedule == "linear":
         return cfg.lr * (1.0 - rest)
     return cfg.lr
-
-
-@dataclass
-class Curve:
-    step: list[int] = field(default_factory=list)
-    backprop_instances: list[int] = field(default_factory=list)
-    forward_instances: list[int] = field(default_factory=list)
-    wall_time_s: list[float] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
-    keep_rate: list[float] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
 
 
 @torch.no_grad()
@@ -144,7 +134,7 @@ def train_run(
         assist = AutoAssist(train_set, selector=stream, **common)
     filt = ForwardFilter(selector, cfg.batch_size, seed=cfg.seed) if selector.needs_boss_losses else None
     free_scoring = bool(getattr(selector, "free_scoring", False))
-    curve = Curve()
+    curve = Curve.with_columns("test_accuracy", "forward_instances")
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "free_scoring": 0.0}
     boss_step_times: list[float] = []
     train_losses: list[float] = []
@@ -157,13 +147,9 @@ def train_run(
         return filt.keep_rate if filt is not None else assist.stats()["keep_rate"]
 
     def record() -> None:
-        curve.step.append(counts["step"])
-        curve.backprop_instances.append(counts["backprop"])
-        curve.forward_instances.append(counts["forward"])
-        curve.wall_time_s.append(wall)
-        curve.test_accuracy.append(evaluate(model, x_test, y_test))
-        curve.keep_rate.append(keep_rate())
-        curve.lr.append(opt.param_groups[0]["lr"])
+        curve.add(step=counts["step"], wall_time_s=wall, backprop_instances=counts["backprop"],
+                  score=evaluate(model, x_test, y_test), keep_rate=keep_rate(), lr=opt.param_groups[0]["lr"],
+                  forward_instances=counts["forward"])
 
     def boss_step(xb: torch.Tensor, yb: torch.Tensor, report: Callable[[torch.Tensor], torch.Tensor],
                   size: int, position: float) -> None:
@@ -273,7 +259,7 @@ def train_run(
         "method_options": method.options,
         "seed": cfg.seed,
         "protocol": "passes" if passes_mode else "budget",
-        "final_test_accuracy": curve.test_accuracy[-1],
+        "final_test_accuracy": curve.score[-1],
         "wall_time_s": wall,
         "boss_steps": counts["step"],
         "backprop_instances": counts["backprop"],
@@ -286,26 +272,7 @@ def train_run(
         "max_train_loss": max_loss,
         "spiked": bool(train_losses and max(train_losses[1:] or [0.0]) > SPIKE_FACTOR * train_losses[0]),
         "selector_stats": stats,
-        "curves": asdict(curve),
+        "curves": curve.as_dict(),
         "config": asdict(cfg),
     }
 
-
-def time_to_target(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s",
-                   metric: str = "test_accuracy") -> float | None:
-    """First value of ``axis`` at which the curve's ``metric`` reaches ``target`` (None if never)."""
-    for score, value in zip(curve[metric], curve[axis]):
-        if score >= target:
-            return float(value)
-    return None
-
-
-def time_to_stay(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s",
-                 metric: str = "test_accuracy") -> float | None:
-    """First value of ``axis`` from which the curve's ``metric`` stays at or above ``target`` to the end."""
-    result = None
-    for score, value in zip(reversed(curve[metric]), reversed(curve[axis])):
-        if score < target:
-            break
-        result = float(value)
-    return result

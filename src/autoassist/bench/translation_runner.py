@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -34,6 +34,7 @@ from torch import nn
 from autoassist._errors import ParameterTypeError, fail
 from autoassist.assist import TRANSLATION_RULES, AutoAssist
 from autoassist.bench.bleu import corpus_bleu
+from autoassist.bench.curves import Curve
 from autoassist.bench.methods import MethodSpec, build_selector
 from autoassist.data.text_batches import TranslationDataset
 from autoassist.data.tokenize import PAD_ID, SubwordTokenizer
@@ -102,19 +103,6 @@ def inverse_sqrt_lr(step: int, cfg: TranslationTrainConfig) -> float:
     return cfg.lr * min(u / w, math.sqrt(w / u))
 
 
-@dataclass
-class TranslationCurve:
-    step: list[int] = field(default_factory=list)
-    wall_time_s: list[float] = field(default_factory=list)
-    backprop_instances: list[int] = field(default_factory=list)
-    target_tokens: list[int] = field(default_factory=list)
-    val_bleu: list[float] = field(default_factory=list)
-    keep_rate: list[float] = field(default_factory=list)
-    assistant_accuracy: list[float | None] = field(default_factory=list)
-    train_loss: list[float | None] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
-
-
 def bleu_of(model: Seq2SeqTransformer, tokenizer: SubwordTokenizer, src: Sequence[Sequence[int]],
             refs: Sequence[str], beam_size: int = 1) -> tuple[float, str]:
     """sacreBLEU of the model's translations of ``src`` against ``refs`` (greedy when ``beam_size`` is 1)."""
@@ -181,7 +169,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
     dataset = TranslationDataset(data.train_src, data.train_tgt)
     assist = build_assist(method, data, dataset, cfg, keep_rate)
     max_steps = cfg.total_steps
-    curve = TranslationCurve()
+    curve = Curve.with_columns("val_bleu", "target_tokens", "assistant_accuracy", "train_loss")
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "eval": 0.0}
     step_times: list[float] = []
     losses: list[float] = []
@@ -195,17 +183,13 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         bleu, _ = bleu_of(model, data.tokenizer, data.val_src, data.val_refs)
         timers["eval"] += time.perf_counter() - t0
         stats = assist.stats()
-        curve.step.append(counts["step"])
-        curve.wall_time_s.append(wall)
-        curve.backprop_instances.append(counts["backprop"])
-        curve.target_tokens.append(counts["tokens"])
-        curve.val_bleu.append(bleu)
-        curve.keep_rate.append(float(stats["keep_rate"]))
-        curve.assistant_accuracy.append(float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None)
-        curve.train_loss.append(float(np.mean(since_eval)) if since_eval else None)
-        curve.lr.append(float(opt.param_groups[0]["lr"]))
+        train_loss = float(np.mean(since_eval)) if since_eval else None
+        curve.add(step=counts["step"], wall_time_s=wall, backprop_instances=counts["backprop"], score=bleu,
+                  keep_rate=float(stats["keep_rate"]), lr=float(opt.param_groups[0]["lr"]), target_tokens=counts["tokens"],
+                  assistant_accuracy=float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None,
+                  train_loss=train_loss)
         if log is not None:
-            loss = "n/a" if curve.train_loss[-1] is None else f"{curve.train_loss[-1]:.3f}"
+            loss = "n/a" if train_loss is None else f"{train_loss:.3f}"
             log(f"  {method.label} step {counts['step']}/{max_steps}: {wall:.0f}s training, val BLEU {bleu:.2f}, "
                 f"train loss {loss}, keep rate {curve.keep_rate[-1]:.2f}, eval {time.perf_counter() - t0:.0f}s")
         since_eval.clear()
@@ -275,7 +259,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         "resolved_keep_rate": keep_rate,
         "seed": cfg.seed,
         "fraction": cfg.fraction,
-        "final_val_bleu": curve.val_bleu[-1],
+        "final_val_bleu": curve.score[-1],
         "test_bleu": test_bleu,
         "test_beam_size": cfg.beam_size,
         "sacrebleu_signature": signature,
@@ -291,6 +275,6 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         "max_train_loss": max(losses) if losses else None,
         "spiked": bool(losses and max(losses[1:] or [0.0]) > SPIKE_FACTOR * losses[0]),
         "selector_stats": stats,
-        "curves": asdict(curve),
+        "curves": curve.as_dict(),
         "config": asdict(cfg),
     }
