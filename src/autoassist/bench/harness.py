@@ -85,6 +85,13 @@ class Benchmark(Protocol):
         ...
 
 
+def prepare(out_dir: Path, threads: int) -> None:
+    """Before loading data: use ``threads`` torch threads (0: leave torch's choice) and create ``out_dir``."""
+    if threads > 0:
+        torch.set_num_threads(threads)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
 def describe_hardware(device: str) -> dict[str, Any]:
     """:func:`hardware_info` with the torch threads in use and the Boss's device, for results.json."""
     hardware = hardware_info()

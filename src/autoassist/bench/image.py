@@ -24,7 +24,8 @@ from typing import Any, Callable
 import torch
 
 from autoassist._errors import fail
-from autoassist.bench.harness import PlannedRun, Progress, describe_hardware, mark_target, plan_runs, run_planned
+from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
+                                     run_planned)
 from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
 from autoassist.bench.report import markdown_table, plot_results
 from autoassist.bench.runner import TrainConfig, train_run
@@ -143,9 +144,7 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     from autoassist.models import build_model, default_model_for
 
     _validate(cfg)
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_dataset(cfg.dataset, cfg.data_dir, limit_train=cfg.limit_train)
     model_name = cfg.model or default_model_for(cfg.dataset)

@@ -30,7 +30,6 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -38,12 +37,10 @@ from torch.utils.data import TensorDataset
 
 from autoassist.assist import AutoAssist
 from autoassist.bench.curves import Curve
+from autoassist.bench.measure import step_summary, timed_batches
 from autoassist.bench.methods import MethodSpec, autoassist_kwargs, build_selector
 from autoassist.selectors.base import ForwardFilter
 from autoassist.selectors.uniform import UniformSelector
-
-SPIKE_FACTOR = 1.5
-
 
 @dataclass
 class TrainConfig:
@@ -207,44 +204,35 @@ def train_run(
             if not passes_mode and counts["step"] >= max_steps:
                 break
 
+    def move(batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        return batch[0].to(device, non_blocking=True), batch[1].to(device, non_blocking=True)
+
     model.train()
     record()
-    done = False
-    loader = assist.loader()
+    batches = timed_batches(assist, assist.loader(), move, timers)
     try:
-        while not done:
-            iterator = iter(loader)
-            while not done:
-                wait0 = assist.stats()["wait_seconds"]
-                t0 = time.perf_counter()
-                try:
-                    idx, (xb, yb) = next(iterator)
-                except StopIteration:
-                    break
-                xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-                t1 = time.perf_counter()
-                waited = assist.stats()["wait_seconds"] - wait0
-                timers["selection"] += waited
-                timers["data"] += (t1 - t0) - waited
-                wall += t1 - t0
-                position = assist.batches.position
-                if filt is None:
-                    boss_step(xb, yb, lambda losses: assist.report(idx, losses), len(idx), position)
-                else:
-                    forward_filter_step(idx, xb, yb, position)
-                if progress is not None:
-                    progress(counts["step"], max_steps)
-                if passes_mode:
-                    done = position >= num_passes
-                    if position >= next_eval_position or done:
-                        record()
-                        next_eval_position += num_passes / max(1, cfg.eval_points)
-                else:
-                    done = counts["step"] >= max_steps
-                    if (eval_every and counts["step"] % eval_every == 0 and counts["step"] != curve.step[-1]) or done:
-                        record()
-            del iterator
+        for idx, (xb, yb), fetch_seconds in batches:
+            wall += fetch_seconds
+            position = assist.batches.position
+            if filt is None:
+                boss_step(xb, yb, lambda losses: assist.report(idx, losses), len(idx), position)
+            else:
+                forward_filter_step(idx, xb, yb, position)
+            if progress is not None:
+                progress(counts["step"], max_steps)
+            if passes_mode:
+                done = position >= num_passes
+                if position >= next_eval_position or done:
+                    record()
+                    next_eval_position += num_passes / max(1, cfg.eval_points)
+            else:
+                done = counts["step"] >= max_steps
+                if (eval_every and counts["step"] % eval_every == 0 and counts["step"] != curve.step[-1]) or done:
+                    record()
+            if done:
+                break
     finally:
+        batches.close()
         assist.close()
     if curve.step[-1] != counts["step"]:
         record()
@@ -252,7 +240,6 @@ def train_run(
     if filt is not None:
         stats.update({"keep_rate": filt.keep_rate, "scanned": filt.scanned, "accepted": filt.accepted})
         stats.update(selector.stats())
-    max_loss = max(train_losses) if train_losses else None
     return {
         "method": method.label,
         "method_name": method.name,
@@ -267,10 +254,7 @@ def train_run(
         "passes": assist.batches.position,
         "time_split_s": timers,
         "boss_wait_s": stats.get("wait_seconds", 0.0),
-        "boss_step_median_ms": 1000 * float(np.median(boss_step_times)) if boss_step_times else None,
-        "first_train_loss": train_losses[0] if train_losses else None,
-        "max_train_loss": max_loss,
-        "spiked": bool(train_losses and max(train_losses[1:] or [0.0]) > SPIKE_FACTOR * train_losses[0]),
+        **step_summary(boss_step_times, train_losses),
         "selector_stats": stats,
         "curves": curve.as_dict(),
         "config": asdict(cfg),

@@ -31,7 +31,8 @@ from typing import Any, Callable
 import torch
 
 from autoassist._errors import fail
-from autoassist.bench.harness import PlannedRun, Progress, describe_hardware, mark_target, plan_runs, run_planned
+from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
+                                     run_planned)
 from autoassist.bench.methods import parse_method
 from autoassist.bench.translation_runner import TextData, TranslationTrainConfig, lengths_of, train_translation_run
 
@@ -282,9 +283,7 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
                   log: Callable[[str], None] = _print) -> dict[str, Any]:
     """Run every (fraction, seed, method) of ``cfg``; write results after each run."""
     validate(cfg)
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_text_data(cfg, Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe", log)
     epoch_steps = uniform_steps_per_epoch(data, cfg, cfg.seeds[0])

@@ -35,14 +35,12 @@ from autoassist._errors import ParameterTypeError, fail
 from autoassist.assist import TRANSLATION_RULES, AutoAssist
 from autoassist.bench.bleu import corpus_bleu
 from autoassist.bench.curves import Curve
+from autoassist.bench.measure import step_summary, timed_batches
 from autoassist.bench.methods import MethodSpec, build_selector
 from autoassist.data.text_batches import TranslationDataset
 from autoassist.data.tokenize import PAD_ID, SubwordTokenizer
 from autoassist.losses import sequence_losses
 from autoassist.models.transformer import Seq2SeqTransformer, TransformerConfig, translate
-
-SPIKE_FACTOR = 1.5
-
 
 @dataclass
 class TextData:
@@ -196,57 +194,45 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
 
     model.train()
     record()
-    loader = assist.loader(collate_fn=dataset.collate)
-    done = False
+    batches = timed_batches(assist, assist.loader(collate_fn=dataset.collate), lambda batch: batch.to(device), timers)
     try:
-        while not done:
-            iterator = iter(loader)
-            while not done:
-                wait0 = assist.stats()["wait_seconds"]
-                t0 = time.perf_counter()
-                try:
-                    idx, batch = next(iterator)
-                except StopIteration:
-                    break
-                batch = batch.to(device)
-                t1 = time.perf_counter()
-                waited = assist.stats()["wait_seconds"] - wait0
-                timers["selection"] += waited
-                timers["data"] += (t1 - t0) - waited
-                lr = inverse_sqrt_lr(counts["step"] + 1, cfg)
-                for group in opt.param_groups:
-                    group["lr"] = lr
-                per_sentence = sequence_losses(model(batch.src, batch.tgt_in), batch.tgt_out, PAD_ID,
-                                               cfg.label_smoothing)
-                t2 = time.perf_counter()
-                loss = assist.report(idx, per_sentence, tokens=batch.tgt_lengths)
-                t3 = time.perf_counter()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if cfg.clip_grad_norm:
-                    nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
-                opt.step()
-                t4 = time.perf_counter()
-                timers["selection"] += t3 - t2
-                timers["boss"] += (t2 - t1) + (t4 - t3)
-                step_times.append((t2 - t1) + (t4 - t3))
-                wall += t4 - t0
-                # the plain token-normalised loss (selector weights left out: InfoBatch's and importance
-                # sampling's rescaled losses are not a sign of divergence)
-                lengths = batch.tgt_lengths.to(per_sentence.dtype)
-                value = float((per_sentence.detach() * lengths).sum() / lengths.sum())
-                losses.append(value)
-                since_eval.append(value)
-                counts["step"] += 1
-                counts["backprop"] += len(idx)
-                counts["tokens"] += int(batch.tgt_lengths.sum())
-                if progress is not None:
-                    progress(counts["step"], max_steps)
-                done = counts["step"] >= max_steps
-                if counts["step"] % eval_every == 0 or done:
-                    record()
-            del iterator
+        for idx, batch, fetch_seconds in batches:
+            t1 = time.perf_counter()
+            lr = inverse_sqrt_lr(counts["step"] + 1, cfg)
+            for group in opt.param_groups:
+                group["lr"] = lr
+            per_sentence = sequence_losses(model(batch.src, batch.tgt_in), batch.tgt_out, PAD_ID, cfg.label_smoothing)
+            t2 = time.perf_counter()
+            loss = assist.report(idx, per_sentence, tokens=batch.tgt_lengths)
+            t3 = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.clip_grad_norm:
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
+            opt.step()
+            t4 = time.perf_counter()
+            timers["selection"] += t3 - t2
+            timers["boss"] += (t2 - t1) + (t4 - t3)
+            step_times.append((t2 - t1) + (t4 - t3))
+            wall += fetch_seconds + (t4 - t1)
+            # the plain token-normalised loss (selector weights left out: InfoBatch's and importance
+            # sampling's rescaled losses are not a sign of divergence)
+            lengths = batch.tgt_lengths.to(per_sentence.dtype)
+            value = float((per_sentence.detach() * lengths).sum() / lengths.sum())
+            losses.append(value)
+            since_eval.append(value)
+            counts["step"] += 1
+            counts["backprop"] += len(idx)
+            counts["tokens"] += int(batch.tgt_lengths.sum())
+            if progress is not None:
+                progress(counts["step"], max_steps)
+            done = counts["step"] >= max_steps
+            if counts["step"] % eval_every == 0 or done:
+                record()
+            if done:
+                break
     finally:
+        batches.close()
         assist.close()
     t0 = time.perf_counter()
     test_bleu, signature = bleu_of(model, data.tokenizer, data.test_src, data.test_refs, beam_size=cfg.beam_size)
@@ -270,10 +256,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         "passes": float(stats["position"]),
         "time_split_s": timers,
         "boss_wait_s": float(stats.get("wait_seconds", 0.0)),
-        "boss_step_median_ms": 1000 * float(np.median(step_times)) if step_times else None,
-        "first_train_loss": losses[0] if losses else None,  # token-normalised, unweighted
-        "max_train_loss": max(losses) if losses else None,
-        "spiked": bool(losses and max(losses[1:] or [0.0]) > SPIKE_FACTOR * losses[0]),
+        **step_summary(step_times, losses),  # train losses token-normalised, unweighted
         "selector_stats": stats,
         "curves": curve.as_dict(),
         "config": asdict(cfg),
