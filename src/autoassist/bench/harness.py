@@ -7,7 +7,8 @@ data and its recipe) and in what they summarise; they share the rest, here:
 * :func:`run_planned`: with ``resume``, the runs already in ``results.json`` are kept and skipped;
   each remaining run is trained (a progress bar while it runs), appended, the results finalised and
   written atomically, and one line logged;
-* :func:`mark_target`: each run's target and time to reach it, for a benchmark's ``finalize``.
+* :func:`mark_target`: each run's target and time to reach it, for a benchmark's ``finalize``;
+* :func:`report_results`: the plots and ``table.md`` from ``results.json``, the table printed.
 
 A benchmark supplies a :class:`Benchmark`: how to name, size, train and describe one planned run.
 """
@@ -139,3 +140,11 @@ def mark_target(runs: list[dict[str, Any]], target: float | None, *, name: str, 
         run["time_to_target_s"] = None if target is None else time_to_target(run["curves"], target, metric=metric)
         if stay:
             run["time_to_stay_s"] = None if target is None else time_to_stay(run["curves"], target, metric=metric)
+
+
+def report_results(out: Path, plot_results: Callable[[Path], list[Path]],
+                   markdown_table: Callable[[dict[str, Any]], str]) -> None:
+    """Write a benchmark's plots and ``table.md`` from ``out/results.json`` alone; print the table."""
+    plot_results(out)
+    print(markdown_table(json.loads((out / "results.json").read_text())))
+    print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")

@@ -14,7 +14,6 @@ finished, and ``--resume`` skips it); ``table.md`` and the PNGs are made from th
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -25,7 +24,7 @@ import torch
 
 from autoassist._errors import fail
 from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
-                                     run_planned)
+                                     report_results, run_planned)
 from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
 from autoassist.bench.report import markdown_table, plot_results
 from autoassist.bench.runner import TrainConfig, train_run
@@ -264,9 +263,7 @@ def run(args: argparse.Namespace) -> int:
     check_data_dir(cfg.dataset, cfg.data_dir)
     check_writable(out)
     run_benchmark(cfg, out, resume=args.resume)
-    plot_results(out)
-    print(markdown_table(json.loads((out / "results.json").read_text())))
-    print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")
+    report_results(out, plot_results, markdown_table)
     return 0
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
@@ -37,7 +38,7 @@ from torch.utils.data import TensorDataset
 
 from autoassist.assist import AutoAssist
 from autoassist.bench.curves import Curve
-from autoassist.bench.measure import step_summary, timed_batches
+from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
 from autoassist.bench.methods import MethodSpec, autoassist_kwargs, build_selector
 from autoassist.selectors.base import ForwardFilter
 from autoassist.selectors.uniform import UniformSelector
@@ -159,19 +160,12 @@ def train_run(
         t2 = time.perf_counter()
         loss = report(losses)
         t3 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.clip_grad_norm:
-            nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
-        opt.step()
+        boss_update(model, opt, loss, cfg.clip_grad_norm)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         t4 = time.perf_counter()
         train_losses.append(float(loss.detach()))
-        timers["selection"] += t3 - t2
-        timers["boss"] += (t2 - t1) + (t4 - t3)
-        boss_step_times.append((t2 - t1) + (t4 - t3))
-        wall += t4 - t1
+        wall += split_step_time(timers, boss_step_times, t1, t2, t3, t4)
         counts["step"] += 1
         counts["backprop"] += size
         counts["forward"] += size
@@ -209,8 +203,7 @@ def train_run(
 
     model.train()
     record()
-    batches = timed_batches(assist, assist.loader(), move, timers)
-    try:
+    with assist, closing(timed_batches(assist, assist.loader(), move, timers)) as batches:
         for idx, (xb, yb), fetch_seconds in batches:
             wall += fetch_seconds
             position = assist.batches.position
@@ -231,9 +224,6 @@ def train_run(
                     record()
             if done:
                 break
-    finally:
-        batches.close()
-        assist.close()
     if curve.step[-1] != counts["step"]:
         record()
     stats = assist.stats()

@@ -22,7 +22,6 @@ the synthetic corpus is generated locally. Results go to ``--out/results.json`` 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ import torch
 
 from autoassist._errors import fail
 from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
-                                     run_planned)
+                                     report_results, run_planned)
 from autoassist.bench.methods import parse_method
 from autoassist.bench.translation_runner import TextData, TranslationTrainConfig, lengths_of, train_translation_run
 
@@ -359,8 +358,6 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out or f"runs/bench-translate-{'synthetic' if cfg.data_dir is None else Path(cfg.data_dir).name}")
     check_writable(out)
     run_benchmark(cfg, out, resume=args.resume)
-    plot_results(out)
-    print(markdown_table(json.loads((out / "results.json").read_text())))
-    print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")
+    report_results(out, plot_results, markdown_table)
     return 0
 

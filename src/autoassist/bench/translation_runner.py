@@ -23,19 +23,19 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 import torch
-from torch import nn
 
 from autoassist._errors import ParameterTypeError, fail
 from autoassist.assist import TRANSLATION_RULES, AutoAssist
 from autoassist.bench.bleu import corpus_bleu
 from autoassist.bench.curves import Curve
-from autoassist.bench.measure import step_summary, timed_batches
+from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
 from autoassist.bench.methods import MethodSpec, build_selector
 from autoassist.data.text_batches import TranslationDataset
 from autoassist.data.tokenize import PAD_ID, SubwordTokenizer
@@ -194,8 +194,8 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
 
     model.train()
     record()
-    batches = timed_batches(assist, assist.loader(collate_fn=dataset.collate), lambda batch: batch.to(device), timers)
-    try:
+    loader = assist.loader(collate_fn=dataset.collate)
+    with assist, closing(timed_batches(assist, loader, lambda batch: batch.to(device), timers)) as batches:
         for idx, batch, fetch_seconds in batches:
             t1 = time.perf_counter()
             lr = inverse_sqrt_lr(counts["step"] + 1, cfg)
@@ -205,16 +205,9 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
             t2 = time.perf_counter()
             loss = assist.report(idx, per_sentence, tokens=batch.tgt_lengths)
             t3 = time.perf_counter()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.clip_grad_norm:
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
-            opt.step()
+            boss_update(model, opt, loss, cfg.clip_grad_norm)
             t4 = time.perf_counter()
-            timers["selection"] += t3 - t2
-            timers["boss"] += (t2 - t1) + (t4 - t3)
-            step_times.append((t2 - t1) + (t4 - t3))
-            wall += fetch_seconds + (t4 - t1)
+            wall += fetch_seconds + split_step_time(timers, step_times, t1, t2, t3, t4)
             # the plain token-normalised loss (selector weights left out: InfoBatch's and importance
             # sampling's rescaled losses are not a sign of divergence)
             lengths = batch.tgt_lengths.to(per_sentence.dtype)
@@ -231,9 +224,6 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
                 record()
             if done:
                 break
-    finally:
-        batches.close()
-        assist.close()
     t0 = time.perf_counter()
     test_bleu, signature = bleu_of(model, data.tokenizer, data.test_src, data.test_refs, beam_size=cfg.beam_size)
     timers["eval"] += time.perf_counter() - t0

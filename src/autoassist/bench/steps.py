@@ -1,7 +1,9 @@
-"""What every benchmark run measures the same way, image or translation.
+"""The steps of a benchmark run, the same for the image and the translation runner.
 
 * :func:`timed_batches`: the batches of ``assist.loader()``, pass after pass, each fetch timed; the
   Boss's wait for the batch generator is counted as selection time, the rest as data time.
+* :func:`boss_update`: one optimiser step on a loss, the gradient norm clipped when asked.
+* :func:`split_step_time`: a Boss step's forward and update time to the Boss, its ``report`` to selection.
 * :func:`step_summary`: the Boss's median step time and the training-loss guard against divergence
   (first and largest loss; ``spiked`` when a later loss exceeds ``SPIKE_FACTOR`` times the first).
 """
@@ -12,6 +14,8 @@ import time
 from typing import Any, Callable, Generator, Iterable, Protocol
 
 import numpy as np
+import torch
+from torch import nn
 
 SPIKE_FACTOR = 1.5
 
@@ -44,6 +48,29 @@ def timed_batches(assist: _Stats, loader: Iterable[tuple[Any, Any]], move: Calla
             timers["data"] += (t1 - t0) - waited
             yield idx, batch, t1 - t0
         del iterator
+
+
+def boss_update(model: nn.Module, opt: torch.optim.Optimizer, loss: torch.Tensor,
+                clip_grad_norm: float | None) -> None:
+    """Back-propagate ``loss`` and take one step of ``opt`` (gradient norm clipped to ``clip_grad_norm`` if set)."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip_grad_norm:
+        nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+    opt.step()
+
+
+def split_step_time(timers: dict[str, float], step_times: list[float], t1: float, t2: float, t3: float,
+                    t4: float) -> float:
+    """Book one Boss step timed at t1 (start), t2 (losses computed), t3 (``report`` done), t4 (update done).
+
+    The forward (t1 to t2) and the update (t3 to t4) go to ``timers["boss"]`` and ``step_times``, the
+    report to ``timers["selection"]``; returns the step's wall time, t4 - t1.
+    """
+    timers["selection"] += t3 - t2
+    timers["boss"] += (t2 - t1) + (t4 - t3)
+    step_times.append((t2 - t1) + (t4 - t3))
+    return t4 - t1
 
 
 def step_summary(step_times: list[float], losses: list[float]) -> dict[str, Any]:
