@@ -1,10 +1,12 @@
-"""The shared benchmark loop (bench/harness.py): plan order, resume keys, one write per run."""
+"""The shared benchmark loop (bench/harness.py) and run steps (bench/steps.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from autoassist.bench.harness import PlannedRun, Progress, finished_key, mark_target, plan_runs, run_planned
 
@@ -66,3 +68,36 @@ def test_mark_target_records_first_and_staying_times() -> None:
     assert runs[0]["target_bleu"] == 4.0 and runs[0]["time_to_target_s"] == 1.0 and runs[0]["time_to_stay_s"] == 3.0
     mark_target(runs, None, name="target_accuracy", metric="val_bleu")
     assert runs[0]["time_to_target_s"] is None and runs[0]["target_accuracy"] is None
+
+
+class _Assist:
+    def __init__(self) -> None:
+        self.waited = 0.0
+
+    def stats(self) -> dict[str, Any]:
+        self.waited += 0.5  # each call: the Boss waited another half second
+        return {"wait_seconds": self.waited}
+
+
+def test_timed_batches_walk_pass_after_pass_and_split_the_fetch_time() -> None:
+    from itertools import islice
+
+    from autoassist.bench.steps import timed_batches
+
+    timers = {"selection": 0.0, "data": 0.0}
+    loader = [(0, "a"), (1, "b")]
+    got = list(islice(timed_batches(_Assist(), loader, str.upper, timers), 5))
+    assert [(idx, batch) for idx, batch, _ in got] == [(0, "A"), (1, "B"), (0, "A"), (1, "B"), (0, "A")]
+    assert timers["selection"] == 5 * 0.5
+    assert timers["data"] == pytest.approx(sum(seconds for _, _, seconds in got) - timers["selection"])
+
+
+def test_step_summary_flags_a_loss_above_one_and_a_half_times_the_first() -> None:
+    from autoassist.bench.steps import step_summary
+
+    calm = step_summary([0.001, 0.003, 0.002], [2.0, 1.0, 2.9])
+    assert calm == {"boss_step_median_ms": pytest.approx(2.0), "first_train_loss": 2.0, "max_train_loss": 2.9,
+                    "spiked": False}
+    assert step_summary([], [2.0, 3.1])["spiked"] is True
+    assert step_summary([], []) == {"boss_step_median_ms": None, "first_train_loss": None, "max_train_loss": None,
+                                    "spiked": False}

@@ -33,7 +33,8 @@ from autoassist._errors import fail
 from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
                                      report_results, run_planned)
 from autoassist.bench.methods import parse_method
-from autoassist.bench.translation_runner import TextData, TranslationTrainConfig, lengths_of, train_translation_run
+from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, lengths_of,
+                                                 train_translation_run)
 
 TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance")
 METHOD_HELP = {
@@ -52,8 +53,8 @@ DEMO_METHODS = ("uniform", "autoassist:assistant=paper")
 
 
 @dataclass
-class TranslationBenchConfig:
-    """Typed settings of one translation benchmark (saved in results.json)."""
+class TranslationBenchConfig(TranslationRecipe):
+    """Typed settings of one translation benchmark (saved in results.json): the runs' recipe and these."""
 
     task: str = "translation"
     data_dir: str | None = None  # None: the synthetic corpus
@@ -73,23 +74,9 @@ class TranslationBenchConfig:
     epochs: float = 3.0
     fractions: tuple[float, ...] = (1.0,)
     tolerance: float = 0.5
-    max_tokens: int = 4096
-    lr: float = 1e-3
-    warmup_steps: int = 400
-    label_smoothing: float = 0.1
-    clip_grad_norm: float | None = None
-    d_model: int = 128
-    n_heads: int = 4
-    layers: int = 2
-    d_ff: int = 512
-    dropout: float = 0.1
-    beam_size: int = 4
-    eval_points: int = 8
-    lag: int = 2
     threads: int = 1
     synchronous: bool = False
     bpe_dir: str | None = None
-    device: str = "cpu"
 
 
 def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
@@ -244,12 +231,8 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
 
 
 def _train_config(cfg: TranslationBenchConfig, full_steps: int, fraction: float, seed: int) -> TranslationTrainConfig:
-    return TranslationTrainConfig(
-        max_tokens=cfg.max_tokens, lr=cfg.lr, warmup_steps=cfg.warmup_steps, label_smoothing=cfg.label_smoothing,
-        clip_grad_norm=cfg.clip_grad_norm, total_steps=max(1, int(round(fraction * full_steps))), fraction=fraction,
-        num_passes=cfg.epochs, eval_points=cfg.eval_points, beam_size=cfg.beam_size, d_model=cfg.d_model,
-        n_heads=cfg.n_heads, layers=cfg.layers, d_ff=cfg.d_ff, dropout=cfg.dropout, seed=seed,
-        asynchronous=not cfg.synchronous, lag=cfg.lag, device=cfg.device)
+    return TranslationTrainConfig(**cfg.recipe(), total_steps=max(1, int(round(fraction * full_steps))),
+                                  fraction=fraction, num_passes=cfg.epochs, seed=seed, asynchronous=not cfg.synchronous)
 
 
 def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seed: int) -> int:

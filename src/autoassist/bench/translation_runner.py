@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -70,28 +70,42 @@ class TextData:
 
 
 @dataclass
-class TranslationTrainConfig:
-    """Typed settings of one translation run (saved next to its results)."""
+class TranslationRecipe:
+    """What every run of a translation benchmark shares: batches, Adam, the model, evaluation, the device.
+
+    :class:`TranslationTrainConfig` (one run) and the benchmark's config both hold these fields; the
+    benchmark hands them to each run unchanged (:meth:`recipe`).
+    """
 
     max_tokens: int = 4096
     lr: float = 1e-3
     warmup_steps: int = 400
     label_smoothing: float = 0.1
     clip_grad_norm: float | None = None
-    total_steps: int = 1000
-    fraction: float = 1.0  # of uniform's Boss steps: the schedule is compressed by it
-    num_passes: float = 1.0  # uniform's passes at the full budget (InfoBatch anneals over them)
-    eval_points: int = 8
-    beam_size: int = 4
     d_model: int = 128
     n_heads: int = 4
     layers: int = 2
     d_ff: int = 512
     dropout: float = 0.1
-    seed: int = 0
-    asynchronous: bool = True
+    beam_size: int = 4
+    eval_points: int = 8
     lag: int = 2
     device: str = "cpu"  # the Boss's; the Assistant and the batch generator stay on the CPU
+
+    def recipe(self) -> dict[str, Any]:
+        """The shared fields, by name (also of a config that extends this one)."""
+        return {f.name: getattr(self, f.name) for f in fields(TranslationRecipe)}
+
+
+@dataclass
+class TranslationTrainConfig(TranslationRecipe):
+    """Typed settings of one translation run (saved next to its results)."""
+
+    total_steps: int = 1000
+    fraction: float = 1.0  # of uniform's Boss steps: the schedule is compressed by it
+    num_passes: float = 1.0  # uniform's passes at the full budget (InfoBatch anneals over them)
+    seed: int = 0
+    asynchronous: bool = True
 
 
 def inverse_sqrt_lr(step: int, cfg: TranslationTrainConfig) -> float:
