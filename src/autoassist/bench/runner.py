@@ -38,10 +38,11 @@ from torch.utils.data import TensorDataset
 
 from autoassist.assist import AutoAssist
 from autoassist.bench.curves import Curve
-from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
 from autoassist.bench.methods import MethodSpec, autoassist_kwargs, build_selector
+from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
 from autoassist.selectors.base import ForwardFilter
 from autoassist.selectors.uniform import UniformSelector
+
 
 @dataclass
 class TrainConfig:

@@ -35,12 +35,13 @@ from autoassist._errors import ParameterTypeError, fail
 from autoassist.assist import TRANSLATION_RULES, AutoAssist
 from autoassist.bench.bleu import corpus_bleu
 from autoassist.bench.curves import Curve
-from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
 from autoassist.bench.methods import MethodSpec, build_selector
+from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
 from autoassist.data.text_batches import TranslationDataset
 from autoassist.data.tokenize import PAD_ID, SubwordTokenizer
 from autoassist.losses import sequence_losses
 from autoassist.models.transformer import Seq2SeqTransformer, TransformerConfig, translate
+
 
 @dataclass
 class TextData:
@@ -197,9 +198,9 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         stats = assist.stats()
         train_loss = float(np.mean(since_eval)) if since_eval else None
         curve.add(step=counts["step"], wall_time_s=wall, backprop_instances=counts["backprop"], score=bleu,
-                  keep_rate=float(stats["keep_rate"]), lr=float(opt.param_groups[0]["lr"]), target_tokens=counts["tokens"],
-                  assistant_accuracy=float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None,
-                  train_loss=train_loss)
+                  keep_rate=float(stats["keep_rate"]), lr=float(opt.param_groups[0]["lr"]),
+                  target_tokens=counts["tokens"], train_loss=train_loss,
+                  assistant_accuracy=float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None)
         if log is not None:
             loss = "n/a" if train_loss is None else f"{train_loss:.3f}"
             log(f"  {method.label} step {counts['step']}/{max_steps}: {wall:.0f}s training, val BLEU {bleu:.2f}, "
