@@ -10,7 +10,8 @@ import torch
 from autoassist._errors import ParameterError
 from autoassist.bench.methods import parse_method
 from autoassist.bench.report import markdown_table, summarize
-from autoassist.bench.runner import TrainConfig, lr_at, time_to_target, train_run
+from autoassist.bench.curves import time_to_target
+from autoassist.bench.runner import TrainConfig, lr_at, train_run
 
 
 def _data() -> SimpleNamespace:
@@ -104,9 +105,20 @@ def test_budget_to_target_is_the_smallest_fraction_from_which_every_larger_one_r
 
 
 def test_time_to_stay_is_the_point_from_which_the_curve_stays_above_the_target() -> None:
-    from autoassist.bench.runner import time_to_stay, time_to_target
+    from autoassist.bench.curves import time_to_stay, time_to_target
 
     curve = {"test_accuracy": [0.5, 0.91, 0.88, 0.92, 0.93], "wall_time_s": [0.0, 1.0, 2.0, 3.0, 4.0]}
     assert time_to_target(curve, 0.9) == 1.0  # the first dip above flatters a noisy curve
     assert time_to_stay(curve, 0.9) == 3.0
     assert time_to_stay(curve, 0.95) is None
+
+
+def test_one_curve_names_its_score_and_checks_its_extra_columns() -> None:
+    from autoassist.bench.curves import Curve
+
+    curve = Curve.with_columns("val_bleu", "target_tokens")
+    curve.add(step=0, wall_time_s=0.0, backprop_instances=0, score=1.5, keep_rate=1.0, lr=0.1, target_tokens=0)
+    assert curve.as_dict() == {"step": [0], "wall_time_s": [0.0], "backprop_instances": [0], "val_bleu": [1.5],
+                               "keep_rate": [1.0], "lr": [0.1], "target_tokens": [0]}
+    with pytest.raises(TypeError, match="target_tokens"):
+        curve.add(step=1, wall_time_s=1.0, backprop_instances=1, score=2.0, keep_rate=1.0, lr=0.1)

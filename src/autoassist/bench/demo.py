@@ -36,23 +36,41 @@ def demo_table(results: dict[str, Any]) -> str:
 
 
 def plot_demo(results: dict[str, Any], path: Path) -> None:
+    """The image demo's plot: each method's test accuracy against training wall time and Boss steps."""
+    target = results["summary"]["target_accuracy"]
+    plot_curves(path, [(name, m["curves"]) for name, m in results["methods"].items()], "test_accuracy",
+                target=None if target is None else 100 * target, ylabel="test accuracy (%)", scale=100,
+                title=f"autoassist demo: {results['config']['dataset']} / {results['config']['model']}")
+
+
+def plot_translation_demo(results: dict[str, Any], path: Path) -> None:
+    """The translation demo's plot: each full run's validation BLEU against training wall time and Boss steps."""
+    full = [(r["method"], r["curves"]) for r in results["runs"] if float(r["fraction"]) == 1.0]
+    plot_curves(path, full, "val_bleu", target=results["summary"]["target_bleu"], ylabel="validation BLEU (greedy)",
+                title=f"autoassist demo: translation, {results.get('corpus', '?')}")
+
+
+def plot_curves(path: Path, curves: list[tuple[str, dict[str, list[Any]]]], metric: str, *, target: float | None,
+                ylabel: str, title: str, scale: float = 1.0) -> None:
+    """Both demos' plot: each run's ``metric`` (times ``scale``) against training wall time and Boss steps."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for name, m in results["methods"].items():
-        acc = [100 * a for a in m["curves"]["test_accuracy"]]
-        axes[0].plot(m["curves"]["wall_time_s"], acc, marker=".", label=name)
-        axes[1].plot(m["curves"]["step"], acc, marker=".", label=name)
+    for name, curve in curves:
+        ys = [scale * v for v in curve[metric]]
+        axes[0].plot(curve["wall_time_s"], ys, marker=".", label=name)
+        axes[1].plot(curve["step"], ys, marker=".", label=name)
     for ax, label in zip(axes, ("training wall time (s)", "Boss steps")):
-        ax.axhline(100 * results["summary"]["target_accuracy"], color="k", ls="--", lw=0.8)
+        if target is not None:
+            ax.axhline(target, color="k", ls="--", lw=0.8)
         ax.set_xlabel(label)
-        ax.set_ylabel("test accuracy (%)")
+        ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.suptitle(f"autoassist demo: {results['config']['dataset']} / {results['config']['model']}")
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -74,31 +92,6 @@ def translation_demo_table(results: dict[str, Any]) -> str:
                  f"{s['target_bleu']:.2f}. Test BLEU: beam {results['config']['beam_size']}, "
                  f"sacreBLEU {s['sacrebleu_signature']}.")
     return "\n".join(lines)
-
-
-def plot_translation_demo(results: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for r in results["runs"]:
-        if float(r["fraction"]) != 1.0:
-            continue
-        axes[0].plot(r["curves"]["wall_time_s"], r["curves"]["val_bleu"], marker=".", label=r["method"])
-        axes[1].plot(r["curves"]["step"], r["curves"]["val_bleu"], marker=".", label=r["method"])
-    for ax, label in zip(axes, ("training wall time (s)", "Boss steps")):
-        if results["summary"]["target_bleu"] is not None:
-            ax.axhline(results["summary"]["target_bleu"], color="k", ls="--", lw=0.8)
-        ax.set_xlabel(label)
-        ax.set_ylabel("validation BLEU (greedy)")
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.suptitle(f"autoassist demo: translation, {results.get('corpus', '?')}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 # The translation demo's sizes (a width-64 Transformer, 2+2 layers, Adam 2e-3): measured on the busy 2-core

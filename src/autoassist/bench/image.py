@@ -14,7 +14,6 @@ finished, and ``--resume`` skips it); ``table.md`` and the PNGs are made from th
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -22,12 +21,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import torch
-from tqdm.auto import tqdm
 
 from autoassist._errors import fail
-from autoassist.bench.hardware import hardware_info
+from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
+                                     report_results, run_planned)
 from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
-from autoassist.bench.report import markdown_table, plot_results, write_results
+from autoassist.bench.report import markdown_table, plot_results
 from autoassist.bench.runner import TrainConfig, train_run
 
 
@@ -144,9 +143,7 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     from autoassist.models import build_model, default_model_for
 
     _validate(cfg)
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_dataset(cfg.dataset, cfg.data_dir, limit_train=cfg.limit_train)
     model_name = cfg.model or default_model_for(cfg.dataset)
@@ -164,63 +161,59 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     log(f"{cfg.dataset}: {n} training / {len(data.x_test)} test instances, model {model_name}, "
         f"uniform budget {full_steps} Boss steps ({cfg.epochs:g} epochs of {math.ceil(n / cfg.batch_size)}); "
         f"data loaded in {time.perf_counter() - start:.1f}s")
-    hardware = hardware_info()
-    hardware["torch_threads"] = torch.get_num_threads()
-    hardware["device"] = cfg.device
-    path = out_dir / "results.json"
-    results: dict[str, Any] = {"config": asdict(cfg), "hardware": hardware, "runs": []}
-    if resume and path.is_file():
-        previous = json.loads(path.read_text())
-        results["runs"] = previous.get("runs", [])
-    done = {(r["protocol"], r["method"], r["seed"], r.get("fraction", 1.0)) for r in results["runs"]}
-    plan: list[tuple[str, float, int, str]] = []
-    for protocol in cfg.protocols:
-        fractions = cfg.fractions if protocol == "budget" else (1.0,)
-        for fraction in fractions:
-            for seed in cfg.seeds:
-                for spec in cfg.methods:
-                    if protocol == "budget" and parse_method(spec).name == "infobatch":
-                        continue  # InfoBatch prunes whole passes: it runs in the passes protocol
-                    if (protocol, spec, seed, fraction) not in done:
-                        plan.append((protocol, fraction, seed, spec))
-    for i, (protocol, fraction, seed, spec) in enumerate(plan, 1):
-        method = parse_method(spec)
-        train_cfg = TrainConfig(
+    results: dict[str, Any] = {"config": asdict(cfg), "hardware": describe_hardware(cfg.device), "runs": []}
+    # InfoBatch prunes whole passes: it runs in the passes protocol only
+    plan = plan_runs(cfg.methods, cfg.seeds, cfg.fractions, cfg.protocols,
+                     skip=lambda protocol, spec: protocol == "budget" and parse_method(spec).name == "infobatch")
+    runs = _ImageRuns(cfg, data, make_model, full_steps)
+    return run_planned(runs, plan, results, out_dir / "results.json", finalize, resume=resume, log=log)
+
+
+@dataclass
+class _ImageRuns:
+    """The image benchmark's side of :func:`run_planned`: one Boss trained by :func:`train_run` per run."""
+
+    cfg: BenchConfig
+    data: Any
+    make_model: Callable[[], torch.nn.Module]
+    full_steps: int
+
+    def train_config(self, run: PlannedRun) -> TrainConfig:
+        cfg = self.cfg
+        return TrainConfig(
             batch_size=cfg.batch_size, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
             schedule=cfg.schedule, warmup_fraction=cfg.warmup_fraction, clip_grad_norm=cfg.clip_grad_norm,
-            lag=cfg.lag, total_steps=max(1, int(round(fraction * full_steps))),
-            num_passes=cfg.epochs if protocol == "passes" else None, eval_points=cfg.eval_points, seed=seed,
-            device=cfg.device, asynchronous=not cfg.synchronous,
+            lag=cfg.lag, total_steps=max(1, int(round(run.fraction * self.full_steps))),
+            num_passes=cfg.epochs if run.protocol == "passes" else None, eval_points=cfg.eval_points,
+            seed=run.seed, device=cfg.device, asynchronous=not cfg.synchronous,
         )
-        desc = f"[{i}/{len(plan)}] {protocol} {spec} seed={seed}" + (f" x{fraction:g}" if protocol == "budget" else "")
-        with tqdm(total=train_cfg.total_steps if protocol == "budget" else None, desc=desc, leave=False,
-                  mininterval=1.0, disable=None) as bar:
-            def progress(step: int, total: int) -> None:
-                bar.update(step - bar.n)
 
-            record = train_run(method, data, make_model, train_cfg, progress=progress)
-        record["fraction"] = fraction
-        record["dataset"] = cfg.dataset
-        record["model"] = model_name
-        results["runs"].append(record)
-        write_results(path, results)
-        log(f"{desc}: test accuracy {100 * record['final_test_accuracy']:.2f}%, {record['boss_steps']} steps, "
-            f"{record['wall_time_s']:.1f}s, keep rate {record['selector_stats'].get('keep_rate', 1.0):.2f}")
-    finalize(results)
-    write_results(path, results)
-    return results
+    def label(self, run: PlannedRun) -> str:
+        budget = run.protocol == "budget"
+        return f"{run.protocol} {run.spec} seed={run.seed}" + (f" x{run.fraction:g}" if budget else "")
+
+    def total_steps(self, run: PlannedRun) -> int | None:
+        return self.train_config(run).total_steps if run.protocol == "budget" else None
+
+    def train(self, run: PlannedRun, results: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        record = train_run(parse_method(run.spec), self.data, self.make_model, self.train_config(run),
+                           progress=progress)
+        record["fraction"] = run.fraction
+        record["dataset"] = self.cfg.dataset
+        record["model"] = self.cfg.model
+        return record
+
+    def outcome(self, record: dict[str, Any]) -> str:
+        return (f"test accuracy {100 * record['final_test_accuracy']:.2f}%, {record['boss_steps']} steps, "
+                f"{record['wall_time_s']:.1f}s, keep rate {record['selector_stats'].get('keep_rate', 1.0):.2f}")
 
 
 def finalize(results: dict[str, Any]) -> None:
     """Add each run's ``time_to_target_s`` and a per-method view of the full-budget runs (median over seeds)."""
     from autoassist.bench.report import summarize
-    from autoassist.bench.runner import time_to_target
 
     summary = summarize(results)
-    target = summary["target_accuracy"]
-    for run in results["runs"]:
-        run["target_accuracy"] = target
-        run["time_to_target_s"] = None if target is None else time_to_target(run["curves"], target)
+    mark_target(results["runs"], summary["target_accuracy"], name="target_accuracy", metric="test_accuracy")
     methods: dict[str, Any] = {}
     for row in summary["rows"]:
         if row["fraction"] != 1.0:
@@ -270,9 +263,7 @@ def run(args: argparse.Namespace) -> int:
     check_data_dir(cfg.dataset, cfg.data_dir)
     check_writable(out)
     run_benchmark(cfg, out, resume=args.resume)
-    plot_results(out)
-    print(markdown_table(json.loads((out / "results.json").read_text())))
-    print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")
+    report_results(out, plot_results, markdown_table)
     return 0
 
 

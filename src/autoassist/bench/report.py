@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from autoassist._errors import fail
-from autoassist.bench.runner import time_to_stay, time_to_target
+from autoassist.bench.curves import time_to_stay, time_to_target
 
 
 def load_results(out_dir: str | Path) -> dict[str, Any]:

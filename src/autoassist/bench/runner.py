@@ -27,21 +27,21 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from contextlib import closing
+from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import TensorDataset
 
 from autoassist.assist import AutoAssist
+from autoassist.bench.curves import Curve
 from autoassist.bench.methods import MethodSpec, autoassist_kwargs, build_selector
+from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
 from autoassist.selectors.base import ForwardFilter
 from autoassist.selectors.uniform import UniformSelector
-
-SPIKE_FACTOR = 1.5
 
 
 @dataclass
@@ -75,17 +75,6 @@ def lr_at(progress: float, cfg: TrainConfig) -> float:
     if cfg.schedule == "linear":
         return cfg.lr * (1.0 - rest)
     return cfg.lr
-
-
-@dataclass
-class Curve:
-    step: list[int] = field(default_factory=list)
-    backprop_instances: list[int] = field(default_factory=list)
-    forward_instances: list[int] = field(default_factory=list)
-    wall_time_s: list[float] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
-    keep_rate: list[float] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
 
 
 @torch.no_grad()
@@ -144,7 +133,7 @@ def train_run(
         assist = AutoAssist(train_set, selector=stream, **common)
     filt = ForwardFilter(selector, cfg.batch_size, seed=cfg.seed) if selector.needs_boss_losses else None
     free_scoring = bool(getattr(selector, "free_scoring", False))
-    curve = Curve()
+    curve = Curve.with_columns("test_accuracy", "forward_instances")
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "free_scoring": 0.0}
     boss_step_times: list[float] = []
     train_losses: list[float] = []
@@ -157,13 +146,9 @@ def train_run(
         return filt.keep_rate if filt is not None else assist.stats()["keep_rate"]
 
     def record() -> None:
-        curve.step.append(counts["step"])
-        curve.backprop_instances.append(counts["backprop"])
-        curve.forward_instances.append(counts["forward"])
-        curve.wall_time_s.append(wall)
-        curve.test_accuracy.append(evaluate(model, x_test, y_test))
-        curve.keep_rate.append(keep_rate())
-        curve.lr.append(opt.param_groups[0]["lr"])
+        curve.add(step=counts["step"], wall_time_s=wall, backprop_instances=counts["backprop"],
+                  score=evaluate(model, x_test, y_test), keep_rate=keep_rate(), lr=opt.param_groups[0]["lr"],
+                  forward_instances=counts["forward"])
 
     def boss_step(xb: torch.Tensor, yb: torch.Tensor, report: Callable[[torch.Tensor], torch.Tensor],
                   size: int, position: float) -> None:
@@ -176,19 +161,12 @@ def train_run(
         t2 = time.perf_counter()
         loss = report(losses)
         t3 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.clip_grad_norm:
-            nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
-        opt.step()
+        boss_update(model, opt, loss, cfg.clip_grad_norm)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         t4 = time.perf_counter()
         train_losses.append(float(loss.detach()))
-        timers["selection"] += t3 - t2
-        timers["boss"] += (t2 - t1) + (t4 - t3)
-        boss_step_times.append((t2 - t1) + (t4 - t3))
-        wall += t4 - t1
+        wall += split_step_time(timers, boss_step_times, t1, t2, t3, t4)
         counts["step"] += 1
         counts["backprop"] += size
         counts["forward"] += size
@@ -221,59 +199,45 @@ def train_run(
             if not passes_mode and counts["step"] >= max_steps:
                 break
 
+    def move(batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        return batch[0].to(device, non_blocking=True), batch[1].to(device, non_blocking=True)
+
     model.train()
     record()
-    done = False
-    loader = assist.loader()
-    try:
-        while not done:
-            iterator = iter(loader)
-            while not done:
-                wait0 = assist.stats()["wait_seconds"]
-                t0 = time.perf_counter()
-                try:
-                    idx, (xb, yb) = next(iterator)
-                except StopIteration:
-                    break
-                xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-                t1 = time.perf_counter()
-                waited = assist.stats()["wait_seconds"] - wait0
-                timers["selection"] += waited
-                timers["data"] += (t1 - t0) - waited
-                wall += t1 - t0
-                position = assist.batches.position
-                if filt is None:
-                    boss_step(xb, yb, lambda losses: assist.report(idx, losses), len(idx), position)
-                else:
-                    forward_filter_step(idx, xb, yb, position)
-                if progress is not None:
-                    progress(counts["step"], max_steps)
-                if passes_mode:
-                    done = position >= num_passes
-                    if position >= next_eval_position or done:
-                        record()
-                        next_eval_position += num_passes / max(1, cfg.eval_points)
-                else:
-                    done = counts["step"] >= max_steps
-                    if (eval_every and counts["step"] % eval_every == 0 and counts["step"] != curve.step[-1]) or done:
-                        record()
-            del iterator
-    finally:
-        assist.close()
+    with assist, closing(timed_batches(assist, assist.loader(), move, timers)) as batches:
+        for idx, (xb, yb), fetch_seconds in batches:
+            wall += fetch_seconds
+            position = assist.batches.position
+            if filt is None:
+                boss_step(xb, yb, lambda losses: assist.report(idx, losses), len(idx), position)
+            else:
+                forward_filter_step(idx, xb, yb, position)
+            if progress is not None:
+                progress(counts["step"], max_steps)
+            if passes_mode:
+                done = position >= num_passes
+                if position >= next_eval_position or done:
+                    record()
+                    next_eval_position += num_passes / max(1, cfg.eval_points)
+            else:
+                done = counts["step"] >= max_steps
+                if (eval_every and counts["step"] % eval_every == 0 and counts["step"] != curve.step[-1]) or done:
+                    record()
+            if done:
+                break
     if curve.step[-1] != counts["step"]:
         record()
     stats = assist.stats()
     if filt is not None:
         stats.update({"keep_rate": filt.keep_rate, "scanned": filt.scanned, "accepted": filt.accepted})
         stats.update(selector.stats())
-    max_loss = max(train_losses) if train_losses else None
     return {
         "method": method.label,
         "method_name": method.name,
         "method_options": method.options,
         "seed": cfg.seed,
         "protocol": "passes" if passes_mode else "budget",
-        "final_test_accuracy": curve.test_accuracy[-1],
+        "final_test_accuracy": curve.score[-1],
         "wall_time_s": wall,
         "boss_steps": counts["step"],
         "backprop_instances": counts["backprop"],
@@ -281,31 +245,9 @@ def train_run(
         "passes": assist.batches.position,
         "time_split_s": timers,
         "boss_wait_s": stats.get("wait_seconds", 0.0),
-        "boss_step_median_ms": 1000 * float(np.median(boss_step_times)) if boss_step_times else None,
-        "first_train_loss": train_losses[0] if train_losses else None,
-        "max_train_loss": max_loss,
-        "spiked": bool(train_losses and max(train_losses[1:] or [0.0]) > SPIKE_FACTOR * train_losses[0]),
+        **step_summary(boss_step_times, train_losses),
         "selector_stats": stats,
-        "curves": asdict(curve),
+        "curves": curve.as_dict(),
         "config": asdict(cfg),
     }
 
-
-def time_to_target(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s",
-                   metric: str = "test_accuracy") -> float | None:
-    """First value of ``axis`` at which the curve's ``metric`` reaches ``target`` (None if never)."""
-    for score, value in zip(curve[metric], curve[axis]):
-        if score >= target:
-            return float(value)
-    return None
-
-
-def time_to_stay(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s",
-                 metric: str = "test_accuracy") -> float | None:
-    """First value of ``axis`` from which the curve's ``metric`` stays at or above ``target`` to the end."""
-    result = None
-    for score, value in zip(reversed(curve[metric]), reversed(curve[axis])):
-        if score < target:
-            break
-        result = float(value)
-    return result

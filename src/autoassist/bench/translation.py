@@ -22,7 +22,6 @@ the synthetic corpus is generated locally. Results go to ``--out/results.json`` 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,10 +30,11 @@ from typing import Any, Callable
 import torch
 
 from autoassist._errors import fail
-from autoassist.bench.hardware import hardware_info
-from autoassist.bench.methods import MethodSpec, parse_method
-from autoassist.bench.report import write_results
-from autoassist.bench.translation_runner import TextData, TranslationTrainConfig, lengths_of, train_translation_run
+from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
+                                     report_results, run_planned)
+from autoassist.bench.methods import parse_method
+from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, lengths_of,
+                                                 train_translation_run)
 
 TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance")
 METHOD_HELP = {
@@ -53,8 +53,8 @@ DEMO_METHODS = ("uniform", "autoassist:assistant=paper")
 
 
 @dataclass
-class TranslationBenchConfig:
-    """Typed settings of one translation benchmark (saved in results.json)."""
+class TranslationBenchConfig(TranslationRecipe):
+    """Typed settings of one translation benchmark (saved in results.json): the runs' recipe and these."""
 
     task: str = "translation"
     data_dir: str | None = None  # None: the synthetic corpus
@@ -74,23 +74,9 @@ class TranslationBenchConfig:
     epochs: float = 3.0
     fractions: tuple[float, ...] = (1.0,)
     tolerance: float = 0.5
-    max_tokens: int = 4096
-    lr: float = 1e-3
-    warmup_steps: int = 400
-    label_smoothing: float = 0.1
-    clip_grad_norm: float | None = None
-    d_model: int = 128
-    n_heads: int = 4
-    layers: int = 2
-    d_ff: int = 512
-    dropout: float = 0.1
-    beam_size: int = 4
-    eval_points: int = 8
-    lag: int = 2
     threads: int = 1
     synchronous: bool = False
     bpe_dir: str | None = None
-    device: str = "cpu"
 
 
 def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
@@ -245,12 +231,8 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
 
 
 def _train_config(cfg: TranslationBenchConfig, full_steps: int, fraction: float, seed: int) -> TranslationTrainConfig:
-    return TranslationTrainConfig(
-        max_tokens=cfg.max_tokens, lr=cfg.lr, warmup_steps=cfg.warmup_steps, label_smoothing=cfg.label_smoothing,
-        clip_grad_norm=cfg.clip_grad_norm, total_steps=max(1, int(round(fraction * full_steps))), fraction=fraction,
-        num_passes=cfg.epochs, eval_points=cfg.eval_points, beam_size=cfg.beam_size, d_model=cfg.d_model,
-        n_heads=cfg.n_heads, layers=cfg.layers, d_ff=cfg.d_ff, dropout=cfg.dropout, seed=seed,
-        asynchronous=not cfg.synchronous, lag=cfg.lag, device=cfg.device)
+    return TranslationTrainConfig(**cfg.recipe(), total_steps=max(1, int(round(fraction * full_steps))),
+                                  fraction=fraction, num_passes=cfg.epochs, seed=seed, asynchronous=not cfg.synchronous)
 
 
 def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seed: int) -> int:
@@ -282,12 +264,8 @@ def _print(line: str) -> None:
 def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = False,
                   log: Callable[[str], None] = _print) -> dict[str, Any]:
     """Run every (fraction, seed, method) of ``cfg``; write results after each run."""
-    from tqdm.auto import tqdm
-
     validate(cfg)
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_text_data(cfg, Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe", log)
     epoch_steps = uniform_steps_per_epoch(data, cfg, cfg.seeds[0])
@@ -295,52 +273,52 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
     log(f"{data.name}: {len(data.train_src)} training pairs, {len(data.val_src)} validation, {len(data.test_src)} "
         f"test; joint BPE {data.vocab_size} ids; uniform budget {full_steps} Boss steps ({cfg.epochs:g} epochs of "
         f"{epoch_steps} batches of <= {cfg.max_tokens} tokens); prepared in {time.perf_counter() - start:.1f}s")
-    hardware = hardware_info()
-    hardware["torch_threads"] = torch.get_num_threads()
-    hardware["device"] = describe_device(cfg.device)
-    path = out_dir / "results.json"
-    results: dict[str, Any] = {"config": asdict(cfg), "hardware": hardware, "corpus": data.name,
-                               "train_pairs": len(data.train_src), "vocab_size": data.vocab_size,
+    results: dict[str, Any] = {"config": asdict(cfg), "hardware": describe_hardware(describe_device(cfg.device)),
+                               "corpus": data.name, "train_pairs": len(data.train_src), "vocab_size": data.vocab_size,
                                "steps_per_epoch": epoch_steps, "full_steps": full_steps, "runs": []}
-    if resume and path.is_file():
-        results["runs"] = json.loads(path.read_text()).get("runs", [])
-    done = {(r["method"], r["seed"], float(r["fraction"])) for r in results["runs"]}
-    plan = [(fraction, seed, spec) for fraction in cfg.fractions for seed in cfg.seeds for spec in cfg.methods
-            if (spec, seed, float(fraction)) not in done]
-    for i, (fraction, seed, spec) in enumerate(plan, 1):
-        method: MethodSpec = parse_method(spec)
+    runs = _TranslationRuns(cfg, data, full_steps, log)
+    return run_planned(runs, plan_runs(cfg.methods, cfg.seeds, cfg.fractions), results, out_dir / "results.json",
+                       finalize, resume=resume, log=log, refresh_s=2.0)
+
+
+@dataclass
+class _TranslationRuns:
+    """The translation benchmark's side of :func:`run_planned`: one Transformer per run."""
+
+    cfg: TranslationBenchConfig
+    data: TextData
+    full_steps: int
+    log: Callable[[str], None]
+
+    def label(self, run: PlannedRun) -> str:
+        return f"{run.spec} seed={run.seed} x{run.fraction:g}"
+
+    def total_steps(self, run: PlannedRun) -> int:
+        return _train_config(self.cfg, self.full_steps, run.fraction, run.seed).total_steps
+
+    def train(self, run: PlannedRun, results: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        method = parse_method(run.spec)
         keep_rate = None
         if method.name == "random" and method.options.get("keep_rate") == "auto":
-            keep_rate = _auto_keep_rate(results, cfg, seed, fraction)
-        train_cfg = _train_config(cfg, full_steps, fraction, seed)
-        desc = f"[{i}/{len(plan)}] {spec} seed={seed} x{fraction:g}"
-        with tqdm(total=train_cfg.total_steps, desc=desc, leave=False, mininterval=2.0, disable=None) as bar:
-            def progress(step: int, total: int) -> None:
-                bar.update(step - bar.n)
+            keep_rate = _auto_keep_rate(results, self.cfg, run.seed, run.fraction)
+        train_cfg = _train_config(self.cfg, self.full_steps, run.fraction, run.seed)
+        record = train_translation_run(method, self.data, train_cfg, keep_rate=keep_rate, progress=progress,
+                                       log=self.log)
+        record["corpus"] = self.data.name
+        return record
 
-            record = train_translation_run(method, data, train_cfg, keep_rate=keep_rate, progress=progress, log=log)
-        record["corpus"] = data.name
-        results["runs"].append(record)
-        finalize(results)
-        write_results(path, results)
-        log(f"{desc}: val BLEU {record['final_val_bleu']:.2f} (greedy), test BLEU {record['test_bleu']:.2f} "
-            f"(beam {cfg.beam_size}), {record['boss_steps']} steps, {record['wall_time_s']:.1f}s training, "
-            f"keep rate {record['selector_stats'].get('keep_rate', 1.0):.2f}")
-    finalize(results)
-    write_results(path, results)
-    return results
+    def outcome(self, record: dict[str, Any]) -> str:
+        return (f"val BLEU {record['final_val_bleu']:.2f} (greedy), test BLEU {record['test_bleu']:.2f} "
+                f"(beam {self.cfg.beam_size}), {record['boss_steps']} steps, {record['wall_time_s']:.1f}s training, "
+                f"keep rate {record['selector_stats'].get('keep_rate', 1.0):.2f}")
 
 
 def finalize(results: dict[str, Any]) -> None:
     """Add the summary and each run's time to target (from the runs alone)."""
-    from autoassist.bench.translation_report import summarize, time_to_stay, time_to_target
+    from autoassist.bench.translation_report import summarize
 
     summary = summarize(results)
-    target = summary["target_bleu"]
-    for run in results["runs"]:
-        run["target_bleu"] = target
-        run["time_to_target_s"] = None if target is None else time_to_target(run["curves"], target)
-        run["time_to_stay_s"] = None if target is None else time_to_stay(run["curves"], target)
+    mark_target(results["runs"], summary["target_bleu"], name="target_bleu", metric="val_bleu", stay=True)
     results["summary"] = summary
 
 
@@ -363,8 +341,6 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out or f"runs/bench-translate-{'synthetic' if cfg.data_dir is None else Path(cfg.data_dir).name}")
     check_writable(out)
     run_benchmark(cfg, out, resume=args.resume)
-    plot_results(out)
-    print(markdown_table(json.loads((out / "results.json").read_text())))
-    print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")
+    report_results(out, plot_results, markdown_table)
     return 0
 

@@ -12,18 +12,18 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from autoassist.bench import runner
+from autoassist.bench import curves
 from autoassist.bench.report import load_results, save_budget_sweep
 
 
 def time_to_target(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s") -> float | None:
     """First value of ``axis`` at which validation BLEU reaches ``target`` (None if never)."""
-    return runner.time_to_target(curve, target, axis, metric="val_bleu")
+    return curves.time_to_target(curve, target, axis, metric="val_bleu")
 
 
 def time_to_stay(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s") -> float | None:
     """First value of ``axis`` from which validation BLEU stays at or above ``target`` to the end."""
-    return runner.time_to_stay(curve, target, axis, metric="val_bleu")
+    return curves.time_to_stay(curve, target, axis, metric="val_bleu")
 
 
 def _median(values: list[float]) -> float | None:

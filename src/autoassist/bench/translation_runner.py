@@ -23,24 +23,24 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from contextlib import closing
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 import torch
-from torch import nn
 
 from autoassist._errors import ParameterTypeError, fail
 from autoassist.assist import TRANSLATION_RULES, AutoAssist
 from autoassist.bench.bleu import corpus_bleu
+from autoassist.bench.curves import Curve
 from autoassist.bench.methods import MethodSpec, build_selector
+from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
 from autoassist.data.text_batches import TranslationDataset
 from autoassist.data.tokenize import PAD_ID, SubwordTokenizer
 from autoassist.losses import sequence_losses
 from autoassist.models.transformer import Seq2SeqTransformer, TransformerConfig, translate
-
-SPIKE_FACTOR = 1.5
 
 
 @dataclass
@@ -71,28 +71,42 @@ class TextData:
 
 
 @dataclass
-class TranslationTrainConfig:
-    """Typed settings of one translation run (saved next to its results)."""
+class TranslationRecipe:
+    """What every run of a translation benchmark shares: batches, Adam, the model, evaluation, the device.
+
+    :class:`TranslationTrainConfig` (one run) and the benchmark's config both hold these fields; the
+    benchmark hands them to each run unchanged (:meth:`recipe`).
+    """
 
     max_tokens: int = 4096
     lr: float = 1e-3
     warmup_steps: int = 400
     label_smoothing: float = 0.1
     clip_grad_norm: float | None = None
-    total_steps: int = 1000
-    fraction: float = 1.0  # of uniform's Boss steps: the schedule is compressed by it
-    num_passes: float = 1.0  # uniform's passes at the full budget (InfoBatch anneals over them)
-    eval_points: int = 8
-    beam_size: int = 4
     d_model: int = 128
     n_heads: int = 4
     layers: int = 2
     d_ff: int = 512
     dropout: float = 0.1
-    seed: int = 0
-    asynchronous: bool = True
+    beam_size: int = 4
+    eval_points: int = 8
     lag: int = 2
     device: str = "cpu"  # the Boss's; the Assistant and the batch generator stay on the CPU
+
+    def recipe(self) -> dict[str, Any]:
+        """The shared fields, by name (also of a config that extends this one)."""
+        return {f.name: getattr(self, f.name) for f in fields(TranslationRecipe)}
+
+
+@dataclass
+class TranslationTrainConfig(TranslationRecipe):
+    """Typed settings of one translation run (saved next to its results)."""
+
+    total_steps: int = 1000
+    fraction: float = 1.0  # of uniform's Boss steps: the schedule is compressed by it
+    num_passes: float = 1.0  # uniform's passes at the full budget (InfoBatch anneals over them)
+    seed: int = 0
+    asynchronous: bool = True
 
 
 def inverse_sqrt_lr(step: int, cfg: TranslationTrainConfig) -> float:
@@ -100,19 +114,6 @@ def inverse_sqrt_lr(step: int, cfg: TranslationTrainConfig) -> float:
     u = max(step, 1) / cfg.fraction
     w = max(cfg.warmup_steps, 1)
     return cfg.lr * min(u / w, math.sqrt(w / u))
-
-
-@dataclass
-class TranslationCurve:
-    step: list[int] = field(default_factory=list)
-    wall_time_s: list[float] = field(default_factory=list)
-    backprop_instances: list[int] = field(default_factory=list)
-    target_tokens: list[int] = field(default_factory=list)
-    val_bleu: list[float] = field(default_factory=list)
-    keep_rate: list[float] = field(default_factory=list)
-    assistant_accuracy: list[float | None] = field(default_factory=list)
-    train_loss: list[float | None] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
 
 
 def bleu_of(model: Seq2SeqTransformer, tokenizer: SubwordTokenizer, src: Sequence[Sequence[int]],
@@ -181,7 +182,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
     dataset = TranslationDataset(data.train_src, data.train_tgt)
     assist = build_assist(method, data, dataset, cfg, keep_rate)
     max_steps = cfg.total_steps
-    curve = TranslationCurve()
+    curve = Curve.with_columns("val_bleu", "target_tokens", "assistant_accuracy", "train_loss")
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "eval": 0.0}
     step_times: list[float] = []
     losses: list[float] = []
@@ -195,17 +196,13 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         bleu, _ = bleu_of(model, data.tokenizer, data.val_src, data.val_refs)
         timers["eval"] += time.perf_counter() - t0
         stats = assist.stats()
-        curve.step.append(counts["step"])
-        curve.wall_time_s.append(wall)
-        curve.backprop_instances.append(counts["backprop"])
-        curve.target_tokens.append(counts["tokens"])
-        curve.val_bleu.append(bleu)
-        curve.keep_rate.append(float(stats["keep_rate"]))
-        curve.assistant_accuracy.append(float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None)
-        curve.train_loss.append(float(np.mean(since_eval)) if since_eval else None)
-        curve.lr.append(float(opt.param_groups[0]["lr"]))
+        train_loss = float(np.mean(since_eval)) if since_eval else None
+        curve.add(step=counts["step"], wall_time_s=wall, backprop_instances=counts["backprop"], score=bleu,
+                  keep_rate=float(stats["keep_rate"]), lr=float(opt.param_groups[0]["lr"]),
+                  target_tokens=counts["tokens"], train_loss=train_loss,
+                  assistant_accuracy=float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None)
         if log is not None:
-            loss = "n/a" if curve.train_loss[-1] is None else f"{curve.train_loss[-1]:.3f}"
+            loss = "n/a" if train_loss is None else f"{train_loss:.3f}"
             log(f"  {method.label} step {counts['step']}/{max_steps}: {wall:.0f}s training, val BLEU {bleu:.2f}, "
                 f"train loss {loss}, keep rate {curve.keep_rate[-1]:.2f}, eval {time.perf_counter() - t0:.0f}s")
         since_eval.clear()
@@ -213,57 +210,35 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
     model.train()
     record()
     loader = assist.loader(collate_fn=dataset.collate)
-    done = False
-    try:
-        while not done:
-            iterator = iter(loader)
-            while not done:
-                wait0 = assist.stats()["wait_seconds"]
-                t0 = time.perf_counter()
-                try:
-                    idx, batch = next(iterator)
-                except StopIteration:
-                    break
-                batch = batch.to(device)
-                t1 = time.perf_counter()
-                waited = assist.stats()["wait_seconds"] - wait0
-                timers["selection"] += waited
-                timers["data"] += (t1 - t0) - waited
-                lr = inverse_sqrt_lr(counts["step"] + 1, cfg)
-                for group in opt.param_groups:
-                    group["lr"] = lr
-                per_sentence = sequence_losses(model(batch.src, batch.tgt_in), batch.tgt_out, PAD_ID,
-                                               cfg.label_smoothing)
-                t2 = time.perf_counter()
-                loss = assist.report(idx, per_sentence, tokens=batch.tgt_lengths)
-                t3 = time.perf_counter()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if cfg.clip_grad_norm:
-                    nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
-                opt.step()
-                t4 = time.perf_counter()
-                timers["selection"] += t3 - t2
-                timers["boss"] += (t2 - t1) + (t4 - t3)
-                step_times.append((t2 - t1) + (t4 - t3))
-                wall += t4 - t0
-                # the plain token-normalised loss (selector weights left out: InfoBatch's and importance
-                # sampling's rescaled losses are not a sign of divergence)
-                lengths = batch.tgt_lengths.to(per_sentence.dtype)
-                value = float((per_sentence.detach() * lengths).sum() / lengths.sum())
-                losses.append(value)
-                since_eval.append(value)
-                counts["step"] += 1
-                counts["backprop"] += len(idx)
-                counts["tokens"] += int(batch.tgt_lengths.sum())
-                if progress is not None:
-                    progress(counts["step"], max_steps)
-                done = counts["step"] >= max_steps
-                if counts["step"] % eval_every == 0 or done:
-                    record()
-            del iterator
-    finally:
-        assist.close()
+    with assist, closing(timed_batches(assist, loader, lambda batch: batch.to(device), timers)) as batches:
+        for idx, batch, fetch_seconds in batches:
+            t1 = time.perf_counter()
+            lr = inverse_sqrt_lr(counts["step"] + 1, cfg)
+            for group in opt.param_groups:
+                group["lr"] = lr
+            per_sentence = sequence_losses(model(batch.src, batch.tgt_in), batch.tgt_out, PAD_ID, cfg.label_smoothing)
+            t2 = time.perf_counter()
+            loss = assist.report(idx, per_sentence, tokens=batch.tgt_lengths)
+            t3 = time.perf_counter()
+            boss_update(model, opt, loss, cfg.clip_grad_norm)
+            t4 = time.perf_counter()
+            wall += fetch_seconds + split_step_time(timers, step_times, t1, t2, t3, t4)
+            # the plain token-normalised loss (selector weights left out: InfoBatch's and importance
+            # sampling's rescaled losses are not a sign of divergence)
+            lengths = batch.tgt_lengths.to(per_sentence.dtype)
+            value = float((per_sentence.detach() * lengths).sum() / lengths.sum())
+            losses.append(value)
+            since_eval.append(value)
+            counts["step"] += 1
+            counts["backprop"] += len(idx)
+            counts["tokens"] += int(batch.tgt_lengths.sum())
+            if progress is not None:
+                progress(counts["step"], max_steps)
+            done = counts["step"] >= max_steps
+            if counts["step"] % eval_every == 0 or done:
+                record()
+            if done:
+                break
     t0 = time.perf_counter()
     test_bleu, signature = bleu_of(model, data.tokenizer, data.test_src, data.test_refs, beam_size=cfg.beam_size)
     timers["eval"] += time.perf_counter() - t0
@@ -275,7 +250,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         "resolved_keep_rate": keep_rate,
         "seed": cfg.seed,
         "fraction": cfg.fraction,
-        "final_val_bleu": curve.val_bleu[-1],
+        "final_val_bleu": curve.score[-1],
         "test_bleu": test_bleu,
         "test_beam_size": cfg.beam_size,
         "sacrebleu_signature": signature,
@@ -286,11 +261,8 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         "passes": float(stats["position"]),
         "time_split_s": timers,
         "boss_wait_s": float(stats.get("wait_seconds", 0.0)),
-        "boss_step_median_ms": 1000 * float(np.median(step_times)) if step_times else None,
-        "first_train_loss": losses[0] if losses else None,  # token-normalised, unweighted
-        "max_train_loss": max(losses) if losses else None,
-        "spiked": bool(losses and max(losses[1:] or [0.0]) > SPIKE_FACTOR * losses[0]),
+        **step_summary(step_times, losses),  # train losses token-normalised, unweighted
         "selector_stats": stats,
-        "curves": asdict(curve),
+        "curves": curve.as_dict(),
         "config": asdict(cfg),
     }

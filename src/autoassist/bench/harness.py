@@ -1,0 +1,150 @@
+"""The loop every benchmark shares: plan the runs, train each one not yet finished, write after each.
+
+``autoassist bench image``, ``bench translate`` and ``demo`` differ in what one run is (a Boss, its
+data and its recipe) and in what they summarise; they share the rest, here:
+
+* :func:`plan_runs`: every (protocol, fraction, seed, method) in a fixed order;
+* :func:`run_planned`: with ``resume``, the runs already in ``results.json`` are kept and skipped;
+  each remaining run is trained (a progress bar while it runs), appended, the results finalised and
+  written atomically, and one line logged;
+* :func:`mark_target`: each run's target and time to reach it, for a benchmark's ``finalize``;
+* :func:`report_results`: the plots and ``table.md`` from ``results.json``, the table printed.
+
+A benchmark supplies a :class:`Benchmark`: how to name, size, train and describe one planned run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol
+
+import torch
+
+from autoassist.bench.curves import time_to_stay, time_to_target
+from autoassist.bench.hardware import hardware_info
+from autoassist.bench.report import write_results
+
+Progress = Callable[[int, int], None]  # (Boss steps done, steps planned)
+RunKey = tuple[str, str, int, float]  # (protocol, method spec, seed, fraction)
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of a benchmark: a method spec and seed, at a fraction of uniform's budget, in a protocol."""
+
+    spec: str
+    seed: int
+    fraction: float = 1.0
+    protocol: str = "budget"
+
+    @property
+    def key(self) -> RunKey:
+        return (self.protocol, self.spec, self.seed, float(self.fraction))
+
+
+def finished_key(record: dict[str, Any]) -> RunKey:
+    """The key of a finished run's record (a translation record has no protocol: it is a budget run)."""
+    return (str(record.get("protocol", "budget")), record["method"], int(record["seed"]),
+            float(record.get("fraction", 1.0)))
+
+
+def plan_runs(methods: Iterable[str], seeds: Iterable[int], fractions: Iterable[float],
+              protocols: Iterable[str] = ("budget",),
+              skip: Callable[[str, str], bool] | None = None) -> list[PlannedRun]:
+    """Every run in order: protocol, then fraction (budget protocol only; passes runs are whole), seed, method.
+
+    ``skip(protocol, spec)`` leaves a method out of a protocol.
+    """
+    methods, seeds, fractions = tuple(methods), tuple(seeds), tuple(fractions)
+    return [PlannedRun(spec, seed, fraction, protocol)
+            for protocol in protocols
+            for fraction in (fractions if protocol == "budget" else (1.0,))
+            for seed in seeds
+            for spec in methods
+            if skip is None or not skip(protocol, spec)]
+
+
+class Benchmark(Protocol):
+    """What one benchmark gives :func:`run_planned`."""
+
+    def label(self, run: PlannedRun) -> str:
+        """The run in a few words, for the progress bar and the log."""
+        ...
+
+    def total_steps(self, run: PlannedRun) -> int | None:
+        """The run's Boss steps if known in advance (the progress bar's total)."""
+        ...
+
+    def train(self, run: PlannedRun, results: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        """Train the run and return its record; ``results`` holds the runs finished before it."""
+        ...
+
+    def outcome(self, record: dict[str, Any]) -> str:
+        """The finished run's result in one line."""
+        ...
+
+
+def prepare(out_dir: Path, threads: int) -> None:
+    """Before loading data: use ``threads`` torch threads (0: leave torch's choice) and create ``out_dir``."""
+    if threads > 0:
+        torch.set_num_threads(threads)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def describe_hardware(device: str) -> dict[str, Any]:
+    """:func:`hardware_info` with the torch threads in use and the Boss's device, for results.json."""
+    hardware = hardware_info()
+    hardware["torch_threads"] = torch.get_num_threads()
+    hardware["device"] = device
+    return hardware
+
+
+def run_planned(bench: Benchmark, plan: list[PlannedRun], results: dict[str, Any], path: Path,
+                finalize: Callable[[dict[str, Any]], None], *, resume: bool = False,
+                log: Callable[[str], None] = print, refresh_s: float = 1.0) -> dict[str, Any]:
+    """Train every run of ``plan`` not finished yet; write ``results`` to ``path`` after each run and at the end.
+
+    With ``resume``, the runs of an existing ``path`` are kept and their keys skipped. ``finalize`` adds the
+    summary (from the runs alone) before every write, so an interrupted benchmark's file is complete.
+    """
+    from tqdm.auto import tqdm
+
+    if resume and path.is_file():
+        results["runs"] = json.loads(path.read_text()).get("runs", [])
+    done = {finished_key(r) for r in results["runs"]}
+    todo = [run for run in plan if run.key not in done]
+    for i, run in enumerate(todo, 1):
+        desc = f"[{i}/{len(todo)}] {bench.label(run)}"
+        with tqdm(total=bench.total_steps(run), desc=desc, leave=False, mininterval=refresh_s, disable=None) as bar:
+            def progress(step: int, total: int) -> None:
+                bar.update(step - bar.n)
+
+            record = bench.train(run, results, progress)
+        results["runs"].append(record)
+        finalize(results)
+        write_results(path, results)
+        log(f"{desc}: {bench.outcome(record)}")
+    finalize(results)
+    write_results(path, results)
+    return results
+
+
+def mark_target(runs: list[dict[str, Any]], target: float | None, *, name: str, metric: str,
+                stay: bool = False) -> None:
+    """Store ``target`` as ``run[name]`` and the first time each run's ``metric`` reaches it (with ``stay``,
+    also the time from which it stays there)."""
+    for run in runs:
+        run[name] = target
+        run["time_to_target_s"] = None if target is None else time_to_target(run["curves"], target, metric=metric)
+        if stay:
+            run["time_to_stay_s"] = None if target is None else time_to_stay(run["curves"], target, metric=metric)
+
+
+def report_results(out: Path, plot_results: Callable[[Path], list[Path]],
+                   markdown_table: Callable[[dict[str, Any]], str]) -> None:
+    """Write a benchmark's plots and ``table.md`` from ``out/results.json`` alone; print the table."""
+    plot_results(out)
+    print(markdown_table(json.loads((out / "results.json").read_text())))
+    print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")

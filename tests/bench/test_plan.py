@@ -1,0 +1,103 @@
+"""The shared benchmark loop (bench/harness.py) and run steps (bench/steps.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autoassist.bench.harness import PlannedRun, Progress, finished_key, mark_target, plan_runs, run_planned
+
+
+def test_plan_order_is_protocol_fraction_seed_method_and_passes_runs_are_whole() -> None:
+    plan = plan_runs(["uniform", "infobatch"], [0, 1], [1.0, 0.5], ["budget", "passes"],
+                     skip=lambda protocol, spec: protocol == "budget" and spec == "infobatch")
+    assert [(r.protocol, r.fraction, r.seed, r.spec) for r in plan] == [
+        ("budget", 1.0, 0, "uniform"), ("budget", 1.0, 1, "uniform"),
+        ("budget", 0.5, 0, "uniform"), ("budget", 0.5, 1, "uniform"),
+        ("passes", 1.0, 0, "uniform"), ("passes", 1.0, 0, "infobatch"),
+        ("passes", 1.0, 1, "uniform"), ("passes", 1.0, 1, "infobatch")]
+
+
+def test_a_record_without_protocol_or_fraction_matches_its_budget_run() -> None:
+    assert finished_key({"method": "uniform", "seed": 0}) == PlannedRun("uniform", 0).key
+    assert finished_key({"method": "a", "seed": 1, "fraction": 0.5}) == PlannedRun("a", 1, 0.5).key
+
+
+class _Fake:
+    def __init__(self) -> None:
+        self.trained: list[PlannedRun] = []
+
+    def label(self, run: PlannedRun) -> str:
+        return run.spec
+
+    def total_steps(self, run: PlannedRun) -> int | None:
+        return 2
+
+    def train(self, run: PlannedRun, results: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        self.trained.append(run)
+        progress(2, 2)
+        return {"method": run.spec, "seed": run.seed, "fraction": run.fraction, "finished_before": len(results["runs"])}
+
+    def outcome(self, record: dict[str, Any]) -> str:
+        return "ok"
+
+
+def _finalize(results: dict[str, Any]) -> None:
+    results["summary"] = len(results["runs"])
+
+
+def test_resume_keeps_finished_runs_and_trains_only_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    lines: list[str] = []
+    first = _Fake()
+    run_planned(first, plan_runs(["a"], [0], [1.0]), {"runs": []}, path, _finalize, log=lines.append)
+    assert json.loads(path.read_text())["summary"] == 1 and lines == ["[1/1] a: ok"]
+    second = _Fake()
+    results = run_planned(second, plan_runs(["a", "b"], [0], [1.0]), {"runs": []}, path, _finalize, resume=True,
+                          log=lines.append)
+    assert [r.spec for r in second.trained] == ["b"] and results["runs"][1]["finished_before"] == 1
+    assert json.loads(path.read_text())["summary"] == 2
+
+
+def test_mark_target_records_first_and_staying_times() -> None:
+    runs: list[dict[str, Any]] = [{"curves": {"val_bleu": [1.0, 5.0, 3.0, 6.0], "wall_time_s": [0.0, 1.0, 2.0, 3.0]}}]
+    mark_target(runs, 4.0, name="target_bleu", metric="val_bleu", stay=True)
+    assert runs[0]["target_bleu"] == 4.0 and runs[0]["time_to_target_s"] == 1.0 and runs[0]["time_to_stay_s"] == 3.0
+    mark_target(runs, None, name="target_accuracy", metric="val_bleu")
+    assert runs[0]["time_to_target_s"] is None and runs[0]["target_accuracy"] is None
+
+
+class _Assist:
+    def __init__(self) -> None:
+        self.waited = 0.0
+
+    def stats(self) -> dict[str, Any]:
+        self.waited += 0.5  # each call: the Boss waited another half second
+        return {"wait_seconds": self.waited}
+
+
+def test_timed_batches_walk_pass_after_pass_and_split_the_fetch_time() -> None:
+    from itertools import islice
+
+    from autoassist.bench.steps import timed_batches
+
+    timers = {"selection": 0.0, "data": 0.0}
+    loader = [(0, "a"), (1, "b")]
+    got = list(islice(timed_batches(_Assist(), loader, str.upper, timers), 5))
+    assert [(idx, batch) for idx, batch, _ in got] == [(0, "A"), (1, "B"), (0, "A"), (1, "B"), (0, "A")]
+    assert timers["selection"] == 5 * 0.5
+    assert timers["data"] == pytest.approx(sum(seconds for _, _, seconds in got) - timers["selection"])
+
+
+def test_step_summary_flags_a_loss_above_one_and_a_half_times_the_first() -> None:
+    from autoassist.bench.steps import step_summary
+
+    calm = step_summary([0.001, 0.003, 0.002], [2.0, 1.0, 2.9])
+    assert calm == {"boss_step_median_ms": pytest.approx(2.0), "first_train_loss": 2.0, "max_train_loss": 2.9,
+                    "spiked": False}
+    assert step_summary([], [2.0, 3.1])["spiked"] is True
+    assert step_summary([], []) == {"boss_step_median_ms": None, "first_train_loss": None, "max_train_loss": None,
+                                    "spiked": False}
