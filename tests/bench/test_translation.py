@@ -114,3 +114,14 @@ def test_cuda_device_refused_without_a_gpu(capsys: pytest.CaptureFixture[str], t
     assert main(["bench", "translate", "--device", "cuda", "--out", str(tmp_path / "out")]) == 2
     assert "torch sees no CUDA GPU" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_anneal_fraction_takes_the_runs_own_budget(tmp_path: Path) -> None:
+    # AutoAssist refuses anneal_fraction without total_steps; the benchmark supplies the run's budget
+    # (the compressed one at fraction 0.5), as bench image does.
+    out = tmp_path / "anneal"
+    assert main(["bench", "translate", *TINY, "--methods", "autoassist:assistant=paper,anneal_fraction=0.5",
+                 "--fractions", "0.5", "--out", str(out)]) == 0
+    run = json.loads((out / "results.json").read_text())["runs"][0]
+    assert run["method_options"]["anneal_fraction"] == 0.5
+    assert run["boss_steps"] == run["config"]["total_steps"]

@@ -202,7 +202,7 @@ def plot_results(out_dir: str | Path) -> list[Path]:
     table.write_text(markdown_table(results))
     written.append(table)
     methods = sorted({r["method"] for r in results["runs"]})
-    colors = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(methods)}
+    colors = method_colors(methods)
     for protocol in ("budget", "passes"):
         runs = [r for r in results["runs"] if r["protocol"] == protocol and float(r.get("fraction", 1.0)) == 1.0]
         if not runs:
@@ -247,6 +247,14 @@ def plot_results(out_dir: str | Path) -> list[Path]:
                                          "fraction of uniform's Boss-step budget (schedule compressed)",
                                          "median final test accuracy (%)"))
     return written
+
+
+def method_colors(methods: list[str]) -> dict[str, Any]:
+    """One distinct colour per method: matplotlib's tab10, or tab20 when there are more than ten."""
+    import matplotlib.pyplot as plt
+
+    cmap, size = ("tab10", 10) if len(methods) <= 10 else ("tab20", 20)
+    return {m: plt.get_cmap(cmap)(i % size) for i, m in enumerate(methods)}
 
 
 def save_budget_sweep(path: Path, points: dict[str, list[tuple[float, float]]], colors: dict[str, Any],

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from autoassist.bench import curves
-from autoassist.bench.report import load_results, save_budget_sweep
+from autoassist.bench.report import load_results, method_colors, save_budget_sweep
 
 
 def time_to_target(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s") -> float | None:
@@ -73,7 +73,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             "reaches_target": bool(target is not None and final is not None and final >= target),
         })
     budget: dict[str, Any] = {}
-    for method in sorted({r["method"] for r in rows}, key=lambda m: order.get(m, 99)):
+    for method in sorted(dict.fromkeys(r["method"] for r in rows), key=lambda m: order.get(m, 99)):
         mine = sorted((r for r in rows if r["method"] == method), key=lambda r: r["fraction"])
         best = next((r for i, r in enumerate(mine) if all(m["reaches_target"] for m in mine[i:])), None)
         budget[method] = {"fraction": best["fraction"] if best else None,
@@ -152,7 +152,7 @@ def plot_results(out_dir: str | Path) -> list[Path]:
     written = [out / "table.md"]
     written[0].write_text(markdown_table(results))
     methods = list(dict.fromkeys(r["method"] for r in results["runs"]))
-    colors = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(methods)}
+    colors = method_colors(methods)
     full = [r for r in results["runs"] if float(r["fraction"]) == 1.0]
     if full:
         fig, axes = plt.subplots(2, 2, figsize=(12, 9))
