@@ -11,22 +11,10 @@
 # embeddings; joint BPE 8,000; batches of <= 4,096 padded tokens; Adam 1e-3, inverse-sqrt warm-up 400;
 # EPOCHS epochs of uniform's Boss steps (118 batches each).
 # DEVICE=cpu EPOCHS=0.02 SMALL=1 runs the same script in minutes on a CPU (a dry run of the plumbing).
-set -uo pipefail
-PY=${PY:-python3}
-DEVICE=${DEVICE:-cuda}
-EPOCHS=${EPOCHS:-10}
 LIMIT=${LIMIT:-480}   # seconds each benchmark process may run before it is stopped (finished runs are kept)
 RUNS=${RUNS:-runs-gpu}
-OUTDIR=${OUT:-$RUNS/out}
-export PYTHONPATH=src PYTHONUNBUFFERED=1 OMP_NUM_THREADS=2
-A="$PY -m autoassist.cli"
-SIZE="--d-model 512 --heads 8 --layers 3 --d-ff 2048"
-EXTRA=""
-if [ -n "${SMALL:-}" ]; then SIZE="--d-model 64 --heads 4 --layers 1 --d-ff 128"; EXTRA="--val-sentences 40 --test-sentences 40"; fi
-COMMON="--data-dir gpu-data/multi30k --src en --tgt de --test-split test_2016_flickr --lowercase --vocab-size 8000
-        --bpe-dir gpu-data/bpe --max-tokens 4096 --lr 1e-3 --warmup-steps 400 --epochs $EPOCHS --eval-points 10
-        --beam-size 4 --threads 2 --device $DEVICE $SIZE $EXTRA"
-mkdir -p "$RUNS" "$OUTDIR"
+EVAL_POINTS=10
+source benchmarks/translation/gpu/common.sh   # the header this stage ran with, moved there unchanged
 LOG="$OUTDIR/gpu.log"
 { date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | head -3
   $PY -c "import torch, sacrebleu, sentencepiece, numba, scipy; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
@@ -36,10 +24,6 @@ if ! timeout 120 $A bench translate --synthetic-train 300 --epochs 0.2 --eval-po
      --test-sentences 20 --methods uniform autoassist:assistant=paper --device $DEVICE --out "$RUNS/smoke" >> "$LOG" 2>&1; then
   echo "SMOKE FAILED" >> "$LOG"; exit 1
 fi
-part() {  # part NAME ARGS...: one benchmark process, its own --out, stopped after LIMIT seconds
-  local name=$1; shift
-  timeout -s INT "$LIMIT" $A bench translate $COMMON --out "$RUNS/$name" "$@" > "$RUNS/$name.log" 2>&1
-}
 ( part p1 --methods uniform --seeds 0 1 ) &
 ( part p2 --methods autoassist:assistant=paper random:keep_rate=auto --seeds 0 ) &
 ( part p3 --methods autoassist:assistant=paper --seeds 1 2 ) &
