@@ -19,6 +19,8 @@ import numpy as np
 from numba import njit
 from scipy.special import erfc
 
+from autoassist.linear import _random as R
+
 # shrinking modes
 OFF = 0
 PAPER = 1
@@ -103,7 +105,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     """Run one pass of Pegasos-style SGD over the draws in ``order``.
 
     ``weights[k]`` multiplies the data term of draw ``k`` (importance weights, else 1).
-    ``uniforms[k]`` is the draw's random number for the shrinking decision.
+    ``uniforms[k]`` is the draw's random number for the shrinking decision (read only by ``PAPER``
+    and the ``STALE`` modes; may be empty otherwise).
     ``stale[i]`` is instance i's margin at its last computed visit (-inf when never computed);
     ``streak[i]`` counts its visits since its margin was last seen below the skip level. A stale
     instance is computed with probability ``max(prob_min, prob * prob_decay ** (streak - 1))``,
@@ -126,7 +129,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             _skip_visits(gaps[k], v, state, avg, avg_state, counters, lam, t0, clock_updates, floor, avg_start, avg_rho)
         i = order[k]
         counters[0] += 1
-        u = uniforms[k]
+        u = uniforms[k] if mode == PAPER or mode == STALE or mode == STALE_UNBIASED else 0.0
         weight = weights[k]
         p = 1.0
         if not clock_updates:
@@ -259,58 +262,58 @@ def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor):  # type: ignore[
     added variance ``sum q (1/p - 1)`` for a given expected number of margins computed.
     ``z >= z_floor`` (or 8) means ``p = floor``; below, sqrt(q) is read from a table. An instance
     never computed, with a stale margin <= 1, or without a drift estimate (``inv_sd <= 0``) gets p = 1.
+    Written with selects rather than branches: the planning sweep calls it once per instance, and
+    which case applies is close to a coin flip.
     """
-    if inv_sd <= 0.0 or not (m > 1.0) or m == np.inf or xnorm <= 0.0:
-        return 1.0
-    z = (m - 1.0) * inv_sd / xnorm
-    if z >= z_floor or z >= 8.0:
-        return floor
+    sure = (not (inv_sd > 0.0)) | (not (m > 1.0)) | (m == np.inf) | (not (xnorm > 0.0))
+    cap = min(z_floor, 8.0)
+    z = 0.0 if sure else min((m - 1.0) * inv_sd / xnorm, cap)
     x = z / _TAIL_STEP
     j = int(x)
     tail = _SQRT_TAIL[j] + (x - j) * (_SQRT_TAIL[j + 1] - _SQRT_TAIL[j])
-    return min(1.0, max(floor, scale * tail))
+    p = floor if z >= cap else min(1.0, max(floor, scale * tail))
+    return 1.0 if sure else p
 
 
 @njit(cache=True)
 def drift_plan(  # type: ignore[no-untyped-def]
-    order, uniforms, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps,
+    order, seed, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, chosen, draws, probs, gaps,
 ):
     """Decide a ``DRIFT`` pass up front (every instance is drawn once per pass, so its decision depends
-    only on the pass's start): instance i is computed iff ``uniforms[i] < drift_probability(...)``,
-    else its ``streak`` grows by one. Writes the computed draws in ``order``'s order to ``draws``
-    (their probabilities to ``probs``), and the skipped draws before each to ``gaps`` (``gaps[m]``:
-    after the last); returns m, the number computed. Reads the instance arrays in index order.
+    only on the pass's start): instance i is computed iff ``u_i < drift_probability(...)``, else its
+    ``streak`` grows by one; ``u_i`` is the i-th number of ``seed``'s stream (``_random.uniforms``).
+    Writes the computed draws in ``order``'s order to ``draws`` (their probabilities to ``probs``),
+    and the skipped draws before each to ``gaps`` (``gaps[m]``: after the last); returns m, the number
+    computed. Reads the instance arrays in index order; ``chosen`` (length n) is scratch space.
+    Branch-free where the data decide (a mispredicted branch costs more than the work).
 
     The drift of an instance last computed ``streak[i] + 1`` passes ago has variance
     ``kappa2 D`` per unit ``||x_i||^2``, ``D`` the mean squared margin drifts of those passes summed
     (``drift_sum[j]``: passes 0..j-1; the current pass, ``len(drift_sum) - 1``, counts as ``drift2``,
     the last one measured; ``drift2 <= 0``: none measured yet, every instance is computed).
     """
+    state = np.uint64(seed)
     n = stale.shape[0]
     last = drift_sum.shape[0] - 1
-    inv_sd = np.full(last + 1, -1.0)  # 1 / the drift's standard deviation per unit ||x||, by streak (-1: not yet)
-    chosen = np.zeros(n)
+    inv_sd = np.empty(last + 1)  # 1 / the drift's standard deviation per unit ||x||, by streak
+    for s in range(last + 1):
+        inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
     for i in range(n):
-        s = min(streak[i], last)
-        if inv_sd[s] < 0.0:
-            inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
-        p = drift_probability(stale[i], xnorms[i], inv_sd[s], scale, floor, z_floor)
-        if uniforms[i] < p:
-            chosen[i] = p
-        else:
-            streak[i] += 1
+        p = drift_probability(stale[i], xnorms[i], inv_sd[min(streak[i], last)], scale, floor, z_floor)
+        state, u = R.next_double(state)
+        keep = u < p
+        chosen[i] = p if keep else 0.0
+        streak[i] += 0 if keep else 1
     m = 0
     gap = 0
-    for k in range(order.shape[0]):
+    for k in range(order.shape[0]):  # the computed draws in order; written always, kept by advancing m
         i = order[k]
-        if chosen[i] > 0.0:
-            draws[m] = i
-            probs[m] = chosen[i]
-            gaps[m] = gap
-            m += 1
-            gap = 0
-        else:
-            gap += 1
+        draws[m] = i
+        probs[m] = chosen[i]
+        gaps[m] = gap
+        hit = chosen[i] > 0.0
+        m += 1 if hit else 0
+        gap = 0 if hit else gap + 1
     gaps[m] = gap
     return m
 

@@ -54,7 +54,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from autoassist._errors import check_choice, check_float, check_int, check_probability, fail
-from autoassist.linear import _data, _kernels as K, _sampling
+from autoassist.linear import _data, _kernels as K, _random, _sampling
 
 _SHRINKING = {"off": K.OFF, "paper": K.PAPER, "stale": K.STALE, "stale-unbiased": K.STALE_UNBIASED, "drift": K.DRIFT}
 _PROJECTION = {"none": K.PROJ_NONE, "ball": K.PROJ_BALL, "sphere": K.PROJ_SPHERE}
@@ -147,6 +147,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             p["prob"] = 0.3 if paper else 1.0 if p["mode"] == K.DRIFT else 0.5
         if p["threshold"] is None:
             p["threshold"] = 0.0 if paper else 3.0
+        p["z_floor"] = _z_floor(p["prob"], p["prob_min"])
         if self.alpha is not None and self.C is not None:
             raise fail("alpha and C", "not both set", f"alpha={self.alpha}, C={self.C}", "Set one: alpha = 1/(C n).")
         if self.alpha is not None:
@@ -212,6 +213,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self._drift = np.zeros(3)  # [mean squared margin drift per unit ||x|| of the last pass (0: unknown), its two sums]
         self._drift_sum = np.zeros(64)  # [j]: the drifts measured in passes 0..j-1, summed (pass 0 measures none)
         self._drift_passes = 1  # entries of _drift_sum in use
+        self._buffers = _PassBuffers(n)
 
     def fit(self, X: Any, y: Any, eval_set: tuple[Any, Any] | None = None) -> "ShrinkingSVC":
         """Train from scratch for ``max_iter`` passes; ``eval_set=(X_test, y_test)`` adds test accuracy.
@@ -285,22 +287,26 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
 
     def _pass(self, data: _data.Prepared, y: np.ndarray, p: dict[str, Any]) -> None:
         start = time.perf_counter()
-        n = data.n_rows
-        probs = None
-        if p["sampling"] != "uniform":
+        n, buf = data.n_rows, self._buffers
+        seeds = _random.seeds_from(self._rng, 2)  # the permutation's, the shrinking decisions'
+        if p["sampling"] == "uniform":
+            _random.permutation(seeds[0], buf.order)
+            order, weights = buf.order, buf.ones
+        else:
             m = np.empty(n)
             K.margins(data.data, data.indices, data.indptr, y, self._v, self._state[0], m)
             self._counters[2] += n
             probs = _sampling.importance_probabilities(m, data.xnorms, by=p["sampling"], loss=p["loss"], mix=p["mix"])
-        order, weights = _sampling.plan_pass(self._rng, n, p["sampling"], probs)
-        uniforms = self._rng.random(n)
-        draw_probs, gaps = np.ones(0), np.zeros(0, dtype=np.int64)
-        if p["mode"] == K.DRIFT:  # the active set: only the draws to compute, and the skipped visits between them
-            draws, draw_probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
-            m = K.drift_plan(order, uniforms, self._stale, self._streak, data.xnorms, self._drift_sum[:self._drift_passes],
-                             float(self._drift[0]), p["drift_scale"] ** 2, p["prob"], p["prob_min"],
-                             _z_floor(p["prob"], p["prob_min"]), draws, draw_probs, gaps)
-            order, weights, uniforms, draw_probs, gaps = draws[:m], weights[:m], uniforms[:m], draw_probs[:m], gaps[:m + 1]
+            order, weights = _sampling.importance_draws(self._rng, probs)
+        uniforms, draw_probs, gaps = buf.uniforms[:0], buf.draw_probs[:0], buf.gaps[:0]
+        if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
+            uniforms = buf.uniforms
+            _random.uniforms(seeds[1], uniforms)
+        elif p["mode"] == K.DRIFT:  # the active set: only the draws to compute, and the skipped visits between them
+            m = K.drift_plan(order, seeds[1], self._stale, self._streak, data.xnorms, self._drift_sum[:self._drift_passes],
+                             float(self._drift[0]), p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
+                             buf.chosen, buf.draws, buf.draw_probs, buf.gaps)
+            order, weights, draw_probs, gaps = buf.draws[:m], weights[:m], buf.draw_probs[:m], buf.gaps[:m + 1]
         radius = (1.0 if p["loss"] == K.HINGE else np.sqrt(2.0)) / np.sqrt(self._lam)
         self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift
         K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
@@ -375,6 +381,19 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False
         tags.input_tags.sparse = True
         return tags
+
+
+class _PassBuffers:
+    """Scratch arrays a pass writes its plan into, allocated once per training set (length n)."""
+
+    def __init__(self, n: int) -> None:
+        self.order = np.empty(n, dtype=np.int64)  # the pass's permutation
+        self.ones = np.ones(n)  # uniform sampling's data-term weights
+        self.uniforms = np.empty(n)  # paper and stale shrinking: one per draw
+        self.chosen = np.empty(n)  # drift shrinking: each instance's probability if computed, else 0
+        self.draws = np.empty(n, dtype=np.int64)  # drift shrinking: the computed draws, in order,
+        self.draw_probs = np.empty(n)  # their probabilities,
+        self.gaps = np.empty(n + 1, dtype=np.int64)  # and the skipped draws before each (and after the last)
 
 
 def _average_start(average: Any) -> int:
