@@ -71,32 +71,6 @@ def _renormalise(v, state, avg, avg_state):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _average(avg, avg_state, v, state, rho):  # type: ignore[no-untyped-def]
-    """Fold the current iterate ``scale * v`` into the average ``A a + B v``: O(1), rarely O(d).
-
-    The k-th averaged iterate gets weight ``mu_k = rho / (k + rho - 1)`` against the running
-    average (rho = 1: the plain mean, as scikit-learn's ``average=True``; rho = 2: weights
-    proportional to k, Lacoste-Julien, Schmidt and Bach 2012).
-    """
-    avg_state[2] += 1.0
-    k = avg_state[2]
-    if k == 1.0:
-        for j in range(avg.shape[0]):
-            avg[j] = 0.0
-        avg_state[0] = 1.0
-        avg_state[1] = state[0]
-        return
-    mu = rho / (k + rho - 1.0)
-    avg_state[0] *= 1.0 - mu
-    avg_state[1] = (1.0 - mu) * avg_state[1] + mu * state[0]
-    if avg_state[0] < 1e-9:
-        a = avg_state[0]
-        for j in range(avg.shape[0]):
-            avg[j] *= a
-        avg_state[0] = 1.0
-
-
-@njit(cache=True)
 def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
@@ -116,7 +90,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     ``DRIFT`` mode (an explicit active set): ``order`` holds only the draws to compute (``drift_plan``),
     draw ``k`` weighted ``1 / draw_probs[k]``; ``gaps[k]`` skipped visits come before it and
     ``gaps[len(order)]`` after the last, each applying only the regulariser's shrink and the
-    average, in a loop over scalars (``_skip_visits``). ``streak[i]`` counts i's visits since its
+    average, on scalars held in registers. ``streak[i]`` counts i's visits since its
     margin was last computed. An instance computed at its previous visit too, satisfied then, adds
     ``(dm / ||x_i||)**2 / p`` to ``drift[1]`` and ``1 / p`` to ``drift[2]`` (dm: its margin's change
     since that visit, where it took no data step), estimating the mean squared drift of one pass.
@@ -124,16 +98,41 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     skip_level = 1.0 + threshold / (pass_index + 1.0)
     averaging = avg_start >= 0
     floor = 1e-4 if averaging else 1e-9  # renormalise below this scale (averaging: to bound cancellation)
-    for k in range(order.shape[0]):
-        if mode == DRIFT and gaps[k] > 0:
-            _skip_visits(gaps[k], v, state, avg, avg_state, counters, lam, t0, clock_updates, floor, avg_start, avg_rho)
+    radius2 = radius * radius
+    # the scalars live in locals (registers) during the loop, and in the arrays around calls that read them
+    sc, vv, t = state[0], state[1], state[2]
+    a_avg, b_avg, k_avg = avg_state[0], avg_state[1], avg_state[2]
+    visited, updates, computed = counters[0], counters[1], counters[2]
+    drift_sq, drift_weight = drift[1], drift[2]
+    n_draws = order.shape[0]
+    for k in range(n_draws + 1 if mode == DRIFT else n_draws):
+        if mode == DRIFT:  # the skipped visits before draw k (k = n_draws: after the last): shrink and average
+            for _ in range(gaps[k]):
+                visited += 1
+                if not clock_updates:
+                    t += 1.0
+                eta = 1.0 / (lam * (t + t0))
+                sc *= 1.0 - eta * lam
+                if sc < floor:  # rare
+                    state[0], state[1] = sc, vv
+                    avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
+                    _renormalise(v, state, avg, avg_state)
+                    sc, vv = state[0], state[1]
+                    a_avg, b_avg = avg_state[0], avg_state[1]
+                if averaging and visited > avg_start:
+                    a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+                    if a_avg < 1e-9:
+                        _fold(avg, a_avg)
+                        a_avg = 1.0
+            if k == n_draws:
+                break
         i = order[k]
-        counters[0] += 1
+        visited += 1
         u = uniforms[k] if mode == PAPER or mode == STALE or mode == STALE_UNBIASED else 0.0
         weight = weights[k]
         p = 1.0
         if not clock_updates:
-            state[2] += 1.0
+            t += 1.0
         if mode == STALE or mode == STALE_UNBIASED:
             if stale[i] >= skip_level:
                 streak[i] += 1
@@ -144,12 +143,19 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                     p = min(p, prob_min)
                 if u >= p:
                     if mode == STALE_UNBIASED:  # keep the regulariser's step: O(1)
-                        eta = 1.0 / (lam * (state[2] + t0))
-                        state[0] *= 1.0 - eta * lam
-                        if state[0] < floor:
+                        eta = 1.0 / (lam * (t + t0))
+                        sc *= 1.0 - eta * lam
+                        if sc < floor:
+                            state[0], state[1] = sc, vv
+                            avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
                             _renormalise(v, state, avg, avg_state)
-                    if averaging and counters[0] > avg_start:
-                        _average(avg, avg_state, v, state, avg_rho)
+                            sc, vv = state[0], state[1]
+                            a_avg, b_avg = avg_state[0], avg_state[1]
+                    if averaging and visited > avg_start:
+                        a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+                        if a_avg < 1e-9:
+                            _fold(avg, a_avg)
+                            a_avg = 1.0
                     continue
                 if mode == STALE_UNBIASED:
                     weight = weight / p
@@ -160,13 +166,13 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         dot = 0.0
         for q in range(indptr[i], indptr[i + 1]):
             dot += data[q] * v[indices[q]]
-        m = y[i] * state[0] * dot
-        counters[2] += 1
+        m = y[i] * sc * dot
+        computed += 1
         if mode == DRIFT:
             if streak[i] == 0 and stale[i] > 1.0 and stale[i] < np.inf and xnorms[i] > 0.0:
                 dm = (m - stale[i]) / xnorms[i]  # computed at its previous visit too, and not stepped there
-                drift[1] += dm * dm / p
-                drift[2] += 1.0 / p
+                drift_sq += dm * dm / p
+                drift_weight += 1.0 / p
             streak[i] = 0
         elif m < skip_level:
             streak[i] = 0
@@ -174,81 +180,76 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         if mode == PAPER:
             violated = 1.0 if m < 1.0 else 0.0
             if not (u < prob or u < xnorms[i] * violated - threshold / (pass_index + 1.0)):
-                if averaging and counters[0] > avg_start:
-                    _average(avg, avg_state, v, state, avg_rho)
+                if averaging and visited > avg_start:
+                    a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+                    if a_avg < 1e-9:
+                        _fold(avg, a_avg)
+                        a_avg = 1.0
                 continue
         if clock_updates:
-            state[2] += 1.0
-        counters[1] += 1
-        eta = 1.0 / (lam * (state[2] + t0))
-        state[0] *= 1.0 - eta * lam
-        if state[0] < floor:
-            dot *= state[0]
+            t += 1.0
+        updates += 1
+        eta = 1.0 / (lam * (t + t0))
+        sc *= 1.0 - eta * lam
+        if sc < floor:
+            dot *= sc
+            state[0], state[1] = sc, vv
+            avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
             _renormalise(v, state, avg, avg_state)
+            sc, vv = state[0], state[1]
+            a_avg, b_avg = avg_state[0], avg_state[1]
         if m < 1.0:
             g = 1.0 if loss == HINGE else 2.0 * (1.0 - m)
-            a = eta * weight * g * y[i] / state[0]
-            for q in range(indptr[i], indptr[i + 1]):
-                v[indices[q]] += a * data[q]
-            if averaging and avg_state[2] > 0.0:  # keep A a + B v unchanged: a -= (B / A) delta
-                c = a * avg_state[1] / avg_state[0]
+            a = eta * weight * g * y[i] / sc
+            if averaging and k_avg > 0.0:  # keep A a + B v unchanged: a -= (B / A) delta
+                c = a * b_avg / a_avg
                 for q in range(indptr[i], indptr[i + 1]):
-                    avg[indices[q]] -= c * data[q]
-            state[1] += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
-            if state[1] < 0.0:
-                state[1] = 0.0
-        if projection != PROJ_NONE:
-            norm = state[0] * np.sqrt(state[1])
+                    j = indices[q]
+                    v[j] += a * data[q]
+                    avg[j] -= c * data[q]
+            else:
+                for q in range(indptr[i], indptr[i + 1]):
+                    v[indices[q]] += a * data[q]
+            vv += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
+            if vv < 0.0:
+                vv = 0.0
+        if projection != PROJ_NONE and (projection == PROJ_SPHERE or sc * sc * vv > radius2 * (1.0 - 1e-9)):
+            norm = sc * np.sqrt(vv)  # the exact test, only near or outside the ball
             if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
-                state[0] *= radius / norm
-        if averaging and counters[0] > avg_start:
-            _average(avg, avg_state, v, state, avg_rho)
+                sc *= radius / norm
+        if averaging and visited > avg_start:
+            a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+            if a_avg < 1e-9:
+                _fold(avg, a_avg)
+                a_avg = 1.0
+    state[0], state[1], state[2] = sc, vv, t
+    avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
+    counters[0], counters[1], counters[2] = visited, updates, computed
+    drift[1], drift[2] = drift_sq, drift_weight
 
-    if mode == DRIFT and gaps[order.shape[0]] > 0:
-        _skip_visits(gaps[order.shape[0]], v, state, avg, avg_state, counters, lam, t0, clock_updates, floor,
-                     avg_start, avg_rho)
+
+@njit(cache=True, inline="always")
+def _average_step(a, b, k, sc, rho):  # type: ignore[no-untyped-def]
+    """Fold the current iterate ``sc * v`` into the average ``a avg + b v``; returns ``(a, b, k)``.
+
+    O(1) on the scalars ``(A, B, averaged visits)``, which ``sgd_pass`` keeps in locals. The k-th
+    averaged iterate gets weight ``mu_k = rho / (k + rho - 1)`` against the running average (rho = 1:
+    the plain mean, as scikit-learn's ``average=True``; rho = 2: weights proportional to k,
+    Lacoste-Julien, Schmidt and Bach 2012). The first has ``mu = 1``, which leaves ``a = 0``: the
+    caller folds ``a`` into ``avg`` whenever it falls below 1e-9 (``_fold``), which then also starts
+    the average at ``sc * v``. Scalars only: an inlined helper that takes an array costs a reference
+    count per call (measured: 3x the time of the skipped visits' loop).
+    """
+    k += 1.0
+    mu = rho / (k + rho - 1.0)
+    return a * (1.0 - mu), (1.0 - mu) * b + mu * sc, k
 
 
 @njit(cache=True)
-def _skip_visits(  # type: ignore[no-untyped-def]
-    count, v, state, avg, avg_state, counters, lam, t0, clock_updates, floor, avg_start, rho,
-):
-    """``count`` visits that take no data step: the regulariser's shrink and the averaging only, as
-    ``sgd_pass`` applies them to a skipped visit, but on local scalars (O(1) each; O(d) only when the
-    scale must be renormalised, the average starts, or its factor must be folded)."""
-    averaging = avg_start >= 0
-    visited = counters[0]
-    t, sc = state[2], state[0]
-    a, b, k = avg_state[0], avg_state[1], avg_state[2]
-    for _ in range(count):
-        visited += 1
-        if not clock_updates:
-            t += 1.0
-        eta = 1.0 / (lam * (t + t0))
-        sc *= 1.0 - eta * lam
-        if sc < floor:  # rare: write back, renormalise, reload
-            state[0], state[2] = sc, t
-            avg_state[0], avg_state[1], avg_state[2] = a, b, k
-            _renormalise(v, state, avg, avg_state)
-            sc, a, b = state[0], avg_state[0], avg_state[1]
-        if averaging and visited > avg_start:
-            if k == 0.0:  # the first averaged visit: O(d), once
-                state[0], state[2] = sc, t
-                avg_state[0], avg_state[1], avg_state[2] = a, b, k
-                _average(avg, avg_state, v, state, rho)
-                a, b, k = avg_state[0], avg_state[1], avg_state[2]
-                continue
-            k += 1.0
-            mu = rho / (k + rho - 1.0)
-            a *= 1.0 - mu
-            b = (1.0 - mu) * b + mu * sc
-            if a < 1e-9:
-                for j in range(avg.shape[0]):
-                    avg[j] *= a
-                a = 1.0
-    state[0], state[2] = sc, t
-    avg_state[0], avg_state[1], avg_state[2] = a, b, k
-    counters[0] = visited
+def _fold(avg, a):  # type: ignore[no-untyped-def]
+    """``avg *= a`` (the caller then sets A = 1): O(d), rare."""
+    for j in range(avg.shape[0]):
+        avg[j] *= a
 
 
 @njit(cache=True)
