@@ -278,20 +278,27 @@ def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor):  # type: ignore[
 
 @njit(cache=True)
 def drift_plan(  # type: ignore[no-untyped-def]
-    order, seed, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, chosen, draws, probs, gaps,
+    seed, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps,
 ):
-    """Decide a ``DRIFT`` pass up front (every instance is drawn once per pass, so its decision depends
-    only on the pass's start): instance i is computed iff ``u_i < drift_probability(...)``, else its
-    ``streak`` grows by one; ``u_i`` is the i-th number of ``seed``'s stream (``_random.uniforms``).
-    Writes the computed draws in ``order``'s order to ``draws`` (their probabilities to ``probs``),
-    and the skipped draws before each to ``gaps`` (``gaps[m]``: after the last); returns m, the number
-    computed. Reads the instance arrays in index order; ``chosen`` (length n) is scratch space.
-    Branch-free where the data decide (a mispredicted branch costs more than the work).
+    """Plan a ``DRIFT`` pass: which instances to compute, in which order, and how many skipped visits
+    come before each. Every instance is drawn once per pass, so its decision depends only on the
+    pass's start: instance i is computed iff ``u_i < drift_probability(...)`` (``u_i``: the i-th
+    number of ``seed``'s stream), else its ``streak`` grows by one. Writes the m computed draws in
+    pass order to ``draws`` (their probabilities to ``probs``) and the skipped visits before each to
+    ``gaps`` (``gaps[m]``: after the last); returns m. Reads the instance arrays in index order.
+
+    The pass is a uniformly random permutation of the n instances, restricted to the computed ones:
+    their order is a uniformly random permutation of them (Fisher-Yates on m), and their positions
+    among the n visits a uniformly random m-subset, independent of it (sequential selection: visit k
+    is a computed one with probability ``left / (n - k)``). That is the same distribution as permuting
+    all n and dropping the skipped ones, without a permutation of n or a gather through it; a skipped
+    visit's work (the shrink and the average) does not depend on which instance it is.
 
     The drift of an instance last computed ``streak[i] + 1`` passes ago has variance
     ``kappa2 D`` per unit ``||x_i||^2``, ``D`` the mean squared margin drifts of those passes summed
     (``drift_sum[j]``: passes 0..j-1; the current pass, ``len(drift_sum) - 1``, counts as ``drift2``,
     the last one measured; ``drift2 <= 0``: none measured yet, every instance is computed).
+    Branch-free where the data decide (a mispredicted branch costs more than the work).
     """
     state = np.uint64(seed)
     n = stale.shape[0]
@@ -299,23 +306,33 @@ def drift_plan(  # type: ignore[no-untyped-def]
     inv_sd = np.empty(last + 1)  # 1 / the drift's standard deviation per unit ||x||, by streak
     for s in range(last + 1):
         inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
-    for i in range(n):
+    m = 0
+    for i in range(n):  # the decisions, in index order; written always, kept by advancing m
         p = drift_probability(stale[i], xnorms[i], inv_sd[min(streak[i], last)], scale, floor, z_floor)
         state, u = R.next_double(state)
         keep = u < p
-        chosen[i] = p if keep else 0.0
-        streak[i] += 0 if keep else 1
-    m = 0
-    gap = 0
-    for k in range(order.shape[0]):  # the computed draws in order; written always, kept by advancing m
-        i = order[k]
         draws[m] = i
-        probs[m] = chosen[i]
-        gaps[m] = gap
-        hit = chosen[i] > 0.0
-        m += 1 if hit else 0
+        probs[m] = p
+        m += 1 if keep else 0
+        streak[i] += 0 if keep else 1
+    for a in range(m - 1, 0, -1):  # their order: Fisher-Yates
+        state, b = R.next_below(state, a + 1)
+        i, p = draws[b], probs[b]
+        draws[b], probs[b] = draws[a], probs[a]
+        draws[a], probs[a] = i, p
+    left = m  # their positions: visit k is computed with probability left / (n - k)
+    g = 0
+    gap = 0
+    k = 0
+    while left > 0:
+        state, j = R.next_below(state, n - k)
+        hit = j < left
+        gaps[g] = gap
+        g += 1 if hit else 0
+        left -= 1 if hit else 0
         gap = 0 if hit else gap + 1
-    gaps[m] = gap
+        k += 1
+    gaps[m] = gap + n - k
     return m
 
 

@@ -289,24 +289,25 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         start = time.perf_counter()
         n, buf = data.n_rows, self._buffers
         seeds = _random.seeds_from(self._rng, 2)  # the permutation's, the shrinking decisions'
-        if p["sampling"] == "uniform":
+        weights, uniforms, draw_probs, gaps = buf.ones, buf.uniforms[:0], buf.draw_probs[:0], buf.gaps[:0]
+        if p["mode"] == K.DRIFT:  # the active set: only the draws to compute, in pass order, and the skipped visits
+            m = K.drift_plan(seeds[1], self._stale, self._streak, data.xnorms, self._drift_sum[:self._drift_passes],
+                             float(self._drift[0]), p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
+                             buf.draws, buf.draw_probs, buf.gaps)
+            order, weights, draw_probs, gaps = buf.draws[:m], buf.ones[:m], buf.draw_probs[:m], buf.gaps[:m + 1]
+        elif p["sampling"] == "uniform":
             _random.permutation(seeds[0], buf.order)
-            order, weights = buf.order, buf.ones
+            order = buf.order
         else:
-            m = np.empty(n)
-            K.margins(data.data, data.indices, data.indptr, y, self._v, self._state[0], m)
+            margins = np.empty(n)
+            K.margins(data.data, data.indices, data.indptr, y, self._v, self._state[0], margins)
             self._counters[2] += n
-            probs = _sampling.importance_probabilities(m, data.xnorms, by=p["sampling"], loss=p["loss"], mix=p["mix"])
+            probs = _sampling.importance_probabilities(margins, data.xnorms, by=p["sampling"], loss=p["loss"],
+                                                       mix=p["mix"])
             order, weights = _sampling.importance_draws(self._rng, probs)
-        uniforms, draw_probs, gaps = buf.uniforms[:0], buf.draw_probs[:0], buf.gaps[:0]
         if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
             uniforms = buf.uniforms
             _random.uniforms(seeds[1], uniforms)
-        elif p["mode"] == K.DRIFT:  # the active set: only the draws to compute, and the skipped visits between them
-            m = K.drift_plan(order, seeds[1], self._stale, self._streak, data.xnorms, self._drift_sum[:self._drift_passes],
-                             float(self._drift[0]), p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
-                             buf.chosen, buf.draws, buf.draw_probs, buf.gaps)
-            order, weights, draw_probs, gaps = buf.draws[:m], weights[:m], buf.draw_probs[:m], buf.gaps[:m + 1]
         radius = (1.0 if p["loss"] == K.HINGE else np.sqrt(2.0)) / np.sqrt(self._lam)
         self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift
         K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
@@ -390,7 +391,6 @@ class _PassBuffers:
         self.order = np.empty(n, dtype=np.int64)  # the pass's permutation
         self.ones = np.ones(n)  # uniform sampling's data-term weights
         self.uniforms = np.empty(n)  # paper and stale shrinking: one per draw
-        self.chosen = np.empty(n)  # drift shrinking: each instance's probability if computed, else 0
         self.draws = np.empty(n, dtype=np.int64)  # drift shrinking: the computed draws, in order,
         self.draw_probs = np.empty(n)  # their probabilities,
         self.gaps = np.empty(n + 1, dtype=np.int64)  # and the skipped draws before each (and after the last)
