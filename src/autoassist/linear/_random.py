@@ -91,5 +91,9 @@ def uniforms(state, out):  # type: ignore[no-untyped-def]
 
 
 def seeds_from(rng: np.random.Generator, count: int) -> np.ndarray:
-    """``count`` 64-bit seeds (uint64) from the estimator's generator: one per stream of a pass."""
-    return rng.integers(0, 2**64, size=count, dtype=np.uint64)
+    """``count`` 64-bit seeds (uint64) from the estimator's generator: one per stream of a pass.
+
+    The bit generator's raw output: the same numbers as ``rng.integers(0, 2**64, size=count,
+    dtype=np.uint64)`` in 1.5 us instead of 12 (a pass of heart_scale's 216 instances takes ~60 us).
+    """
+    return rng.bit_generator.random_raw(count)

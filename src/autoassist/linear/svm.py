@@ -16,8 +16,10 @@ Shrinking (``shrinking=``):
   computed its data term is weighted ``1/p`` (unbiased, as ``"stale-unbiased"``); ``sqrt(q)`` is
   the sampling that adds least variance ``sum q (1/p - 1)`` per margin computed. The pass is
   planned up front (each instance is drawn once per pass): only the computed draws are walked,
-  and the skipped visits between two of them cost O(1) each on scalars (the regulariser's shrink
-  and the average), never a memory access per instance. Defaults ``shrink_prob=1.0``,
+  in a uniformly random order at uniformly random positions among the pass's n visits (the
+  distribution of a permutation of all n, without one), and the skipped visits between two of
+  them cost O(1) each on scalars (the regulariser's shrink and the average), never a memory
+  access per instance. Defaults ``shrink_prob=1.0``,
   ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.05``. Measured (``benchmarks/svm``, averaged
   iterates, 3 seeds): updates to stay below 1e-2 relative suboptimality 0.77x / 0.73x / 0.43x /
   0.29x of averaged uniform SGD's on heart_scale / a9a / w8a / the text-like set, against 0.89x / 0.82x /
@@ -83,6 +85,9 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
     the O(1/k) rate for step 1/(lambda k), Lacoste-Julien, Schmidt and Bach 2012; ``"uniform"``:
     the plain mean, as scikit-learn's, slowed down by the early iterates); ``tol``/``n_iter_no_change`` (stop once the objective
     has not beaten the best so far by ``tol`` relative for ``n_iter_no_change`` passes).
+    ``random_state`` seeds a ``numpy.random.Generator`` that gives each pass two 64-bit seeds; the
+    pass's permutation and shrinking decisions are drawn from them inside the compiled loops
+    (SplitMix64, ``_random``), so a run is a function of ``random_state``.
     """
 
     def __init__(
