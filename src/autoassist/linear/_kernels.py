@@ -309,12 +309,13 @@ def drift_plan(  # type: ignore[no-untyped-def]
     state = np.uint64(seed)
     n = stale.shape[0]
     last = drift_sum.shape[0] - 1
-    inv_sd = np.empty(last + 1)  # 1 / the drift's standard deviation per unit ||x||, by streak
-    for s in range(last + 1):
-        inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
+    inv_sd = np.full(last + 1, -1.0)  # 1 / the drift's standard deviation per unit ||x||, by streak (-1: not yet)
     m = 0
     for i in range(n):  # the decisions, in index order; written always, kept by advancing m
-        p = drift_probability(stale[i], xnorms[i], inv_sd[min(streak[i], last)], scale, floor, z_floor)
+        s = min(streak[i], last)
+        if inv_sd[s] < 0.0:  # only the streaks present: a long run has many passes, a small set few instances
+            inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
+        p = drift_probability(stale[i], xnorms[i], inv_sd[s], scale, floor, z_floor)
         state, u = R.next_double(state)
         keep = u < p
         draws[m] = i

@@ -45,6 +45,7 @@ et al., "Pegasos", ICML 2007 (the step size and projection).
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from typing import Any
@@ -313,7 +314,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
             uniforms = buf.uniforms
             _random.uniforms(seeds[1], uniforms)
-        radius = (1.0 if p["loss"] == K.HINGE else np.sqrt(2.0)) / np.sqrt(self._lam)
+        radius = (1.0 if p["loss"] == K.HINGE else math.sqrt(2.0)) / math.sqrt(self._lam)
         self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift
         K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
                    self._v, self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"],
@@ -321,13 +322,14 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
                    p["clock_updates"], p["projection"], radius, self._avg, self._avg_state, p["avg_start"], p["avg_rho"],
                    draw_probs, gaps, self._drift)
         if p["mode"] == K.DRIFT:  # this pass's measured drift (else the previous pass's) joins the running sum
-            if self._drift[2] > 0.0:
-                self._drift[0] = self._drift[1] / self._drift[2]
+            squares, weight = self._drift.tolist()[1:]
+            if weight > 0.0:
+                self._drift[0] = squares / weight
             if self._drift_passes == self._drift_sum.shape[0]:
                 self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
             self._drift_sum[self._drift_passes] = self._drift_sum[self._drift_passes - 1] + self._drift[0]
             self._drift_passes += 1
-            self._drift[1:] = 0.0
+            self._drift[1] = self._drift[2] = 0.0
         self._seconds += time.perf_counter() - start
         self.n_iter_ += 1
         self._set_coef()
