@@ -11,7 +11,7 @@ import pytest
 from sklearn.datasets import dump_svmlight_file
 
 from autoassist._errors import ParameterError
-from autoassist.bench import svm
+from autoassist.bench import svm, svm_interleave
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.svm import _median, add_ratios, reach, stay, warm_up_rows
 
@@ -151,3 +151,13 @@ def test_goals_table_reads_the_stay_measures() -> None:
     assert rows[0] == "| shrinking | 0.45x | 0.75x | 0.75x | 0.50x | **no** | 0.60x | 0.75x | 0.75x | **no** | 0.86x | yes |"
     assert rows[2] == "| shrinking-fast | 0.25x | 0.42x | 0.42x | 0.50x | yes | 0.50x | 0.62x | 0.62x | yes | 0.71x | yes |"
     assert rows[1] == "| shrinking-avg | 0.40x | 0.67x | 0.67x | 0.50x | **no** | 0.75x | 0.94x | 0.94x | **no** | 1.07x | **no** |"
+
+
+def test_interleaved_seconds_report_a_ratio_per_method(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    dump_svmlight_file(X, np.where(X[:, 0] > 0, 1, -1), str(tmp_path / "small.svm"))
+    assert svm_interleave.main(["--data", str(tmp_path / "small.svm"), "--methods", "uniform-avg", "shrinking-avg",
+                                "--passes", "3", "4", "--seeds", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "this/shrinking-avg" in out and "this: shrinking-avg / uniform-avg seconds" in out

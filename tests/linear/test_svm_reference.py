@@ -9,6 +9,7 @@ from scipy.special import erfc
 
 from autoassist.linear import ShrinkingSVC, primal_objective
 from autoassist.linear import _kernels as K
+from autoassist.linear._random import permutation, uniforms as _uniforms
 from autoassist.linear._sampling import AliasTable, importance_probabilities
 
 
@@ -69,8 +70,9 @@ def _pegasos_reference(X: np.ndarray, y: np.ndarray, lam: float, passes: int, se
     rng = np.random.default_rng(seed)
     w, t, out = np.zeros(Xa.shape[1]), 0, []
     for _ in range(passes):
-        order = rng.permutation(len(y))
-        rng.random(len(y))  # the solver draws its shrinking uniforms here
+        seeds = rng.integers(0, 2**64, size=2, dtype=np.uint64)  # the solver's per-pass seeds (the second: shrinking's)
+        order = np.empty(len(y), dtype=np.int64)
+        permutation(seeds[0], order)
         for i in order:
             t += 1
             eta = 1.0 / (lam * (t + 1.0))
@@ -177,26 +179,45 @@ def test_drift_probability_is_scale_sqrt_of_the_gaussian_flip_rate() -> None:
     assert K.drift_probability(3.0, 1.0, 1.0, 1.0, 0.05, 1.5) == 0.05  # z = 2 >= z_floor
 
 
-def test_drift_plan_keeps_the_computed_draws_in_order_with_the_gaps_between() -> None:
+def test_drift_plan_decides_each_instance_by_its_probability() -> None:
     n = 50
     rng = np.random.default_rng(8)
-    order, uniforms = rng.permutation(n).astype(np.int64), rng.random(n)
     stale = np.r_[np.full(5, -np.inf), rng.uniform(0.0, 4.0, n - 5)]
     streak, xnorms = rng.integers(0, 3, n).astype(np.int64), rng.uniform(0.5, 2.0, n)
     drift_sum = np.array([0.0, 0.3, 0.5, 0.6])  # three passes measured; this is pass 3
     draws, probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
     before = streak.copy()
-    m = K.drift_plan(order, uniforms, stale, streak, xnorms, drift_sum, 0.1, 4.0, 1.0, 0.05, np.inf, draws, probs, gaps)
+    m = K.drift_plan(np.uint64(11), stale, streak, xnorms, drift_sum, 0.1, 4.0, 1.0, 0.05, np.inf, draws, probs, gaps)
     p = np.array([K.drift_probability(stale[i], xnorms[i],
                                       1.0 / np.sqrt(4.0 * (0.6 - drift_sum[3 - min(before[i], 3)] + 0.1)), 1.0, 0.05, np.inf)
                   for i in range(n)])
+    uniforms = np.empty(n)  # the seed's stream starts with one number per instance, in index order
+    _uniforms(np.uint64(11), uniforms)
     chosen = uniforms < p
-    np.testing.assert_array_equal(draws[:m], [i for i in order if chosen[i]])
+    assert 0 < chosen.sum() < n and chosen[:5].all()
+    np.testing.assert_array_equal(np.sort(draws[:m]), np.flatnonzero(chosen))
     np.testing.assert_allclose(probs[:m], p[draws[:m]])
-    assert m + gaps[:m + 1].sum() == n and chosen[:5].all()
-    walked = np.concatenate([np.r_[np.full(gaps[k], -1), draws[k]] for k in range(m)] + [np.full(gaps[m], -1)])
-    np.testing.assert_array_equal(walked >= 0, chosen[order])
+    assert (gaps[:m + 1] >= 0).all() and m + gaps[:m + 1].sum() == n
     np.testing.assert_array_equal(streak, before + ~chosen)
+
+
+def test_drift_plan_walks_a_uniformly_random_permutation_of_the_pass() -> None:
+    """Two instances always computed, two almost never: given both skipped, the pass (which computed
+    instance comes first, and the positions of the two among the four visits) is uniform over its
+    2 x 6 outcomes, as a permutation of all four restricted to the computed ones would give."""
+    stale, xnorms, drift_sum = np.array([-np.inf, 0.5, 50.0, 50.0]), np.ones(4), np.array([0.0])
+    draws, probs, gaps = np.empty(4, dtype=np.int64), np.empty(4), np.empty(5, dtype=np.int64)
+    counts: dict[tuple[int, ...], int] = {}
+    for seed in range(14_000):
+        m = K.drift_plan(np.uint64(seed), stale, np.zeros(4, dtype=np.int64), xnorms, drift_sum, 1.0, 1.0, 1.0, 0.05,
+                         np.inf, draws, probs, gaps)
+        if m == 2:
+            key = (int(draws[0]), *gaps[:3].tolist())
+            counts[key] = counts.get(key, 0) + 1
+    values = np.array(list(counts.values()), dtype=float)
+    assert len(counts) == 12 and set(int(k[0]) for k in counts) == {0, 1}
+    expected = values.sum() / 12
+    assert ((values - expected) ** 2 / expected).sum() < 40.0  # chi-square, 11 degrees of freedom: p < 1e-4
 
 
 def test_drift_pass_skips_equal_per_visit_skips() -> None:
@@ -246,14 +267,15 @@ def test_drift_shrinking_step_is_unbiased() -> None:
     K.sgd_pass(*args, np.array([i]), np.ones(1), np.array([0.0]), plain, state, np.full(10, -np.inf),
                *_no_extras(10), lam, t0, K.HINGE, K.OFF, 0.3, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_NONE, 1.0, *_NO_AVERAGE)
     plain *= state[0]
-    total, uniforms = np.zeros_like(w0), np.random.default_rng(5).random(4000)
-    for u in uniforms:
+    total, seeds = np.zeros_like(w0), np.random.default_rng(5).integers(0, 2**64, size=4000, dtype=np.uint64)
+    for seed in seeds:
         v, s, stale, streak = w0.copy(), np.array([1.0, w0 @ w0, 0.0]), np.full(10, 2.0), np.zeros(10, dtype=np.int64)
         draws, probs, gaps = np.empty(1, dtype=np.int64), np.empty(1), np.empty(2, dtype=np.int64)
-        m = K.drift_plan(np.array([i]), np.full(10, u), stale, streak, args[3], np.array([0.0]), 0.2, 1.0, 1.0, 0.05,
+        m = K.drift_plan(seed, stale[i:i + 1], streak[i:i + 1], args[3][i:i + 1], np.array([0.0]), 0.2, 1.0, 1.0, 0.05,
                          np.inf, draws, probs, gaps)
+        draws[:m] = i  # the plan of a one-instance pass, for instance i
         K.sgd_pass(*args, draws[:m], np.ones(m), np.zeros(m), v, s, stale, streak, np.zeros(3, dtype=np.int64), lam, t0,
                    K.HINGE, K.DRIFT, 1.0, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_NONE, 1.0, np.zeros(0),
                    np.array([1.0, 0.0, 0.0]), -1, 1.0, probs[:m], gaps[:m + 1], np.zeros(3))
         total += s[0] * v
-    np.testing.assert_allclose(total / len(uniforms), plain, atol=0.05 * np.abs(plain).max())
+    np.testing.assert_allclose(total / len(seeds), plain, atol=0.05 * np.abs(plain).max())

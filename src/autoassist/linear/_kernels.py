@@ -9,6 +9,12 @@ indices), so numba compiles one specialisation of each.
 instances drawn, steps taken, and dot products ``w . x_i`` computed. The averaged iterate is
 ``avg_state[0] * avg + avg_state[1] * v`` (Bottou's / scikit-learn's lazy averaging): a visit
 changes two scalars, and an update also subtracts the update times ``B / A`` from ``avg``.
+
+What the per-visit loop may do, measured: keep those scalars in locals for the whole pass (written
+to the arrays only around the rare calls that read them); call no compiled function per visit that
+takes an array (numba reference-counts array arguments, which costs more than the visit's scalar
+work: with such calls averaging added about 50% to a uniform SGD pass on w8a, now about 3%); take
+no branch the data decide where a select will do. A pass's random numbers come from ``_random``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import math
 import numpy as np
 from numba import njit
 from scipy.special import erfc
+
+from autoassist.linear import _random as R
 
 # shrinking modes
 OFF = 0
@@ -69,32 +77,6 @@ def _renormalise(v, state, avg, avg_state):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _average(avg, avg_state, v, state, rho):  # type: ignore[no-untyped-def]
-    """Fold the current iterate ``scale * v`` into the average ``A a + B v``: O(1), rarely O(d).
-
-    The k-th averaged iterate gets weight ``mu_k = rho / (k + rho - 1)`` against the running
-    average (rho = 1: the plain mean, as scikit-learn's ``average=True``; rho = 2: weights
-    proportional to k, Lacoste-Julien, Schmidt and Bach 2012).
-    """
-    avg_state[2] += 1.0
-    k = avg_state[2]
-    if k == 1.0:
-        for j in range(avg.shape[0]):
-            avg[j] = 0.0
-        avg_state[0] = 1.0
-        avg_state[1] = state[0]
-        return
-    mu = rho / (k + rho - 1.0)
-    avg_state[0] *= 1.0 - mu
-    avg_state[1] = (1.0 - mu) * avg_state[1] + mu * state[0]
-    if avg_state[0] < 1e-9:
-        a = avg_state[0]
-        for j in range(avg.shape[0]):
-            avg[j] *= a
-        avg_state[0] = 1.0
-
-
-@njit(cache=True)
 def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
@@ -103,7 +85,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     """Run one pass of Pegasos-style SGD over the draws in ``order``.
 
     ``weights[k]`` multiplies the data term of draw ``k`` (importance weights, else 1).
-    ``uniforms[k]`` is the draw's random number for the shrinking decision.
+    ``uniforms[k]`` is the draw's random number for the shrinking decision (read only by ``PAPER``
+    and the ``STALE`` modes; may be empty otherwise).
     ``stale[i]`` is instance i's margin at its last computed visit (-inf when never computed);
     ``streak[i]`` counts its visits since its margin was last seen below the skip level. A stale
     instance is computed with probability ``max(prob_min, prob * prob_decay ** (streak - 1))``,
@@ -113,7 +96,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     ``DRIFT`` mode (an explicit active set): ``order`` holds only the draws to compute (``drift_plan``),
     draw ``k`` weighted ``1 / draw_probs[k]``; ``gaps[k]`` skipped visits come before it and
     ``gaps[len(order)]`` after the last, each applying only the regulariser's shrink and the
-    average, in a loop over scalars (``_skip_visits``). ``streak[i]`` counts i's visits since its
+    average, on scalars held in registers. ``streak[i]`` counts i's visits since its
     margin was last computed. An instance computed at its previous visit too, satisfied then, adds
     ``(dm / ||x_i||)**2 / p`` to ``drift[1]`` and ``1 / p`` to ``drift[2]`` (dm: its margin's change
     since that visit, where it took no data step), estimating the mean squared drift of one pass.
@@ -121,16 +104,41 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     skip_level = 1.0 + threshold / (pass_index + 1.0)
     averaging = avg_start >= 0
     floor = 1e-4 if averaging else 1e-9  # renormalise below this scale (averaging: to bound cancellation)
-    for k in range(order.shape[0]):
-        if mode == DRIFT and gaps[k] > 0:
-            _skip_visits(gaps[k], v, state, avg, avg_state, counters, lam, t0, clock_updates, floor, avg_start, avg_rho)
+    radius2 = radius * radius
+    # the scalars live in locals (registers) during the loop, and in the arrays around calls that read them
+    sc, vv, t = state[0], state[1], state[2]
+    a_avg, b_avg, k_avg = avg_state[0], avg_state[1], avg_state[2]
+    visited, updates, computed = counters[0], counters[1], counters[2]
+    drift_sq, drift_weight = drift[1], drift[2]
+    n_draws = order.shape[0]
+    for k in range(n_draws + 1 if mode == DRIFT else n_draws):
+        if mode == DRIFT:  # the skipped visits before draw k (k = n_draws: after the last): shrink and average
+            for _ in range(gaps[k]):
+                visited += 1
+                if not clock_updates:
+                    t += 1.0
+                eta = 1.0 / (lam * (t + t0))
+                sc *= 1.0 - eta * lam
+                if sc < floor:  # rare
+                    state[0], state[1] = sc, vv
+                    avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
+                    _renormalise(v, state, avg, avg_state)
+                    sc, vv = state[0], state[1]
+                    a_avg, b_avg = avg_state[0], avg_state[1]
+                if averaging and visited > avg_start:
+                    a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+                    if a_avg < 1e-9:
+                        _fold(avg, a_avg)
+                        a_avg = 1.0
+            if k == n_draws:
+                break
         i = order[k]
-        counters[0] += 1
-        u = uniforms[k]
+        visited += 1
+        u = uniforms[k] if mode == PAPER or mode == STALE or mode == STALE_UNBIASED else 0.0
         weight = weights[k]
         p = 1.0
         if not clock_updates:
-            state[2] += 1.0
+            t += 1.0
         if mode == STALE or mode == STALE_UNBIASED:
             if stale[i] >= skip_level:
                 streak[i] += 1
@@ -141,12 +149,19 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                     p = min(p, prob_min)
                 if u >= p:
                     if mode == STALE_UNBIASED:  # keep the regulariser's step: O(1)
-                        eta = 1.0 / (lam * (state[2] + t0))
-                        state[0] *= 1.0 - eta * lam
-                        if state[0] < floor:
+                        eta = 1.0 / (lam * (t + t0))
+                        sc *= 1.0 - eta * lam
+                        if sc < floor:
+                            state[0], state[1] = sc, vv
+                            avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
                             _renormalise(v, state, avg, avg_state)
-                    if averaging and counters[0] > avg_start:
-                        _average(avg, avg_state, v, state, avg_rho)
+                            sc, vv = state[0], state[1]
+                            a_avg, b_avg = avg_state[0], avg_state[1]
+                    if averaging and visited > avg_start:
+                        a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+                        if a_avg < 1e-9:
+                            _fold(avg, a_avg)
+                            a_avg = 1.0
                     continue
                 if mode == STALE_UNBIASED:
                     weight = weight / p
@@ -157,13 +172,13 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         dot = 0.0
         for q in range(indptr[i], indptr[i + 1]):
             dot += data[q] * v[indices[q]]
-        m = y[i] * state[0] * dot
-        counters[2] += 1
+        m = y[i] * sc * dot
+        computed += 1
         if mode == DRIFT:
             if streak[i] == 0 and stale[i] > 1.0 and stale[i] < np.inf and xnorms[i] > 0.0:
                 dm = (m - stale[i]) / xnorms[i]  # computed at its previous visit too, and not stepped there
-                drift[1] += dm * dm / p
-                drift[2] += 1.0 / p
+                drift_sq += dm * dm / p
+                drift_weight += 1.0 / p
             streak[i] = 0
         elif m < skip_level:
             streak[i] = 0
@@ -171,81 +186,76 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         if mode == PAPER:
             violated = 1.0 if m < 1.0 else 0.0
             if not (u < prob or u < xnorms[i] * violated - threshold / (pass_index + 1.0)):
-                if averaging and counters[0] > avg_start:
-                    _average(avg, avg_state, v, state, avg_rho)
+                if averaging and visited > avg_start:
+                    a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+                    if a_avg < 1e-9:
+                        _fold(avg, a_avg)
+                        a_avg = 1.0
                 continue
         if clock_updates:
-            state[2] += 1.0
-        counters[1] += 1
-        eta = 1.0 / (lam * (state[2] + t0))
-        state[0] *= 1.0 - eta * lam
-        if state[0] < floor:
-            dot *= state[0]
+            t += 1.0
+        updates += 1
+        eta = 1.0 / (lam * (t + t0))
+        sc *= 1.0 - eta * lam
+        if sc < floor:
+            dot *= sc
+            state[0], state[1] = sc, vv
+            avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
             _renormalise(v, state, avg, avg_state)
+            sc, vv = state[0], state[1]
+            a_avg, b_avg = avg_state[0], avg_state[1]
         if m < 1.0:
             g = 1.0 if loss == HINGE else 2.0 * (1.0 - m)
-            a = eta * weight * g * y[i] / state[0]
-            for q in range(indptr[i], indptr[i + 1]):
-                v[indices[q]] += a * data[q]
-            if averaging and avg_state[2] > 0.0:  # keep A a + B v unchanged: a -= (B / A) delta
-                c = a * avg_state[1] / avg_state[0]
+            a = eta * weight * g * y[i] / sc
+            if averaging and k_avg > 0.0:  # keep A a + B v unchanged: a -= (B / A) delta
+                c = a * b_avg / a_avg
                 for q in range(indptr[i], indptr[i + 1]):
-                    avg[indices[q]] -= c * data[q]
-            state[1] += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
-            if state[1] < 0.0:
-                state[1] = 0.0
-        if projection != PROJ_NONE:
-            norm = state[0] * np.sqrt(state[1])
+                    j = indices[q]
+                    v[j] += a * data[q]
+                    avg[j] -= c * data[q]
+            else:
+                for q in range(indptr[i], indptr[i + 1]):
+                    v[indices[q]] += a * data[q]
+            vv += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
+            if vv < 0.0:
+                vv = 0.0
+        if projection != PROJ_NONE and (projection == PROJ_SPHERE or sc * sc * vv > radius2 * (1.0 - 1e-9)):
+            norm = sc * np.sqrt(vv)  # the exact test, only near or outside the ball
             if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
-                state[0] *= radius / norm
-        if averaging and counters[0] > avg_start:
-            _average(avg, avg_state, v, state, avg_rho)
+                sc *= radius / norm
+        if averaging and visited > avg_start:
+            a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+            if a_avg < 1e-9:
+                _fold(avg, a_avg)
+                a_avg = 1.0
+    state[0], state[1], state[2] = sc, vv, t
+    avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
+    counters[0], counters[1], counters[2] = visited, updates, computed
+    drift[1], drift[2] = drift_sq, drift_weight
 
-    if mode == DRIFT and gaps[order.shape[0]] > 0:
-        _skip_visits(gaps[order.shape[0]], v, state, avg, avg_state, counters, lam, t0, clock_updates, floor,
-                     avg_start, avg_rho)
+
+@njit(cache=True, inline="always")
+def _average_step(a, b, k, sc, rho):  # type: ignore[no-untyped-def]
+    """Fold the current iterate ``sc * v`` into the average ``a avg + b v``; returns ``(a, b, k)``.
+
+    O(1) on the scalars ``(A, B, averaged visits)``, which ``sgd_pass`` keeps in locals. The k-th
+    averaged iterate gets weight ``mu_k = rho / (k + rho - 1)`` against the running average (rho = 1:
+    the plain mean, as scikit-learn's ``average=True``; rho = 2: weights proportional to k,
+    Lacoste-Julien, Schmidt and Bach 2012). The first has ``mu = 1``, which leaves ``a = 0``: the
+    caller folds ``a`` into ``avg`` whenever it falls below 1e-9 (``_fold``), which then also starts
+    the average at ``sc * v``. Scalars only: an inlined helper that takes an array costs a reference
+    count per call (measured: 3x the time of the skipped visits' loop).
+    """
+    k += 1.0
+    mu = rho / (k + rho - 1.0)
+    return a * (1.0 - mu), (1.0 - mu) * b + mu * sc, k
 
 
 @njit(cache=True)
-def _skip_visits(  # type: ignore[no-untyped-def]
-    count, v, state, avg, avg_state, counters, lam, t0, clock_updates, floor, avg_start, rho,
-):
-    """``count`` visits that take no data step: the regulariser's shrink and the averaging only, as
-    ``sgd_pass`` applies them to a skipped visit, but on local scalars (O(1) each; O(d) only when the
-    scale must be renormalised, the average starts, or its factor must be folded)."""
-    averaging = avg_start >= 0
-    visited = counters[0]
-    t, sc = state[2], state[0]
-    a, b, k = avg_state[0], avg_state[1], avg_state[2]
-    for _ in range(count):
-        visited += 1
-        if not clock_updates:
-            t += 1.0
-        eta = 1.0 / (lam * (t + t0))
-        sc *= 1.0 - eta * lam
-        if sc < floor:  # rare: write back, renormalise, reload
-            state[0], state[2] = sc, t
-            avg_state[0], avg_state[1], avg_state[2] = a, b, k
-            _renormalise(v, state, avg, avg_state)
-            sc, a, b = state[0], avg_state[0], avg_state[1]
-        if averaging and visited > avg_start:
-            if k == 0.0:  # the first averaged visit: O(d), once
-                state[0], state[2] = sc, t
-                avg_state[0], avg_state[1], avg_state[2] = a, b, k
-                _average(avg, avg_state, v, state, rho)
-                a, b, k = avg_state[0], avg_state[1], avg_state[2]
-                continue
-            k += 1.0
-            mu = rho / (k + rho - 1.0)
-            a *= 1.0 - mu
-            b = (1.0 - mu) * b + mu * sc
-            if a < 1e-9:
-                for j in range(avg.shape[0]):
-                    avg[j] *= a
-                a = 1.0
-    state[0], state[2] = sc, t
-    avg_state[0], avg_state[1], avg_state[2] = a, b, k
-    counters[0] = visited
+def _fold(avg, a):  # type: ignore[no-untyped-def]
+    """``avg *= a`` (the caller then sets A = 1): O(d), rare."""
+    for j in range(avg.shape[0]):
+        avg[j] *= a
 
 
 @njit(cache=True)
@@ -259,59 +269,77 @@ def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor):  # type: ignore[
     added variance ``sum q (1/p - 1)`` for a given expected number of margins computed.
     ``z >= z_floor`` (or 8) means ``p = floor``; below, sqrt(q) is read from a table. An instance
     never computed, with a stale margin <= 1, or without a drift estimate (``inv_sd <= 0``) gets p = 1.
+    Written with selects rather than branches: the planning sweep calls it once per instance, and
+    which case applies is close to a coin flip.
     """
-    if inv_sd <= 0.0 or not (m > 1.0) or m == np.inf or xnorm <= 0.0:
-        return 1.0
-    z = (m - 1.0) * inv_sd / xnorm
-    if z >= z_floor or z >= 8.0:
-        return floor
+    sure = (not (inv_sd > 0.0)) | (not (m > 1.0)) | (m == np.inf) | (not (xnorm > 0.0))
+    cap = min(z_floor, 8.0)
+    z = 0.0 if sure else min((m - 1.0) * inv_sd / xnorm, cap)
     x = z / _TAIL_STEP
     j = int(x)
     tail = _SQRT_TAIL[j] + (x - j) * (_SQRT_TAIL[j + 1] - _SQRT_TAIL[j])
-    return min(1.0, max(floor, scale * tail))
+    p = floor if z >= cap else min(1.0, max(floor, scale * tail))
+    return 1.0 if sure else p
 
 
 @njit(cache=True)
 def drift_plan(  # type: ignore[no-untyped-def]
-    order, uniforms, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps,
+    seed, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps,
 ):
-    """Decide a ``DRIFT`` pass up front (every instance is drawn once per pass, so its decision depends
-    only on the pass's start): instance i is computed iff ``uniforms[i] < drift_probability(...)``,
-    else its ``streak`` grows by one. Writes the computed draws in ``order``'s order to ``draws``
-    (their probabilities to ``probs``), and the skipped draws before each to ``gaps`` (``gaps[m]``:
-    after the last); returns m, the number computed. Reads the instance arrays in index order.
+    """Plan a ``DRIFT`` pass: which instances to compute, in which order, and how many skipped visits
+    come before each. Every instance is drawn once per pass, so its decision depends only on the
+    pass's start: instance i is computed iff ``u_i < drift_probability(...)`` (``u_i``: the i-th
+    number of ``seed``'s stream), else its ``streak`` grows by one. Writes the m computed draws in
+    pass order to ``draws`` (their probabilities to ``probs``) and the skipped visits before each to
+    ``gaps`` (``gaps[m]``: after the last); returns m. Reads the instance arrays in index order.
+
+    The pass is a uniformly random permutation of the n instances, restricted to the computed ones:
+    their order is a uniformly random permutation of them (Fisher-Yates on m), and their positions
+    among the n visits a uniformly random m-subset, independent of it (sequential selection: visit k
+    is a computed one with probability ``left / (n - k)``). That is the same distribution as permuting
+    all n and dropping the skipped ones, without a permutation of n or a gather through it; a skipped
+    visit's work (the shrink and the average) does not depend on which instance it is.
 
     The drift of an instance last computed ``streak[i] + 1`` passes ago has variance
     ``kappa2 D`` per unit ``||x_i||^2``, ``D`` the mean squared margin drifts of those passes summed
     (``drift_sum[j]``: passes 0..j-1; the current pass, ``len(drift_sum) - 1``, counts as ``drift2``,
     the last one measured; ``drift2 <= 0``: none measured yet, every instance is computed).
+    Branch-free where the data decide (a mispredicted branch costs more than the work).
     """
+    state = np.uint64(seed)
     n = stale.shape[0]
     last = drift_sum.shape[0] - 1
     inv_sd = np.full(last + 1, -1.0)  # 1 / the drift's standard deviation per unit ||x||, by streak (-1: not yet)
-    chosen = np.zeros(n)
-    for i in range(n):
+    m = 0
+    for i in range(n):  # the decisions, in index order; written always, kept by advancing m
         s = min(streak[i], last)
-        if inv_sd[s] < 0.0:
+        if inv_sd[s] < 0.0:  # only the streaks present: a long run has many passes, a small set few instances
             inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
         p = drift_probability(stale[i], xnorms[i], inv_sd[s], scale, floor, z_floor)
-        if uniforms[i] < p:
-            chosen[i] = p
-        else:
-            streak[i] += 1
-    m = 0
+        state, u = R.next_double(state)
+        keep = u < p
+        draws[m] = i
+        probs[m] = p
+        m += 1 if keep else 0
+        streak[i] += 0 if keep else 1
+    for a in range(m - 1, 0, -1):  # their order: Fisher-Yates
+        state, b = R.next_below(state, a + 1)
+        i, p = draws[b], probs[b]
+        draws[b], probs[b] = draws[a], probs[a]
+        draws[a], probs[a] = i, p
+    left = m  # their positions: visit k is computed with probability left / (n - k)
+    g = 0
     gap = 0
-    for k in range(order.shape[0]):
-        i = order[k]
-        if chosen[i] > 0.0:
-            draws[m] = i
-            probs[m] = chosen[i]
-            gaps[m] = gap
-            m += 1
-            gap = 0
-        else:
-            gap += 1
-    gaps[m] = gap
+    k = 0
+    while left > 0:
+        state, j = R.next_below(state, n - k)
+        hit = j < left
+        gaps[g] = gap
+        g += 1 if hit else 0
+        left -= 1 if hit else 0
+        gap = 0 if hit else gap + 1
+        k += 1
+    gaps[m] = gap + n - k
     return m
 
 

@@ -1,4 +1,4 @@
-"""How the next instance is chosen: a fresh permutation per pass, or importance sampling.
+"""Importance sampling: how the next instance is chosen when not by a permutation (``_random``).
 
 Importance sampling draws instance ``i`` with probability ``p_i`` and multiplies its data term
 by ``1 / (n p_i)``, so the expected step equals the full gradient at the moment the
@@ -45,11 +45,8 @@ class AliasTable:
         return np.where(keep, column, self.alias[column]).astype(np.int64)
 
 
-def plan_pass(
-    rng: np.random.Generator, n: int, sampling: str, probs: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return the pass's draws and their data-term weights (all ones for uniform)."""
-    if sampling == "uniform" or probs is None:
-        return rng.permutation(n).astype(np.int64), np.ones(n)
+def importance_draws(rng: np.random.Generator, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A pass of ``len(probs)`` draws with replacement and their data-term weights ``1 / (n p_i)``."""
+    n = probs.shape[0]
     order = AliasTable(probs).draw(rng, n)
     return order, 1.0 / (n * probs[order])

@@ -16,8 +16,10 @@ Shrinking (``shrinking=``):
   computed its data term is weighted ``1/p`` (unbiased, as ``"stale-unbiased"``); ``sqrt(q)`` is
   the sampling that adds least variance ``sum q (1/p - 1)`` per margin computed. The pass is
   planned up front (each instance is drawn once per pass): only the computed draws are walked,
-  and the skipped visits between two of them cost O(1) each on scalars (the regulariser's shrink
-  and the average), never a memory access per instance. Defaults ``shrink_prob=1.0``,
+  in a uniformly random order at uniformly random positions among the pass's n visits (the
+  distribution of a permutation of all n, without one), and the skipped visits between two of
+  them cost O(1) each on scalars (the regulariser's shrink and the average), never a memory
+  access per instance. Defaults ``shrink_prob=1.0``,
   ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.05``. Measured (``benchmarks/svm``, averaged
   iterates, 3 seeds): updates to stay below 1e-2 relative suboptimality 0.77x / 0.73x / 0.43x /
   0.29x of averaged uniform SGD's on heart_scale / a9a / w8a / the text-like set, against 0.89x / 0.82x /
@@ -43,6 +45,7 @@ et al., "Pegasos", ICML 2007 (the step size and projection).
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from typing import Any
@@ -54,7 +57,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from autoassist._errors import check_choice, check_float, check_int, check_probability, fail
-from autoassist.linear import _data, _kernels as K, _sampling
+from autoassist.linear import _data, _kernels as K, _random, _sampling
 
 _SHRINKING = {"off": K.OFF, "paper": K.PAPER, "stale": K.STALE, "stale-unbiased": K.STALE_UNBIASED, "drift": K.DRIFT}
 _PROJECTION = {"none": K.PROJ_NONE, "ball": K.PROJ_BALL, "sphere": K.PROJ_SPHERE}
@@ -83,6 +86,9 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
     the O(1/k) rate for step 1/(lambda k), Lacoste-Julien, Schmidt and Bach 2012; ``"uniform"``:
     the plain mean, as scikit-learn's, slowed down by the early iterates); ``tol``/``n_iter_no_change`` (stop once the objective
     has not beaten the best so far by ``tol`` relative for ``n_iter_no_change`` passes).
+    ``random_state`` seeds a ``numpy.random.Generator`` that gives each pass two 64-bit seeds; the
+    pass's permutation and shrinking decisions are drawn from them inside the compiled loops
+    (SplitMix64, ``_random``), so a run is a function of ``random_state``.
     """
 
     def __init__(
@@ -147,6 +153,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             p["prob"] = 0.3 if paper else 1.0 if p["mode"] == K.DRIFT else 0.5
         if p["threshold"] is None:
             p["threshold"] = 0.0 if paper else 3.0
+        p["z_floor"] = _z_floor(p["prob"], p["prob_min"])
         if self.alpha is not None and self.C is not None:
             raise fail("alpha and C", "not both set", f"alpha={self.alpha}, C={self.C}", "Set one: alpha = 1/(C n).")
         if self.alpha is not None:
@@ -212,6 +219,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self._drift = np.zeros(3)  # [mean squared margin drift per unit ||x|| of the last pass (0: unknown), its two sums]
         self._drift_sum = np.zeros(64)  # [j]: the drifts measured in passes 0..j-1, summed (pass 0 measures none)
         self._drift_passes = 1  # entries of _drift_sum in use
+        self._buffers = _PassBuffers(n)
 
     def fit(self, X: Any, y: Any, eval_set: tuple[Any, Any] | None = None) -> "ShrinkingSVC":
         """Train from scratch for ``max_iter`` passes; ``eval_set=(X_test, y_test)`` adds test accuracy.
@@ -285,23 +293,28 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
 
     def _pass(self, data: _data.Prepared, y: np.ndarray, p: dict[str, Any]) -> None:
         start = time.perf_counter()
-        n = data.n_rows
-        probs = None
-        if p["sampling"] != "uniform":
-            m = np.empty(n)
-            K.margins(data.data, data.indices, data.indptr, y, self._v, self._state[0], m)
+        n, buf = data.n_rows, self._buffers
+        seeds = _random.seeds_from(self._rng, 2)  # the permutation's, the shrinking decisions'
+        weights, uniforms, draw_probs, gaps = buf.ones, buf.uniforms[:0], buf.draw_probs[:0], buf.gaps[:0]
+        if p["mode"] == K.DRIFT:  # the active set: only the draws to compute, in pass order, and the skipped visits
+            m = K.drift_plan(seeds[1], self._stale, self._streak, data.xnorms, self._drift_sum[:self._drift_passes],
+                             float(self._drift[0]), p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
+                             buf.draws, buf.draw_probs, buf.gaps)
+            order, weights, draw_probs, gaps = buf.draws[:m], buf.ones[:m], buf.draw_probs[:m], buf.gaps[:m + 1]
+        elif p["sampling"] == "uniform":
+            _random.permutation(seeds[0], buf.order)
+            order = buf.order
+        else:
+            margins = np.empty(n)
+            K.margins(data.data, data.indices, data.indptr, y, self._v, self._state[0], margins)
             self._counters[2] += n
-            probs = _sampling.importance_probabilities(m, data.xnorms, by=p["sampling"], loss=p["loss"], mix=p["mix"])
-        order, weights = _sampling.plan_pass(self._rng, n, p["sampling"], probs)
-        uniforms = self._rng.random(n)
-        draw_probs, gaps = np.ones(0), np.zeros(0, dtype=np.int64)
-        if p["mode"] == K.DRIFT:  # the active set: only the draws to compute, and the skipped visits between them
-            draws, draw_probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
-            m = K.drift_plan(order, uniforms, self._stale, self._streak, data.xnorms, self._drift_sum[:self._drift_passes],
-                             float(self._drift[0]), p["drift_scale"] ** 2, p["prob"], p["prob_min"],
-                             _z_floor(p["prob"], p["prob_min"]), draws, draw_probs, gaps)
-            order, weights, uniforms, draw_probs, gaps = draws[:m], weights[:m], uniforms[:m], draw_probs[:m], gaps[:m + 1]
-        radius = (1.0 if p["loss"] == K.HINGE else np.sqrt(2.0)) / np.sqrt(self._lam)
+            probs = _sampling.importance_probabilities(margins, data.xnorms, by=p["sampling"], loss=p["loss"],
+                                                       mix=p["mix"])
+            order, weights = _sampling.importance_draws(self._rng, probs)
+        if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
+            uniforms = buf.uniforms
+            _random.uniforms(seeds[1], uniforms)
+        radius = (1.0 if p["loss"] == K.HINGE else math.sqrt(2.0)) / math.sqrt(self._lam)
         self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift
         K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
                    self._v, self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"],
@@ -309,13 +322,14 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
                    p["clock_updates"], p["projection"], radius, self._avg, self._avg_state, p["avg_start"], p["avg_rho"],
                    draw_probs, gaps, self._drift)
         if p["mode"] == K.DRIFT:  # this pass's measured drift (else the previous pass's) joins the running sum
-            if self._drift[2] > 0.0:
-                self._drift[0] = self._drift[1] / self._drift[2]
+            squares, weight = self._drift.tolist()[1:]
+            if weight > 0.0:
+                self._drift[0] = squares / weight
             if self._drift_passes == self._drift_sum.shape[0]:
                 self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
             self._drift_sum[self._drift_passes] = self._drift_sum[self._drift_passes - 1] + self._drift[0]
             self._drift_passes += 1
-            self._drift[1:] = 0.0
+            self._drift[1] = self._drift[2] = 0.0
         self._seconds += time.perf_counter() - start
         self.n_iter_ += 1
         self._set_coef()
@@ -375,6 +389,18 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False
         tags.input_tags.sparse = True
         return tags
+
+
+class _PassBuffers:
+    """Scratch arrays a pass writes its plan into, allocated once per training set (length n)."""
+
+    def __init__(self, n: int) -> None:
+        self.order = np.empty(n, dtype=np.int64)  # the pass's permutation
+        self.ones = np.ones(n)  # uniform sampling's data-term weights
+        self.uniforms = np.empty(n)  # paper and stale shrinking: one per draw
+        self.draws = np.empty(n, dtype=np.int64)  # drift shrinking: the computed draws, in order,
+        self.draw_probs = np.empty(n)  # their probabilities,
+        self.gaps = np.empty(n + 1, dtype=np.int64)  # and the skipped draws before each (and after the last)
 
 
 def _average_start(average: Any) -> int:
