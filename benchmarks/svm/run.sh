@@ -16,3 +16,14 @@ $BENCH --data $D/a9a.gz --test $D/a9a.t.gz --n-features 123 --passes 400 --varia
 $BENCH --data runs/svm-text-data/text_train.svm --test runs/svm-text-data/text_test.svm --n-features 60000 \
        --passes 200 --variants --seeds 0 1 2 --out benchmarks/svm/text
 $BENCH --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes 400 --variants --seeds 0 1 2 --out benchmarks/svm/w8a
+
+# seconds side by side: uniform-avg and shrinking-avg train from scratch for the passes each needs to stay
+# below 1e-2 (the medians of the runs above), one pass of each in turn, so both see the same machine load
+SBS=benchmarks/svm/seconds_side_by_side.txt
+INTER="$PY -m autoassist.bench.svm_interleave --methods uniform-avg shrinking-avg --seeds 0 1 2"
+{
+  echo "## heart_scale"; $INTER --data $D/heart_scale --n-features 13 --test-fraction 0.2 --passes 76 88
+  echo "## a9a"; $INTER --data $D/a9a.gz --test $D/a9a.t.gz --n-features 123 --passes 72 83
+  echo "## w8a"; $INTER --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes 127 155
+  echo "## text"; $INTER --data runs/svm-text-data/text_train.svm --test runs/svm-text-data/text_test.svm --n-features 60000 --passes 100 138
+} > $SBS
