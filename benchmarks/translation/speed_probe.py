@@ -3,7 +3,10 @@
 A 2+2-layer Transformer (width 128, ff 512, 4 heads, dropout 0.1) with Adam and label-smoothed
 token-normalised loss, on batches of at most ``--max-tokens`` padded tokens (B * longest sentence,
 source or target, as fairseq counts them), built from length-sorted pools of shuffled instances.
-Warm-up steps are not timed. Counts non-pad target tokens, ``</s>`` included.
+Warm-up steps are not timed. Counts non-pad target tokens, ``</s>`` included. Then the same batches
+again, each as a no-grad forward only (what Selective Backprop spends on every candidate, with the
+model in training mode as when it scores), timed the same way: ``forward_fraction_of_step`` is its
+cost as a fraction of a training step.
 
 Run from the repository root (one torch thread, so the number does not depend on other load
 spinning OpenMP threads):
@@ -102,6 +105,14 @@ def main() -> None:
             cpu += time.process_time() - c0
             tokens += b.num_target_tokens
             sentences += len(index)
+    fwd_timed = 0.0
+    with torch.no_grad():
+        for step, index in enumerate(batches[: args.warmup_steps + args.steps]):
+            t0 = time.perf_counter()
+            b = collate_translation(src_ids, tgt_ids, index)
+            sequence_losses(model(b.src, b.tgt_in), b.tgt_out, PAD_ID, label_smoothing=0.1)
+            if step >= args.warmup_steps:
+                fwd_timed += time.perf_counter() - t0
     result = {
         "corpus": args.corpus, "instances": len(train), "vocab_size": tok.vocab_size,
         "mean_src_tokens": float(src_len.mean()), "mean_tgt_tokens_with_eos": float(tgt_len.mean()),
@@ -109,6 +120,7 @@ def main() -> None:
         "sentences_per_batch": sentences / args.steps, "target_tokens_per_batch": tokens / args.steps,
         "seconds_per_step": timed / args.steps, "target_tokens_per_second": tokens / timed,
         "target_tokens_per_cpu_second": tokens / cpu,
+        "seconds_per_forward": fwd_timed / args.steps, "forward_fraction_of_step": fwd_timed / timed,
         "steps_per_pass": len(batches), "seconds_per_pass_estimate": len(batches) * timed / args.steps,
         "prepare_seconds": prepare_s, "loss_first": losses[0], "loss_last": losses[-1],
         "load_average": os.getloadavg(), "parameters": sum(p.numel() for p in model.parameters()),
