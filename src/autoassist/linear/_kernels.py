@@ -14,7 +14,9 @@ What the per-visit loop may do, measured: keep those scalars in locals for the w
 to the arrays only around the rare calls that read them); call no compiled function per visit that
 takes an array (numba reference-counts array arguments, which costs more than the visit's scalar
 work: with such calls averaging added about 50% to a uniform SGD pass on w8a, now about 3%); take
-no branch the data decide where a select will do. A pass's random numbers come from ``_random``.
+no branch the data decide where a select will do; index arrays with unsigned integers (numba wraps a
+negative signed index with a compare and select per access: unsigned, the margin's dot product and the
+update ran about 25% faster on w8a, for every method). A pass's random numbers come from ``_random``.
 """
 
 from __future__ import annotations
@@ -140,7 +142,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                     a_avg = 1.0
             if k == n_draws:
                 break
-        i = order[k]
+        i = np.uint64(order[k])  # unsigned indices: numba adds no negative-index wraparound (a select per access)
+        start, stop = np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])
         visited += 1
         u = uniforms[k] if mode == PAPER or mode == STALE or mode == STALE_UNBIASED else 0.0
         weight = weights[k]
@@ -178,8 +181,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             weight = weight / p
         # compute the margin: O(nnz(x_i))
         dot = 0.0
-        for q in range(indptr[i], indptr[i + 1]):
-            dot += data[q] * v[indices[q]]
+        for q in range(start, stop):
+            dot += data[q] * v[np.uint64(indices[q])]
         m = y[i] * sc * dot
         computed += 1
         if mode == DRIFT:
@@ -217,13 +220,13 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             a = eta * weight * g * y[i] / sc
             if averaging and k_avg > 0.0:  # keep A a + B v unchanged: a -= (B / A) delta
                 c = a * b_avg / a_avg
-                for q in range(indptr[i], indptr[i + 1]):
-                    j = indices[q]
+                for q in range(start, stop):
+                    j = np.uint64(indices[q])
                     v[j] += a * data[q]
                     avg[j] -= c * data[q]
             else:
-                for q in range(indptr[i], indptr[i + 1]):
-                    v[indices[q]] += a * data[q]
+                for q in range(start, stop):
+                    v[np.uint64(indices[q])] += a * data[q]
             vv += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
             if vv < 0.0:
                 vv = 0.0
