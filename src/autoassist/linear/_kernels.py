@@ -80,6 +80,16 @@ def _renormalise(v, state, avg, avg_state):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _renormalise_locals(v, state, avg, avg_state, sc, vv, a, b, k):  # type: ignore[no-untyped-def]
+    """``_renormalise`` for ``sgd_pass``'s scalars held in locals: returns the new ``(scale, ||v||^2, A, B)``.
+    Called only when the scale falls below the floor (rare), so its array arguments cost nothing per visit."""
+    state[0], state[1] = sc, vv
+    avg_state[0], avg_state[1], avg_state[2] = a, b, k
+    _renormalise(v, state, avg, avg_state)
+    return state[0], state[1], avg_state[0], avg_state[1]
+
+
+@njit(cache=True)
 def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
@@ -132,11 +142,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                         if averaging and visited > avg_start:
                             a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
                 if sc < floor:  # rare
-                    state[0], state[1] = sc, vv
-                    avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
-                    _renormalise(v, state, avg, avg_state)
-                    sc, vv = state[0], state[1]
-                    a_avg, b_avg = avg_state[0], avg_state[1]
+                    sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg, k_avg)
                 if a_avg < 1e-9:
                     _fold(avg, a_avg)
                     a_avg = 1.0
@@ -163,11 +169,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                         eta = 1.0 / (lam * (t + t0))
                         sc *= 1.0 - eta * lam
                         if sc < floor:
-                            state[0], state[1] = sc, vv
-                            avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
-                            _renormalise(v, state, avg, avg_state)
-                            sc, vv = state[0], state[1]
-                            a_avg, b_avg = avg_state[0], avg_state[1]
+                            sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
+                                                                       k_avg)
                     if averaging and visited > avg_start:
                         a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
                         if a_avg < 1e-9:
@@ -210,11 +213,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         sc *= 1.0 - eta * lam
         if sc < floor:
             dot *= sc
-            state[0], state[1] = sc, vv
-            avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
-            _renormalise(v, state, avg, avg_state)
-            sc, vv = state[0], state[1]
-            a_avg, b_avg = avg_state[0], avg_state[1]
+            sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg, k_avg)
         if m < 1.0:
             g = 1.0 if loss == HINGE else 2.0 * (1.0 - m)
             a = eta * weight * g * y[i] / sc
