@@ -127,22 +127,25 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     for k in range(n_draws + 1 if mode == DRIFT else n_draws):
         if mode == DRIFT:  # the skipped visits before draw k (k = n_draws: after the last): shrink and average
             g = gaps[k]
-            if g > 0:
-                if averaging and visited >= avg_start:  # all g averaged (the usual case)
-                    sc, t, a_avg, b_avg, k_avg = _skipped_averaged(g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho,
-                                                                   clock_updates)
-                    visited += g
-                else:
-                    for _ in range(g):
-                        visited += 1
-                        if not clock_updates:
-                            t += 1.0
-                        eta = 1.0 / (lam * (t + t0))
-                        sc *= 1.0 - eta * lam
-                        if averaging and visited > avg_start:
-                            a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
-                if sc < floor:  # rare
-                    sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg, k_avg)
+            while g > 0:
+                done = 0
+                if averaging and visited >= avg_start:  # the usual case: a run of averaged visits, on scalars
+                    sc, t, a_avg, b_avg, k_avg, done = _skipped_averaged(
+                        g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho, clock_updates, floor)
+                    visited += done
+                    g -= done
+                if g > 0 and done == 0:  # one visit: before averaging starts, or where the scale crosses the floor
+                    visited += 1
+                    g -= 1
+                    if not clock_updates:
+                        t += 1.0
+                    eta = 1.0 / (lam * (t + t0))
+                    sc *= 1.0 - eta * lam
+                    if sc < floor:  # rare
+                        sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
+                                                                   k_avg)
+                    if averaging and visited > avg_start:
+                        a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
                 if a_avg < 1e-9:
                     _fold(avg, a_avg)
                     a_avg = 1.0
@@ -262,18 +265,22 @@ def _average_step(a, b, k, sc, rho):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _skipped_averaged(g, sc, t, a, b, k, lam, t0, rho, clock_updates):  # type: ignore[no-untyped-def]
-    """``g`` skipped visits, all averaged: the regulariser's shrink and the average's step, on scalars."""
-    for _ in range(g):
-        if not clock_updates:
-            t += 1.0
-        eta = 1.0 / (lam * (t + t0))
-        sc *= 1.0 - eta * lam
-        k += 1.0
-        mu = rho / (k + rho - 1.0)
-        a = a * (1.0 - mu)
-        b = (1.0 - mu) * b + mu * sc
-    return sc, t, a, b, k
+def _skipped_averaged(g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor):  # type: ignore[no-untyped-def]
+    """Up to ``g`` skipped visits, all averaged: the regulariser's shrink and the average's step, on the
+    scalars (scale, clock, A, B, averaged visits); returns them and the visits done. Stops before a visit
+    whose shrink would take the scale below ``floor``, and after one that takes A below 1e-9, for the
+    caller to renormalise or fold (arrays) exactly where the per-visit loop did: the same numbers."""
+    for j in range(g):
+        tt = t if clock_updates else t + 1.0
+        eta = 1.0 / (lam * (tt + t0))
+        shrunk = sc * (1.0 - eta * lam)
+        if shrunk < floor:
+            return sc, t, a, b, k, j
+        t, sc = tt, shrunk
+        a, b, k = _average_step(a, b, k, sc, rho)
+        if a < 1e-9:
+            return sc, t, a, b, k, j + 1
+    return sc, t, a, b, k, g
 
 
 @njit(cache=True)
