@@ -177,6 +177,9 @@ def test_drift_probability_is_scale_sqrt_of_the_gaussian_flip_rate() -> None:
     assert K.drift_probability(-np.inf, 1.0, 1.0, 1.0, 0.05, np.inf) == 1.0  # never computed
     assert K.drift_probability(3.0, 1.0, 0.0, 1.0, 0.05, np.inf) == 1.0  # no drift measured yet
     assert K.drift_probability(3.0, 1.0, 1.0, 1.0, 0.05, 1.5) == 0.05  # z = 2 >= z_floor
+    assert K.drift_probability(3.0, 0.0, 1.0, 1.0, 0.05, 1.5) == 1.0  # an empty row (no division by zero)
+    assert K.drift_probability(np.inf, 1.0, 1.0, 1.0, 0.05, np.inf) == 1.0
+    assert K.drift_probability(1e6, 1.0, 1.0, 1.0, 0.0, np.inf) == 0.0  # z beyond the table's 8: the floor
 
 
 def test_drift_plan_decides_each_instance_by_its_probability() -> None:
