@@ -142,9 +142,8 @@ def mark_target(runs: list[dict[str, Any]], target: float | None, *, name: str, 
             run["time_to_stay_s"] = None if target is None else time_to_stay(run["curves"], target, metric=metric)
 
 
-def report_results(out: Path, plot_results: Callable[[Path], list[Path]],
-                   markdown_table: Callable[[dict[str, Any]], str]) -> None:
-    """Write a benchmark's plots and ``table.md`` from ``out/results.json`` alone; print the table."""
+def report_results(out: Path, plot_results: Callable[[Path], list[Path]]) -> None:
+    """Write a benchmark's plots and ``table.md`` from ``out/results.json`` alone; print the table it wrote."""
     plot_results(out)
-    print(markdown_table(json.loads((out / "results.json").read_text())))
+    print((out / "table.md").read_text())
     print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")

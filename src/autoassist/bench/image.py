@@ -26,7 +26,7 @@ from autoassist._errors import fail
 from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
                                      report_results, run_planned)
 from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
-from autoassist.bench.report import markdown_table, plot_results
+from autoassist.bench.report import plot_results
 from autoassist.bench.runner import TrainConfig, train_run
 
 
@@ -263,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
     check_data_dir(cfg.dataset, cfg.data_dir)
     check_writable(out)
     run_benchmark(cfg, out, resume=args.resume)
-    report_results(out, plot_results, markdown_table)
+    report_results(out, plot_results)
     return 0
 
 

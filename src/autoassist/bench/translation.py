@@ -334,13 +334,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from autoassist.bench.translation_report import markdown_table, plot_results
+    from autoassist.bench.translation_report import plot_results
 
     cfg = config_from_args(args)
     validate(cfg)
     out = Path(args.out or f"runs/bench-translate-{'synthetic' if cfg.data_dir is None else Path(cfg.data_dir).name}")
     check_writable(out)
     run_benchmark(cfg, out, resume=args.resume)
-    report_results(out, plot_results, markdown_table)
+    report_results(out, plot_results)
     return 0
 
