@@ -139,8 +139,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                     g -= 1
                     if not clock_updates:
                         t += 1.0
-                    eta = 1.0 / (lam * (t + t0))
-                    sc *= 1.0 - eta * lam
+                    sc, _ = _shrink(sc, t, lam, t0)
                     if sc < floor:  # rare
                         sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
                                                                    k_avg)
@@ -169,8 +168,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                     p = min(p, prob_min)
                 if u >= p:
                     if mode == STALE_UNBIASED:  # keep the regulariser's step: O(1)
-                        eta = 1.0 / (lam * (t + t0))
-                        sc *= 1.0 - eta * lam
+                        sc, _ = _shrink(sc, t, lam, t0)
                         if sc < floor:
                             sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
                                                                        k_avg)
@@ -212,8 +210,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         if clock_updates:
             t += 1.0
         updates += 1
-        eta = 1.0 / (lam * (t + t0))
-        sc *= 1.0 - eta * lam
+        sc, eta = _shrink(sc, t, lam, t0)
         if sc < floor:
             dot *= sc
             sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg, k_avg)
@@ -248,6 +245,14 @@ def sgd_pass(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
+def _shrink(sc, t, lam, t0):  # type: ignore[no-untyped-def]
+    """The regulariser's step at clock ``t``: returns the scale times ``1 - eta lambda`` and Pegasos'
+    step size ``eta = 1 / (lambda (t + t0))``. Scalars only, inlined."""
+    eta = 1.0 / (lam * (t + t0))
+    return sc * (1.0 - eta * lam), eta
+
+
+@njit(cache=True, inline="always")
 def _average_step(a, b, k, sc, rho):  # type: ignore[no-untyped-def]
     """Fold the current iterate ``sc * v`` into the average ``a avg + b v``; returns ``(a, b, k)``.
 
@@ -272,8 +277,7 @@ def _skipped_averaged(g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor):  #
     caller to renormalise or fold (arrays) exactly where the per-visit loop did: the same numbers."""
     for j in range(g):
         tt = t if clock_updates else t + 1.0
-        eta = 1.0 / (lam * (tt + t0))
-        shrunk = sc * (1.0 - eta * lam)
+        shrunk, _ = _shrink(sc, tt, lam, t0)
         if shrunk < floor:
             return sc, t, a, b, k, j
         t, sc = tt, shrunk
