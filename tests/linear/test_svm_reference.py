@@ -20,12 +20,14 @@ def _problem(n: int = 40, d: int = 5, seed: int = 0) -> tuple[np.ndarray, np.nda
     return X, y
 
 
-_NO_AVERAGE = (np.zeros(0), np.array([1.0, 0.0, 0.0]), -1, 1.0, np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3))  # and no drift mode
+_NO_CV = (False, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.uint8), np.zeros(4))  # no stale gradients
+_NO_AVERAGE = (np.zeros(0), np.array([1.0, 0.0, 0.0]), -1, 1.0, np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3),
+               *_NO_CV)  # and no drift mode
 
 
 def _no_extras(n: int) -> tuple[np.ndarray, np.ndarray]:
     """``streak`` and ``counters`` for a direct kernel call."""
-    return np.zeros(n, dtype=np.int64), np.zeros(3, dtype=np.int64)
+    return np.zeros(n, dtype=np.int64), np.zeros(4, dtype=np.int64)
 
 
 def _csr(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -143,13 +145,13 @@ def test_lazy_average_equals_the_explicit_average_of_the_iterates(mode: int, rho
     def fresh() -> tuple[np.ndarray, ...]:
         scale = 3e-9
         return (w0 / scale, np.array([scale, float(w0 @ w0) / scale**2, 0.0]), np.full(40, -np.inf),
-                np.zeros(40, dtype=np.int64), np.zeros(3, dtype=np.int64))
+                np.zeros(40, dtype=np.int64), np.zeros(4, dtype=np.int64))
 
     v, state, stale, streak, counters = fresh()
     avg, avg_state = np.zeros(X.shape[1]), np.array([1.0, 0.0, 0.0])
     K.sgd_pass(*args, order, np.ones(200), uniforms, v, state, stale, streak, counters, lam, t0, K.HINGE, mode,
                0.3, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_BALL, 1.0 / np.sqrt(lam), avg, avg_state, start, rho,
-               np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3))
+               np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3), *_NO_CV)
     averaged, last = avg_state[0] * avg + avg_state[1] * v, state[0] * v
 
     v, state, stale, streak, counters = fresh()
@@ -236,7 +238,7 @@ def test_drift_pass_skips_equal_per_visit_skips() -> None:
     def fresh() -> tuple[np.ndarray, ...]:
         scale = 3e-9  # near the renormalisation floor
         return (w0 / scale, np.array([scale, float(w0 @ w0) / scale**2, 0.0]), np.zeros(X.shape[1]),
-                np.array([1.0, 0.0, 0.0]), np.zeros(3, dtype=np.int64))
+                np.array([1.0, 0.0, 0.0]), np.zeros(4, dtype=np.int64))
 
     # per visit: a computed draw has no stale margin (weight 1), a skipped one looks far satisfied
     v1, s1, a1, as1, c1 = fresh()
@@ -245,14 +247,14 @@ def test_drift_pass_skips_equal_per_visit_skips() -> None:
         stale[order[k]] = -np.inf if computed[k] else np.inf
         K.sgd_pass(*args, order[k:k + 1], np.ones(1), np.array([0.99]), v1, s1, stale, np.zeros(40, dtype=np.int64),
                    c1, lam, t0, K.HINGE, K.STALE_UNBIASED, 0.5, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_BALL,
-                   1.0 / np.sqrt(lam), a1, as1, 20, 2.0, np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3))
+                   1.0 / np.sqrt(lam), a1, as1, 20, 2.0, np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3), *_NO_CV)
     # the active set: only the computed draws, with the skipped visits counted between them
     v2, s2, a2, as2, c2 = fresh()
     kept = np.flatnonzero(computed)
     gaps = np.diff(np.r_[-1, kept, 300]) - 1
     K.sgd_pass(*args, order[kept], np.ones(len(kept)), np.zeros(len(kept)), v2, s2, np.full(40, -np.inf),
                np.zeros(40, dtype=np.int64), c2, lam, t0, K.HINGE, K.DRIFT, 1.0, 1.0, 0.05, np.inf, 0.0, 0.0, False,
-               K.PROJ_BALL, 1.0 / np.sqrt(lam), a2, as2, 20, 2.0, np.ones(len(kept)), gaps.astype(np.int64), np.zeros(3))
+               K.PROJ_BALL, 1.0 / np.sqrt(lam), a2, as2, 20, 2.0, np.ones(len(kept)), gaps.astype(np.int64), np.zeros(3), *_NO_CV)
     np.testing.assert_allclose(s2[0] * v2, s1[0] * v1, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(as2[0] * a2 + as2[1] * v2, as1[0] * a1 + as1[1] * v1, rtol=1e-9, atol=1e-12)
     assert c1[0] == c2[0] == 300 and c1[1] == c2[1] == len(kept) and as1[2] == as2[2] == 280
@@ -277,8 +279,104 @@ def test_drift_shrinking_step_is_unbiased() -> None:
         m = K.drift_plan(seed, stale[i:i + 1], streak[i:i + 1], args[3][i:i + 1], np.array([0.0]), 0.2, 1.0, 1.0, 0.05,
                          np.inf, draws, probs, gaps)
         draws[:m] = i  # the plan of a one-instance pass, for instance i
-        K.sgd_pass(*args, draws[:m], np.ones(m), np.zeros(m), v, s, stale, streak, np.zeros(3, dtype=np.int64), lam, t0,
+        K.sgd_pass(*args, draws[:m], np.ones(m), np.zeros(m), v, s, stale, streak, np.zeros(4, dtype=np.int64), lam, t0,
                    K.HINGE, K.DRIFT, 1.0, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_NONE, 1.0, np.zeros(0),
-                   np.array([1.0, 0.0, 0.0]), -1, 1.0, probs[:m], gaps[:m + 1], np.zeros(3))
+                   np.array([1.0, 0.0, 0.0]), -1, 1.0, probs[:m], gaps[:m + 1], np.zeros(3), *_NO_CV)
         total += s[0] * v
     np.testing.assert_allclose(total / len(seeds), plain, atol=0.05 * np.abs(plain).max())
+
+
+def _cv_arrays(n: int, d: int) -> tuple:
+    """Stale-gradient state for a direct kernel call: ``cv``, ``ubar``, ``sgrad``, ``flipped``, ``cv_state``."""
+    return True, np.zeros(d), np.zeros(n), np.zeros(n, dtype=np.uint8), np.zeros(4)
+
+
+@pytest.mark.parametrize("rho", [1.0, 2.0])
+def test_stale_gradient_pass_matches_a_dense_saga_reference(rho: float) -> None:
+    """Uniform SGD with stale gradients (``w = scale v + b u``, averaged ``A avg + B v + C u``) equals a
+    dense SAGA-style loop: every visit steps along the stale gradients' mean and adds its own change,
+    through renormalisations of v (the scale starts near the floor) and projections onto the ball."""
+    X, y = _problem(n=40)
+    n, d = X.shape
+    rng = np.random.default_rng(11)
+    order = rng.integers(0, n, size=400).astype(np.int64)
+    lam, t0, radius = 0.1, 1.0, 1.0 / np.sqrt(0.1)
+    w0 = rng.normal(size=d)
+    scale = 3e-4
+    v, state = w0 / scale, np.array([scale, float(w0 @ w0) / scale**2, 0.0])
+    avg, avg_state, counters = np.zeros(d), np.array([1.0, 0.0, 0.0]), np.zeros(4, dtype=np.int64)
+    cv = _cv_arrays(n, d)
+    K.sgd_pass(*_csr(X), y, np.linalg.norm(X, axis=1), order, np.ones(400), np.zeros(0), v, state,
+               np.full(n, -np.inf), np.zeros(n, dtype=np.int64), counters, lam, t0, K.HINGE, K.OFF, 1.0, 1.0, 0.05,
+               np.inf, 0.0, 0.0, False, K.PROJ_BALL, radius, avg, avg_state, 0, rho, np.ones(0),
+               np.zeros(0, dtype=np.int64), np.zeros(3), *cv)
+    _, ubar, sgrad, _, cv_state = cv
+    w_kernel = state[0] * v + cv_state[0] * ubar
+    avg_kernel = avg_state[0] * avg + avg_state[1] * v + cv_state[1] * ubar
+
+    w, table, mean, average, changes = w0.copy(), np.zeros(n), np.zeros(d), np.zeros(d), 0
+    for k, i in enumerate(order):
+        eta = 1.0 / (lam * (k + 1 + t0))
+        g = 1.0 if y[i] * X[i] @ w < 1.0 else 0.0
+        w = (1.0 - eta * lam) * w + eta * mean + eta * (g - table[i]) * y[i] * X[i]
+        if g != table[i]:
+            mean += (g - table[i]) * y[i] * X[i] / n
+            table[i] = g
+            changes += 1
+        if np.linalg.norm(w) > radius:
+            w *= radius / np.linalg.norm(w)
+        mu = rho / (k + rho)  # the (k+1)-th averaged iterate
+        average = (1.0 - mu) * average + mu * w
+    np.testing.assert_allclose(w_kernel, w, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(avg_kernel, average, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ubar, mean, atol=1e-12)
+    np.testing.assert_array_equal(sgrad, table)
+    assert counters[3] == changes > 0
+    assert cv_state[2] == pytest.approx(float(v @ ubar), rel=1e-8, abs=1e-10)  # tracked v.u and u.u
+    assert cv_state[3] == pytest.approx(float(ubar @ ubar), rel=1e-8, abs=1e-12)
+
+
+@pytest.mark.parametrize("stale_side", ["satisfied", "violated"])
+def test_stale_gradient_drift_draw_is_unbiased(stale_side: str) -> None:
+    """A drift draw with stale gradients, computed with probability p (its change weighted 1/p) or
+    skipped (the mean's step only), gives on average the step of computing it: for an instance whose
+    stale gradient says satisfied though it is violated now, and the other way round."""
+    X, y = _problem(n=10)
+    n, d = X.shape
+    rng = np.random.default_rng(12)
+    w0 = rng.normal(size=d)
+    margins = y * (X @ w0)
+    i = int(np.argmin(margins)) if stale_side == "satisfied" else int(np.argmax(margins))
+    assert (margins[i] < 1.0) == (stale_side == "satisfied")  # it has changed side since its stale gradient
+    args = (*_csr(X), y, np.linalg.norm(X, axis=1))
+    base_sgrad = (y * (X @ rng.normal(size=d)) < 1.0).astype(float)  # some other stale gradients
+    base_sgrad[i] = 0.0 if stale_side == "satisfied" else 1.0
+    base_ubar = (base_sgrad * y) @ X / n
+
+    def one(draws: np.ndarray, probs: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+        v = (w0 - 0.3 * base_ubar) / 0.5  # w = scale v + b u = w0, with scale 0.5 and b 0.3
+        state = np.array([0.5, float(v @ v), 7.0])
+        cv = (True, base_ubar.copy(), base_sgrad.copy(), np.zeros(n, dtype=np.uint8),
+              np.array([0.3, 0.0, float(v @ base_ubar), float(base_ubar @ base_ubar)]))
+        K.sgd_pass(*args, draws, np.ones(len(draws)), np.zeros(len(draws)), v, state, np.full(n, 2.0),
+                   np.zeros(n, dtype=np.int64), np.zeros(4, dtype=np.int64), 0.1, 3.0, K.HINGE, K.DRIFT, 1.0, 1.0,
+                   0.05, np.inf, 0.0, 0.0, False, K.PROJ_NONE, 1.0, *_NO_AVERAGE[:4], probs, gaps, np.zeros(3), *cv)
+        return state[0] * v + cv[4][0] * cv[1]
+
+    full = one(np.array([i]), np.array([1.0]), np.array([0, 0]))
+    p = 0.3
+    computed = one(np.array([i]), np.array([p]), np.array([0, 0]))
+    skipped = one(np.zeros(0, dtype=np.int64), np.zeros(0), np.array([1]))
+    np.testing.assert_allclose(p * computed + (1 - p) * skipped, full, rtol=1e-10, atol=1e-12)
+    assert not np.allclose(skipped, full)  # the skipped visit alone is wrong for this instance
+
+
+def test_two_sided_drift_probability() -> None:
+    """With stale gradients a violated instance is skipped too, by its distance below 1."""
+    for m in (0.2, 1.8):
+        expected = np.sqrt(0.5 * erfc(0.8 / np.sqrt(2)))
+        assert K.drift_probability(m, 1.0, 1.0, 1.0, 0.05, np.inf, True) == pytest.approx(expected, abs=1e-5)
+    assert K.drift_probability(0.2, 1.0, 1.0, 1.0, 0.05, np.inf, False) == 1.0  # one-sided: violated is sure
+    assert K.drift_probability(-np.inf, 1.0, 1.0, 1.0, 0.05, np.inf, True) == 1.0  # never computed
+    assert K.drift_probability(np.nan, 1.0, 1.0, 1.0, 0.05, np.inf, True) == 1.0
+    assert K.drift_probability(1.0, 1.0, 1.0, 1.5, 0.05, np.inf, True) == 1.0  # scale 1.5 x sqrt(1/2) > 1

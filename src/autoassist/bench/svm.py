@@ -45,6 +45,7 @@ SAMPLERS: dict[str, dict[str, Any]] = {
     "uniform": dict(sampling="uniform", shrinking="off"),
     "is-loss": dict(sampling="loss", shrinking="off"),
     "is-gradnorm": dict(sampling="gradnorm", shrinking="off"),
+    "uniform-sg": dict(sampling="uniform", shrinking="off", stale_gradients=True),
     "shrinking": dict(shrinking="drift"),
     "shrinking-paper": dict(shrinking="paper"),
 }
@@ -52,6 +53,8 @@ METHODS: dict[str, dict[str, Any]] = {
     **SAMPLERS, **{f"{name}-avg": dict(params, average=True) for name, params in SAMPLERS.items()},
 }
 VARIANTS: dict[str, dict[str, Any]] = {
+    "shrinking-nosg": dict(shrinking="drift", stale_gradients=False),  # the default before stale gradients
+    "shrinking-nosg-avg": dict(shrinking="drift", stale_gradients=False, average=True),
     "shrinking-stale": dict(shrinking="stale-unbiased"),  # the default before drift shrinking
     "shrinking-stale-avg": dict(shrinking="stale-unbiased", average=True),
     "shrinking-k2-avg": dict(shrinking="drift", shrink_drift_scale=2.0, average=True),

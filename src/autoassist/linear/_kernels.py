@@ -93,7 +93,7 @@ def _renormalise_locals(v, state, avg, avg_state, sc, vv, a, b, k):  # type: ign
 def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
-    radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift,
+    radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
 ):
     """Run one pass of Pegasos-style SGD over the draws in ``order``.
 
@@ -113,6 +113,18 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     margin was last computed. An instance computed at its previous visit too, satisfied then, adds
     ``(dm / ||x_i||)**2 / p`` to ``drift[1]`` and ``1 / p`` to ``drift[2]`` (dm: its margin's change
     since that visit, where it took no data step), estimating the mean squared drift of one pass.
+
+    Stale gradients (``cv``, with ``OFF`` or ``DRIFT``): ``sgrad[i]`` is the loss derivative factor
+    of instance i at its last computed visit (hinge: 1 if violated, else 0), and
+    ``u = ubar = 1/n sum_i sgrad[i] y_i x_i`` their mean, so the data term's gradient is ``-u`` while no
+    instance changes side. Every visit steps along the mean (SAGA's control variate) and a computed
+    one adds its own change ``(g - sgrad[i]) / p``: unbiased, and zero for the instances that stay on
+    their side, so a skipped instance costs no variance whichever side it is on (``DRIFT`` then skips
+    violated instances too, by their distance below 1). The iterate is ``w = scale v + b u`` with
+    ``cv_state = [b, C, v.u, u.u]`` (the average: ``A avg + B v + C u``); a visit's mean step is two
+    scalar operations; a changed ``sgrad[i]`` moves ``u`` and, to leave w unchanged, ``v`` (one pass
+    over x_i's nonzeros). ``flipped[i]`` says whether instance i changed side (took a data step) at its
+    last computed visit: its next margin then does not measure drift. ``counters[3]`` counts the changes.
     """
     skip_level = 1.0 + threshold / (pass_index + 1.0)
     averaging = avg_start >= 0
@@ -123,6 +135,9 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     a_avg, b_avg, k_avg = avg_state[0], avg_state[1], avg_state[2]
     visited, updates, computed = counters[0], counters[1], counters[2]
     drift_sq, drift_weight = drift[1], drift[2]
+    b_cv, c_cv, vu, uu = cv_state[0], cv_state[1], cv_state[2], cv_state[3]
+    changes = counters[3]
+    inv_n = 1.0 / y.shape[0]
     n_draws = order.shape[0]
     for k in range(n_draws + 1 if mode == DRIFT else n_draws):
         if mode == DRIFT:  # the skipped visits before draw k (k = n_draws: after the last): shrink and average
@@ -130,8 +145,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             while g > 0:
                 done = 0
                 if averaging and visited >= avg_start:  # the usual case: a run of averaged visits, on scalars
-                    sc, t, a_avg, b_avg, k_avg, done = _skipped_averaged(
-                        g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho, clock_updates, floor)
+                    sc, t, a_avg, b_avg, k_avg, b_cv, c_cv, done = _skipped_averaged(
+                        g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho, clock_updates, floor, cv, b_cv, c_cv)
                     visited += done
                     g -= done
                 if g > 0 and done == 0:  # one visit: before averaging starts, or where the scale crosses the floor
@@ -139,12 +154,15 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                     g -= 1
                     if not clock_updates:
                         t += 1.0
-                    sc, _ = _shrink(sc, t, lam, t0)
+                    sc, eta = _shrink(sc, t, lam, t0)
+                    if cv:
+                        b_cv = _mean_step(b_cv, eta, lam)
                     if sc < floor:  # rare
+                        vu *= sc
                         sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
                                                                    k_avg)
                     if averaging and visited > avg_start:
-                        a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+                        a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
                 if a_avg < 1e-9:
                     _fold(avg, a_avg)
                     a_avg = 1.0
@@ -173,7 +191,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                             sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
                                                                        k_avg)
                     if averaging and visited > avg_start:
-                        a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+                        a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
                         if a_avg < 1e-9:
                             _fold(avg, a_avg)
                             a_avg = 1.0
@@ -185,12 +203,24 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             weight = weight / p
         # compute the margin: O(nnz(x_i))
         dot = 0.0
-        for q in range(start, stop):
-            dot += data[q] * v[np.uint64(indices[q])]
-        m = y[i] * sc * dot
+        dot_u = 0.0
+        if cv:  # w = scale v + b u
+            for q in range(start, stop):
+                j = np.uint64(indices[q])
+                dot += data[q] * v[j]
+                dot_u += data[q] * ubar[j]
+            m = y[i] * (sc * dot + b_cv * dot_u)
+        else:
+            for q in range(start, stop):
+                dot += data[q] * v[np.uint64(indices[q])]
+            m = y[i] * sc * dot
         computed += 1
         if mode == DRIFT:
-            if streak[i] == 0 and stale[i] > 1.0 and stale[i] < np.inf and xnorms[i] > 0.0:
+            if cv:  # either side, unless it changed side (took a data step) at that visit
+                measures = streak[i] == 0 and flipped[i] == 0 and abs(stale[i]) < np.inf and xnorms[i] > 0.0
+            else:
+                measures = streak[i] == 0 and stale[i] > 1.0 and stale[i] < np.inf and xnorms[i] > 0.0
+            if measures:
                 dm = (m - stale[i]) / xnorms[i]  # computed at its previous visit too, and not stepped there
                 drift_sq += dm * dm / p
                 drift_weight += 1.0 / p
@@ -202,7 +232,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             violated = 1.0 if m < 1.0 else 0.0
             if not (u < prob or u < xnorms[i] * violated - threshold / (pass_index + 1.0)):
                 if averaging and visited > avg_start:
-                    a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+                    a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
                     if a_avg < 1e-9:
                         _fold(avg, a_avg)
                         a_avg = 1.0
@@ -211,10 +241,39 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             t += 1.0
         updates += 1
         sc, eta = _shrink(sc, t, lam, t0)
+        if cv:
+            b_cv = _mean_step(b_cv, eta, lam)
         if sc < floor:
             dot *= sc
+            vu *= sc
             sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg, k_avg)
-        if m < 1.0:
+        if cv:  # the own step is the change of i's gradient since its stale one: zero unless it changed side
+            g = (1.0 if loss == HINGE else 2.0 * (1.0 - m)) if m < 1.0 else 0.0
+            dg = g - sgrad[i]
+            flipped[i] = 0 if dg == 0.0 else 1
+            if dg != 0.0:
+                a = eta * weight * dg * y[i] / sc  # the step, on v
+                c = dg * y[i] * inv_n  # u's change, and v's change -b c / scale that leaves w as it is
+                e = a - b_cv * c / sc
+                if averaging and k_avg > 0.0:  # keep A avg + B v + C u unchanged
+                    f = (b_avg * e + c_cv * c) / a_avg
+                    for q in range(start, stop):
+                        j = np.uint64(indices[q])
+                        v[j] += e * data[q]
+                        ubar[j] += c * data[q]
+                        avg[j] -= f * data[q]
+                else:
+                    for q in range(start, stop):
+                        j = np.uint64(indices[q])
+                        v[j] += e * data[q]
+                        ubar[j] += c * data[q]
+                xx = xnorms[i] * xnorms[i]
+                vu += c * dot + e * dot_u + c * e * xx
+                vv = max(0.0, vv + 2.0 * e * dot + e * e * xx)
+                uu = max(0.0, uu + 2.0 * c * dot_u + c * c * xx)
+                sgrad[i] = g
+                changes += 1
+        elif m < 1.0:
             g = 1.0 if loss == HINGE else 2.0 * (1.0 - m)
             a = eta * weight * g * y[i] / sc
             if averaging and k_avg > 0.0:  # keep A a + B v unchanged: a -= (B / A) delta
@@ -229,19 +288,28 @@ def sgd_pass(  # type: ignore[no-untyped-def]
             vv += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
             if vv < 0.0:
                 vv = 0.0
-        if projection != PROJ_NONE and (projection == PROJ_SPHERE or sc * sc * vv > radius2 * (1.0 - 1e-9)):
+        if cv:
+            if projection != PROJ_NONE:
+                ww = sc * sc * vv + 2.0 * sc * b_cv * vu + b_cv * b_cv * uu
+                if projection == PROJ_SPHERE or ww > radius2 * (1.0 - 1e-9):
+                    norm = np.sqrt(max(0.0, ww))
+                    if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
+                        sc *= radius / norm
+                        b_cv *= radius / norm
+        elif projection != PROJ_NONE and (projection == PROJ_SPHERE or sc * sc * vv > radius2 * (1.0 - 1e-9)):
             norm = sc * np.sqrt(vv)  # the exact test, only near or outside the ball
             if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
                 sc *= radius / norm
         if averaging and visited > avg_start:
-            a_avg, b_avg, k_avg = _average_step(a_avg, b_avg, k_avg, sc, avg_rho)
+            a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
             if a_avg < 1e-9:
                 _fold(avg, a_avg)
                 a_avg = 1.0
     state[0], state[1], state[2] = sc, vv, t
     avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
-    counters[0], counters[1], counters[2] = visited, updates, computed
+    counters[0], counters[1], counters[2], counters[3] = visited, updates, computed, changes
     drift[1], drift[2] = drift_sq, drift_weight
+    cv_state[0], cv_state[1], cv_state[2], cv_state[3] = b_cv, c_cv, vu, uu
 
 
 @njit(cache=True, inline="always")
@@ -253,8 +321,16 @@ def _shrink(sc, t, lam, t0):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _average_step(a, b, k, sc, rho):  # type: ignore[no-untyped-def]
-    """Fold the current iterate ``sc * v`` into the average ``a avg + b v``; returns ``(a, b, k)``.
+def _mean_step(b, eta, lam):  # type: ignore[no-untyped-def]
+    """Stale gradients' step along their mean ``u`` (``w = scale v + b u``): the regulariser's shrink
+    of ``b`` and ``+ eta``. Scalars only, inlined."""
+    return b * (1.0 - eta * lam) + eta
+
+
+@njit(cache=True, inline="always")
+def _average_step(a, b, c, k, sc, b_cv, rho):  # type: ignore[no-untyped-def]
+    """Fold the current iterate ``sc * v + b_cv * u`` into the average ``a avg + b v + c u``; returns
+    ``(a, b, c, k)`` (without stale gradients ``b_cv = c = 0`` stay 0).
 
     O(1) on the scalars ``(A, B, averaged visits)``, which ``sgd_pass`` keeps in locals. The k-th
     averaged iterate gets weight ``mu_k = rho / (k + rho - 1)`` against the running average (rho = 1:
@@ -266,25 +342,28 @@ def _average_step(a, b, k, sc, rho):  # type: ignore[no-untyped-def]
     """
     k += 1.0
     mu = rho / (k + rho - 1.0)
-    return a * (1.0 - mu), (1.0 - mu) * b + mu * sc, k
+    return a * (1.0 - mu), (1.0 - mu) * b + mu * sc, (1.0 - mu) * c + mu * b_cv, k
 
 
 @njit(cache=True, inline="always")
-def _skipped_averaged(g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor):  # type: ignore[no-untyped-def]
-    """Up to ``g`` skipped visits, all averaged: the regulariser's shrink and the average's step, on the
-    scalars (scale, clock, A, B, averaged visits); returns them and the visits done. Stops before a visit
-    whose shrink would take the scale below ``floor``, and after one that takes A below 1e-9, for the
-    caller to renormalise or fold (arrays) exactly where the per-visit loop did: the same numbers."""
+def _skipped_averaged(g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor, cv, b_cv, c):  # type: ignore[no-untyped-def]
+    """Up to ``g`` skipped visits, all averaged: the regulariser's shrink (and with stale gradients
+    ``cv`` the step along their mean) and the average's step, on the scalars (scale, clock, A, B,
+    averaged visits, b, C); returns them and the visits done. Stops before a visit whose shrink
+    would take the scale below ``floor``, and after one that takes A below 1e-9, for the caller to
+    renormalise or fold (arrays) exactly where the per-visit loop did: the same numbers."""
     for j in range(g):
         tt = t if clock_updates else t + 1.0
-        shrunk, _ = _shrink(sc, tt, lam, t0)
+        shrunk, eta = _shrink(sc, tt, lam, t0)
         if shrunk < floor:
-            return sc, t, a, b, k, j
+            return sc, t, a, b, k, b_cv, c, j
         t, sc = tt, shrunk
-        a, b, k = _average_step(a, b, k, sc, rho)
+        if cv:
+            b_cv = _mean_step(b_cv, eta, lam)
+        a, b, c, k = _average_step(a, b, c, k, sc, b_cv, rho)
         if a < 1e-9:
-            return sc, t, a, b, k, j + 1
-    return sc, t, a, b, k, g
+            return sc, t, a, b, k, b_cv, c, j + 1
+    return sc, t, a, b, k, b_cv, c, g
 
 
 @njit(cache=True)
@@ -295,7 +374,7 @@ def _fold(avg, a):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor):  # type: ignore[no-untyped-def]
+def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor, two_sided=False):  # type: ignore[no-untyped-def]
     """The probability of computing an instance's margin under ``DRIFT`` shrinking.
 
     Model: since its margin ``m`` was last computed, the instance's margin has moved by a Gaussian
@@ -305,16 +384,19 @@ def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor):  # type: ignore[
     added variance ``sum q (1/p - 1)`` for a given expected number of margins computed.
     ``z >= z_floor`` (or 8) means ``p = floor``; below, sqrt(q) is read from a table. An instance
     never computed, with a stale margin <= 1, or without a drift estimate (``inv_sd <= 0``) gets p = 1.
+    ``two_sided`` (stale gradients, where a violated instance's gradient is known too): the chance
+    that it is on the other side of 1 now, ``z = |m - 1| inv_sd / ||x_i||``, for either side.
     Written with selects rather than branches: the planning sweep calls it once per instance, and
     which case applies is close to a coin flip. So z is computed and clamped for every instance, the
     sure ones included (a conditional expression around the division compiled to a branch: 0.74 against
     0.66 ms for w8a's 39,799 decisions), and inlined into the sweep.
     """
-    sure = (not (inv_sd > 0.0)) | (not (m > 1.0)) | (m == np.inf) | (not (xnorm > 0.0))
+    sure = ((not (inv_sd > 0.0)) | ((not two_sided) & (not (m > 1.0))) | (m == np.inf) | (m == -np.inf) | (m != m)
+            | (not (xnorm > 0.0)))
     x_cap = min(z_floor, 8.0) * _TAIL_SCALE
     # z in table steps (times a power of two: exact), computed for every instance, sure or not (xnorm = 0 is
     # sure; the max only keeps numba's division from raising)
-    x = (m - 1.0) * inv_sd / max(xnorm, 5e-324) * _TAIL_SCALE
+    x = (abs(m - 1.0) if two_sided else m - 1.0) * inv_sd / max(xnorm, 5e-324) * _TAIL_SCALE
     xc = min(max(0.0, x), x_cap)  # in [0, x_cap] whatever x is (NaN included): the table read stays in bounds
     j = np.uint64(xc)  # unsigned: numba adds no negative-index wraparound (13% of the sweep on w8a)
     tail = _SQRT_TAIL[j] + (xc - np.float64(j)) * (_SQRT_TAIL[j + np.uint64(1)] - _SQRT_TAIL[j])
@@ -325,7 +407,7 @@ def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor):  # type: ignore[
 
 @njit(cache=True)
 def drift_plan(  # type: ignore[no-untyped-def]
-    seed, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps,
+    seed, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps, two_sided=False,
 ):
     """Plan a ``DRIFT`` pass: which instances to compute, in which order, and how many skipped visits
     come before each. Every instance is drawn once per pass, so its decision depends only on the
@@ -346,6 +428,7 @@ def drift_plan(  # type: ignore[no-untyped-def]
     (``drift_sum[j]``: passes 0..j-1; the current pass, ``len(drift_sum) - 1``, counts as ``drift2``,
     the last one measured; ``drift2 <= 0``: none measured yet, every instance is computed).
     Branch-free where the data decide (a mispredicted branch costs more than the work).
+    ``two_sided``: violated instances are skipped too, by their distance below 1 (stale gradients).
     """
     state = np.uint64(seed)
     n = stale.shape[0]
@@ -356,7 +439,7 @@ def drift_plan(  # type: ignore[no-untyped-def]
         s = min(streak[i], last)
         if inv_sd[s] < 0.0:  # only the streaks present: a long run has many passes, a small set few instances
             inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
-        p = drift_probability(stale[i], xnorms[i], inv_sd[s], scale, floor, z_floor)
+        p = drift_probability(stale[i], xnorms[i], inv_sd[s], scale, floor, z_floor, two_sided)
         state, u = R.next_double(state)
         keep = u < p
         at = np.uint64(m)  # unsigned indices: no wraparound selects

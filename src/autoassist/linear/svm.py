@@ -98,7 +98,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         shrink_drift_scale: float = 2.5, shrink_decay: float = 1.0, shrink_prob_min: float = 0.05, shrink_far_margin: float = np.inf, clock: str = "visits",
         projection: str = "ball", t0: float = 1.0, importance_mix: float = 0.1, average: bool | int = False,
         average_weighting: str = "linear", max_iter: int = 10, tol: float | None = None,
-        n_iter_no_change: int = 5, random_state: Any = None,
+        n_iter_no_change: int = 5, random_state: Any = None, stale_gradients: bool | None = None,
     ) -> None:
         self.alpha = alpha
         self.C = C
@@ -123,6 +123,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
+        self.stale_gradients = stale_gradients
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> dict[str, Any]:
@@ -131,7 +132,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             "loss": K.HINGE if check_choice("loss", self.loss, ("hinge", "squared_hinge")) == "hinge" else K.SQUARED_HINGE,
             "sampling": check_choice("sampling", self.sampling, ("uniform", "loss", "gradnorm")),
             "mode": _SHRINKING[check_choice("shrinking", shrinking, tuple(_SHRINKING))],
-            "prob": check_probability("shrink_prob", self.shrink_prob) if self.shrink_prob is not None else None,
+            "prob": check_float("shrink_prob", self.shrink_prob, nonnegative=True) if self.shrink_prob is not None else None,
             "threshold": check_float("shrink_threshold", self.shrink_threshold) if self.shrink_threshold is not None else None,
             "drift_scale": check_float("shrink_drift_scale", self.shrink_drift_scale, positive=True),
             "decay": check_probability("shrink_decay", self.shrink_decay, fix="1.0 keeps shrink_prob fixed; e.g. 0.8."),
@@ -148,9 +149,15 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             "avg_rho": {"uniform": 1.0, "linear": 2.0}[
                 check_choice("average_weighting", self.average_weighting, ("uniform", "linear"))],
         }
+        if self.stale_gradients is not None and not isinstance(self.stale_gradients, (bool, np.bool_)):
+            raise fail("stale_gradients", "True, False or None", repr(self.stale_gradients),
+                       "None uses them with shrinking='drift' only.")
+        p["cv"] = bool(p["mode"] == K.DRIFT if self.stale_gradients is None else self.stale_gradients)
         paper = p["mode"] == K.PAPER  # the official code's constants for "paper", measured ones otherwise
+        if p["prob"] is not None and p["mode"] != K.DRIFT:  # drift's is a scale on sqrt(q), the others' a probability
+            check_probability("shrink_prob", p["prob"])
         if p["prob"] is None:
-            p["prob"] = 0.3 if paper else 1.0 if p["mode"] == K.DRIFT else 0.5
+            p["prob"] = 0.3 if paper else (1.5 if p["cv"] else 1.0) if p["mode"] == K.DRIFT else 0.5
         if p["threshold"] is None:
             p["threshold"] = 0.0 if paper else 3.0
         p["z_floor"] = _z_floor(p["prob"], p["prob_min"])
@@ -167,6 +174,15 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if p["mode"] != K.OFF and p["sampling"] != "uniform":
             raise fail("shrinking", f"'off' when sampling={p['sampling']!r}", repr(shrinking),
                        "Shrinking works with sampling='uniform'; pass shrinking='off' for importance sampling.")
+        if p["cv"] and p["mode"] not in (K.OFF, K.DRIFT):
+            raise fail("stale_gradients", f"False with shrinking={shrinking!r}", True,
+                       "Stale gradients work with shrinking='drift' or 'off'; pass stale_gradients=False.")
+        if p["cv"] and p["sampling"] != "uniform":
+            raise fail("stale_gradients", f"False with sampling={p['sampling']!r}", True,
+                       "Stale gradients work with sampling='uniform'; pass stale_gradients=False.")
+        if p["cv"] and p["clock_updates"]:
+            raise fail("stale_gradients", "False with clock='updates'", True,
+                       "Every visit steps along the stale gradients' mean: use clock='visits'.")
         if (p["decay"] != 1.0 or p["far_margin"] != np.inf) and p["prob_min"] == 0.0 and p["mode"] == K.STALE_UNBIASED:
             raise fail("shrink_prob_min", "> 0 when shrink_decay < 1 with unbiased shrinking", 0.0,
                        "The computed step is weighted 1/p; use e.g. shrink_prob_min=0.05.")
@@ -207,13 +223,24 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self._v = np.zeros(n_columns)
         self._state = np.array([1.0, 0.0, 0.0])
         self._avg = np.zeros(n_columns if p["avg_start"] >= 0 else 0)
-        self._avg_state = np.array([1.0, 0.0, 0.0])  # [A, B, averaged visits]: average = A avg + B v
-        self._counters = np.zeros(3, dtype=np.int64)
+        self._avg_state = np.array([1.0, 0.0, 0.0])  # [A, B, averaged visits]: average = A avg + B v (+ C u)
+        self._u = np.zeros(n_columns if p["cv"] else 0)  # stale gradients' mean: w = scale v + b u
+        self._cv_state = np.zeros(4)  # [b, C, v.u, u.u]
+        self._counters = np.zeros(4, dtype=np.int64)  # [visited, updates, margins, stale-gradient changes]
         self._seconds = 0.0
         self.n_iter_ = 0
         self.history_: list[dict[str, Any]] = []
 
     def _reset_instances(self, n: int) -> None:
+        if self._u.shape[0]:  # stale gradients of other instances: their mean's part of w (and the average) goes to v
+            b, c = self._cv_state[:2]
+            if self._avg.shape[0] and self._avg_state[2] > 0:
+                self._avg += (c - self._avg_state[1] * b / self._state[0]) / self._avg_state[0] * self._u
+            self._v += b / self._state[0] * self._u
+            self._u[:] = 0.0
+            self._cv_state[:] = 0.0
+        self._sgrad = np.zeros(n if self._u.shape[0] else 0)  # stale gradients: loss derivative at the last computed visit
+        self._flipped = np.zeros(n if self._u.shape[0] else 0, dtype=np.uint8)
         self._stale = np.full(n, -np.inf)
         self._streak = np.zeros(n, dtype=np.int64)
         self._drift = np.zeros(3)  # [mean squared margin drift per unit ||x|| of the last pass (0: unknown), its two sums]
@@ -292,6 +319,11 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         return self
 
     def _pass(self, data: _data.Prepared, y: np.ndarray, p: dict[str, Any]) -> None:
+        for name, wanted, held in (("average", p["avg_start"] >= 0, self._avg.shape[0] > 0),
+                                   ("stale_gradients", p["cv"], self._u.shape[0] > 0)):
+            if wanted != held:  # set_params between partial_fit calls: the state was sized for the other setting
+                raise fail(name, f"unchanged since the first partial_fit call (the state holds {name} {held})",
+                           getattr(self, name), "Set it before the first call, or start again with a new estimator.")
         start = time.perf_counter()
         n, buf = data.n_rows, self._buffers
         seeds = _random.seeds_from(self._rng, 2)  # the permutation's, the shrinking decisions'
@@ -299,7 +331,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if p["mode"] == K.DRIFT:  # the active set: only the draws to compute, in pass order, and the skipped visits
             m = K.drift_plan(seeds[1], self._stale, self._streak, data.xnorms, self._drift_sum[:self._drift_passes],
                              float(self._drift[0]), p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
-                             buf.draws, buf.draw_probs, buf.gaps)
+                             buf.draws, buf.draw_probs, buf.gaps, p["cv"])
             order, weights, draw_probs, gaps = buf.draws[:m], buf.ones[:m], buf.draw_probs[:m], buf.gaps[:m + 1]
         elif p["sampling"] == "uniform":
             _random.permutation(seeds[0], buf.order)
@@ -315,12 +347,14 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             uniforms = buf.uniforms
             _random.uniforms(seeds[1], uniforms)
         radius = (1.0 if p["loss"] == K.HINGE else math.sqrt(2.0)) / math.sqrt(self._lam)
-        self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift
+        self._state[1] = float(self._v @ self._v)  # exact ||v||^2 (and v.u, u.u) once per pass against drift
+        if p["cv"]:
+            self._cv_state[2:] = float(self._v @ self._u), float(self._u @ self._u)
         K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
                    self._v, self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"],
                    p["mode"], p["prob"], p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_),
                    p["clock_updates"], p["projection"], radius, self._avg, self._avg_state, p["avg_start"], p["avg_rho"],
-                   draw_probs, gaps, self._drift)
+                   draw_probs, gaps, self._drift, p["cv"], self._u, self._sgrad, self._flipped, self._cv_state)
         if p["mode"] == K.DRIFT:  # this pass's measured drift (else the previous pass's) joins the running sum
             squares, weight = self._drift.tolist()[1:]
             if weight > 0.0:
@@ -335,11 +369,15 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self._set_coef()
 
     def _last_iterate(self) -> np.ndarray:
+        if self._u.shape[0]:
+            return self._state[0] * self._v + self._cv_state[0] * self._u
         return self._state[0] * self._v
 
     def _set_coef(self) -> None:
         if self._avg.shape[0] and self._avg_state[2] > 0:
             w = self._avg_state[0] * self._avg + self._avg_state[1] * self._v
+            if self._u.shape[0]:
+                w += self._cv_state[1] * self._u
         else:
             w = self._last_iterate()
         self._w = w
@@ -357,8 +395,9 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             self._set_coef()
         objective = self._objective(data, y, self._w, p["loss"])
         accuracy = None if eval_set is None else float(self.score(eval_set[0], eval_set[1]))
-        visited, updates, margins = (int(c) for c in self._counters)
+        visited, updates, margins, changes = (int(c) for c in self._counters)
         entry = {"pass": self.n_iter_, "visited": visited, "updates": updates, "margins": margins,
+                 "gradient_changes": changes,
                  "objective": objective, "seconds": self._seconds, "test_accuracy": accuracy}
         if self._avg.shape[0]:
             entry["objective_last_iterate"] = self._objective(data, y, self._last_iterate(), p["loss"])
