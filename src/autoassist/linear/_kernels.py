@@ -121,7 +121,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     one adds its own change ``(g - sgrad[i]) / p``: unbiased, and zero for the instances that stay on
     their side, so a skipped instance costs no variance whichever side it is on (``DRIFT`` then skips
     violated instances too, by their distance below 1). The iterate is ``w = scale v + b u`` with
-    ``cv_state = [b, C, v.u, u.u]`` (the average: ``A avg + B v + C u``); a visit's mean step is two
+    ``cv_state = [b, C, v.u, u.u]`` (the last two recomputed at the pass's start; the average: ``A avg + B v + C u``); a visit's mean step is two
     scalar operations; a changed ``sgrad[i]`` moves ``u`` and, to leave w unchanged, ``v`` (one pass
     over x_i's nonzeros). ``flipped[i]`` says whether instance i changed side (took a data step) at its
     last computed visit: its next margin then does not measure drift. ``counters[3]`` counts the changes.
@@ -135,7 +135,11 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     a_avg, b_avg, k_avg = avg_state[0], avg_state[1], avg_state[2]
     visited, updates, computed = counters[0], counters[1], counters[2]
     drift_sq, drift_weight = drift[1], drift[2]
-    b_cv, c_cv, vu, uu = cv_state[0], cv_state[1], cv_state[2], cv_state[3]
+    b_cv, c_cv, vu, uu = cv_state[0], cv_state[1], 0.0, 0.0
+    if cv:  # v.u and u.u exactly, once per pass (updated incrementally within it)
+        for j in range(v.shape[0]):
+            vu += v[j] * ubar[j]
+            uu += ubar[j] * ubar[j]
     changes = counters[3]
     inv_n = 1.0 / y.shape[0]
     n_draws = order.shape[0]

@@ -7,24 +7,33 @@ objective matches ``LinearSVC(C=1/(lambda n), intercept_scaling=...)``.
 
 Shrinking (``shrinking=``):
 
-* ``"drift"`` (default): shrinking by a model of how far margins drift. Instance i, whose margin
-  ``m`` was computed ``g`` passes ago, is computed now with probability ``p = shrink_prob * sqrt(q)``
-  (clipped to ``[shrink_prob_min, 1]``; 1 when ``m <= 1``), where ``q = Phi(-(m - 1) / (kappa
-  ||x_i|| sigma_g))`` is the chance that a Gaussian drift has made it violated since: ``sigma_g^2``
-  sums the mean squared margin change per unit ``||x_i||`` measured in each of those passes (on
-  instances computed at consecutive visits, weighted 1/p), ``kappa = shrink_drift_scale``. When
-  computed its data term is weighted ``1/p`` (unbiased, as ``"stale-unbiased"``); ``sqrt(q)`` is
-  the sampling that adds least variance ``sum q (1/p - 1)`` per margin computed. The pass is
-  planned up front (each instance is drawn once per pass): only the computed draws are walked,
-  in a uniformly random order at uniformly random positions among the pass's n visits (the
-  distribution of a permutation of all n, without one), and the skipped visits between two of
-  them cost O(1) each on scalars (the regulariser's shrink and the average), never a memory
-  access per instance. Defaults ``shrink_prob=1.0``,
-  ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.05``. Measured (``benchmarks/svm``, averaged
-  iterates, 3 seeds): updates to stay below 1e-2 relative suboptimality 0.77x / 0.73x / 0.43x /
-  0.29x of averaged uniform SGD's on heart_scale / a9a / w8a / the text-like set, against 0.89x / 0.82x /
-  0.67x / 0.60x for ``"stale-unbiased"`` (kappa 2 and 3 measured too: within 5% of 2.5 except on w8a,
-  +20% and +8%).
+* ``"drift"`` (default): shrinking by a model of how far margins drift, with stale gradients.
+  **Stale gradients** (``stale_gradients``, on by default with ``"drift"``; also usable with
+  ``"off"``): the hinge loss's gradient is piecewise constant, ``-y_i x_i`` while instance i is
+  violated and 0 while it is satisfied, so its gradient at its last computed visit stands in for it
+  while it stays on that side. Every visit steps along the mean of these stale gradients and a
+  computed one adds the change of its own gradient since its stale one, weighted 1/p (SAGA's
+  control variate, Defazio et al. 2014): unbiased, and an instance that stays on its side adds no
+  variance whether or not it is computed. So violated instances can be skipped too, not only
+  satisfied ones (LIBLINEAR's shrinking, likewise, removes variables at both bounds). The mean is
+  kept as ``w = scale v + b u`` (O(1) per visit; a changed stale gradient moves ``u`` and ``v`` by
+  one pass over its nonzeros). **Drift**: instance i, whose margin ``m`` was computed ``g`` passes
+  ago, is computed now with probability ``p = shrink_prob * sqrt(q)`` (clipped to
+  ``[shrink_prob_min, 1]``), where ``q = Phi(-|m - 1| / (kappa ||x_i|| sigma_g))`` is the chance
+  that a Gaussian drift has moved it to the other side of 1 since: ``sigma_g^2`` sums the mean
+  squared margin change per unit ``||x_i||`` measured in each of those passes (on instances computed
+  at consecutive visits that took no data step at the first, weighted 1/p), ``kappa =
+  shrink_drift_scale``. Without stale gradients only satisfied instances are skipped (``p = 1`` when
+  ``m <= 1``) and a computed one's whole data term is weighted 1/p. ``sqrt(q)`` is the sampling
+  that adds least variance ``sum q (1/p - 1)`` per margin computed; ``shrink_prob`` (a scale here,
+  not a probability; default 1.5 with stale gradients, 1.0 without) above 1 computes every instance
+  within about one drift of the margin (at ``q = 1/2``, ``sqrt(q) = 0.71``): measured, computing them
+  at p = 0.71 cost a third more passes. The pass is planned up front (each instance is drawn once
+  per pass): only the computed draws are walked, in a uniformly random order at uniformly random
+  positions among the pass's n visits (the distribution of a permutation of all n, without one),
+  and the skipped visits between two of them cost O(1) each on scalars (the regulariser's shrink,
+  the stale gradients' step and the average), never a memory access per instance. Defaults
+  ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.05``. Measured: ``benchmarks/svm/README.md``.
 * ``"stale-unbiased"``: an instance whose margin at its previous visit was at least
   ``1 + shrink_threshold/(k+1)`` (k: passes done) is skipped without computing its margin, with
   probability ``1 - shrink_prob``; the regulariser's shrink is still applied (O(1)), and when it
@@ -70,11 +79,14 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
     (instances drawn), ``updates`` (steps taken), ``margins`` (dot products w.x_i computed,
     including importance sampling's per-pass refresh), ``objective`` (primal objective on the
     training data), ``seconds`` (training time, evaluation excluded) and ``test_accuracy``
-    (when ``eval_set`` is given); with averaging also ``objective_last_iterate``. ``alpha`` is
+    (when ``eval_set`` is given), ``gradient_changes`` (computed instances whose stale gradient
+    changed: each cost a pass over its nonzeros); with averaging also ``objective_last_iterate``. ``alpha`` is
     lambda; ``None`` means ``1/n_samples``, and ``C`` (LIBLINEAR's) may be given instead:
     lambda = 1/(C n). ``partial_fit`` takes n from ``n_samples_total`` unless ``alpha`` is set.
 
-    Further parameters: ``shrink_drift_scale`` (``"drift"``: kappa, the factor on the measured
+    Further parameters: ``stale_gradients`` (None, the default: on with ``shrinking="drift"``, off
+    otherwise; True with ``"off"``: uniform SGD with SAGA's control variate; not available with the
+    other shrinking modes, importance sampling or ``clock="updates"``); ``shrink_drift_scale`` (``"drift"``: kappa, the factor on the measured
     drift; larger computes more); ``shrink_decay`` (``"stale-unbiased"``, < 1: an instance seen satisfied for s consecutive visits
     is computed with probability ``max(shrink_prob_min, shrink_prob * shrink_decay**(s-1))``,
     still unbiased by its 1/p weight; 1.0: a fixed ``shrink_prob``); ``shrink_far_margin`` (an
@@ -309,6 +321,11 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             raise fail("classes", f"the same on every partial_fit call ({self.classes_.tolist()})",
                        str(np.unique(np.asarray(classes)).tolist()),
                        "Pass the classes of the first call, or start again with a new estimator.")
+        for name, wanted, held in (("average", p["avg_start"] >= 0, self._avg.shape[0] > 0),
+                                   ("stale_gradients", p["cv"], self._u.shape[0] > 0)):
+            if wanted != held:  # set_params between calls: the state was sized for the other setting
+                raise fail(name, f"unchanged since the first partial_fit call (the state holds {name} {held})",
+                           getattr(self, name), "Set it before the first call, or start again with a new estimator.")
         yy = _data.binary_targets(y, self.classes_)
         if self._stale.shape[0] != data.n_rows:  # a different batch: stale margins do not carry over
             self._reset_instances(data.n_rows)
@@ -319,11 +336,6 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         return self
 
     def _pass(self, data: _data.Prepared, y: np.ndarray, p: dict[str, Any]) -> None:
-        for name, wanted, held in (("average", p["avg_start"] >= 0, self._avg.shape[0] > 0),
-                                   ("stale_gradients", p["cv"], self._u.shape[0] > 0)):
-            if wanted != held:  # set_params between partial_fit calls: the state was sized for the other setting
-                raise fail(name, f"unchanged since the first partial_fit call (the state holds {name} {held})",
-                           getattr(self, name), "Set it before the first call, or start again with a new estimator.")
         start = time.perf_counter()
         n, buf = data.n_rows, self._buffers
         seeds = _random.seeds_from(self._rng, 2)  # the permutation's, the shrinking decisions'
@@ -347,9 +359,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             uniforms = buf.uniforms
             _random.uniforms(seeds[1], uniforms)
         radius = (1.0 if p["loss"] == K.HINGE else math.sqrt(2.0)) / math.sqrt(self._lam)
-        self._state[1] = float(self._v @ self._v)  # exact ||v||^2 (and v.u, u.u) once per pass against drift
-        if p["cv"]:
-            self._cv_state[2:] = float(self._v @ self._u), float(self._u @ self._u)
+        self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift (v.u, u.u: sgd_pass)
         K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
                    self._v, self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"],
                    p["mode"], p["prob"], p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_),
