@@ -120,11 +120,12 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     instance changes side. Every visit steps along the mean (SAGA's control variate) and a computed
     one adds its own change ``(g - sgrad[i]) / p``: unbiased, and zero for the instances that stay on
     their side, so a skipped instance costs no variance whichever side it is on (``DRIFT`` then skips
-    violated instances too, by their distance below 1). The iterate is ``w = scale v + b u`` with
-    ``cv_state = [b, C, v.u, u.u]`` (the last two recomputed at the pass's start; the average: ``A avg + B v + C u``); a visit's mean step is two
-    scalar operations; a changed ``sgrad[i]`` moves ``u`` and, to leave w unchanged, ``v`` (one pass
-    over x_i's nonzeros). ``flipped[i]`` says whether instance i changed side (took a data step) at its
-    last computed visit: its next margin then does not measure drift. ``counters[3]`` counts the changes.
+    violated instances too, by their distance below 1). The iterate is ``w = scale v + b u`` and the
+    average ``A avg + B v + C u``, with ``cv_state = [b, C, v.u, u.u]`` (the last two recomputed at the
+    pass's start); a visit's mean step is two scalar operations; a changed ``sgrad[i]`` moves ``u``
+    and, to leave w unchanged, ``v`` (one pass over x_i's nonzeros). ``flipped[i]`` says whether
+    instance i changed side (took a data step) at its last computed visit: its next margin then does
+    not measure drift. ``counters[3]`` counts the changes.
     """
     skip_level = 1.0 + threshold / (pass_index + 1.0)
     averaging = avg_start >= 0
@@ -350,7 +351,9 @@ def _average_step(a, b, c, k, sc, b_cv, rho):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _skipped_averaged(g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor, cv, b_cv, c):  # type: ignore[no-untyped-def]
+def _skipped_averaged(  # type: ignore[no-untyped-def]
+    g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor, cv, b_cv, c,
+):
     """Up to ``g`` skipped visits, all averaged: the regulariser's shrink (and with stale gradients
     ``cv`` the step along their mean) and the average's step, on the scalars (scale, clock, A, B,
     averaged visits, b, C); returns them and the visits done. Stops before a visit whose shrink

@@ -86,8 +86,8 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
 
     Further parameters: ``stale_gradients`` (None, the default: on with ``shrinking="drift"``, off
     otherwise; True with ``"off"``: uniform SGD with SAGA's control variate; not available with the
-    other shrinking modes, importance sampling or ``clock="updates"``); ``shrink_drift_scale`` (``"drift"``: kappa, the factor on the measured
-    drift; larger computes more); ``shrink_decay`` (``"stale-unbiased"``, < 1: an instance seen satisfied for s consecutive visits
+    other shrinking modes, importance sampling or ``clock="updates"``); ``shrink_drift_scale``
+    (``"drift"``: kappa, the factor on the measured drift; larger computes more); ``shrink_decay`` (``"stale-unbiased"``, < 1: an instance seen satisfied for s consecutive visits
     is computed with probability ``max(shrink_prob_min, shrink_prob * shrink_decay**(s-1))``,
     still unbiased by its 1/p weight; 1.0: a fixed ``shrink_prob``); ``shrink_far_margin`` (an
     instance whose stale margin is at least this is computed with probability at most
