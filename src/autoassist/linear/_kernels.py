@@ -477,6 +477,32 @@ def drift_plan(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def drift_sgd_pass(  # type: ignore[no-untyped-def]
+    seed, kappa2, z_floor, drift_sum, drift_passes,
+    data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters,
+    lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
+    radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
+):
+    """A whole ``DRIFT`` pass in one compiled call (a tiny set's pass is mostly the calls' fixed cost):
+    ``drift_plan`` into the buffers ``draws``, ``probs``, ``gaps`` (length n, n, n + 1; ``weights``
+    length n), ``sgd_pass`` over the m planned draws, then this pass's measured drift (else the
+    previous pass's) joins the running sum: ``drift_sum[drift_passes]`` (the caller makes room and
+    counts the pass). The other arguments are ``sgd_pass``'s. Returns m."""
+    m = drift_plan(seed, stale, streak, xnorms, drift_sum[:drift_passes], drift[0], kappa2, prob, prob_min, z_floor,
+                   draws, probs, gaps, cv)
+    sgd_pass(data, indices, indptr, y, xnorms, draws[:m], weights[:m], uniforms, v, state, stale, streak, counters,
+             lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
+             projection, radius, avg, avg_state, avg_start, avg_rho, probs[:m], gaps[:m + 1], drift, cv, ubar, sgrad,
+             flipped, cv_state)
+    if drift[2] > 0.0:
+        drift[0] = drift[1] / drift[2]
+    drift_sum[drift_passes] = drift_sum[drift_passes - 1] + drift[0]
+    drift[1] = 0.0
+    drift[2] = 0.0
+    return m
+
+
+@njit(cache=True)
 def build_alias(probs, prob_table, alias):  # type: ignore[no-untyped-def]
     """Vose's alias table for ``probs`` (summing to 1): O(n) build, O(1) draws."""
     n = probs.shape[0]

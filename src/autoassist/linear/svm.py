@@ -339,41 +339,40 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         start = time.perf_counter()
         n, buf = data.n_rows, self._buffers
         seeds = _random.seeds_from(self._rng, 2)  # the permutation's, the shrinking decisions'
-        weights, uniforms, draw_probs, gaps = buf.ones, buf.uniforms[:0], buf.draw_probs[:0], buf.gaps[:0]
-        if p["mode"] == K.DRIFT:  # the active set: only the draws to compute, in pass order, and the skipped visits
-            m = K.drift_plan(seeds[1], self._stale, self._streak, data.xnorms, self._drift_sum[:self._drift_passes],
-                             float(self._drift[0]), p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
-                             buf.draws, buf.draw_probs, buf.gaps, p["cv"])
-            order, weights, draw_probs, gaps = buf.draws[:m], buf.ones[:m], buf.draw_probs[:m], buf.gaps[:m + 1]
-        elif p["sampling"] == "uniform":
-            _random.permutation(seeds[0], buf.order)
-            order = buf.order
-        else:
-            margins = np.empty(n)
-            K.margins(data.data, data.indices, data.indptr, y, self._v, self._state[0], margins)
-            self._counters[2] += n
-            probs = _sampling.importance_probabilities(margins, data.xnorms, by=p["sampling"], loss=p["loss"],
-                                                       mix=p["mix"])
-            order, weights = _sampling.importance_draws(self._rng, probs)
-        if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
-            uniforms = buf.uniforms
-            _random.uniforms(seeds[1], uniforms)
         radius = (1.0 if p["loss"] == K.HINGE else math.sqrt(2.0)) / math.sqrt(self._lam)
         self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift (v.u, u.u: sgd_pass)
-        K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
-                   self._v, self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"],
-                   p["mode"], p["prob"], p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_),
-                   p["clock_updates"], p["projection"], radius, self._avg, self._avg_state, p["avg_start"], p["avg_rho"],
-                   draw_probs, gaps, self._drift, p["cv"], self._u, self._sgrad, self._flipped, self._cv_state)
-        if p["mode"] == K.DRIFT:  # this pass's measured drift (else the previous pass's) joins the running sum
-            squares, weight = self._drift.tolist()[1:]
-            if weight > 0.0:
-                self._drift[0] = squares / weight
+        if p["mode"] == K.DRIFT:  # the active set (only the draws to compute, in pass order) and the pass, one call
             if self._drift_passes == self._drift_sum.shape[0]:
                 self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
-            self._drift_sum[self._drift_passes] = self._drift_sum[self._drift_passes - 1] + self._drift[0]
+            K.drift_sgd_pass(
+                seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes,
+                data.data, data.indices, data.indptr, y, data.xnorms, buf.draws, buf.ones, buf.uniforms[:0], self._v,
+                self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"], p["mode"],
+                p["prob"], p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_),
+                p["clock_updates"], p["projection"], radius, self._avg, self._avg_state, p["avg_start"], p["avg_rho"],
+                buf.draw_probs, buf.gaps, self._drift, p["cv"], self._u, self._sgrad, self._flipped, self._cv_state)
             self._drift_passes += 1
-            self._drift[1] = self._drift[2] = 0.0
+        else:
+            weights, uniforms = buf.ones, buf.uniforms[:0]
+            if p["sampling"] == "uniform":
+                _random.permutation(seeds[0], buf.order)
+                order = buf.order
+            else:
+                margins = np.empty(n)
+                K.margins(data.data, data.indices, data.indptr, y, self._v, self._state[0], margins)
+                self._counters[2] += n
+                probs = _sampling.importance_probabilities(margins, data.xnorms, by=p["sampling"], loss=p["loss"],
+                                                           mix=p["mix"])
+                order, weights = _sampling.importance_draws(self._rng, probs)
+            if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
+                uniforms = buf.uniforms
+                _random.uniforms(seeds[1], uniforms)
+            K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
+                       self._v, self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"],
+                       p["mode"], p["prob"], p["decay"], p["prob_min"], p["far_margin"], p["threshold"],
+                       float(self.n_iter_), p["clock_updates"], p["projection"], radius, self._avg, self._avg_state,
+                       p["avg_start"], p["avg_rho"], buf.draw_probs[:0], buf.gaps[:0], self._drift, p["cv"], self._u,
+                       self._sgrad, self._flipped, self._cv_state)
         self._seconds += time.perf_counter() - start
         self.n_iter_ += 1
         self._set_coef()
