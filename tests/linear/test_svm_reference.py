@@ -380,3 +380,45 @@ def test_two_sided_drift_probability() -> None:
     assert K.drift_probability(-np.inf, 1.0, 1.0, 1.0, 0.05, np.inf, True) == 1.0  # never computed
     assert K.drift_probability(np.nan, 1.0, 1.0, 1.0, 0.05, np.inf, True) == 1.0
     assert K.drift_probability(1.0, 1.0, 1.0, 1.5, 0.05, np.inf, True) == 1.0  # scale 1.5 x sqrt(1/2) > 1
+
+
+@pytest.mark.parametrize("cv", [False, True])
+def test_drift_sgd_pass_is_the_plan_then_the_pass_then_the_drift_sum(cv: bool) -> None:
+    """The one-call drift pass equals ``drift_plan``, ``sgd_pass`` over its draws and the running drift sum."""
+    X, y = _problem(n=60)
+    n, d = X.shape
+    rng = np.random.default_rng(13)
+    args = (*_csr(X), y, np.linalg.norm(X, axis=1))
+    w0 = rng.normal(size=d)
+    stale0 = y * (X @ w0) + rng.normal(scale=0.3, size=n) + 1.0  # half satisfied or so
+    streak0 = np.where(rng.random(n) < 0.6, 0, rng.integers(1, 3, size=n)).astype(np.int64)
+    sgrad0 = (stale0 < 1.0).astype(float) if cv else np.zeros(0)
+    ubar0 = (sgrad0 * y) @ X / n if cv else np.zeros(0)
+
+    def state() -> list:
+        return [w0.copy(), np.array([1.0, float(w0 @ w0), 40.0]), stale0.copy(), streak0.copy(),
+                np.zeros(4, dtype=np.int64), np.zeros(d), np.array([1.0, 0.0, 0.0]), np.array([0.04, 0.0, 0.0]),
+                ubar0.copy(), sgrad0.copy(), np.zeros(n if cv else 0, dtype=np.uint8), np.array([0.2, 0.0, 0.0, 0.0])]
+
+    drift_sum = np.array([0.0, 0.05, 0.09, 0.0])
+    common = (0.1, 1.0, K.HINGE, K.DRIFT, 1.5, 1.0, 0.05, np.inf, 0.0, 2.0, False, K.PROJ_BALL, 1.0 / np.sqrt(0.1))
+    v, st, stale, streak, counters, avg, avg_state, drift, ubar, sgrad, flipped, cv_state = one = state()
+    draws, probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
+    sums = drift_sum.copy()
+    m = K.drift_sgd_pass(np.uint64(5), 6.25, 3.0, sums, 3, *args, draws, np.ones(n), np.zeros(0), v, st, stale, streak,
+                         counters, *common, avg, avg_state, 0, 2.0, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state)
+
+    v2, st2, stale2, streak2, counters2, avg2, avg_state2, drift2, ubar2, sgrad2, flipped2, cv_state2 = two = state()
+    d2, p2, g2 = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
+    m2 = K.drift_plan(np.uint64(5), stale2, streak2, args[4], drift_sum[:3], 0.04, 6.25, 1.5, 0.05, 3.0, d2, p2, g2, cv)
+    K.sgd_pass(*args, d2[:m2], np.ones(m2), np.zeros(0), v2, st2, stale2, streak2, counters2, *common, avg2,
+               avg_state2, 0, 2.0, p2[:m2], g2[:m2 + 1], drift2, cv, ubar2, sgrad2, flipped2, cv_state2)
+    assert m == m2 and 0 < m < n
+    for a, b in zip(one, two):
+        if a is not drift:
+            np.testing.assert_array_equal(a, b)
+    assert drift2[2] > 0  # some instances measured the drift
+    measured = drift2[1] / drift2[2]
+    assert drift[0] == measured and drift[1] == drift[2] == 0.0
+    np.testing.assert_array_equal(sums[:3], drift_sum[:3])
+    assert sums[3] == drift_sum[2] + measured
