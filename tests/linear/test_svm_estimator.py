@@ -98,6 +98,7 @@ def test_bad_data_raises(X: np.ndarray, y: list, match: str) -> None:
         (dict(shrinking="paper", stale_gradients=True), "stale_gradients must be False with shrinking='paper'"),
         (dict(shrinking="off", sampling="loss", stale_gradients=True), "stale_gradients must be False with sampling"),
         (dict(clock="updates"), "stale_gradients must be False with clock='updates'"),
+        (dict(loss="squared_hinge", stale_gradients=True), "stale_gradients must be False with loss='squared_hinge'"),
         (dict(stale_gradients="yes"), "stale_gradients must be True, False or None"),
         (dict(t0=0), "t0 must be > 0"),
         (dict(shrink_prob_min=0.0), "shrink_prob_min must be > 0 with shrinking='drift'"),
