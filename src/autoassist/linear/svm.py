@@ -197,7 +197,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if p["cv"] and p["loss"] != K.HINGE:
             raise fail("stale_gradients", "False with loss='squared_hinge'", True,
                        "The squared hinge's gradient changes at every step, so a stale one is no stand-in "
-                       "(measured on a9a: far from the optimum after 120 passes); use loss='hinge'.")
+                       "(benchmarks/svm/squared_hinge_check.txt); use loss='hinge'.")
         if p["cv"] and p["clock_updates"]:
             raise fail("stale_gradients", "False with clock='updates'", True,
                        "Every visit steps along the stale gradients' mean: use clock='visits'.")
