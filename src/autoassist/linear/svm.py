@@ -28,7 +28,7 @@ Shrinking (``shrinking=``):
   that adds least variance ``sum q (1/p - 1)`` per margin computed; ``shrink_prob`` (a scale here,
   not a probability; default 1.5 with stale gradients, 1.0 without) above 1 computes every instance
   within about one drift of the margin (at ``q = 1/2``, ``sqrt(q) = 0.71``): measured, computing them
-  at p = 0.71 cost a third more passes. The pass is planned up front (each instance is drawn once
+  at p = 0.71 cost 1.4-1.5x the passes (``benchmarks/svm/scale_sweep.txt``). The pass is planned up front (each instance is drawn once
   per pass): only the computed draws are walked, in a uniformly random order at uniformly random
   positions among the pass's n visits (the distribution of a permutation of all n, without one),
   and the skipped visits between two of them cost O(1) each on scalars (the regulariser's shrink,
