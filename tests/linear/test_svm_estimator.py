@@ -279,3 +279,24 @@ def test_changing_state_shaping_parameters_between_partial_fits_raises(name: str
     clf.set_params(**{name: value})
     with pytest.raises(ParameterError, match=f"{name} must be unchanged since the first partial_fit call"):
         clf.partial_fit(X, y)
+
+
+def test_first_pass_with_stale_gradients_is_plain_sgd_and_chunks_restart_it() -> None:
+    """The pass that fills an empty table of stale gradients steps as plain SGD (the mean of a half-filled
+    table would not be cancelled within a permuted pass), and partial_fit on chunks of one size but other
+    rows restarts the table: with stale gradients it then trains exactly as without them."""
+    X, y = _noisy(n=300)
+    one = [ShrinkingSVC(max_iter=1, random_state=4, stale_gradients=sg).fit(X, y).coef_ for sg in (True, False)]
+    np.testing.assert_allclose(one[0], one[1], rtol=1e-12, atol=1e-12)
+    chunked = []
+    for sg in (True, False):
+        clf = ShrinkingSVC(random_state=0, average=True, stale_gradients=sg)
+        for _ in range(3):
+            for start in range(0, 300, 100):
+                clf.partial_fit(X[start:start + 100], y[start:start + 100], classes=[0, 1], n_samples_total=300)
+        chunked.append(clf.objective(X, y))
+    assert chunked[0] == pytest.approx(chunked[1], rel=1e-9)
+    same = ShrinkingSVC(random_state=0, average=True)  # the same rows again: the table carries over and is used
+    for _ in range(4):
+        same.partial_fit(X, y, classes=[0, 1], n_samples_total=300)
+    assert same._cv_state[4] == 1.0 and same.history_[-1]["gradient_changes"] < 2 * 300

@@ -20,7 +20,7 @@ def _problem(n: int = 40, d: int = 5, seed: int = 0) -> tuple[np.ndarray, np.nda
     return X, y
 
 
-_NO_CV = (False, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.uint8), np.zeros(4))  # no stale gradients
+_NO_CV = (False, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.uint8), np.zeros(5))  # no stale gradients
 _NO_AVERAGE = (np.zeros(0), np.array([1.0, 0.0, 0.0]), -1, 1.0, np.ones(0), np.zeros(0, dtype=np.int64), np.zeros(3),
                *_NO_CV)  # and no drift mode
 
@@ -288,7 +288,7 @@ def test_drift_shrinking_step_is_unbiased() -> None:
 
 def _cv_arrays(n: int, d: int) -> tuple:
     """Stale-gradient state for a direct kernel call: ``cv``, ``ubar``, ``sgrad``, ``flipped``, ``cv_state``."""
-    return True, np.zeros(d), np.zeros(n), np.zeros(n, dtype=np.uint8), np.zeros(4)
+    return True, np.zeros(d), np.zeros(n), np.zeros(n, dtype=np.uint8), np.array([0.0, 0.0, 0.0, 0.0, 1.0])
 
 
 @pytest.mark.parametrize("rho", [1.0, 2.0])
@@ -357,7 +357,7 @@ def test_stale_gradient_drift_draw_is_unbiased(stale_side: str) -> None:
         v = (w0 - 0.3 * base_ubar) / 0.5  # w = scale v + b u = w0, with scale 0.5 and b 0.3
         state = np.array([0.5, float(v @ v), 7.0])
         cv = (True, base_ubar.copy(), base_sgrad.copy(), np.zeros(n, dtype=np.uint8),
-              np.array([0.3, 0.0, float(v @ base_ubar), float(base_ubar @ base_ubar)]))
+              np.array([0.3, 0.0, float(v @ base_ubar), float(base_ubar @ base_ubar), 1.0]))
         K.sgd_pass(*args, draws, np.ones(len(draws)), np.zeros(len(draws)), v, state, np.full(n, 2.0),
                    np.zeros(n, dtype=np.int64), np.zeros(4, dtype=np.int64), 0.1, 3.0, K.HINGE, K.DRIFT, 1.0, 1.0,
                    0.05, np.inf, 0.0, 0.0, False, K.PROJ_NONE, 1.0, *_NO_AVERAGE[:4], probs, gaps, np.zeros(3), *cv)
@@ -398,7 +398,7 @@ def test_drift_sgd_pass_is_the_plan_then_the_pass_then_the_drift_sum(cv: bool) -
     def state() -> list:
         return [w0.copy(), np.array([1.0, float(w0 @ w0), 40.0]), stale0.copy(), streak0.copy(),
                 np.zeros(4, dtype=np.int64), np.zeros(d), np.array([1.0, 0.0, 0.0]), np.array([0.04, 0.0, 0.0]),
-                ubar0.copy(), sgrad0.copy(), np.zeros(n if cv else 0, dtype=np.uint8), np.array([0.2, 0.0, 0.0, 0.0])]
+                ubar0.copy(), sgrad0.copy(), np.zeros(n if cv else 0, dtype=np.uint8), np.array([0.2, 0.0, 0.0, 0.0, 1.0])]
 
     drift_sum = np.array([0.0, 0.05, 0.09, 0.0])
     common = (0.1, 1.0, K.HINGE, K.DRIFT, 1.5, 1.0, 0.05, np.inf, 0.0, 2.0, False, K.PROJ_BALL, 1.0 / np.sqrt(0.1))

@@ -121,8 +121,10 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     one adds its own change ``(g - sgrad[i]) / p``: unbiased, and zero for the instances that stay on
     their side, so a skipped instance costs no variance whichever side it is on (``DRIFT`` then skips
     violated instances too, by their distance below 1). The iterate is ``w = scale v + b u`` and the
-    average ``A avg + B v + C u``, with ``cv_state = [b, C, v.u, u.u]`` (the last two recomputed at the
-    pass's start); a visit's mean step is two scalar operations; a changed ``sgrad[i]`` moves ``u``
+    average ``A avg + B v + C u``, with ``cv_state = [b, C, v.u, u.u, mean_w]`` (v.u and u.u recomputed at the
+    pass's start; ``mean_w`` 0 in the pass that fills an empty table, else 1: with a pass in a random
+    permutation, the mean of a table still being filled is not cancelled by the visits' own
+    corrections, so that pass is plain SGD that records the gradients); a visit's mean step is two scalar operations; a changed ``sgrad[i]`` moves ``u``
     and, to leave w unchanged, ``v`` (one pass over x_i's nonzeros). ``flipped[i]`` says whether
     instance i changed side (took a data step) at its last computed visit: its next margin then does
     not measure drift. ``counters[3]`` counts the changes.
@@ -137,6 +139,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     visited, updates, computed = counters[0], counters[1], counters[2]
     drift_sq, drift_weight = drift[1], drift[2]
     b_cv, c_cv, vu, uu = cv_state[0], cv_state[1], 0.0, 0.0
+    mean_w = cv_state[4] if cv else 0.0
     if cv:  # v.u and u.u exactly, once per pass (updated incrementally within it)
         for j in range(v.shape[0]):
             vu += v[j] * ubar[j]
@@ -151,7 +154,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                 done = 0
                 if averaging and visited >= avg_start:  # the usual case: a run of averaged visits, on scalars
                     sc, t, a_avg, b_avg, k_avg, b_cv, c_cv, done = _skipped_averaged(
-                        g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho, clock_updates, floor, cv, b_cv, c_cv)
+                        g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho, clock_updates, floor, cv, b_cv, c_cv, mean_w)
                     visited += done
                     g -= done
                 if g > 0 and done == 0:  # one visit: before averaging starts, or where the scale crosses the floor
@@ -161,7 +164,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                         t += 1.0
                     sc, eta = _shrink(sc, t, lam, t0)
                     if cv:
-                        b_cv = _mean_step(b_cv, eta, lam)
+                        b_cv = _mean_step(b_cv, eta, lam, mean_w)
                     if sc < floor:  # rare
                         vu *= sc
                         sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
@@ -247,7 +250,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         updates += 1
         sc, eta = _shrink(sc, t, lam, t0)
         if cv:
-            b_cv = _mean_step(b_cv, eta, lam)
+            b_cv = _mean_step(b_cv, eta, lam, mean_w)
         if sc < floor:
             dot *= sc
             vu *= sc
@@ -326,10 +329,10 @@ def _shrink(sc, t, lam, t0):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _mean_step(b, eta, lam):  # type: ignore[no-untyped-def]
+def _mean_step(b, eta, lam, mean_w):  # type: ignore[no-untyped-def]
     """Stale gradients' step along their mean ``u`` (``w = scale v + b u``): the regulariser's shrink
-    of ``b`` and ``+ eta``. Scalars only, inlined."""
-    return b * (1.0 - eta * lam) + eta
+    of ``b`` and ``+ eta mean_w`` (``mean_w`` 0 while the table is being filled). Scalars only, inlined."""
+    return b * (1.0 - eta * lam) + eta * mean_w
 
 
 @njit(cache=True, inline="always")
@@ -352,7 +355,7 @@ def _average_step(a, b, c, k, sc, b_cv, rho):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def _skipped_averaged(  # type: ignore[no-untyped-def]
-    g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor, cv, b_cv, c,
+    g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor, cv, b_cv, c, mean_w,
 ):
     """Up to ``g`` skipped visits, all averaged: the regulariser's shrink (and with stale gradients
     ``cv`` the step along their mean) and the average's step, on the scalars (scale, clock, A, B,
@@ -366,7 +369,7 @@ def _skipped_averaged(  # type: ignore[no-untyped-def]
             return sc, t, a, b, k, b_cv, c, j
         t, sc = tt, shrunk
         if cv:
-            b_cv = _mean_step(b_cv, eta, lam)
+            b_cv = _mean_step(b_cv, eta, lam, mean_w)
         a, b, c, k = _average_step(a, b, c, k, sc, b_cv, rho)
         if a < 1e-9:
             return sc, t, a, b, k, b_cv, c, j + 1

@@ -243,7 +243,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self._avg = np.zeros(n_columns if p["avg_start"] >= 0 else 0)
         self._avg_state = np.array([1.0, 0.0, 0.0])  # [A, B, averaged visits]: average = A avg + B v (+ C u)
         self._u = np.zeros(n_columns if p["cv"] else 0)  # stale gradients' mean: w = scale v + b u
-        self._cv_state = np.zeros(4)  # [b, C, v.u, u.u]
+        self._cv_state = np.zeros(5)  # [b, C, v.u, u.u, mean's weight: 0 while the table fills]
         self._counters = np.zeros(4, dtype=np.int64)  # [visited, updates, margins, stale-gradient changes]
         self._seconds = 0.0
         self.n_iter_ = 0
@@ -256,7 +256,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
                 self._avg += (c - self._avg_state[1] * b / self._state[0]) / self._avg_state[0] * self._u
             self._v += b / self._state[0] * self._u
             self._u[:] = 0.0
-            self._cv_state[:] = 0.0
+            self._cv_state[:] = 0.0  # and the next pass fills the table (mean's weight 0)
         self._sgrad = np.zeros(n if self._u.shape[0] else 0)  # stale gradients: loss derivative at the last computed visit
         self._flipped = np.zeros(n if self._u.shape[0] else 0, dtype=np.uint8)
         self._stale = np.full(n, -np.inf)
@@ -281,6 +281,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self._start(p, data.n_rows, self.n_features_in_ + int(bool(self.fit_intercept)))
         self._reset_instances(data.n_rows)
         yy = _data.binary_targets(y, self.classes_)
+        self._rows = (data, yy)
         self._record(data, yy, eval_set, p)
         best, no_change = np.inf, 0
         for _ in range(p["max_iter"]):
@@ -304,7 +305,10 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         lambda must not depend on how the data is chunked: unless ``alpha`` (lambda itself) is
         set, the first call needs ``n_samples_total``, the number of instances in the whole
         training set (lambda = 1/(C n_samples_total), or 1/n_samples_total without C).
-        ``classes`` may be given on any call but must not change.
+        ``classes`` may be given on any call but must not change. Stale margins and gradients carry
+        over only when a call passes the same rows (compared by content) as the previous call; with
+        other rows they start again (the model is kept): a stale gradient of another instance would
+        bias the step.
         """
         p = self._check_params()
         first = not hasattr(self, "_v")
@@ -333,13 +337,19 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
                 raise fail(name, f"unchanged since the first partial_fit call (the state holds {name} {held})",
                            getattr(self, name), "Set it before the first call, or start again with a new estimator.")
         yy = _data.binary_targets(y, self.classes_)
-        if self._stale.shape[0] != data.n_rows:  # a different batch: stale margins do not carry over
+        if not first and not self._same_rows(data, yy):  # other rows: stale margins and gradients do not carry over
             self._reset_instances(data.n_rows)
+        self._rows = (data, yy)
         if first:
             self._record(data, yy, eval_set, p)
         self._pass(data, yy, p)
         self._record(data, yy, eval_set, p)
         return self
+
+    def _same_rows(self, data: _data.Prepared, y: np.ndarray) -> bool:
+        """Whether this call's rows and labels are the previous call's (the stale state belongs to them)."""
+        rows, labels = self._rows
+        return _data.same_rows(rows, data) and np.array_equal(labels, y)
 
     def _pass(self, data: _data.Prepared, y: np.ndarray, p: dict[str, Any]) -> None:
         start = time.perf_counter()
@@ -379,6 +389,8 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
                        float(self.n_iter_), p["clock_updates"], p["projection"], radius, self._avg, self._avg_state,
                        p["avg_start"], p["avg_rho"], buf.draw_probs[:0], buf.gaps[:0], self._drift, p["cv"], self._u,
                        self._sgrad, self._flipped, self._cv_state)
+        if p["cv"]:
+            self._cv_state[4] = 1.0  # every instance's stale gradient is recorded: the mean steps from now on
         self._seconds += time.perf_counter() - start
         self.n_iter_ += 1
         self._set_coef()
