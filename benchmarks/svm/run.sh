@@ -22,8 +22,8 @@ $BENCH --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes 400 --vari
 SBS=benchmarks/svm/seconds_side_by_side.txt
 INTER="$PY -m autoassist.bench.svm_interleave --methods uniform-avg shrinking-avg uniform-sg-avg shrinking-s2-avg --seeds 0 1 2"
 {
-  echo "## heart_scale"; $INTER --data $D/heart_scale --n-features 13 --test-fraction 0.2 --passes 76 51 43 45
+  echo "## heart_scale"; $INTER --data $D/heart_scale --n-features 13 --test-fraction 0.2 --passes 76 48 46 44
   echo "## a9a"; $INTER --data $D/a9a.gz --test $D/a9a.t.gz --n-features 123 --passes 72 35 34 34
-  echo "## w8a"; $INTER --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes 127 92 81 84
-  echo "## text"; $INTER --data runs/svm-text-data/text_train.svm --test runs/svm-text-data/text_test.svm --n-features 60000 --passes 100 120 111 111
+  echo "## w8a"; $INTER --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes 127 104 81 84
+  echo "## text"; $INTER --data runs/svm-text-data/text_train.svm --test runs/svm-text-data/text_test.svm --n-features 60000 --passes 100 119 110 111
 } > $SBS

@@ -14,7 +14,8 @@ Shrinking (``shrinking=``):
   while it stays on that side. Every visit steps along the mean of these stale gradients and a
   computed one adds the change of its own gradient since its stale one, weighted 1/p (SAGA's
   control variate, Defazio et al. 2014): unbiased, and an instance that stays on its side adds no
-  variance whether or not it is computed. So violated instances can be skipped too, not only
+  variance whether or not it is computed (the pass that fills an empty table, the first, is plain
+  SGD). So violated instances can be skipped too, not only
   satisfied ones (LIBLINEAR's shrinking, likewise, removes variables at both bounds). The mean is
   kept as ``w = scale v + b u`` (O(1) per visit; a changed stale gradient moves ``u`` and ``v`` by
   one pass over its nonzeros). **Drift**: instance i, whose margin ``m`` was computed ``g`` passes
@@ -28,7 +29,7 @@ Shrinking (``shrinking=``):
   that adds least variance ``sum q (1/p - 1)`` per margin computed; ``shrink_prob`` (a scale here,
   not a probability; default 1.5 with stale gradients, 1.0 without) above 1 computes every instance
   within about one drift of the margin (at ``q = 1/2``, ``sqrt(q) = 0.71``): measured, computing them
-  at p = 0.71 cost 1.4-1.5x the passes (``benchmarks/svm/scale_sweep.txt``). The pass is planned up front (each instance is drawn once
+  at p = 0.71 cost 1.3-1.5x the passes (``benchmarks/svm/scale_sweep.txt``). The pass is planned up front (each instance is drawn once
   per pass): only the computed draws are walked, in a uniformly random order at uniformly random
   positions among the pass's n visits (the distribution of a permutation of all n, without one),
   and the skipped visits between two of them cost O(1) each on scalars (the regulariser's shrink,
