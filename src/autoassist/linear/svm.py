@@ -358,19 +358,10 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         seeds = _random.seeds_from(self._rng, 2)  # the permutation's, the shrinking decisions'
         radius = (1.0 if p["loss"] == K.HINGE else math.sqrt(2.0)) / math.sqrt(self._lam)
         self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift (v.u, u.u: sgd_pass)
-        if p["mode"] == K.DRIFT:  # the active set (only the draws to compute, in pass order) and the pass, one call
-            if self._drift_passes == self._drift_sum.shape[0]:
-                self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
-            K.drift_sgd_pass(
-                seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes,
-                data.data, data.indices, data.indptr, y, data.xnorms, buf.draws, buf.ones, buf.uniforms[:0], self._v,
-                self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"], p["mode"],
-                p["prob"], p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_),
-                p["clock_updates"], p["projection"], radius, self._avg, self._avg_state, p["avg_start"], p["avg_rho"],
-                buf.draw_probs, buf.gaps, self._drift, p["cv"], self._u, self._sgrad, self._flipped, self._cv_state)
-            self._drift_passes += 1
+        if p["mode"] == K.DRIFT:  # the active set (only the draws to compute, in pass order), planned into the buffers
+            order, weights, uniforms, draw_probs, gaps = buf.draws, buf.ones, buf.uniforms[:0], buf.draw_probs, buf.gaps
         else:
-            weights, uniforms = buf.ones, buf.uniforms[:0]
+            weights, uniforms, draw_probs, gaps = buf.ones, buf.uniforms[:0], buf.draw_probs[:0], buf.gaps[:0]
             if p["sampling"] == "uniform":
                 _random.permutation(seeds[0], buf.order)
                 order = buf.order
@@ -384,12 +375,18 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
                 uniforms = buf.uniforms
                 _random.uniforms(seeds[1], uniforms)
-            K.sgd_pass(data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms,
-                       self._v, self._state, self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"],
-                       p["mode"], p["prob"], p["decay"], p["prob_min"], p["far_margin"], p["threshold"],
-                       float(self.n_iter_), p["clock_updates"], p["projection"], radius, self._avg, self._avg_state,
-                       p["avg_start"], p["avg_rho"], buf.draw_probs[:0], buf.gaps[:0], self._drift, p["cv"], self._u,
-                       self._sgrad, self._flipped, self._cv_state)
+        args = (data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms, self._v, self._state,
+                self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"], p["mode"], p["prob"],
+                p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_), p["clock_updates"],
+                p["projection"], radius, self._avg, self._avg_state, p["avg_start"], p["avg_rho"], draw_probs, gaps,
+                self._drift, p["cv"], self._u, self._sgrad, self._flipped, self._cv_state)
+        if p["mode"] == K.DRIFT:  # plan, pass and drift bookkeeping in one compiled call
+            if self._drift_passes == self._drift_sum.shape[0]:
+                self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
+            K.drift_sgd_pass(seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes, *args)
+            self._drift_passes += 1
+        else:
+            K.sgd_pass(*args)
         if p["cv"]:
             self._cv_state[4] = 1.0  # every instance's stale gradient is recorded: the mean steps from now on
         self._seconds += time.perf_counter() - start
