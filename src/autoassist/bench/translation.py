@@ -111,6 +111,8 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--d-ff", type=int, default=d.d_ff)
     p.add_argument("--dropout", type=float, default=d.dropout)
     p.add_argument("--beam-size", type=int, default=d.beam_size, help="beam of the final test BLEU")
+    p.add_argument("--decode-batch-size", type=int, default=d.decode_batch_size,
+                   help="sentences per decoding batch of the BLEU evaluations (larger: fewer GPU decoding loops)")
     p.add_argument("--tolerance", type=float, default=d.tolerance, help="BLEU points below uniform's final BLEU")
     p.add_argument("--eval-points", type=int, default=d.eval_points, help="validation BLEU evaluations per run")
     p.add_argument("--lag", type=int, default=d.lag, help="AutoAssist's lag (steps)")
@@ -141,7 +143,8 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
         warmup_steps=args.warmup_steps if args.warmup_steps is not None else (50 if synthetic else 400),
         label_smoothing=args.label_smoothing, clip_grad_norm=args.clip_grad_norm or None, d_model=args.d_model,
         n_heads=args.heads, layers=args.layers, d_ff=args.d_ff, dropout=args.dropout, beam_size=args.beam_size,
-        eval_points=args.eval_points, lag=args.lag, threads=args.threads, synchronous=args.synchronous,
+        decode_batch_size=args.decode_batch_size, eval_points=args.eval_points, lag=args.lag, threads=args.threads,
+        synchronous=args.synchronous,
         bpe_dir=args.bpe_dir, device=args.device,
     )
 
@@ -150,6 +153,8 @@ def validate(cfg: TranslationBenchConfig) -> None:
     check_device(cfg.device)
     if cfg.epochs <= 0:
         raise fail("--epochs", "> 0", cfg.epochs)
+    if cfg.decode_batch_size < 1:
+        raise fail("--decode-batch-size", ">= 1", cfg.decode_batch_size)
     if cfg.max_tokens < 8:
         raise fail("--max-tokens", ">= 8", cfg.max_tokens)
     for f in cfg.fractions:

@@ -89,6 +89,7 @@ class TranslationRecipe:
     d_ff: int = 512
     dropout: float = 0.1
     beam_size: int = 4
+    decode_batch_size: int = 64  # sentences per decoding batch of the validation and test BLEU
     eval_points: int = 8
     lag: int = 2
     device: str = "cpu"  # the Boss's; the Assistant and the batch generator stay on the CPU
@@ -117,9 +118,9 @@ def inverse_sqrt_lr(step: int, cfg: TranslationTrainConfig) -> float:
 
 
 def bleu_of(model: Seq2SeqTransformer, tokenizer: SubwordTokenizer, src: Sequence[Sequence[int]],
-            refs: Sequence[str], beam_size: int = 1) -> tuple[float, str]:
+            refs: Sequence[str], beam_size: int = 1, batch_size: int = 64) -> tuple[float, str]:
     """sacreBLEU of the model's translations of ``src`` against ``refs`` (greedy when ``beam_size`` is 1)."""
-    hyps = tokenizer.decode_batch(translate(model, src, beam_size=beam_size))
+    hyps = tokenizer.decode_batch(translate(model, src, beam_size=beam_size, batch_size=batch_size))
     return corpus_bleu(hyps, refs)
 
 
@@ -195,7 +196,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
 
     def record() -> None:
         t0 = time.perf_counter()
-        bleu, _ = bleu_of(model, data.tokenizer, data.val_src, data.val_refs)
+        bleu, _ = bleu_of(model, data.tokenizer, data.val_src, data.val_refs, batch_size=cfg.decode_batch_size)
         timers["eval"] += time.perf_counter() - t0
         stats = assist.stats()
         train_loss = float(np.mean(since_eval)) if since_eval else None
@@ -242,7 +243,8 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
             if done:
                 break
     t0 = time.perf_counter()
-    test_bleu, signature = bleu_of(model, data.tokenizer, data.test_src, data.test_refs, beam_size=cfg.beam_size)
+    test_bleu, signature = bleu_of(model, data.tokenizer, data.test_src, data.test_refs, beam_size=cfg.beam_size,
+                                    batch_size=cfg.decode_batch_size)
     timers["eval"] += time.perf_counter() - t0
     stats = assist.stats()
     return {
