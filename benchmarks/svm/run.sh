@@ -17,13 +17,15 @@ $BENCH --data runs/svm-text-data/text_train.svm --test runs/svm-text-data/text_t
        --passes 200 --variants --seeds 0 1 2 --out benchmarks/svm/text
 $BENCH --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes 400 --variants --seeds 0 1 2 --out benchmarks/svm/w8a
 
-# seconds side by side: uniform-avg, shrinking-avg, uniform-sg-avg and shrinking-s2-avg train from scratch for the passes each needs
-# to stay below 1e-2 (the medians of the runs above), one pass of each in turn, so all see the same machine load
+# seconds side by side: uniform-avg, shrinking-avg, uniform-sg-avg and shrinking-m05-avg (the floor before 0.1) train from
+# scratch for the passes each needs to stay below 1e-2 (the medians of the runs above, read from their results.json),
+# one pass of each in turn, so all see the same machine load
 SBS=benchmarks/svm/seconds_side_by_side.txt
-INTER="$PY -m autoassist.bench.svm_interleave --methods uniform-avg shrinking-avg uniform-sg-avg shrinking-s2-avg --seeds 0 1 2"
+INTER="$PY -m autoassist.bench.svm_interleave --methods uniform-avg shrinking-avg uniform-sg-avg shrinking-m05-avg --seeds 0 1 2"
 {
-  echo "## heart_scale"; $INTER --data $D/heart_scale --n-features 13 --test-fraction 0.2 --passes 76 48 46 44
-  echo "## a9a"; $INTER --data $D/a9a.gz --test $D/a9a.t.gz --n-features 123 --passes 72 35 34 34
-  echo "## w8a"; $INTER --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes 127 104 81 84
-  echo "## text"; $INTER --data runs/svm-text-data/text_train.svm --test runs/svm-text-data/text_test.svm --n-features 60000 --passes 100 119 110 111
+  echo "## heart_scale"; $INTER --data $D/heart_scale --n-features 13 --test-fraction 0.2 --passes-from benchmarks/svm/heart_scale
+  echo "## a9a"; $INTER --data $D/a9a.gz --test $D/a9a.t.gz --n-features 123 --passes-from benchmarks/svm/a9a
+  echo "## w8a"; $INTER --data $D/w8a.gz --n-features 300 --test-fraction 0.2 --passes-from benchmarks/svm/w8a
+  echo "## text"; $INTER --data runs/svm-text-data/text_train.svm --test runs/svm-text-data/text_test.svm --n-features 60000 \
+    --passes-from benchmarks/svm/text
 } > $SBS

@@ -61,6 +61,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "shrinking-k3-avg": dict(shrinking="drift", shrink_drift_scale=3.0, average=True),
     "shrinking-s1-avg": dict(shrinking="drift", shrink_prob=1.0, average=True),  # drift's scale 1 and 2 (default 1.5)
     "shrinking-s2-avg": dict(shrinking="drift", shrink_prob=2.0, average=True),
+    "shrinking-m05-avg": dict(shrinking="drift", shrink_prob_min=0.05, average=True),  # the floor before 0.1
     "shrinking-far3-avg": dict(shrinking="stale-unbiased", shrink_far_margin=3.0, shrink_prob_min=0.1, average=True),
     "oracle-sv": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True),
     "oracle-sv-avg": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True, average=True),

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,11 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-fraction", type=float, default=0.2)
     parser.add_argument("--n-features", type=int, default=None)
     parser.add_argument("--methods", nargs="+", required=True, help="names from bench svm's methods and variants")
-    parser.add_argument("--passes", type=int, nargs="+", required=True, help="passes per method, in order")
+    counts = parser.add_mutually_exclusive_group(required=True)
+    counts.add_argument("--passes", type=int, nargs="+", help="passes per method, in order")
+    counts.add_argument("--passes-from", default=None,
+                        help="a bench svm output folder: each method's median passes to stay below 1e-2 there")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--also-from", default=None, help="another package providing linear.ShrinkingSVC")
     args = parser.parse_args(argv)
     every = {**METHODS, **VARIANTS}
+    if args.passes_from is not None:
+        args.passes = passes_to_stay(Path(args.passes_from), args.methods, parser)
+        print(f"passes from {args.passes_from}: " + ", ".join(f"{m} {n}" for m, n in zip(args.methods, args.passes)))
     if len(args.passes) != len(args.methods) or any(m not in every or "oracle_sv" in every[m] for m in args.methods):
         parser.error("--passes needs one count per method; --methods takes bench svm's names (no oracle)")
     X, y, _, _ = _split(args)
@@ -66,6 +74,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{version}: {name} / {first} seconds, median over seeds {np.median(ratios):.3f} "
                   f"({ratios.min():.3f}-{ratios.max():.3f})")
     return 0
+
+
+def passes_to_stay(folder: Path, methods: list[str], parser: argparse.ArgumentParser) -> list[int]:
+    """Each method's median passes to stay below 1e-2 in ``folder/results.json`` (bench svm's output)."""
+    try:
+        recorded = json.loads((folder / "results.json").read_text())["runs"][0]["methods"]
+    except (OSError, ValueError, KeyError, IndexError) as error:
+        parser.error(f"--passes-from {folder}: no bench svm results.json there ({error})")
+    out = []
+    for name in methods:
+        passes = recorded.get(name, {}).get("passes_to_stay_1e-2")
+        if passes is None:
+            parser.error(f"--passes-from {folder}: {name} has no passes to stay below 1e-2 there "
+                         "(not run, or it never stayed below); give --passes instead")
+        out.append(int(round(passes)))
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover
