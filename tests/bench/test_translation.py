@@ -106,6 +106,8 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
     assert "data_dir must be an existing folder" in capsys.readouterr().err
     assert main(["bench", "translate", "--device", "tpu", "--out", str(tmp_path)]) == 2
     assert "--device must be cpu, cuda or cuda:N; got tpu" in capsys.readouterr().err
+    assert main(["bench", "translate", "--decode-batch-size", "0", "--out", str(tmp_path)]) == 2
+    assert "--decode-batch-size must be >= 1; got 0" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # refused before anything was written
 
 

@@ -161,3 +161,19 @@ def test_interleaved_seconds_report_a_ratio_per_method(tmp_path: Path, capsys: p
                                 "--passes", "3", "4", "--seeds", "0"]) == 0
     out = capsys.readouterr().out
     assert "this/shrinking-avg" in out and "this: shrinking-avg / uniform-avg seconds" in out
+
+
+def test_interleave_reads_each_methods_passes_from_a_bench_folder(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    dump_svmlight_file(X, np.where(X[:, 0] > 0, 1, -1), str(tmp_path / "small.svm"))
+    methods = {"uniform-avg": {"passes_to_stay_1e-2": 3.0}, "shrinking-avg": {"passes_to_stay_1e-2": 2.0},
+               "uniform": {"passes_to_stay_1e-2": None}}
+    (tmp_path / "results.json").write_text(json.dumps({"runs": [{"methods": methods}]}))
+    args = ["--data", str(tmp_path / "small.svm"), "--seeds", "0", "--passes-from", str(tmp_path), "--methods"]
+    assert svm_interleave.main([*args, "uniform-avg", "shrinking-avg"]) == 0
+    assert "uniform-avg 3, shrinking-avg 2" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        svm_interleave.main([*args, "uniform-avg", "uniform"])
+    assert "uniform has no passes to stay below 1e-2" in capsys.readouterr().err

@@ -111,6 +111,14 @@ def test_bad_parameters_raise(params: dict, match: str) -> None:
         ShrinkingSVC(**params).fit(X, y)
 
 
+def test_drift_floor_defaults_to_a_tenth_with_stale_gradients_only() -> None:
+    # the floor bounds a computed instance's weight 1/p: 10 with stale gradients, 20 elsewhere (as before)
+    assert ShrinkingSVC()._check_params()["prob_min"] == 0.1
+    assert ShrinkingSVC(stale_gradients=False)._check_params()["prob_min"] == 0.05
+    assert ShrinkingSVC(shrinking="stale-unbiased")._check_params()["prob_min"] == 0.05
+    assert ShrinkingSVC(shrink_prob_min=0.2)._check_params()["prob_min"] == 0.2
+
+
 def test_parameters_are_stored_as_given() -> None:
     clf = ShrinkingSVC(alpha=-1.0, shrinking=True)
     assert clf.get_params()["alpha"] == -1.0 and clf.get_params()["shrinking"] is True

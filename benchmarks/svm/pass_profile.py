@@ -1,0 +1,66 @@
+"""Where a steady-state pass goes on one set: uniform-avg and shrinking-avg trained for WARM passes, then
+the median training time of the next 20 passes (the estimator's clock), the updates and gradient changes per
+pass, the time of drift shrinking's plan alone (``drift_plan`` on the same state, 50 repeats) and of one
+full sweep of margins (one gather per row, for scale).
+
+    PYTHONPATH=src python benchmarks/svm/pass_profile.py DATA N_FEATURES [WARM] > benchmarks/svm/pass_profile.txt
+
+DATA is held out 20% as ``bench svm --test-fraction 0.2`` does.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from autoassist.bench.svm import METHODS, _load
+from autoassist.linear import ShrinkingSVC
+from autoassist.linear import _data
+from autoassist.linear import _kernels as K
+
+
+def main() -> None:
+    X, y = _load(sys.argv[1], int(sys.argv[2]))
+    warm = int(sys.argv[3]) if len(sys.argv) > 3 else 60
+    order = np.random.default_rng(0).permutation(X.shape[0])
+    cut = int(round(X.shape[0] * 0.8))
+    X, y = X[order[:cut]], y[order[:cut]]
+    n = X.shape[0]
+    prepared = _data.prepare(X.astype(np.float64).tocsr(), 1.0)
+    print(f"{sys.argv[1]}: n = {n}; passes {warm + 1}-{warm + 20}")
+    for name in ("uniform-avg", "shrinking-avg"):
+        clf = ShrinkingSVC(alpha=1.0 / n, max_iter=1, random_state=0, **METHODS[name])
+        clf.partial_fit(X, y, classes=np.unique(y))
+        for _ in range(warm - 1):
+            clf.partial_fit(X, y)
+        times = []
+        for _ in range(20):
+            before = clf._seconds
+            clf.partial_fit(X, y)
+            times.append(clf._seconds - before)
+        h = clf.history_
+        print(f"{name}: {np.median(times) * 1e3:.2f} ms per pass; updates/n per pass "
+              f"{(h[-1]['updates'] - h[-21]['updates']) / 20 / n:.3f}; gradient changes per pass "
+              f"{(h[-1]['gradient_changes'] - h[-21]['gradient_changes']) / 20:.0f}")
+        if name == "shrinking-avg":
+            p, buf = clf._check_params(), clf._buffers
+            plan = []
+            for r in range(50):
+                streak = clf._streak.copy()
+                t = time.perf_counter()
+                m = K.drift_plan(r + 1, clf._stale, streak, prepared.xnorms, clf._drift_sum[:clf._drift_passes],
+                                 clf._drift[0], p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
+                                 buf.draws, buf.draw_probs, buf.gaps, True)
+                plan.append(time.perf_counter() - t)
+            print(f"  its plan alone: {np.median(plan) * 1e3:.2f} ms ({m / n:.3f} of n computed)")
+    out = np.empty(n)
+    t = time.perf_counter()
+    for _ in range(20):
+        K.margins(prepared.data, prepared.indices, prepared.indptr, y, clf._v, 1.0, out)
+    print(f"one sweep of all n margins: {(time.perf_counter() - t) / 20 * 1e3:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
