@@ -1,6 +1,6 @@
 """Drift shrinking's floor ``shrink_prob_min`` (a computed instance's weight is at most 1/floor), six seeds:
 passes and updates (/n) from which the averaged objective stays below 1e-2, per seed; the bench's splits
-and LIBLINEAR optimum (``scale_sweep.py``'s sets).
+and LIBLINEAR optimum (``scale_sweep.py``'s sets and rows).
 
     PYTHONPATH=src python benchmarks/svm/floor_check.py SET PASSES FLOOR [FLOOR ...] >> benchmarks/svm/floor_check.txt
 """
@@ -11,27 +11,17 @@ import sys
 
 import numpy as np
 
-from autoassist.bench.svm import _load, _optimum, stay
+from autoassist.bench.svm import _optimum, stay
 from autoassist.linear import ShrinkingSVC
+from scale_sweep import sets, training_set  # beside this script
 
-D = "../shared/data/libsvm"
-SETS = {  # name: (file, features, held out 20% as bench svm --test-fraction 0.2)
-    "heart_scale": (f"{D}/heart_scale", 13, True),
-    "a9a": (f"{D}/a9a.gz", 123, False),
-    "w8a": (f"{D}/w8a.gz", 300, True),
-    "text": ("runs/svm-text-data/text_train.svm", 60000, False),
-}
 SEEDS = range(6)
 
 
 def main() -> None:
     name, passes, floors = sys.argv[1], int(sys.argv[2]), [float(f) for f in sys.argv[3:]]
-    path, features, split = SETS[name]
-    X, y = _load(path, features)
-    if split:
-        order = np.random.default_rng(0).permutation(X.shape[0])
-        cut = int(round(X.shape[0] * 0.8))
-        X, y = X[order[:cut]], y[order[:cut]]
+    path, features, _, split = sets()[name]
+    X, y = training_set(path, features, split)
     n, lam = X.shape[0], 1.0 / X.shape[0]
     optimum = _optimum(X, y, lam)[0]
     for floor in floors:

@@ -9,19 +9,32 @@ below 1e-2 and 1e-3 relative suboptimality, medians over seeds; the bench's data
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 
 from autoassist.bench.svm import _load, _optimum, stay
 from autoassist.linear import ShrinkingSVC
 
-D = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/libsvm"
-SETS = {  # name: (file, features, passes, held out 20% as bench svm --test-fraction 0.2)
-    "heart_scale": (f"{D}/heart_scale", 13, 1000, True),
-    "a9a": (f"{D}/a9a.gz", 123, 150, False),
-    "w8a": (f"{D}/w8a.gz", 300, 300, True),
-    "text": ("runs/svm-text-data/text_train.svm", 60000, 200, False),
-}
+def sets(data_dir: str = "../shared/data/libsvm") -> dict[str, tuple[str, int, int, bool]]:
+    """name: (file, features, passes, held out 20% as bench svm --test-fraction 0.2)."""
+    return {
+        "heart_scale": (f"{data_dir}/heart_scale", 13, 1000, True),
+        "a9a": (f"{data_dir}/a9a.gz", 123, 150, False),
+        "w8a": (f"{data_dir}/w8a.gz", 300, 300, True),
+        "text": ("runs/svm-text-data/text_train.svm", 60000, 200, False),
+    }
+
+
+def training_set(path: str, features: int, split: bool) -> tuple[Any, np.ndarray]:
+    """The rows ``bench svm`` trains on: the whole file, or its first 80% after the seed-0 permutation."""
+    X, y = _load(path, features)
+    if split:
+        order = np.random.default_rng(0).permutation(X.shape[0])
+        cut = int(round(X.shape[0] * 0.8))
+        X, y = X[order[:cut]], y[order[:cut]]
+    return X, y
+
 CONFIGS = [("uniform-avg", dict(shrinking="off")), ("uniform-sg-avg", dict(shrinking="off", stale_gradients=True))] + [
     (f"scale {s} kappa {k}", dict(shrink_prob=s, shrink_drift_scale=k)) for s in (1.0, 1.5, 2.0) for k in (2.5, 3.0)]
 SEEDS = (0, 1, 2)
@@ -29,12 +42,8 @@ SEEDS = (0, 1, 2)
 
 def main() -> None:
     print(__doc__.splitlines()[0], f"seeds {list(SEEDS)}\n")
-    for name, (path, features, passes, split) in SETS.items():
-        X, y = _load(path, features)
-        if split:
-            order = np.random.default_rng(0).permutation(X.shape[0])
-            cut = int(round(X.shape[0] * 0.8))
-            X, y = X[order[:cut]], y[order[:cut]]
+    for name, (path, features, passes, split) in sets(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/libsvm").items():
+        X, y = training_set(path, features, split)
         n, lam = X.shape[0], 1.0 / X.shape[0]
         optimum = _optimum(X, y, lam)[0]
         print(f"## {name} (n = {n}, {passes} passes)\n\n| method | upd. stay 1e-2 (/n) | passes | s | upd. stay 1e-3 (/n) |\n|---|---|---|---|---|")
