@@ -10,23 +10,22 @@ DATA is held out 20% as ``bench svm --test-fraction 0.2`` does.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
 import numpy as np
 
-from autoassist.bench.svm import METHODS, _load
+from autoassist.bench.svm import METHODS, _split
 from autoassist.linear import ShrinkingSVC
 from autoassist.linear import _data
 from autoassist.linear import _kernels as K
 
 
 def main() -> None:
-    X, y = _load(sys.argv[1], int(sys.argv[2]))
+    X, y, _, _ = _split(argparse.Namespace(data=sys.argv[1], test=None, test_fraction=0.2,
+                                           n_features=int(sys.argv[2])))
     warm = int(sys.argv[3]) if len(sys.argv) > 3 else 60
-    order = np.random.default_rng(0).permutation(X.shape[0])
-    cut = int(round(X.shape[0] * 0.8))
-    X, y = X[order[:cut]], y[order[:cut]]
     n = X.shape[0]
     prepared = _data.prepare(X.astype(np.float64).tocsr(), 1.0)
     print(f"{sys.argv[1]}: n = {n}; passes {warm + 1}-{warm + 20}")

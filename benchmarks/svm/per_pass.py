@@ -8,19 +8,18 @@ DATA is held out 20% as ``bench svm --test-fraction 0.2`` does.
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 import numpy as np
 
-from autoassist.bench.svm import METHODS, _load
+from autoassist.bench.svm import METHODS, _split
 from autoassist.linear import ShrinkingSVC
 
 
 def main() -> None:
-    X, y = _load(sys.argv[1], int(sys.argv[2]))
-    order = np.random.default_rng(0).permutation(X.shape[0])
-    cut = int(round(X.shape[0] * 0.8))
-    X, y = X[order[:cut]], y[order[:cut]]
+    X, y, _, _ = _split(argparse.Namespace(data=sys.argv[1], test=None, test_fraction=0.2,
+                                           n_features=int(sys.argv[2])))
     passes, seeds = int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 20
     lam = 1.0 / X.shape[0]
     names = ("uniform-avg", "shrinking-avg")

@@ -8,12 +8,13 @@ below 1e-2 and 1e-3 relative suboptimality, medians over seeds; the bench's data
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Any
 
 import numpy as np
 
-from autoassist.bench.svm import _load, _optimum, stay
+from autoassist.bench.svm import _load, _optimum, _split, stay
 from autoassist.linear import ShrinkingSVC
 
 def sets(data_dir: str = "../shared/data/libsvm") -> dict[str, tuple[str, int, int, bool]]:
@@ -27,12 +28,11 @@ def sets(data_dir: str = "../shared/data/libsvm") -> dict[str, tuple[str, int, i
 
 
 def training_set(path: str, features: int, split: bool) -> tuple[Any, np.ndarray]:
-    """The rows ``bench svm`` trains on: the whole file, or its first 80% after the seed-0 permutation."""
-    X, y = _load(path, features)
-    if split:
-        order = np.random.default_rng(0).permutation(X.shape[0])
-        cut = int(round(X.shape[0] * 0.8))
-        X, y = X[order[:cut]], y[order[:cut]]
+    """The rows ``bench svm`` trains on: the whole file, or (``split``) its training part under
+    ``--test-fraction 0.2``, by the bench's own ``_split``."""
+    if not split:
+        return _load(path, features)
+    X, y, _, _ = _split(argparse.Namespace(data=path, test=None, test_fraction=0.2, n_features=features))
     return X, y
 
 CONFIGS = [("uniform-avg", dict(shrinking="off")), ("uniform-sg-avg", dict(shrinking="off", stale_gradients=True))] + [
