@@ -308,3 +308,25 @@ def test_first_pass_with_stale_gradients_is_plain_sgd_and_chunks_restart_it() ->
     for _ in range(4):
         same.partial_fit(X, y, classes=[0, 1], n_samples_total=300)
     assert same._cv_state[4] == 1.0 and same.history_[-1]["gradient_changes"] < 2 * 300
+
+
+def test_average_weighting_is_a_power_and_the_names_are_its_special_cases() -> None:
+    """``average_weighting=eta`` weights the k-th iterate about k**eta; "uniform" is 0 and "linear" is 1 (the
+    same numbers); the default 7 forgets early iterates faster than 1 and reaches a lower objective here."""
+    X, y = _noisy(n=200, d=5)
+    fit = lambda weighting: ShrinkingSVC(average=True, max_iter=30, random_state=0,  # noqa: E731
+                                         average_weighting=weighting).fit(X, y)
+    np.testing.assert_array_equal(fit("uniform").coef_, fit(0).coef_)
+    np.testing.assert_array_equal(fit("linear").coef_, fit(1.0).coef_)
+    np.testing.assert_array_equal(fit(7.0).coef_, ShrinkingSVC(average=True, max_iter=30, random_state=0).fit(X, y).coef_)
+    objectives = {w: fit(w).objective(X, y) for w in ("uniform", "linear", 7.0)}
+    assert objectives[7.0] < objectives["linear"] < objectives["uniform"]
+
+
+@pytest.mark.parametrize("weighting, match", [(-1.0, "average_weighting must be >= 0"),
+                                              ("cubic", "average_weighting must be a number >= 0, \"linear\" or \"uniform\"; got 'cubic'"),
+                                              (True, "average_weighting must be a number")])
+def test_bad_average_weighting_raises(weighting: object, match: str) -> None:
+    X, y = _noisy(n=20)
+    with pytest.raises((ParameterError, TypeError), match=match):
+        ShrinkingSVC(average=True, average_weighting=weighting).fit(X, y)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.special import erfc
+from scipy.special import erfc, gammaln
 
 from autoassist.linear import ShrinkingSVC, primal_objective
 from autoassist.linear import _kernels as K
@@ -130,7 +130,7 @@ def test_stale_unbiased_shrinking_step_is_unbiased() -> None:
 
 
 @pytest.mark.parametrize("mode", [K.OFF, K.PAPER, K.STALE_UNBIASED])
-@pytest.mark.parametrize("rho", [1.0, 2.0])
+@pytest.mark.parametrize("rho", [1.0, 2.0, 8.0])
 @pytest.mark.parametrize("start", [0, 30])
 def test_lazy_average_equals_the_explicit_average_of_the_iterates(mode: int, rho: float, start: int) -> None:
     """The O(1) averaged iterate ``A a + B v`` equals averaging every visit's ``scale * v`` by hand,
@@ -160,8 +160,8 @@ def test_lazy_average_equals_the_explicit_average_of_the_iterates(mode: int, rho
         K.sgd_pass(*args, order[k:k + 1], np.ones(1), uniforms[k:k + 1], v, state, stale, streak, counters, lam, t0,
                    K.HINGE, mode, 0.3, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_BALL, 1.0 / np.sqrt(lam), *_NO_AVERAGE)
         if k >= start:
-            j = k - start + 1  # rho = 1: equal weights; rho = 2: weight j (Lacoste-Julien et al.)
-            weight = 1.0 if rho == 1.0 else float(j)
+            j = k - start + 1  # weight Gamma(j + rho - 1) / Gamma(j): 1 (rho = 1), j (rho = 2), ~j**(rho - 1)
+            weight = float(np.exp(gammaln(j + rho - 1.0) - gammaln(j)))
             explicit += weight * state[0] * v
             weight_sum += weight
     np.testing.assert_allclose(last, state[0] * v, rtol=1e-9, atol=1e-12)  # averaging leaves the trajectory alone
@@ -291,7 +291,7 @@ def _cv_arrays(n: int, d: int) -> tuple:
     return True, np.zeros(d), np.zeros(n), np.zeros(n, dtype=np.uint8), np.array([0.0, 0.0, 0.0, 0.0, 1.0])
 
 
-@pytest.mark.parametrize("rho", [1.0, 2.0])
+@pytest.mark.parametrize("rho", [1.0, 2.0, 8.0])
 def test_stale_gradient_pass_matches_a_dense_saga_reference(rho: float) -> None:
     """Uniform SGD with stale gradients (``w = scale v + b u``, averaged ``A avg + B v + C u``) equals a
     dense SAGA-style loop: every visit steps along the stale gradients' mean and adds its own change,

@@ -66,6 +66,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "oracle-sv": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True),
     "oracle-sv-avg": dict(shrinking="stale-unbiased", shrink_prob=1.0, shrink_prob_min=0.0, oracle_sv=True, average=True),
     "uniform-avg-uniform": dict(sampling="uniform", shrinking="off", average=True, average_weighting="uniform"),
+    # the averaging's power (default 7): 1, the default before, and 15, uniform SGD's best in averaging_sweep.txt
+    "uniform-avg-linear": dict(sampling="uniform", shrinking="off", average=True, average_weighting="linear"),
+    "shrinking-avg-linear": dict(shrinking="drift", average=True, average_weighting="linear"),
+    "uniform-avg-p15": dict(sampling="uniform", shrinking="off", average=True, average_weighting=15.0),
+    "shrinking-avg-p15": dict(shrinking="drift", average=True, average_weighting=15.0),
 }
 SV_TOLERANCE = 1e-6  # margin <= 1 + this counts as a support vector at the LIBLINEAR optimum
 

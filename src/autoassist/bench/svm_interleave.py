@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     counts.add_argument("--passes-from", default=None,
                         help="a bench svm output folder: each method's median passes to stay below 1e-2 there")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--against", nargs="+", default=None,
+                        help="methods (of --methods) to give every other method's seconds as a ratio to "
+                             "(default: the first)")
     parser.add_argument("--also-from", default=None, help="another package providing linear.ShrinkingSVC")
     args = parser.parse_args(argv)
     every = {**METHODS, **VARIANTS}
@@ -47,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"passes from {args.passes_from}: " + ", ".join(f"{m} {n}" for m, n in zip(args.methods, args.passes)))
     if len(args.passes) != len(args.methods) or any(m not in every or "oracle_sv" in every[m] for m in args.methods):
         parser.error("--passes needs one count per method; --methods takes bench svm's names (no oracle)")
+    against = args.against or args.methods[:1]
+    if any(m not in args.methods for m in against):
+        parser.error(f"--against {' '.join(against)}: each must be one of --methods ({' '.join(args.methods)})")
     X, y, _, _ = _split(args)
     lam = 1.0 / X.shape[0]
     versions: dict[str, Any] = {"this": ShrinkingSVC}
@@ -67,12 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         for clf, v, m, _ in fits:
             seconds[(v, m)].append(float(clf.history_[-1]["seconds"]))
         print(f"seed {seed}: " + ", ".join(f"{v}/{m} {seconds[(v, m)][-1]:.3f} s" for v, m, _ in runs), flush=True)
-    first = args.methods[0]
     for version in versions:
-        for name in args.methods[1:]:
-            ratios = np.array(seconds[(version, name)]) / np.array(seconds[(version, first)])
-            print(f"{version}: {name} / {first} seconds, median over seeds {np.median(ratios):.3f} "
-                  f"({ratios.min():.3f}-{ratios.max():.3f})")
+        for first in against:
+            for name in (m for m in args.methods if m != first):
+                ratios = np.array(seconds[(version, name)]) / np.array(seconds[(version, first)])
+                print(f"{version}: {name} / {first} seconds, median over seeds {np.median(ratios):.3f} "
+                      f"({ratios.min():.3f}-{ratios.max():.3f})")
     return 0
 
 
