@@ -49,7 +49,7 @@ def main() -> None:
             for r in range(50):
                 streak = clf._streak.copy()
                 t = time.perf_counter()
-                m = K.drift_plan(r + 1, clf._stale, streak, prepared.xnorms, clf._drift_sum[:clf._drift_passes],
+                m = K.drift_plan(r + 1, clf._stale, streak, prepared.inv_xnorms, clf._drift_sum[:clf._drift_passes],
                                  clf._drift[0], p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
                                  buf.draws, buf.draw_probs, buf.gaps, True)
                 plan.append(time.perf_counter() - t)

@@ -174,12 +174,12 @@ def test_drift_probability_is_scale_sqrt_of_the_gaussian_flip_rate() -> None:
     for m, xnorm, inv_sd in zip(1.0 + rng.exponential(2.0, 300), rng.uniform(0.5, 4.0, 300), rng.uniform(0.1, 3.0, 300)):
         q = 0.5 * erfc((m - 1.0) * inv_sd / xnorm / np.sqrt(2.0))
         expected = min(1.0, max(0.05, 1.3 * np.sqrt(q)))
-        assert K.drift_probability(m, xnorm, inv_sd, 1.3, 0.05, np.inf) == pytest.approx(expected, abs=1e-6)
+        assert K.drift_probability(m, 1.0 / xnorm, inv_sd, 1.3, 0.05, np.inf) == pytest.approx(expected, abs=1e-6)
     assert K.drift_probability(0.9, 1.0, 1.0, 1.0, 0.05, np.inf) == 1.0  # violated at its last visit
     assert K.drift_probability(-np.inf, 1.0, 1.0, 1.0, 0.05, np.inf) == 1.0  # never computed
     assert K.drift_probability(3.0, 1.0, 0.0, 1.0, 0.05, np.inf) == 1.0  # no drift measured yet
     assert K.drift_probability(3.0, 1.0, 1.0, 1.0, 0.05, 1.5) == 0.05  # z = 2 >= z_floor
-    assert K.drift_probability(3.0, 0.0, 1.0, 1.0, 0.05, 1.5) == 1.0  # an empty row (no division by zero)
+    assert K.drift_probability(3.0, 0.0, 1.0, 1.0, 0.05, 1.5) == 1.0  # an empty row (inverse norm 0)
     assert K.drift_probability(np.inf, 1.0, 1.0, 1.0, 0.05, np.inf) == 1.0
     assert K.drift_probability(1e6, 1.0, 1.0, 1.0, 0.0, np.inf) == 0.0  # z beyond the table's 8: the floor
 
@@ -192,8 +192,9 @@ def test_drift_plan_decides_each_instance_by_its_probability() -> None:
     drift_sum = np.array([0.0, 0.3, 0.5, 0.6])  # three passes measured; this is pass 3
     draws, probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
     before = streak.copy()
-    m = K.drift_plan(np.uint64(11), stale, streak, xnorms, drift_sum, 0.1, 4.0, 1.0, 0.05, np.inf, draws, probs, gaps)
-    p = np.array([K.drift_probability(stale[i], xnorms[i],
+    m = K.drift_plan(np.uint64(11), stale, streak, 1.0 / xnorms, drift_sum, 0.1, 4.0, 1.0, 0.05, np.inf, draws, probs,
+                     gaps)
+    p = np.array([K.drift_probability(stale[i], 1.0 / xnorms[i],
                                       1.0 / np.sqrt(4.0 * (0.6 - drift_sum[3 - min(before[i], 3)] + 0.1)), 1.0, 0.05, np.inf)
                   for i in range(n)])
     uniforms = np.empty(n)  # the seed's stream starts with one number per instance, in index order
@@ -276,8 +277,8 @@ def test_drift_shrinking_step_is_unbiased() -> None:
     for seed in seeds:
         v, s, stale, streak = w0.copy(), np.array([1.0, w0 @ w0, 0.0]), np.full(10, 2.0), np.zeros(10, dtype=np.int64)
         draws, probs, gaps = np.empty(1, dtype=np.int64), np.empty(1), np.empty(2, dtype=np.int64)
-        m = K.drift_plan(seed, stale[i:i + 1], streak[i:i + 1], args[3][i:i + 1], np.array([0.0]), 0.2, 1.0, 1.0, 0.05,
-                         np.inf, draws, probs, gaps)
+        m = K.drift_plan(seed, stale[i:i + 1], streak[i:i + 1], 1.0 / args[4][i:i + 1], np.array([0.0]), 0.2, 1.0, 1.0,
+                         0.05, np.inf, draws, probs, gaps)
         draws[:m] = i  # the plan of a one-instance pass, for instance i
         K.sgd_pass(*args, draws[:m], np.ones(m), np.zeros(m), v, s, stale, streak, np.zeros(4, dtype=np.int64), lam, t0,
                    K.HINGE, K.DRIFT, 1.0, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_NONE, 1.0, np.zeros(0),
@@ -405,12 +406,12 @@ def test_drift_sgd_pass_is_the_plan_then_the_pass_then_the_drift_sum(cv: bool) -
     v, st, stale, streak, counters, avg, avg_state, drift, ubar, sgrad, flipped, cv_state = one = state()
     draws, probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
     sums = drift_sum.copy()
-    m = K.drift_sgd_pass(np.uint64(5), 6.25, 3.0, sums, 3, *args, draws, np.ones(n), np.zeros(0), v, st, stale, streak,
-                         counters, *common, avg, avg_state, 0, 2.0, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state)
+    m = K.drift_sgd_pass(np.uint64(5), 6.25, 3.0, sums, 3, 1.0 / args[4], *args, draws, np.ones(n), np.zeros(0), v, st,
+                         stale, streak, counters, *common, avg, avg_state, 0, 2.0, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state)
 
     v2, st2, stale2, streak2, counters2, avg2, avg_state2, drift2, ubar2, sgrad2, flipped2, cv_state2 = two = state()
     d2, p2, g2 = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
-    m2 = K.drift_plan(np.uint64(5), stale2, streak2, args[4], drift_sum[:3], 0.04, 6.25, 1.5, 0.05, 3.0, d2, p2, g2, cv)
+    m2 = K.drift_plan(np.uint64(5), stale2, streak2, 1.0 / args[4], drift_sum[:3], 0.04, 6.25, 1.5, 0.05, 3.0, d2, p2, g2, cv)
     K.sgd_pass(*args, d2[:m2], np.ones(m2), np.zeros(0), v2, st2, stale2, streak2, counters2, *common, avg2,
                avg_state2, 0, 2.0, p2[:m2], g2[:m2 + 1], drift2, cv, ubar2, sgrad2, flipped2, cv_state2)
     assert m == m2 and 0 < m < n

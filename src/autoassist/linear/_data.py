@@ -14,13 +14,15 @@ from autoassist._errors import fail
 
 @dataclass
 class Prepared:
-    """Rows of X as CSR (float64 values, int64 indices), with the intercept column appended."""
+    """Rows of X as CSR (float64 values, int64 indices), with the intercept column appended; the rows'
+    norms and their inverses (0 for an empty row: the kernels multiply where they would divide)."""
 
     data: np.ndarray
     indices: np.ndarray
     indptr: np.ndarray
     xnorms: np.ndarray
     n_rows: int
+    inv_xnorms: np.ndarray
 
 
 def same_rows(a: Prepared, b: Prepared) -> bool:
@@ -88,4 +90,5 @@ def prepare(X: Any, intercept: float | None) -> Prepared:
     indices = np.ascontiguousarray(A.indices, dtype=np.int64)
     indptr = np.ascontiguousarray(A.indptr, dtype=np.int64)
     xnorms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1), dtype=np.float64).ravel())
-    return Prepared(data, indices, indptr, xnorms, int(A.shape[0]))
+    inv_xnorms = np.divide(1.0, xnorms, out=np.zeros_like(xnorms), where=xnorms > 0.0)
+    return Prepared(data, indices, indptr, xnorms, int(A.shape[0]), inv_xnorms)

@@ -182,6 +182,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         u = uniforms[k] if mode == PAPER or mode == STALE or mode == STALE_UNBIASED else 0.0
         weight = weights[k]
         p = 1.0
+        inv_p = 1.0
         if not clock_updates:
             t += 1.0
         if mode == STALE or mode == STALE_UNBIASED:
@@ -208,7 +209,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                     weight = weight / p
         elif mode == DRIFT:
             p = draw_probs[k]
-            weight = weight / p
+            inv_p = 1.0 / p  # one division for the weight and the drift measurement
+            weight = weight * inv_p
         # compute the margin: O(nnz(x_i))
         dot = 0.0
         dot_u = 0.0
@@ -230,8 +232,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
                 measures = streak[i] == 0 and stale[i] > 1.0 and stale[i] < np.inf and xnorms[i] > 0.0
             if measures:
                 dm = (m - stale[i]) / xnorms[i]  # computed at its previous visit too, and not stepped there
-                drift_sq += dm * dm / p
-                drift_weight += 1.0 / p
+                drift_sq += dm * dm * inv_p
+                drift_weight += inv_p
             streak[i] = 0
         elif m < skip_level:
             streak[i] = 0
@@ -383,8 +385,8 @@ def _fold(avg, a):  # type: ignore[no-untyped-def]
         avg[j] *= a
 
 
-@njit(cache=True)
-def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor, two_sided=False):  # type: ignore[no-untyped-def]
+@njit(cache=True, inline="always")
+def drift_probability(m, inv_xnorm, inv_sd, scale, floor, z_floor, two_sided=False):  # type: ignore[no-untyped-def]
     """The probability of computing an instance's margin under ``DRIFT`` shrinking.
 
     Model: since its margin ``m`` was last computed, the instance's margin has moved by a Gaussian
@@ -393,31 +395,30 @@ def drift_probability(m, xnorm, inv_sd, scale, floor, z_floor, two_sided=False):
     ``p = scale sqrt(q)``, clipped to ``[floor, 1]``, and weighting its step ``1/p`` minimises the
     added variance ``sum q (1/p - 1)`` for a given expected number of margins computed.
     ``z >= z_floor`` (or 8) means ``p = floor``; below, sqrt(q) is read from a table. An instance
-    never computed, with a stale margin <= 1, or without a drift estimate (``inv_sd <= 0``) gets p = 1.
+    never computed, with a stale margin <= 1, without a drift estimate (``inv_sd <= 0``) or with an
+    empty row (``inv_xnorm``, 1 / ||x_i||, is 0) gets p = 1.
     ``two_sided`` (stale gradients, where a violated instance's gradient is known too): the chance
     that it is on the other side of 1 now, ``z = |m - 1| inv_sd / ||x_i||``, for either side.
-    Written with selects rather than branches: the planning sweep calls it once per instance, and
-    which case applies is close to a coin flip. So z is computed and clamped for every instance, the
-    sure ones included (a conditional expression around the division compiled to a branch: 0.74 against
-    0.66 ms for w8a's 39,799 decisions), and inlined into the sweep.
+    Written with selects rather than branches and multiplications rather than divisions: the planning
+    sweep runs it once per instance, and which case applies is close to a coin flip. So z is computed
+    and clamped for every instance, the sure ones included, and it is inlined into the sweep.
     """
-    sure = ((not (inv_sd > 0.0)) | ((not two_sided) & (not (m > 1.0))) | (m == np.inf) | (m == -np.inf) | (m != m)
-            | (not (xnorm > 0.0)))
+    c = inv_sd * inv_xnorm * _TAIL_SCALE
+    x = (abs(m - 1.0) if two_sided else m - 1.0) * c  # z in table steps (times a power of two: exact)
+    sure = (not (c > 0.0)) | ((not two_sided) & (not (m > 1.0))) | (not (abs(m) < np.inf))  # m NaN or infinite
     x_cap = min(z_floor, 8.0) * _TAIL_SCALE
-    # z in table steps (times a power of two: exact), computed for every instance, sure or not (xnorm = 0 is
-    # sure; the max only keeps numba's division from raising)
-    x = (abs(m - 1.0) if two_sided else m - 1.0) * inv_sd / max(xnorm, 5e-324) * _TAIL_SCALE
     xc = min(max(0.0, x), x_cap)  # in [0, x_cap] whatever x is (NaN included): the table read stays in bounds
     j = np.uint64(xc)  # unsigned: numba adds no negative-index wraparound (13% of the sweep on w8a)
     tail = _SQRT_TAIL[j] + (xc - np.float64(j)) * (_SQRT_TAIL[j + np.uint64(1)] - _SQRT_TAIL[j])
     p = min(1.0, max(floor, scale * tail))
-    p = p if x < x_cap else floor  # (x NaN: floor, as the branchy form had it)
+    p = p if x < x_cap else floor
     return 1.0 if sure else p
 
 
 @njit(cache=True)
 def drift_plan(  # type: ignore[no-untyped-def]
-    seed, stale, streak, xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps, two_sided=False,
+    seed, stale, streak, inv_xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps,
+    two_sided=False,
 ):
     """Plan a ``DRIFT`` pass: which instances to compute, in which order, and how many skipped visits
     come before each. Every instance is drawn once per pass, so its decision depends only on the
@@ -449,7 +450,7 @@ def drift_plan(  # type: ignore[no-untyped-def]
         s = min(streak[i], last)
         if inv_sd[s] < 0.0:  # only the streaks present: a long run has many passes, a small set few instances
             inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
-        p = drift_probability(stale[i], xnorms[i], inv_sd[s], scale, floor, z_floor, two_sided)
+        p = drift_probability(stale[i], inv_xnorms[i], inv_sd[s], scale, floor, z_floor, two_sided)
         state, u = R.next_double(state)
         keep = u < p
         at = np.uint64(m)  # unsigned indices: no wraparound selects
@@ -463,6 +464,9 @@ def drift_plan(  # type: ignore[no-untyped-def]
         i, p = draws[bu], probs[bu]
         draws[bu], probs[bu] = draws[au], probs[au]
         draws[au], probs[au] = i, p
+    if m == n:  # every visit computed (the first passes): no gaps, and no numbers to draw for them
+        gaps[:n + 1] = 0
+        return m
     left = m  # their positions: visit k is computed with probability left / (n - k)
     g = 0
     gap = 0
@@ -481,7 +485,7 @@ def drift_plan(  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def drift_sgd_pass(  # type: ignore[no-untyped-def]
-    seed, kappa2, z_floor, drift_sum, drift_passes,
+    seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms,
     data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
     radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
@@ -490,8 +494,9 @@ def drift_sgd_pass(  # type: ignore[no-untyped-def]
     ``drift_plan`` into the buffers ``draws``, ``probs``, ``gaps`` (length n, n, n + 1; ``weights``
     length n), ``sgd_pass`` over the m planned draws, then this pass's measured drift (else the
     previous pass's) joins the running sum: ``drift_sum[drift_passes]`` (the caller makes room and
-    counts the pass). The other arguments are ``sgd_pass``'s. Returns m."""
-    m = drift_plan(seed, stale, streak, xnorms, drift_sum[:drift_passes], drift[0], kappa2, prob, prob_min, z_floor,
+    counts the pass). ``inv_xnorms``: the rows' inverse norms (0 for an empty row), which the plan
+    multiplies by. The other arguments are ``sgd_pass``'s. Returns m."""
+    m = drift_plan(seed, stale, streak, inv_xnorms, drift_sum[:drift_passes], drift[0], kappa2, prob, prob_min, z_floor,
                    draws, probs, gaps, cv)
     sgd_pass(data, indices, indptr, y, xnorms, draws[:m], weights[:m], uniforms, v, state, stale, streak, counters,
              lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,

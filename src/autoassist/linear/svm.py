@@ -391,7 +391,8 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if p["mode"] == K.DRIFT:  # plan, pass and drift bookkeeping in one compiled call
             if self._drift_passes == self._drift_sum.shape[0]:
                 self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
-            K.drift_sgd_pass(seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes, *args)
+            K.drift_sgd_pass(seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes,
+                             data.inv_xnorms, *args)
             self._drift_passes += 1
         else:
             K.sgd_pass(*args)
