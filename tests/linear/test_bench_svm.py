@@ -147,6 +147,10 @@ def test_goals_table_reads_the_stay_measures() -> None:
         "shrinking-fast": method(25.0, 5.0),
         "sklearn-sgd": method(None, None), "sklearn-sgd-avg": method(100.0, 7.0)}}]}
     rows = [line for line in goals(results).splitlines() if line.startswith("| shrinking")]
+    results["runs"][0]["methods"]["uniform-avg-p15"] = method(50.0, 7.0, "uniform-avg")  # a better-tuned uniform
+    results["runs"][0]["methods"]["uniform-sg-avg"] = method(10.0, 1.0, "uniform-avg")  # another method: not a yardstick
+    tuned = [line for line in goals(results).splitlines() if line.startswith("| shrinking-fast")]
+    assert tuned == ["| shrinking-fast | 0.25x | 0.42x | 0.50x | 0.50x | yes | 0.50x | 0.62x | 0.71x | **no** | 0.71x | yes |"]
     # the yardstick is the better uniform: 60 updates (uniform-avg), 8 seconds (uniform-avg)
     assert rows[0] == "| shrinking | 0.45x | 0.75x | 0.75x | 0.50x | **no** | 0.60x | 0.75x | 0.75x | **no** | 0.86x | yes |"
     assert rows[2] == "| shrinking-fast | 0.25x | 0.42x | 0.42x | 0.50x | yes | 0.50x | 0.62x | 0.62x | yes | 0.71x | yes |"
