@@ -346,10 +346,11 @@ def _average_step(a, b, c, k, sc, b_cv, rho):  # type: ignore[no-untyped-def]
     averaged iterate gets weight ``mu_k = rho / (k + rho - 1)`` against the running average, so the k-th
     iterate ends up weighted about ``k ** (rho - 1)`` (rho = 1: the plain mean, as scikit-learn's
     ``average=True``; rho = 2: weights proportional to k, Lacoste-Julien, Schmidt and Bach 2012; the
-    estimator's default power 7 is rho = 8: polynomial-decay averaging, Shamir and Zhang 2013). The first has ``mu = 1``, which leaves ``a = 0``: the
-    caller folds ``a`` into ``avg`` whenever it falls below 1e-9 (``_fold``), which then also starts
-    the average at ``sc * v``. Scalars only: an inlined helper that takes an array costs a reference
-    count per call (measured: 3x the time of the skipped visits' loop).
+    estimator's default power 7 is rho = 8: polynomial-decay averaging, Shamir and Zhang 2013). The
+    first has ``mu = 1``, which leaves ``a = 0``: the caller folds ``a`` into ``avg`` whenever it falls
+    below 1e-9 (``_fold``), which then also starts the average at ``sc * v``. Scalars only: an inlined
+    helper that takes an array costs a reference count per call (measured: 3x the time of the skipped
+    visits' loop).
     """
     k += 1.0
     mu = rho / (k + rho - 1.0)

@@ -103,9 +103,10 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
     k-th iterate weighted about k**eta: the average moves to each new iterate by ``(eta + 1) / (k + eta)``;
     default 7.0; ``"linear"`` is 1, the O(1/k) rate for step 1/(lambda k), Lacoste-Julien, Schmidt and
     Bach 2012, and the default before 7; ``"uniform"`` is 0, the plain mean, as scikit-learn's, slowed
-    down by the early iterates. Measured on four sets, 7 needed 0.53-0.68x the passes of 1 to stay below 1e-2,
-    for uniform SGD and shrinking alike: ``benchmarks/svm/averaging_sweep.txt``); ``tol``/``n_iter_no_change`` (stop once the objective
-    has not beaten the best so far by ``tol`` relative for ``n_iter_no_change`` passes).
+    down by the early iterates. Measured on four sets, 7 needed 0.53-0.68x the passes of 1 to stay
+    below 1e-2, for uniform SGD and shrinking alike: ``benchmarks/svm/averaging_sweep.txt``);
+    ``tol``/``n_iter_no_change`` (stop once the objective has not beaten the best so far by ``tol``
+    relative for ``n_iter_no_change`` passes).
     ``random_state`` seeds a ``numpy.random.Generator`` that gives each pass two 64-bit seeds; the
     pass's permutation and shrinking decisions are drawn from them inside the compiled loops
     (SplitMix64, ``_random``), so a run is a function of ``random_state``.
