@@ -51,7 +51,7 @@ def main() -> None:
                 t = time.perf_counter()
                 m = K.drift_plan(r + 1, clf._stale, streak, prepared.inv_xnorms, clf._drift_sum[:clf._drift_passes],
                                  clf._drift[0], p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
-                                 buf.draws, buf.draw_probs, buf.gaps, True)
+                                 buf.draws, buf.draw_probs, buf.keep, buf.gaps, True)
                 plan.append(time.perf_counter() - t)
             print(f"  its plan alone: {np.median(plan) * 1e3:.2f} ms ({m / n:.3f} of n computed)")
     out = np.empty(n)

@@ -37,6 +37,19 @@ def test_the_stream_is_splitmix64() -> None:
     np.testing.assert_array_equal(out, [(z >> 11) * 2.0**-53 for z in _splitmix64(7, 5)])
 
 
+def test_numbers_by_index_are_the_sequential_stream() -> None:
+    """``double_at(start, i)`` is the (i+1)-th number from ``start`` and ``skip`` the state after them (the
+    drift plan draws its decisions by index, then continues the stream for the pass's order)."""
+    for seed in (0, 99, 2**64 - 1):
+        out = np.empty(6)
+        R.uniforms(np.uint64(seed), out)
+        np.testing.assert_array_equal([R.double_at(np.uint64(seed), i) for i in range(6)], out)
+        state = np.uint64(seed)
+        for _ in range(6):
+            state = np.uint64(R.next_double(state)[0])
+        assert int(R.skip(np.uint64(seed), 6)) == int(state)
+
+
 def test_permutations_are_uniform() -> None:
     out = np.empty(4, dtype=np.int64)
     counts: Counter[tuple[int, ...]] = Counter()

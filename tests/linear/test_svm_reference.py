@@ -193,7 +193,7 @@ def test_drift_plan_decides_each_instance_by_its_probability() -> None:
     draws, probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
     before = streak.copy()
     m = K.drift_plan(np.uint64(11), stale, streak, 1.0 / xnorms, drift_sum, 0.1, 4.0, 1.0, 0.05, np.inf, draws, probs,
-                     gaps)
+                     np.empty(n, dtype=np.bool_), gaps)
     p = np.array([K.drift_probability(stale[i], 1.0 / xnorms[i],
                                       1.0 / np.sqrt(4.0 * (0.6 - drift_sum[3 - min(before[i], 3)] + 0.1)), 1.0, 0.05, np.inf)
                   for i in range(n)])
@@ -216,7 +216,7 @@ def test_drift_plan_walks_a_uniformly_random_permutation_of_the_pass() -> None:
     counts: dict[tuple[int, ...], int] = {}
     for seed in range(14_000):
         m = K.drift_plan(np.uint64(seed), stale, np.zeros(4, dtype=np.int64), xnorms, drift_sum, 1.0, 1.0, 1.0, 0.05,
-                         np.inf, draws, probs, gaps)
+                         np.inf, draws, probs, np.empty(4, dtype=np.bool_), gaps)
         if m == 2:
             key = (int(draws[0]), *gaps[:3].tolist())
             counts[key] = counts.get(key, 0) + 1
@@ -278,7 +278,7 @@ def test_drift_shrinking_step_is_unbiased() -> None:
         v, s, stale, streak = w0.copy(), np.array([1.0, w0 @ w0, 0.0]), np.full(10, 2.0), np.zeros(10, dtype=np.int64)
         draws, probs, gaps = np.empty(1, dtype=np.int64), np.empty(1), np.empty(2, dtype=np.int64)
         m = K.drift_plan(seed, stale[i:i + 1], streak[i:i + 1], 1.0 / args[4][i:i + 1], np.array([0.0]), 0.2, 1.0, 1.0,
-                         0.05, np.inf, draws, probs, gaps)
+                         0.05, np.inf, draws, probs, np.empty(1, dtype=np.bool_), gaps)
         draws[:m] = i  # the plan of a one-instance pass, for instance i
         K.sgd_pass(*args, draws[:m], np.ones(m), np.zeros(m), v, s, stale, streak, np.zeros(4, dtype=np.int64), lam, t0,
                    K.HINGE, K.DRIFT, 1.0, 1.0, 0.05, np.inf, 0.0, 0.0, False, K.PROJ_NONE, 1.0, np.zeros(0),
@@ -406,12 +406,13 @@ def test_drift_sgd_pass_is_the_plan_then_the_pass_then_the_drift_sum(cv: bool) -
     v, st, stale, streak, counters, avg, avg_state, drift, ubar, sgrad, flipped, cv_state = one = state()
     draws, probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
     sums = drift_sum.copy()
-    m = K.drift_sgd_pass(np.uint64(5), 6.25, 3.0, sums, 3, 1.0 / args[4], *args, draws, np.ones(n), np.zeros(0), v, st,
+    m = K.drift_sgd_pass(np.uint64(5), 6.25, 3.0, sums, 3, 1.0 / args[4], np.empty(n, dtype=np.bool_), *args, draws, np.ones(n), np.zeros(0), v, st,
                          stale, streak, counters, *common, avg, avg_state, 0, 2.0, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state)
 
     v2, st2, stale2, streak2, counters2, avg2, avg_state2, drift2, ubar2, sgrad2, flipped2, cv_state2 = two = state()
     d2, p2, g2 = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
-    m2 = K.drift_plan(np.uint64(5), stale2, streak2, 1.0 / args[4], drift_sum[:3], 0.04, 6.25, 1.5, 0.05, 3.0, d2, p2, g2, cv)
+    m2 = K.drift_plan(np.uint64(5), stale2, streak2, 1.0 / args[4], drift_sum[:3], 0.04, 6.25, 1.5, 0.05, 3.0, d2, p2,
+                      np.empty(n, dtype=np.bool_), g2, cv)
     K.sgd_pass(*args, d2[:m2], np.ones(m2), np.zeros(0), v2, st2, stale2, streak2, counters2, *common, avg2,
                avg_state2, 0, 2.0, p2[:m2], g2[:m2 + 1], drift2, cv, ubar2, sgrad2, flipped2, cv_state2)
     assert m == m2 and 0 < m < n

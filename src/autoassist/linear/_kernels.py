@@ -419,7 +419,7 @@ def drift_probability(m, inv_xnorm, inv_sd, scale, floor, z_floor, two_sided=Fal
 
 @njit(cache=True)
 def drift_plan(  # type: ignore[no-untyped-def]
-    seed, stale, streak, inv_xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, gaps,
+    seed, stale, streak, inv_xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, keep, gaps,
     two_sided=False,
 ):
     """Plan a ``DRIFT`` pass: which instances to compute, in which order, and how many skipped visits
@@ -427,7 +427,17 @@ def drift_plan(  # type: ignore[no-untyped-def]
     pass's start: instance i is computed iff ``u_i < drift_probability(...)`` (``u_i``: the i-th
     number of ``seed``'s stream), else its ``streak`` grows by one. Writes the m computed draws in
     pass order to ``draws`` (their probabilities to ``probs``) and the skipped visits before each to
-    ``gaps`` (``gaps[m]``: after the last); returns m. Reads the instance arrays in index order.
+    ``gaps`` (``gaps[m]``: after the last); returns m. Reads the instance arrays in index order;
+    ``keep`` (bool, length n) is scratch.
+
+    The decisions take three sweeps, so that the one that does the work has only loads and stores at
+    ``i``, which LLVM vectorises: the first reads each instance's ``1 / sd`` from the per-streak
+    table into ``probs`` (a load through a computed index: with it, as with any store beside it, the
+    loop stays scalar, since LLVM cannot rule out that the store overwrites the table); the second
+    computes the probabilities and decisions, with ``u_i`` drawn counter-based (SplitMix64's i-th
+    number is a function of ``seed + (i + 1) gamma``: the same numbers as the sequential stream);
+    the third packs the computed ones. On w8a the plan took 0.53-0.83 against 0.78-1.26 ms for the
+    single scalar sweep before (same decisions, bit for bit).
 
     The pass is a uniformly random permutation of the n instances, restricted to the computed ones:
     their order is a uniformly random permutation of them (Fisher-Yates on m), and their positions
@@ -443,23 +453,28 @@ def drift_plan(  # type: ignore[no-untyped-def]
     Branch-free where the data decide (a mispredicted branch costs more than the work).
     ``two_sided``: violated instances are skipped too, by their distance below 1 (stale gradients).
     """
-    state = np.uint64(seed)
     n = stale.shape[0]
     last = drift_sum.shape[0] - 1
     inv_sd = np.full(last + 1, -1.0)  # 1 / the drift's standard deviation per unit ||x||, by streak (-1: not yet)
-    m = 0
-    for i in range(n):  # the decisions, in index order; written always, kept by advancing m
+    for i in range(n):  # each instance's 1 / sd, into probs
         s = min(streak[i], last)
         if inv_sd[s] < 0.0:  # only the streaks present: a long run has many passes, a small set few instances
             inv_sd[s] = 1.0 / math.sqrt(kappa2 * (drift_sum[last] - drift_sum[last - s] + drift2)) if drift2 > 0.0 else 0.0
-        p = drift_probability(stale[i], inv_xnorms[i], inv_sd[s], scale, floor, z_floor, two_sided)
-        state, u = R.next_double(state)
-        keep = u < p
+        probs[i] = inv_sd[s]
+    start = np.uint64(seed)
+    for i in range(n):  # the decisions, in index order: vectorised
+        p = drift_probability(stale[i], inv_xnorms[i], probs[i], scale, floor, z_floor, two_sided)
+        u = R.double_at(start, i)
+        probs[i] = p
+        keep[i] = u < p
+        streak[i] += 0 if u < p else 1
+    m = 0
+    for i in range(n):  # the computed ones, packed in place; written always, kept by advancing m
         at = np.uint64(m)  # unsigned indices: no wraparound selects
         draws[at] = i
-        probs[at] = p
-        m += 1 if keep else 0
-        streak[i] += 0 if keep else 1
+        probs[at] = probs[i]
+        m += 1 if keep[i] else 0
+    state = R.skip(start, n)  # the stream after the decisions' n numbers
     for a in range(m - 1, 0, -1):  # their order: Fisher-Yates
         state, b = R.next_below(state, a + 1)
         bu, au = np.uint64(b), np.uint64(a)
@@ -487,7 +502,7 @@ def drift_plan(  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def drift_sgd_pass(  # type: ignore[no-untyped-def]
-    seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms,
+    seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms, keep,
     data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
     radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
@@ -497,9 +512,10 @@ def drift_sgd_pass(  # type: ignore[no-untyped-def]
     length n), ``sgd_pass`` over the m planned draws, then this pass's measured drift (else the
     previous pass's) joins the running sum: ``drift_sum[drift_passes]`` (the caller makes room and
     counts the pass). ``inv_xnorms``: the rows' inverse norms (0 for an empty row), which the plan
-    multiplies by. The other arguments are ``sgd_pass``'s. Returns m."""
+    multiplies by; ``keep``: the plan's scratch (bool, length n). The other arguments are
+    ``sgd_pass``'s. Returns m."""
     m = drift_plan(seed, stale, streak, inv_xnorms, drift_sum[:drift_passes], drift[0], kappa2, prob, prob_min, z_floor,
-                   draws, probs, gaps, cv)
+                   draws, probs, keep, gaps, cv)
     sgd_pass(data, indices, indptr, y, xnorms, draws[:m], weights[:m], uniforms, v, state, stale, streak, counters,
              lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
              projection, radius, avg, avg_state, avg_start, avg_rho, probs[:m], gaps[:m + 1], drift, cv, ubar, sgrad,

@@ -45,6 +45,24 @@ def next_double(state):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
+def double_at(start, i):  # type: ignore[no-untyped-def]
+    """The (i+1)-th uniform float of the stream that starts at state ``start`` (``next_double`` called
+    i+1 times from it gives the same number): SplitMix64's state is a counter, so a loop can draw its
+    numbers by index, which LLVM vectorises, instead of threading the state through the iterations."""
+    z = np.uint64(start) + np.uint64(i + 1) * _GAMMA
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(11)) * _DOUBLE
+
+
+@njit(cache=True, inline="always")
+def skip(start, count):  # type: ignore[no-untyped-def]
+    """The state after ``count`` numbers drawn from state ``start``."""
+    return np.uint64(start) + np.uint64(count) * _GAMMA
+
+
+@njit(cache=True, inline="always")
 def next_below(state, bound):  # type: ignore[no-untyped-def]
     """``(new_state, a uniform integer in [0, bound))``, exactly uniform, for ``1 <= bound < 2**32``.
 

@@ -393,7 +393,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             if self._drift_passes == self._drift_sum.shape[0]:
                 self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
             K.drift_sgd_pass(seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes,
-                             data.inv_xnorms, *args)
+                             data.inv_xnorms, buf.keep, *args)
             self._drift_passes += 1
         else:
             K.sgd_pass(*args)
@@ -475,6 +475,7 @@ class _PassBuffers:
         self.draws = np.empty(n, dtype=np.int64)  # drift shrinking: the computed draws, in order,
         self.draw_probs = np.empty(n)  # their probabilities,
         self.gaps = np.empty(n + 1, dtype=np.int64)  # and the skipped draws before each (and after the last)
+        self.keep = np.empty(n, dtype=np.bool_)  # the plan's decisions, before they are packed
 
 
 def _average_start(average: Any) -> int:
