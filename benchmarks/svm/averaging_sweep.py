@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
-from autoassist.bench.svm import _optimum, stay
-from autoassist.linear import ShrinkingSVC
-from scale_sweep import sets, training_set  # beside this script
+from autoassist.bench.svm import _optimum
+from scale_sweep import median, sets, stay_per_seed, training_set  # beside this script
 
 SEEDS = (0, 1, 2)
 POWERS = (1.0, 3.0, 7.0, 15.0, 31.0)
 METHODS = {"uniform-avg": dict(shrinking="off"), "uniform-sg-avg": dict(shrinking="off", stale_gradients=True),
            "shrinking-avg": dict(shrinking="drift")}
-
-
-def _median(values: list[float | None]) -> float:
-    return float(np.median([np.inf if v is None else v for v in values]))
 
 
 def main() -> None:
@@ -34,16 +27,10 @@ def main() -> None:
     optimum = _optimum(X, y, lam)[0]
     for method, params in METHODS.items():
         for power in POWERS:
-            rows = []
-            for seed in SEEDS:
-                clf = ShrinkingSVC(alpha=lam, max_iter=passes, random_state=seed, average=True,
-                                   average_weighting=power, **params).fit(X, y)
-                curve = {k: [h[k] for h in clf.history_] for k in ("updates", "pass", "objective")}
-                rows.append((stay(curve, optimum, 1e-2, "pass"), stay(curve, optimum, 1e-2, "updates")))
-            passes_, updates = [r[0] for r in rows], [r[1] for r in rows]
+            passes_, updates = stay_per_seed(X, y, optimum, passes, SEEDS, average_weighting=power, **params)
             print(f"{name} {method} eta {power:g}: passes {[None if p is None else int(p) for p in passes_]} "
-                  f"(median {_median(passes_):.0f}), updates/n {[None if u is None else round(u / n, 1) for u in updates]} "
-                  f"(median {_median(updates) / n:.1f}); {passes} passes run", flush=True)
+                  f"(median {median(passes_):.0f}), updates/n {[None if u is None else round(u / n, 1) for u in updates]} "
+                  f"(median {median(updates) / n:.1f}); {passes} passes run", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
-from autoassist.bench.svm import _optimum, stay
-from autoassist.linear import ShrinkingSVC
-from scale_sweep import sets, training_set  # beside this script
+from autoassist.bench.svm import _optimum
+from scale_sweep import median, sets, stay_per_seed, training_set  # beside this script
 
 SEEDS = range(6)
 
@@ -25,17 +22,11 @@ def main() -> None:
     n, lam = X.shape[0], 1.0 / X.shape[0]
     optimum = _optimum(X, y, lam)[0]
     for floor in floors:
-        rows = []
-        for seed in SEEDS:
-            clf = ShrinkingSVC(alpha=lam, max_iter=passes, random_state=seed, average=True, shrink_prob_min=floor).fit(X, y)
-            curve = {k: [h[k] for h in clf.history_] for k in ("updates", "pass", "objective")}
-            rows.append((stay(curve, optimum, 1e-2, "pass"), stay(curve, optimum, 1e-2, "updates")))
-        passes_, updates = [r[0] for r in rows], [r[1] for r in rows]
-        med = np.median([np.inf if u is None else u for u in updates]) / n
+        passes_, updates = stay_per_seed(X, y, optimum, passes, SEEDS, shrink_prob_min=floor)
         print(f"{name} floor {floor}: passes {[None if p is None else int(p) for p in passes_]} "
-              f"(median {np.median([np.inf if p is None else p for p in passes_]):.1f}), updates/n "
-              f"{[None if u is None else round(u / n, 1) for u in updates]} (median {med:.1f}); {passes} passes run",
-              flush=True)
+              f"(median {median(passes_):.1f}), updates/n "
+              f"{[None if u is None else round(u / n, 1) for u in updates]} (median {median(updates) / n:.1f}); "
+              f"{passes} passes run", flush=True)
 
 
 if __name__ == "__main__":

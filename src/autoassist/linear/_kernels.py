@@ -436,8 +436,8 @@ def drift_plan(  # type: ignore[no-untyped-def]
     loop stays scalar, since LLVM cannot rule out that the store overwrites the table); the second
     computes the probabilities and decisions, with ``u_i`` drawn counter-based (SplitMix64's i-th
     number is a function of ``seed + (i + 1) gamma``: the same numbers as the sequential stream);
-    the third packs the computed ones. On w8a the plan took 0.53-0.83 against 0.78-1.26 ms for the
-    single scalar sweep before (same decisions, bit for bit).
+    the third packs the computed ones. The same decisions as one scalar sweep, bit for bit, and 5-11%
+    off shrinking's seconds on w8a (``benchmarks/svm/plan_ab.txt``).
 
     The pass is a uniformly random permutation of the n instances, restricted to the computed ones:
     their order is a uniformly random permutation of them (Fisher-Yates on m), and their positions
@@ -464,10 +464,10 @@ def drift_plan(  # type: ignore[no-untyped-def]
     start = np.uint64(seed)
     for i in range(n):  # the decisions, in index order: vectorised
         p = drift_probability(stale[i], inv_xnorms[i], probs[i], scale, floor, z_floor, two_sided)
-        u = R.double_at(start, i)
+        kept = R.double_at(start, i) < p
         probs[i] = p
-        keep[i] = u < p
-        streak[i] += 0 if u < p else 1
+        keep[i] = kept
+        streak[i] += 0 if kept else 1
     m = 0
     for i in range(n):  # the computed ones, packed in place; written always, kept by advancing m
         at = np.uint64(m)  # unsigned indices: no wraparound selects

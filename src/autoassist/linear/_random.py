@@ -28,20 +28,37 @@ _DOUBLE = 1.0 / 9007199254740992.0  # 2**-53
 
 
 @njit(cache=True, inline="always")
+def _mix(z):  # type: ignore[no-untyped-def]
+    """SplitMix64's output function of an advanced state."""
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _to_double(z):  # type: ignore[no-untyped-def]
+    """A 64-bit integer's top 53 bits as a float in [0, 1)."""
+    return np.float64(z >> np.uint64(11)) * _DOUBLE
+
+
+@njit(cache=True, inline="always")
 def next_uint64(state):  # type: ignore[no-untyped-def]
     """``(new_state, a uniform 64-bit integer)``."""
     state = np.uint64(state) + _GAMMA
-    z = state
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return state, z ^ (z >> np.uint64(31))
+    return state, _mix(state)
 
 
 @njit(cache=True, inline="always")
 def next_double(state):  # type: ignore[no-untyped-def]
     """``(new_state, a uniform float in [0, 1))`` with 53 random bits."""
     state, z = next_uint64(state)
-    return state, np.float64(z >> np.uint64(11)) * _DOUBLE
+    return state, _to_double(z)
+
+
+@njit(cache=True, inline="always")
+def skip(start, count):  # type: ignore[no-untyped-def]
+    """The state after ``count`` numbers drawn from state ``start``."""
+    return np.uint64(start) + np.uint64(count) * _GAMMA
 
 
 @njit(cache=True, inline="always")
@@ -49,17 +66,7 @@ def double_at(start, i):  # type: ignore[no-untyped-def]
     """The (i+1)-th uniform float of the stream that starts at state ``start`` (``next_double`` called
     i+1 times from it gives the same number): SplitMix64's state is a counter, so a loop can draw its
     numbers by index, which LLVM vectorises, instead of threading the state through the iterations."""
-    z = np.uint64(start) + np.uint64(i + 1) * _GAMMA
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    z = z ^ (z >> np.uint64(31))
-    return np.float64(z >> np.uint64(11)) * _DOUBLE
-
-
-@njit(cache=True, inline="always")
-def skip(start, count):  # type: ignore[no-untyped-def]
-    """The state after ``count`` numbers drawn from state ``start``."""
-    return np.uint64(start) + np.uint64(count) * _GAMMA
+    return _to_double(_mix(skip(start, i + 1)))
 
 
 @njit(cache=True, inline="always")

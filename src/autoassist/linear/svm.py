@@ -490,10 +490,11 @@ def _average_start(average: Any) -> int:
 def _average_rho(weighting: Any) -> float:
     """``average_weighting`` as the kernels' ``rho = eta + 1`` (the average moves by ``rho / (k + rho - 1)``)."""
     fix = 'Pass a power eta >= 0 (the k-th iterate weighted about k**eta, e.g. 7.0), "linear" (1) or "uniform" (0).'
+    named = {"uniform": 1.0, "linear": 2.0}
     if isinstance(weighting, str):
-        if weighting not in ("uniform", "linear"):
+        if weighting not in named:
             raise fail("average_weighting", 'a number >= 0, "linear" or "uniform"', repr(weighting), fix)
-        return {"uniform": 1.0, "linear": 2.0}[weighting]
+        return named[weighting]
     return 1.0 + check_float("average_weighting", weighting, nonnegative=True, fix=fix)
 
 
