@@ -16,7 +16,11 @@ takes an array (numba reference-counts array arguments, which costs more than th
 work: with such calls averaging added about 50% to a uniform SGD pass on w8a, now about 3%); take
 no branch the data decide where a select will do; index arrays with unsigned integers (numba wraps a
 negative signed index with a compare and select per access: unsigned, the margin's dot product and the
-update ran about 25% faster on w8a, for every method). A pass's random numbers come from ``_random``.
+update ran about 25% faster on w8a, for every method); ask for the cache lines of the draws ahead (``_prefetch``:
+an instance's state ``_AHEAD`` draws ahead, its row ``_NEAR`` draws ahead; the random order otherwise leaves
+every visit waiting on its lines: a uniform pass over w8a in index order took 0.6x the time of one in random
+order, and the hints took a quarter off every method's seconds there, ``benchmarks/svm/prefetch_ab.txt``).
+A pass's random numbers come from ``_random``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from numba import njit
 from scipy.special import erfc
 
 from autoassist.linear import _random as R
+from autoassist.linear._prefetch import prefetch
 
 # shrinking modes
 OFF = 0
@@ -43,6 +48,9 @@ SQUARED_HINGE = 1
 _TAIL_STEP = 1.0 / 256.0
 _TAIL_SCALE = 256.0  # 1 / _TAIL_STEP
 _SQRT_TAIL = np.sqrt(0.5 * erfc(np.arange(8 * 256 + 2) * _TAIL_STEP / np.sqrt(2.0)))
+# prefetch distances, in draws (see sgd_pass)
+_AHEAD = 16
+_NEAR = 8
 # projections
 PROJ_NONE = 0
 PROJ_BALL = 1
@@ -148,6 +156,22 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     inv_n = 1.0 / y.shape[0]
     n_draws = order.shape[0]
     for k in range(n_draws + 1 if mode == DRIFT else n_draws):
+        if k + _AHEAD < n_draws:  # ask for the lines of the draws ahead: an instance's state, then its row
+            ahead = np.uint64(order[k + _AHEAD])
+            prefetch(indptr, ahead)
+            prefetch(y, ahead)
+            prefetch(stale, ahead)
+            prefetch(streak, ahead)
+            prefetch(xnorms, ahead)
+            if cv:
+                prefetch(sgrad, ahead)
+                prefetch(flipped, ahead)
+        if k + _NEAR < n_draws:
+            row = indptr[np.uint64(order[k + _NEAR])]  # its line was asked for _AHEAD - _NEAR draws ago
+            prefetch(data, row)
+            prefetch(indices, row)
+            prefetch(data, row + 8)
+            prefetch(indices, row + 8)
         if mode == DRIFT:  # the skipped visits before draw k (k = n_draws: after the last): shrink and average
             g = gaps[k]
             while g > 0:
