@@ -424,3 +424,40 @@ def test_drift_sgd_pass_is_the_plan_then_the_pass_then_the_drift_sum(cv: bool) -
     assert drift[0] == measured and drift[1] == drift[2] == 0.0
     np.testing.assert_array_equal(sums[:3], drift_sum[:3])
     assert sums[3] == drift_sum[2] + measured
+
+
+@pytest.mark.parametrize("mode", [K.OFF, K.DRIFT])
+@pytest.mark.parametrize("cv", [False, True])
+@pytest.mark.parametrize("avg_start", [-1, 0])
+def test_compiled_copies_equal_the_general_loop(mode: int, cv: bool, avg_start: int) -> None:
+    """``sgd_pass`` runs a copy of the loop compiled for these settings; it gives the general loop's numbers
+    bit for bit (the same state after a pass from the same state)."""
+    X, y = _problem(n=60)
+    n, d = X.shape
+    rng = np.random.default_rng(21)
+    args = (*_csr(X), y, np.linalg.norm(X, axis=1))
+    w0 = rng.normal(size=d)
+    stale0 = y * (X @ w0) + rng.normal(scale=0.3, size=n) + 1.0
+    sgrad0 = (stale0 < 1.0).astype(float) if cv else np.zeros(0)
+    draws, probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
+    if mode == K.DRIFT:
+        m = K.drift_plan(np.uint64(3), stale0.copy(), np.zeros(n, dtype=np.int64), 1.0 / args[4], np.array([0.0, 0.05]),
+                         0.04, 6.25, 1.5, 0.05, 3.0, draws, probs, np.empty(n, dtype=np.bool_), gaps, cv)
+        order, probs, gaps = draws[:m], probs[:m], gaps[:m + 1]
+        assert 0 < m < n
+    else:
+        order, probs, gaps = rng.permutation(n).astype(np.int64), np.zeros(0), np.zeros(0, dtype=np.int64)
+
+    def run(kernel: object) -> list:
+        st = [w0.copy(), np.array([1.0, float(w0 @ w0), 40.0]), stale0.copy(), np.zeros(n, dtype=np.int64),
+              np.zeros(4, dtype=np.int64), np.zeros(d if avg_start >= 0 else 0), np.array([1.0, 0.0, 0.0]),
+              np.array([0.04, 0.0, 0.0]), (sgrad0 * y) @ X / n if cv else np.zeros(0), sgrad0.copy(),
+              np.zeros(n if cv else 0, dtype=np.uint8), np.array([0.2, 0.0, 0.0, 0.0, 1.0])]
+        v, state, stale, streak, counters, avg, avg_state, drift, ubar, sgrad, flipped, cv_state = st
+        kernel(*args, order, np.ones(len(order)), np.zeros(0), v, state, stale, streak, counters, 0.1, 1.0, K.HINGE,  # type: ignore[operator]
+               mode, 1.5, 1.0, 0.05, np.inf, 0.0, 2.0, False, K.PROJ_BALL, 1.0 / np.sqrt(0.1), avg, avg_state,
+               avg_start, 8.0, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state)
+        return st
+
+    for copy, general in zip(run(K.sgd_pass), run(K._PASS_ANY)):
+        np.testing.assert_array_equal(copy, general)

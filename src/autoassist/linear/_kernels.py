@@ -20,12 +20,16 @@ update ran about 25% faster on w8a, for every method); ask for the cache lines o
 an instance's state ``_AHEAD`` draws ahead, its row ``_NEAR`` draws ahead; the random order otherwise leaves
 every visit waiting on its lines: a uniform pass over w8a in index order took 0.6x the time of one in random
 order, and the hints took a quarter off every method's seconds there, ``benchmarks/svm/prefetch_ab.txt``).
-A pass's random numbers come from ``_random``.
+Compile a copy of the loop for each common setting (``_sgd_pass_for``): as arguments, the shrinking mode, stale
+gradients and averaging are tested at every visit; as constants their tests fold away (uniform SGD about 10%
+faster on w8a, drift shrinking about 5%, ``benchmarks/svm/specialise_ab.txt``). A pass's random numbers come
+from ``_random``.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -97,253 +101,331 @@ def _renormalise_locals(v, state, avg, avg_state, sc, vv, a, b, k):  # type: ign
     return state[0], state[1], avg_state[0], avg_state[1]
 
 
-@njit(cache=True)
-def sgd_pass(  # type: ignore[no-untyped-def]
-    data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
-    lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
-    radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
-):
-    """Run one pass of Pegasos-style SGD over the draws in ``order``.
+def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
+    """``sgd_pass``'s loop compiled with the shrinking mode, stale gradients and averaging (from the first visit,
+    or none) fixed, with the default loss, projection and clock; -1: the arguments say (the general loop).
 
-    ``weights[k]`` multiplies the data term of draw ``k`` (importance weights, else 1).
-    ``uniforms[k]`` is the draw's random number for the shrinking decision (read only by ``PAPER``
-    and the ``STALE`` modes; may be empty otherwise).
-    ``stale[i]`` is instance i's margin at its last computed visit (-inf when never computed);
-    ``streak[i]`` counts its visits since its margin was last seen below the skip level. A stale
-    instance is computed with probability ``max(prob_min, prob * prob_decay ** (streak - 1))``,
-    and at most ``prob_min`` when its stale margin is >= ``far_margin``.
-    Averaging (``avg_start >= 0``): from visit ``avg_start`` on, the averaged iterate is
-    ``avg_state[0] * avg + avg_state[1] * v`` and ``avg_state[2]`` counts the averaged visits.
-    ``DRIFT`` mode (an explicit active set): ``order`` holds only the draws to compute (``drift_plan``),
-    draw ``k`` weighted ``1 / draw_probs[k]``; ``gaps[k]`` skipped visits come before it and
-    ``gaps[len(order)]`` after the last, each applying only the regulariser's shrink and the
-    average, on scalars held in registers. ``streak[i]`` counts i's visits since its
-    margin was last computed. An instance computed at its previous visit too, satisfied then, adds
-    ``(dm / ||x_i||)**2 / p`` to ``drift[1]`` and ``1 / p`` to ``drift[2]`` (dm: its margin's change
-    since that visit, where it took no data step), estimating the mean squared drift of one pass.
-
-    Stale gradients (``cv``, with ``OFF`` or ``DRIFT``): ``sgrad[i]`` is the loss derivative factor
-    of instance i at its last computed visit (hinge: 1 if violated, else 0), and
-    ``u = ubar = 1/n sum_i sgrad[i] y_i x_i`` their mean, so the data term's gradient is ``-u`` while no
-    instance changes side. Every visit steps along the mean (SAGA's control variate) and a computed
-    one adds its own change ``(g - sgrad[i]) / p``: unbiased, and zero for the instances that stay on
-    their side, so a skipped instance costs no variance whichever side it is on (``DRIFT`` then skips
-    violated instances too, by their distance below 1). The iterate is ``w = scale v + b u`` and the
-    average ``A avg + B v + C u``, with ``cv_state = [b, C, v.u, u.u, mean_w]`` (v.u and u.u recomputed at the
-    pass's start; ``mean_w`` 0 in the pass that fills an empty table, else 1: with a pass in a random
-    permutation, the mean of a table still being filled is not cancelled by the visits' own
-    corrections, so that pass is plain SGD that records the gradients); a visit's mean step is two scalar operations; a changed ``sgrad[i]`` moves ``u``
-    and, to leave w unchanged, ``v`` (one pass over x_i's nonzeros). ``flipped[i]`` says whether
-    instance i changed side (took a data step) at its last computed visit: its next margin then does
-    not measure drift. ``counters[3]`` counts the changes.
+    Both select code at every visit; as arguments, one compiled loop tests them at every visit (and
+    LLVM does not take the tests out of a loop this size). Fixed here, they are compile-time constants
+    (a closure's variables, frozen by numba), so each copy keeps only its own mode's code. Each copy
+    has its own name, hence its own cache file (numba keys its disk cache by the function's name).
     """
-    skip_level = 1.0 + threshold / (pass_index + 1.0)
-    averaging = avg_start >= 0
-    floor = 1e-4 if averaging else 1e-9  # renormalise below this scale (averaging: to bound cancellation)
-    radius2 = radius * radius
-    # the scalars live in locals (registers) during the loop, and in the arrays around calls that read them
-    sc, vv, t = state[0], state[1], state[2]
-    a_avg, b_avg, k_avg = avg_state[0], avg_state[1], avg_state[2]
-    visited, updates, computed = counters[0], counters[1], counters[2]
-    drift_sq, drift_weight = drift[1], drift[2]
-    b_cv, c_cv, vu, uu = cv_state[0], cv_state[1], 0.0, 0.0
-    mean_w = cv_state[4] if cv else 0.0
-    if cv:  # v.u and u.u exactly, once per pass (updated incrementally within it)
-        for j in range(v.shape[0]):
-            vu += v[j] * ubar[j]
-            uu += ubar[j] * ubar[j]
-    changes = counters[3]
-    inv_n = 1.0 / y.shape[0]
-    n_draws = order.shape[0]
-    for k in range(n_draws + 1 if mode == DRIFT else n_draws):
-        if k + _AHEAD < n_draws:  # ask for the lines of the draws ahead: an instance's state, then its row
-            ahead = np.uint64(order[k + _AHEAD])
-            prefetch(indptr, ahead)
-            prefetch(y, ahead)
-            prefetch(stale, ahead)
-            prefetch(streak, ahead)
-            prefetch(xnorms, ahead)
-            if cv:
-                prefetch(sgrad, ahead)
-                prefetch(flipped, ahead)
-        if k + _NEAR < n_draws:
-            row = indptr[np.uint64(order[k + _NEAR])]  # its line was asked for _AHEAD - _NEAR draws ago
-            prefetch(data, row)
-            prefetch(indices, row)
-            prefetch(data, row + 8)
-            prefetch(indices, row + 8)
-        if mode == DRIFT:  # the skipped visits before draw k (k = n_draws: after the last): shrink and average
-            g = gaps[k]
-            while g > 0:
-                done = 0
-                if averaging and visited >= avg_start:  # the usual case: a run of averaged visits, on scalars
-                    sc, t, a_avg, b_avg, k_avg, b_cv, c_cv, done = _skipped_averaged(
-                        g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho, clock_updates, floor, cv, b_cv, c_cv, mean_w)
-                    visited += done
-                    g -= done
-                if g > 0 and done == 0:  # one visit: before averaging starts, or where the scale crosses the floor
-                    visited += 1
-                    g -= 1
-                    if not clock_updates:
-                        t += 1.0
-                    sc, eta = _shrink(sc, t, lam, t0)
-                    if cv:
-                        b_cv = _mean_step(b_cv, eta, lam, mean_w)
-                    if sc < floor:  # rare
-                        vu *= sc
-                        sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
-                                                                   k_avg)
-                    if averaging and visited > avg_start:
-                        a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
-                if a_avg < 1e-9:
-                    _fold(avg, a_avg)
-                    a_avg = 1.0
-            if k == n_draws:
-                break
-        i = np.uint64(order[k])  # unsigned indices: numba adds no negative-index wraparound (a select per access)
-        start, stop = np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])
-        visited += 1
-        u = uniforms[k] if mode == PAPER or mode == STALE or mode == STALE_UNBIASED else 0.0
-        weight = weights[k]
-        p = 1.0
-        inv_p = 1.0
-        if not clock_updates:
-            t += 1.0
-        if mode == STALE or mode == STALE_UNBIASED:
-            if stale[i] >= skip_level:
-                streak[i] += 1
-                p = prob
-                if prob_decay != 1.0 and streak[i] > 1:
-                    p = max(prob_min, prob * prob_decay ** (streak[i] - 1))
-                if stale[i] >= far_margin:  # far above the margin: it rarely flips between visits
-                    p = min(p, prob_min)
-                if u >= p:
-                    if mode == STALE_UNBIASED:  # keep the regulariser's step: O(1)
-                        sc, _ = _shrink(sc, t, lam, t0)
-                        if sc < floor:
+
+    def loop(  # type: ignore[no-untyped-def]
+        data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
+        lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
+        radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
+    ):
+        """Run one pass of Pegasos-style SGD over the draws in ``order``.
+
+        ``weights[k]`` multiplies the data term of draw ``k`` (importance weights, else 1).
+        ``uniforms[k]`` is the draw's random number for the shrinking decision (read only by ``PAPER``
+        and the ``STALE`` modes; may be empty otherwise).
+        ``stale[i]`` is instance i's margin at its last computed visit (-inf when never computed);
+        ``streak[i]`` counts its visits since its margin was last seen below the skip level. A stale
+        instance is computed with probability ``max(prob_min, prob * prob_decay ** (streak - 1))``,
+        and at most ``prob_min`` when its stale margin is >= ``far_margin``.
+        Averaging (``avg_start >= 0``): from visit ``avg_start`` on, the averaged iterate is
+        ``avg_state[0] * avg + avg_state[1] * v`` and ``avg_state[2]`` counts the averaged visits.
+        ``DRIFT`` mode (an explicit active set): ``order`` holds only the draws to compute (``drift_plan``),
+        draw ``k`` weighted ``1 / draw_probs[k]``; ``gaps[k]`` skipped visits come before it and
+        ``gaps[len(order)]`` after the last, each applying only the regulariser's shrink and the
+        average, on scalars held in registers. ``streak[i]`` counts i's visits since its
+        margin was last computed. An instance computed at its previous visit too, satisfied then, adds
+        ``(dm / ||x_i||)**2 / p`` to ``drift[1]`` and ``1 / p`` to ``drift[2]`` (dm: its margin's change
+        since that visit, where it took no data step), estimating the mean squared drift of one pass.
+
+        Stale gradients (``cv``, with ``OFF`` or ``DRIFT``): ``sgrad[i]`` is the loss derivative factor
+        of instance i at its last computed visit (hinge: 1 if violated, else 0), and
+        ``u = ubar = 1/n sum_i sgrad[i] y_i x_i`` their mean, so the data term's gradient is ``-u`` while no
+        instance changes side. Every visit steps along the mean (SAGA's control variate) and a computed
+        one adds its own change ``(g - sgrad[i]) / p``: unbiased, and zero for the instances that stay on
+        their side, so a skipped instance costs no variance whichever side it is on (``DRIFT`` then skips
+        violated instances too, by their distance below 1). The iterate is ``w = scale v + b u`` and the
+        average ``A avg + B v + C u``, with ``cv_state = [b, C, v.u, u.u, mean_w]`` (v.u and u.u recomputed at the
+        pass's start; ``mean_w`` 0 in the pass that fills an empty table, else 1: with a pass in a random
+        permutation, the mean of a table still being filled is not cancelled by the visits' own
+        corrections, so that pass is plain SGD that records the gradients); a visit's mean step is two scalar operations; a changed ``sgrad[i]`` moves ``u``
+        and, to leave w unchanged, ``v`` (one pass over x_i's nonzeros). ``flipped[i]`` says whether
+        instance i changed side (took a data step) at its last computed visit: its next margin then does
+        not measure drift. ``counters[3]`` counts the changes.
+        """
+        if fixed_mode >= 0:  # constants: the tests of them below fold away
+            mode, cv, avg_start = fixed_mode, fixed_cv == 1, 0 if fixed_average == 1 else -1
+            loss, projection, clock_updates = HINGE, PROJ_BALL, False
+        skip_level = 1.0 + threshold / (pass_index + 1.0)
+        averaging = avg_start >= 0
+        floor = 1e-4 if averaging else 1e-9  # renormalise below this scale (averaging: to bound cancellation)
+        radius2 = radius * radius
+        # the scalars live in locals (registers) during the loop, and in the arrays around calls that read them
+        sc, vv, t = state[0], state[1], state[2]
+        a_avg, b_avg, k_avg = avg_state[0], avg_state[1], avg_state[2]
+        visited, updates, computed = counters[0], counters[1], counters[2]
+        drift_sq, drift_weight = drift[1], drift[2]
+        b_cv, c_cv, vu, uu = cv_state[0], cv_state[1], 0.0, 0.0
+        mean_w = cv_state[4] if cv else 0.0
+        if cv:  # v.u and u.u exactly, once per pass (updated incrementally within it)
+            for j in range(v.shape[0]):
+                vu += v[j] * ubar[j]
+                uu += ubar[j] * ubar[j]
+        changes = counters[3]
+        inv_n = 1.0 / y.shape[0]
+        n_draws = order.shape[0]
+        for k in range(n_draws + 1 if mode == DRIFT else n_draws):
+            if k + _AHEAD < n_draws:  # ask for the lines of the draws ahead: an instance's state, then its row
+                ahead = np.uint64(order[k + _AHEAD])
+                prefetch(indptr, ahead)
+                prefetch(y, ahead)
+                prefetch(stale, ahead)
+                prefetch(streak, ahead)
+                prefetch(xnorms, ahead)
+                if cv:
+                    prefetch(sgrad, ahead)
+                    prefetch(flipped, ahead)
+            if k + _NEAR < n_draws:
+                row = indptr[np.uint64(order[k + _NEAR])]  # its line was asked for _AHEAD - _NEAR draws ago
+                prefetch(data, row)
+                prefetch(indices, row)
+                prefetch(data, row + 8)
+                prefetch(indices, row + 8)
+            if mode == DRIFT:  # the skipped visits before draw k (k = n_draws: after the last): shrink and average
+                g = gaps[k]
+                while g > 0:
+                    done = 0
+                    if averaging and visited >= avg_start:  # the usual case: a run of averaged visits, on scalars
+                        sc, t, a_avg, b_avg, k_avg, b_cv, c_cv, done = _skipped_averaged(
+                            g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho, clock_updates, floor, cv, b_cv, c_cv, mean_w)
+                        visited += done
+                        g -= done
+                    if g > 0 and done == 0:  # one visit: before averaging starts, or where the scale crosses the floor
+                        visited += 1
+                        g -= 1
+                        if not clock_updates:
+                            t += 1.0
+                        sc, eta = _shrink(sc, t, lam, t0)
+                        if cv:
+                            b_cv = _mean_step(b_cv, eta, lam, mean_w)
+                        if sc < floor:  # rare
+                            vu *= sc
                             sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
                                                                        k_avg)
+                        if averaging and visited > avg_start:
+                            a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
+                    if a_avg < 1e-9:
+                        _fold(avg, a_avg)
+                        a_avg = 1.0
+                if k == n_draws:
+                    break
+            i = np.uint64(order[k])  # unsigned indices: numba adds no negative-index wraparound (a select per access)
+            start, stop = np.uint64(indptr[i]), np.uint64(indptr[i + np.uint64(1)])
+            visited += 1
+            u = uniforms[k] if mode == PAPER or mode == STALE or mode == STALE_UNBIASED else 0.0
+            weight = weights[k]
+            p = 1.0
+            inv_p = 1.0
+            if not clock_updates:
+                t += 1.0
+            if mode == STALE or mode == STALE_UNBIASED:
+                if stale[i] >= skip_level:
+                    streak[i] += 1
+                    p = prob
+                    if prob_decay != 1.0 and streak[i] > 1:
+                        p = max(prob_min, prob * prob_decay ** (streak[i] - 1))
+                    if stale[i] >= far_margin:  # far above the margin: it rarely flips between visits
+                        p = min(p, prob_min)
+                    if u >= p:
+                        if mode == STALE_UNBIASED:  # keep the regulariser's step: O(1)
+                            sc, _ = _shrink(sc, t, lam, t0)
+                            if sc < floor:
+                                sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
+                                                                           k_avg)
+                        if averaging and visited > avg_start:
+                            a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
+                            if a_avg < 1e-9:
+                                _fold(avg, a_avg)
+                                a_avg = 1.0
+                        continue
+                    if mode == STALE_UNBIASED:
+                        weight = weight / p
+            elif mode == DRIFT:
+                p = draw_probs[k]
+                inv_p = 1.0 / p  # one division for the weight and the drift measurement
+                weight = weight * inv_p
+            # compute the margin: O(nnz(x_i))
+            dot = 0.0
+            dot_u = 0.0
+            if cv:  # w = scale v + b u
+                for q in range(start, stop):
+                    j = np.uint64(indices[q])
+                    dot += data[q] * v[j]
+                    dot_u += data[q] * ubar[j]
+                m = y[i] * (sc * dot + b_cv * dot_u)
+            else:
+                for q in range(start, stop):
+                    dot += data[q] * v[np.uint64(indices[q])]
+                m = y[i] * sc * dot
+            computed += 1
+            if mode == DRIFT:
+                if cv:  # either side, unless it changed side (took a data step) at that visit
+                    measures = streak[i] == 0 and flipped[i] == 0 and abs(stale[i]) < np.inf and xnorms[i] > 0.0
+                else:
+                    measures = streak[i] == 0 and stale[i] > 1.0 and stale[i] < np.inf and xnorms[i] > 0.0
+                if measures:
+                    dm = (m - stale[i]) / xnorms[i]  # computed at its previous visit too, and not stepped there
+                    drift_sq += dm * dm * inv_p
+                    drift_weight += inv_p
+                streak[i] = 0
+            elif m < skip_level:
+                streak[i] = 0
+            stale[i] = m
+            if mode == PAPER:
+                violated = 1.0 if m < 1.0 else 0.0
+                if not (u < prob or u < xnorms[i] * violated - threshold / (pass_index + 1.0)):
                     if averaging and visited > avg_start:
                         a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
                         if a_avg < 1e-9:
                             _fold(avg, a_avg)
                             a_avg = 1.0
                     continue
-                if mode == STALE_UNBIASED:
-                    weight = weight / p
-        elif mode == DRIFT:
-            p = draw_probs[k]
-            inv_p = 1.0 / p  # one division for the weight and the drift measurement
-            weight = weight * inv_p
-        # compute the margin: O(nnz(x_i))
-        dot = 0.0
-        dot_u = 0.0
-        if cv:  # w = scale v + b u
-            for q in range(start, stop):
-                j = np.uint64(indices[q])
-                dot += data[q] * v[j]
-                dot_u += data[q] * ubar[j]
-            m = y[i] * (sc * dot + b_cv * dot_u)
-        else:
-            for q in range(start, stop):
-                dot += data[q] * v[np.uint64(indices[q])]
-            m = y[i] * sc * dot
-        computed += 1
-        if mode == DRIFT:
-            if cv:  # either side, unless it changed side (took a data step) at that visit
-                measures = streak[i] == 0 and flipped[i] == 0 and abs(stale[i]) < np.inf and xnorms[i] > 0.0
-            else:
-                measures = streak[i] == 0 and stale[i] > 1.0 and stale[i] < np.inf and xnorms[i] > 0.0
-            if measures:
-                dm = (m - stale[i]) / xnorms[i]  # computed at its previous visit too, and not stepped there
-                drift_sq += dm * dm * inv_p
-                drift_weight += inv_p
-            streak[i] = 0
-        elif m < skip_level:
-            streak[i] = 0
-        stale[i] = m
-        if mode == PAPER:
-            violated = 1.0 if m < 1.0 else 0.0
-            if not (u < prob or u < xnorms[i] * violated - threshold / (pass_index + 1.0)):
-                if averaging and visited > avg_start:
-                    a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
-                    if a_avg < 1e-9:
-                        _fold(avg, a_avg)
-                        a_avg = 1.0
-                continue
-        if clock_updates:
-            t += 1.0
-        updates += 1
-        sc, eta = _shrink(sc, t, lam, t0)
-        if cv:
-            b_cv = _mean_step(b_cv, eta, lam, mean_w)
-        if sc < floor:
-            dot *= sc
-            vu *= sc
-            sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg, k_avg)
-        if cv:  # the own step is the change of i's gradient since its stale one: zero unless it changed side
-            g = (1.0 if loss == HINGE else 2.0 * (1.0 - m)) if m < 1.0 else 0.0
-            dg = g - sgrad[i]
-            flipped[i] = 0 if dg == 0.0 else 1
-            if dg != 0.0:
-                a = eta * weight * dg * y[i] / sc  # the step, on v
-                c = dg * y[i] * inv_n  # u's change, and v's change -b c / scale that leaves w as it is
-                e = a - b_cv * c / sc
-                if averaging and k_avg > 0.0:  # keep A avg + B v + C u unchanged
-                    f = (b_avg * e + c_cv * c) / a_avg
+            if clock_updates:
+                t += 1.0
+            updates += 1
+            sc, eta = _shrink(sc, t, lam, t0)
+            if cv:
+                b_cv = _mean_step(b_cv, eta, lam, mean_w)
+            if sc < floor:
+                dot *= sc
+                vu *= sc
+                sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg, k_avg)
+            if cv:  # the own step is the change of i's gradient since its stale one: zero unless it changed side
+                g = (1.0 if loss == HINGE else 2.0 * (1.0 - m)) if m < 1.0 else 0.0
+                dg = g - sgrad[i]
+                flipped[i] = 0 if dg == 0.0 else 1
+                if dg != 0.0:
+                    a = eta * weight * dg * y[i] / sc  # the step, on v
+                    c = dg * y[i] * inv_n  # u's change, and v's change -b c / scale that leaves w as it is
+                    e = a - b_cv * c / sc
+                    if averaging and k_avg > 0.0:  # keep A avg + B v + C u unchanged
+                        f = (b_avg * e + c_cv * c) / a_avg
+                        for q in range(start, stop):
+                            j = np.uint64(indices[q])
+                            v[j] += e * data[q]
+                            ubar[j] += c * data[q]
+                            avg[j] -= f * data[q]
+                    else:
+                        for q in range(start, stop):
+                            j = np.uint64(indices[q])
+                            v[j] += e * data[q]
+                            ubar[j] += c * data[q]
+                    xx = xnorms[i] * xnorms[i]
+                    vu += c * dot + e * dot_u + c * e * xx
+                    vv = max(0.0, vv + 2.0 * e * dot + e * e * xx)
+                    uu = max(0.0, uu + 2.0 * c * dot_u + c * c * xx)
+                    sgrad[i] = g
+                    changes += 1
+            elif m < 1.0:
+                g = 1.0 if loss == HINGE else 2.0 * (1.0 - m)
+                a = eta * weight * g * y[i] / sc
+                if averaging and k_avg > 0.0:  # keep A a + B v unchanged: a -= (B / A) delta
+                    c = a * b_avg / a_avg
                     for q in range(start, stop):
                         j = np.uint64(indices[q])
-                        v[j] += e * data[q]
-                        ubar[j] += c * data[q]
-                        avg[j] -= f * data[q]
+                        v[j] += a * data[q]
+                        avg[j] -= c * data[q]
                 else:
                     for q in range(start, stop):
-                        j = np.uint64(indices[q])
-                        v[j] += e * data[q]
-                        ubar[j] += c * data[q]
-                xx = xnorms[i] * xnorms[i]
-                vu += c * dot + e * dot_u + c * e * xx
-                vv = max(0.0, vv + 2.0 * e * dot + e * e * xx)
-                uu = max(0.0, uu + 2.0 * c * dot_u + c * c * xx)
-                sgrad[i] = g
-                changes += 1
-        elif m < 1.0:
-            g = 1.0 if loss == HINGE else 2.0 * (1.0 - m)
-            a = eta * weight * g * y[i] / sc
-            if averaging and k_avg > 0.0:  # keep A a + B v unchanged: a -= (B / A) delta
-                c = a * b_avg / a_avg
-                for q in range(start, stop):
-                    j = np.uint64(indices[q])
-                    v[j] += a * data[q]
-                    avg[j] -= c * data[q]
-            else:
-                for q in range(start, stop):
-                    v[np.uint64(indices[q])] += a * data[q]
-            vv += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
-            if vv < 0.0:
-                vv = 0.0
-        if cv:
-            if projection != PROJ_NONE:
-                ww = sc * sc * vv + 2.0 * sc * b_cv * vu + b_cv * b_cv * uu
-                if projection == PROJ_SPHERE or ww > radius2 * (1.0 - 1e-9):
-                    norm = np.sqrt(max(0.0, ww))
-                    if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
-                        sc *= radius / norm
-                        b_cv *= radius / norm
-        elif projection != PROJ_NONE and (projection == PROJ_SPHERE or sc * sc * vv > radius2 * (1.0 - 1e-9)):
-            norm = sc * np.sqrt(vv)  # the exact test, only near or outside the ball
-            if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
-                sc *= radius / norm
-        if averaging and visited > avg_start:
-            a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
-            if a_avg < 1e-9:
-                _fold(avg, a_avg)
-                a_avg = 1.0
-    state[0], state[1], state[2] = sc, vv, t
-    avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
-    counters[0], counters[1], counters[2], counters[3] = visited, updates, computed, changes
-    drift[1], drift[2] = drift_sq, drift_weight
-    cv_state[0], cv_state[1], cv_state[2], cv_state[3] = b_cv, c_cv, vu, uu
+                        v[np.uint64(indices[q])] += a * data[q]
+                vv += 2.0 * a * dot + a * a * xnorms[i] * xnorms[i]
+                if vv < 0.0:
+                    vv = 0.0
+            if cv:
+                if projection != PROJ_NONE:
+                    ww = sc * sc * vv + 2.0 * sc * b_cv * vu + b_cv * b_cv * uu
+                    if projection == PROJ_SPHERE or ww > radius2 * (1.0 - 1e-9):
+                        norm = np.sqrt(max(0.0, ww))
+                        if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
+                            sc *= radius / norm
+                            b_cv *= radius / norm
+            elif projection != PROJ_NONE and (projection == PROJ_SPHERE or sc * sc * vv > radius2 * (1.0 - 1e-9)):
+                norm = sc * np.sqrt(vv)  # the exact test, only near or outside the ball
+                if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
+                    sc *= radius / norm
+            if averaging and visited > avg_start:
+                a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
+                if a_avg < 1e-9:
+                    _fold(avg, a_avg)
+                    a_avg = 1.0
+        state[0], state[1], state[2] = sc, vv, t
+        avg_state[0], avg_state[1], avg_state[2] = a_avg, b_avg, k_avg
+        counters[0], counters[1], counters[2], counters[3] = visited, updates, computed, changes
+        drift[1], drift[2] = drift_sq, drift_weight
+        cv_state[0], cv_state[1], cv_state[2], cv_state[3] = b_cv, c_cv, vu, uu
+
+    loop.__name__ = loop.__qualname__ = f"sgd_pass_mode{fixed_mode}_cv{fixed_cv}_average{fixed_average}"
+    return njit(cache=True)(loop)
+
+
+_PASS_ANY = _sgd_pass_for(-1, -1, -1)
+_PASS = {(mode, cv, average): _sgd_pass_for(mode, cv, average) for mode in (OFF, DRIFT) for cv in (0, 1) for average in (0, 1)}
+_PASS_OFF_0_0, _PASS_OFF_0_1, _PASS_OFF_1_0, _PASS_OFF_1_1 = (_PASS[OFF, c, a] for c in (0, 1) for a in (0, 1))
+_PASS_DRIFT_0_0, _PASS_DRIFT_0_1, _PASS_DRIFT_1_0, _PASS_DRIFT_1_1 = (_PASS[DRIFT, c, a] for c in (0, 1) for a in (0, 1))
+
+
+@njit(cache=True)
+def sgd_pass(  # type: ignore[no-untyped-def]
+    data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
+    lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
+    radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
+):
+    """Run one pass of Pegasos-style SGD over the draws in ``order``: the loop of ``_sgd_pass_for``, whose
+    docstring says what every argument means. Uniform and drift shrinking, with or without stale gradients
+    and averaging, with the default loss, projection and clock, run copies compiled for them (constants
+    fold away the other modes' code: ``benchmarks/svm/specialise_ab.txt``); anything else runs the general one."""
+    if loss != HINGE or projection != PROJ_BALL or clock_updates or avg_start > 0 or (mode != OFF and mode != DRIFT):
+        _PASS_ANY(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
+            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
+            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
+            flipped, cv_state)
+    elif mode == OFF and not cv and avg_start < 0:
+        _PASS_OFF_0_0(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
+            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
+            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
+            flipped, cv_state)
+    elif mode == OFF and not cv and avg_start == 0:
+        _PASS_OFF_0_1(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
+            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
+            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
+            flipped, cv_state)
+    elif mode == OFF and cv and avg_start < 0:
+        _PASS_OFF_1_0(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
+            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
+            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
+            flipped, cv_state)
+    elif mode == OFF and cv and avg_start == 0:
+        _PASS_OFF_1_1(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
+            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
+            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
+            flipped, cv_state)
+    elif mode == DRIFT and not cv and avg_start < 0:
+        _PASS_DRIFT_0_0(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
+            counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
+            clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
+            ubar, sgrad, flipped, cv_state)
+    elif mode == DRIFT and not cv and avg_start == 0:
+        _PASS_DRIFT_0_1(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
+            counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
+            clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
+            ubar, sgrad, flipped, cv_state)
+    elif mode == DRIFT and cv and avg_start < 0:
+        _PASS_DRIFT_1_0(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
+            counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
+            clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
+            ubar, sgrad, flipped, cv_state)
+    elif mode == DRIFT and cv and avg_start == 0:
+        _PASS_DRIFT_1_1(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
+            counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
+            clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
+            ubar, sgrad, flipped, cv_state)
 
 
 @njit(cache=True, inline="always")
