@@ -366,9 +366,11 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
 
 
 _PASS_ANY = _sgd_pass_for(-1, -1, -1)
-_PASS = {(mode, cv, average): _sgd_pass_for(mode, cv, average) for mode in (OFF, DRIFT) for cv in (0, 1) for average in (0, 1)}
-_PASS_OFF_0_0, _PASS_OFF_0_1, _PASS_OFF_1_0, _PASS_OFF_1_1 = (_PASS[OFF, c, a] for c in (0, 1) for a in (0, 1))
-_PASS_DRIFT_0_0, _PASS_DRIFT_0_1, _PASS_DRIFT_1_0, _PASS_DRIFT_1_1 = (_PASS[DRIFT, c, a] for c in (0, 1) for a in (0, 1))
+# the copies, by (mode, stale gradients, averaging from the first visit)
+_PASS_OFF_0_0, _PASS_OFF_0_1 = _sgd_pass_for(OFF, 0, 0), _sgd_pass_for(OFF, 0, 1)
+_PASS_OFF_1_0, _PASS_OFF_1_1 = _sgd_pass_for(OFF, 1, 0), _sgd_pass_for(OFF, 1, 1)
+_PASS_DRIFT_0_0, _PASS_DRIFT_0_1 = _sgd_pass_for(DRIFT, 0, 0), _sgd_pass_for(DRIFT, 0, 1)
+_PASS_DRIFT_1_0, _PASS_DRIFT_1_1 = _sgd_pass_for(DRIFT, 1, 0), _sgd_pass_for(DRIFT, 1, 1)
 
 
 @njit(cache=True)
