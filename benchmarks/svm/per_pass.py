@@ -1,4 +1,4 @@
-"""Training microseconds per pass of uniform-avg and shrinking-avg along a fit, by phase: median over seeds
+"""Training microseconds per pass of uniform-avg, uniform-sg-avg and shrinking-avg along a fit, by phase: median over seeds
 of each pass's time (the estimator's own clock, evaluation excluded), whole fits alternated by method.
 
     PYTHONPATH=src python benchmarks/svm/per_pass.py DATA N_FEATURES PASSES [SEEDS]
@@ -22,7 +22,7 @@ def main() -> None:
                                            n_features=int(sys.argv[2])))
     passes, seeds = int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 20
     lam = 1.0 / X.shape[0]
-    names = ("uniform-avg", "shrinking-avg")
+    names = ("uniform-avg", "uniform-sg-avg", "shrinking-avg")
     for name in names:  # compile
         ShrinkingSVC(alpha=lam, max_iter=3, random_state=0, **METHODS[name]).fit(X, y)
     per: dict[str, list[np.ndarray]] = {name: [] for name in names}
