@@ -108,6 +108,8 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
     assert "--device must be cpu, cuda or cuda:N; got tpu" in capsys.readouterr().err
     assert main(["bench", "translate", "--decode-batch-size", "0", "--out", str(tmp_path)]) == 2
     assert "--decode-batch-size must be >= 1; got 0" in capsys.readouterr().err
+    assert main(["bench", "translate", "--eval-ema", "1", "--out", str(tmp_path)]) == 2
+    assert "--eval-ema must be in [0, 1); got 1.0" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # refused before anything was written
 
 
@@ -127,3 +129,38 @@ def test_anneal_fraction_takes_the_runs_own_budget(tmp_path: Path) -> None:
     run = json.loads((out / "results.json").read_text())["runs"][0]
     assert run["method_options"]["anneal_fraction"] == 0.5
     assert run["boss_steps"] == run["config"]["total_steps"]
+
+
+def test_eval_ema_decodes_the_moving_average_of_the_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``--eval-ema 0.8`` every BLEU evaluation decodes an exponential moving average of the Boss's
+    weights after each step (the first step's weights, then ``ema += 0.2 (w - ema)``), not the Boss."""
+    from autoassist.bench import translation_runner
+
+    snapshots: list[list[torch.Tensor]] = []
+    boss: list[torch.nn.Module] = []
+    evaluated: list[tuple[torch.nn.Module, list[torch.Tensor]]] = []
+    real_update, real_bleu = translation_runner.boss_update, translation_runner.bleu_of
+
+    def update(model: torch.nn.Module, *args: object) -> None:
+        real_update(model, *args)
+        boss[:] = [model]
+        snapshots.append([p.detach().clone() for p in model.parameters()])
+
+    def bleu(model: torch.nn.Module, *args: object, **kwargs: object) -> tuple[float, str]:
+        evaluated.append((model, [p.detach().clone() for p in model.parameters()]))
+        return real_bleu(model, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(translation_runner, "boss_update", update)
+    monkeypatch.setattr(translation_runner, "bleu_of", bleu)
+    out = tmp_path / "ema"
+    assert main(["bench", "translate", *TINY, "--methods", "uniform", "--eval-ema", "0.8", "--out", str(out)]) == 0
+    run = json.loads((out / "results.json").read_text())["runs"][0]
+    assert run["config"]["eval_ema"] == 0.8 and len(snapshots) == run["boss_steps"] > 2
+    expected = [p.clone() for p in snapshots[0]]
+    for later in snapshots[1:]:
+        expected = [e + 0.2 * (p - e) for e, p in zip(expected, later)]
+    model, params = evaluated[-1]  # the test BLEU, after the last step
+    assert model is not boss[0]
+    for got, want in zip(params, expected):
+        torch.testing.assert_close(got, want)
+    assert any(not torch.equal(got, last) for got, last in zip(params, snapshots[-1]))  # it lags the Boss

@@ -115,6 +115,9 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
                    help="sentences per decoding batch of the BLEU evaluations (larger: fewer GPU decoding loops)")
     p.add_argument("--tolerance", type=float, default=d.tolerance, help="BLEU points below uniform's final BLEU")
     p.add_argument("--eval-points", type=int, default=d.eval_points, help="validation BLEU evaluations per run")
+    p.add_argument("--eval-ema", type=float, default=d.eval_ema,
+                   help="evaluate (validation and test BLEU) an exponential moving average of the Boss's weights with "
+                        "this decay per Boss step, e.g. 0.99 (0: the weights themselves)")
     p.add_argument("--lag", type=int, default=d.lag, help="AutoAssist's lag (steps)")
     p.add_argument("--threads", type=int, default=d.threads, help="torch threads (0: all cores)")
     p.add_argument("--device", default=d.device,
@@ -143,7 +146,7 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
         warmup_steps=args.warmup_steps if args.warmup_steps is not None else (50 if synthetic else 400),
         label_smoothing=args.label_smoothing, clip_grad_norm=args.clip_grad_norm or None, d_model=args.d_model,
         n_heads=args.heads, layers=args.layers, d_ff=args.d_ff, dropout=args.dropout, beam_size=args.beam_size,
-        decode_batch_size=args.decode_batch_size, eval_points=args.eval_points, lag=args.lag, threads=args.threads,
+        decode_batch_size=args.decode_batch_size, eval_points=args.eval_points, eval_ema=args.eval_ema, lag=args.lag, threads=args.threads,
         synchronous=args.synchronous,
         bpe_dir=args.bpe_dir, device=args.device,
     )
@@ -155,6 +158,9 @@ def validate(cfg: TranslationBenchConfig) -> None:
         raise fail("--epochs", "> 0", cfg.epochs)
     if cfg.decode_batch_size < 1:
         raise fail("--decode-batch-size", ">= 1", cfg.decode_batch_size)
+    if not 0.0 <= cfg.eval_ema < 1.0:
+        raise fail("--eval-ema", "in [0, 1)", cfg.eval_ema,
+                   "0 evaluates the Boss's weights themselves; 0.99 averages over roughly the last 100 steps.")
     if cfg.max_tokens < 8:
         raise fail("--max-tokens", ">= 8", cfg.max_tokens)
     for f in cfg.fractions:

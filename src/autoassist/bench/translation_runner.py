@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from autoassist._errors import ParameterTypeError, fail
 from autoassist.assist import TRANSLATION_RULES, AutoAssist
@@ -91,6 +92,7 @@ class TranslationRecipe:
     beam_size: int = 4
     decode_batch_size: int = 64  # sentences per decoding batch of the validation and test BLEU
     eval_points: int = 8
+    eval_ema: float = 0.0  # evaluate an exponential moving average of the Boss's weights, this decay per step (0: off)
     lag: int = 2
     device: str = "cpu"  # the Boss's; the Assistant and the batch generator stay on the CPU
 
@@ -182,6 +184,10 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         torch.backends.cudnn.allow_tf32 = True
     model = make_model(data.vocab_size, cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9)
+    # what the BLEU evaluations decode: the Boss, or an exponential moving average of its weights (torch's
+    # AveragedModel), which smooths the step-to-step noise of the validation curve
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.eval_ema), use_buffers=True) if cfg.eval_ema else None
+    evaluated: Seq2SeqTransformer = ema.module if ema is not None else model  # type: ignore[assignment]
     dataset = TranslationDataset(data.train_src, data.train_tgt)
     assist = build_assist(method, data, dataset, cfg, keep_rate)
     max_steps = cfg.total_steps
@@ -196,7 +202,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
 
     def record() -> None:
         t0 = time.perf_counter()
-        bleu, _ = bleu_of(model, data.tokenizer, data.val_src, data.val_refs, batch_size=cfg.decode_batch_size)
+        bleu, _ = bleu_of(evaluated, data.tokenizer, data.val_src, data.val_refs, batch_size=cfg.decode_batch_size)
         timers["eval"] += time.perf_counter() - t0
         stats = assist.stats()
         train_loss = float(np.mean(since_eval)) if since_eval else None
@@ -224,6 +230,8 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
             loss = assist.report(idx, per_sentence, tokens=batch.tgt_lengths)
             t3 = time.perf_counter()
             boss_update(model, opt, loss, cfg.clip_grad_norm)
+            if ema is not None:
+                ema.update_parameters(model)
             t4 = time.perf_counter()
             wall += fetch_seconds + split_step_time(timers, step_times, t1, t2, t3, t4)
             # the plain token-normalised loss (selector weights left out: InfoBatch's and importance
@@ -243,7 +251,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
             if done:
                 break
     t0 = time.perf_counter()
-    test_bleu, signature = bleu_of(model, data.tokenizer, data.test_src, data.test_refs, beam_size=cfg.beam_size,
+    test_bleu, signature = bleu_of(evaluated, data.tokenizer, data.test_src, data.test_refs, beam_size=cfg.beam_size,
                                     batch_size=cfg.decode_batch_size)
     timers["eval"] += time.perf_counter() - t0
     stats = assist.stats()
