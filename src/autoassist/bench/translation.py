@@ -146,8 +146,8 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
         warmup_steps=args.warmup_steps if args.warmup_steps is not None else (50 if synthetic else 400),
         label_smoothing=args.label_smoothing, clip_grad_norm=args.clip_grad_norm or None, d_model=args.d_model,
         n_heads=args.heads, layers=args.layers, d_ff=args.d_ff, dropout=args.dropout, beam_size=args.beam_size,
-        decode_batch_size=args.decode_batch_size, eval_points=args.eval_points, eval_ema=args.eval_ema, lag=args.lag, threads=args.threads,
-        synchronous=args.synchronous,
+        decode_batch_size=args.decode_batch_size, eval_points=args.eval_points, eval_ema=args.eval_ema, lag=args.lag,
+        threads=args.threads, synchronous=args.synchronous,
         bpe_dir=args.bpe_dir, device=args.device,
     )
 
