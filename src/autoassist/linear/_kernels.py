@@ -22,12 +22,15 @@ every visit waiting on its lines: a uniform pass over w8a in index order took 0.
 order, and the hints took a quarter off every method's seconds there, ``benchmarks/svm/prefetch_ab.txt``).
 Compile a copy of the loop for each common setting (``_sgd_pass_for``): as arguments, the shrinking mode, stale
 gradients and averaging are tested at every visit; as constants their tests fold away (uniform SGD about 10%
-faster on w8a, drift shrinking about 5%, ``benchmarks/svm/specialise_ab.txt``). A pass's random numbers come
-from ``_random``.
+faster on w8a, drift shrinking about 5%, ``benchmarks/svm/specialise_ab.txt``), chosen in Python (``pass_for``)
+so that a fit compiles only the copy it runs (a compiled dispatcher over the copies compiled all nine on its
+first call: 31 s against 7 s for a first fit on an empty numba cache). A drift pass's plan and its drift
+bookkeeping run inside the same compiled call (the loop's ``plan``). A pass's random numbers come from ``_random``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -101,6 +104,7 @@ def _renormalise_locals(v, state, avg, avg_state, sc, vv, a, b, k):  # type: ign
     return state[0], state[1], avg_state[0], avg_state[1]
 
 
+@functools.cache
 def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
     """``sgd_pass``'s loop compiled with the shrinking mode, stale gradients and averaging (from the first visit,
     or none) fixed, with the default loss, projection and clock; -1: the arguments say (the general loop).
@@ -112,11 +116,20 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
     """
 
     def loop(  # type: ignore[no-untyped-def]
+        plan, seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms, keep,
         data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
         lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
         radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
     ):
-        """Run one pass of Pegasos-style SGD over the draws in ``order``.
+        """Run one pass of Pegasos-style SGD over the draws in ``order``; returns the number of draws.
+
+        ``plan`` (``DRIFT`` only): plan the pass first and keep the drift's running sum after it (the whole
+        pass in one compiled call: a tiny set's pass is mostly the calls' fixed cost). ``drift_plan`` with
+        ``seed``, ``kappa2``, ``z_floor``, the sums ``drift_sum[:drift_passes]``, ``inv_xnorms`` and the scratch
+        ``keep`` writes the draws to compute into ``order`` (with their probabilities ``draw_probs`` and the
+        ``gaps``: buffers of length n, n, n + 1; ``weights`` of length n), the loop runs over them, and this pass's
+        measured drift (else the previous pass's) joins the running sum at ``drift_sum[drift_passes]`` (the
+        caller makes room and counts the pass). Without ``plan`` those arguments are not read.
 
         ``weights[k]`` multiplies the data term of draw ``k`` (importance weights, else 1).
         ``uniforms[k]`` is the draw's random number for the shrinking decision (read only by ``PAPER``
@@ -171,6 +184,9 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         changes = counters[3]
         inv_n = 1.0 / y.shape[0]
         n_draws = order.shape[0]
+        if mode == DRIFT and plan:
+            n_draws = drift_plan(seed, stale, streak, inv_xnorms, drift_sum[:drift_passes], drift[0], kappa2, prob,
+                                 prob_min, z_floor, order, draw_probs, keep, gaps, cv)
         for k in range(n_draws + 1 if mode == DRIFT else n_draws):
             if k + _AHEAD < n_draws:  # ask for the lines of the draws ahead: an instance's state, then its row
                 ahead = np.uint64(order[k + _AHEAD])
@@ -360,74 +376,48 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         counters[0], counters[1], counters[2], counters[3] = visited, updates, computed, changes
         drift[1], drift[2] = drift_sq, drift_weight
         cv_state[0], cv_state[1], cv_state[2], cv_state[3] = b_cv, c_cv, vu, uu
+        if mode == DRIFT and plan:  # this pass's measured drift, else the previous pass's, joins the running sum
+            if drift_weight > 0.0:
+                drift[0] = drift_sq / drift_weight
+            drift_sum[drift_passes] = drift_sum[drift_passes - 1] + drift[0]
+            drift[1] = 0.0
+            drift[2] = 0.0
+        return n_draws
 
     loop.__name__ = loop.__qualname__ = f"sgd_pass_mode{fixed_mode}_cv{fixed_cv}_average{fixed_average}"
     return njit(cache=True)(loop)
 
 
 _PASS_ANY = _sgd_pass_for(-1, -1, -1)
-# the copies, by (mode, stale gradients, averaging from the first visit)
-_PASS_OFF_0_0, _PASS_OFF_0_1 = _sgd_pass_for(OFF, 0, 0), _sgd_pass_for(OFF, 0, 1)
-_PASS_OFF_1_0, _PASS_OFF_1_1 = _sgd_pass_for(OFF, 1, 0), _sgd_pass_for(OFF, 1, 1)
-_PASS_DRIFT_0_0, _PASS_DRIFT_0_1 = _sgd_pass_for(DRIFT, 0, 0), _sgd_pass_for(DRIFT, 0, 1)
-_PASS_DRIFT_1_0, _PASS_DRIFT_1_1 = _sgd_pass_for(DRIFT, 1, 0), _sgd_pass_for(DRIFT, 1, 1)
 
 
-@njit(cache=True)
+@functools.cache
+def pass_for(mode: int, cv: bool, avg_start: int, loss: int, projection: int, clock_updates: bool) -> Any:
+    """The compiled loop for these settings: a copy compiled for them where one exists (uniform and drift
+    shrinking, with or without stale gradients, averaging from the first visit or none, with the default loss,
+    projection and clock; constants fold away the other modes' code: ``benchmarks/svm/specialise_ab.txt``),
+    else the general one. Chosen here, in Python, so that a fit compiles only the copy it runs (numba compiles
+    a function on its first call, and a compiled dispatcher would compile every copy it may call)."""
+    if loss != HINGE or projection != PROJ_BALL or clock_updates or avg_start > 0 or mode not in (OFF, DRIFT):
+        return _PASS_ANY
+    return _sgd_pass_for(mode, int(cv), int(avg_start == 0))
+
+
+NO_PLAN = (False, np.uint64(0), 0.0, 0.0, np.zeros(1), 0, np.zeros(0), np.zeros(0, dtype=np.bool_))
+
+
 def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
     radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
-):
-    """Run one pass of Pegasos-style SGD over the draws in ``order``: the loop of ``_sgd_pass_for``, whose
-    docstring says what every argument means. Uniform and drift shrinking, with or without stale gradients
-    and averaging, with the default loss, projection and clock, run copies compiled for them (constants
-    fold away the other modes' code: ``benchmarks/svm/specialise_ab.txt``); anything else runs the general one."""
-    if loss != HINGE or projection != PROJ_BALL or clock_updates or avg_start > 0 or (mode != OFF and mode != DRIFT):
-        _PASS_ANY(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
-            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
-            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
-            flipped, cv_state)
-    elif mode == OFF and not cv and avg_start < 0:
-        _PASS_OFF_0_0(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
-            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
-            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
-            flipped, cv_state)
-    elif mode == OFF and not cv and avg_start == 0:
-        _PASS_OFF_0_1(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
-            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
-            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
-            flipped, cv_state)
-    elif mode == OFF and cv and avg_start < 0:
-        _PASS_OFF_1_0(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
-            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
-            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
-            flipped, cv_state)
-    elif mode == OFF and cv and avg_start == 0:
-        _PASS_OFF_1_1(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
-            lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
-            projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
-            flipped, cv_state)
-    elif mode == DRIFT and not cv and avg_start < 0:
-        _PASS_DRIFT_0_0(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
-            counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
-            clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
-            ubar, sgrad, flipped, cv_state)
-    elif mode == DRIFT and not cv and avg_start == 0:
-        _PASS_DRIFT_0_1(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
-            counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
-            clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
-            ubar, sgrad, flipped, cv_state)
-    elif mode == DRIFT and cv and avg_start < 0:
-        _PASS_DRIFT_1_0(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
-            counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
-            clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
-            ubar, sgrad, flipped, cv_state)
-    elif mode == DRIFT and cv and avg_start == 0:
-        _PASS_DRIFT_1_1(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
-            counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
-            clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
-            ubar, sgrad, flipped, cv_state)
+) -> int:
+    """Run one pass of Pegasos-style SGD over the draws in ``order`` (a ``DRIFT`` pass: planned by the caller),
+    with the loop ``pass_for`` picks; ``_sgd_pass_for``'s docstring says what every argument means."""
+    loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
+    return int(loop(*NO_PLAN, data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
+                    counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
+                    clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
+                    ubar, sgrad, flipped, cv_state))
 
 
 @njit(cache=True, inline="always")
@@ -608,32 +598,20 @@ def drift_plan(  # type: ignore[no-untyped-def]
     return m
 
 
-@njit(cache=True)
 def drift_sgd_pass(  # type: ignore[no-untyped-def]
     seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms, keep,
     data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
     radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
-):
-    """A whole ``DRIFT`` pass in one compiled call (a tiny set's pass is mostly the calls' fixed cost):
-    ``drift_plan`` into the buffers ``draws``, ``probs``, ``gaps`` (length n, n, n + 1; ``weights``
-    length n), ``sgd_pass`` over the m planned draws, then this pass's measured drift (else the
-    previous pass's) joins the running sum: ``drift_sum[drift_passes]`` (the caller makes room and
-    counts the pass). ``inv_xnorms``: the rows' inverse norms (0 for an empty row), which the plan
-    multiplies by; ``keep``: the plan's scratch (bool, length n). The other arguments are
-    ``sgd_pass``'s. Returns m."""
-    m = drift_plan(seed, stale, streak, inv_xnorms, drift_sum[:drift_passes], drift[0], kappa2, prob, prob_min, z_floor,
-                   draws, probs, keep, gaps, cv)
-    sgd_pass(data, indices, indptr, y, xnorms, draws[:m], weights[:m], uniforms, v, state, stale, streak, counters,
-             lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
-             projection, radius, avg, avg_state, avg_start, avg_rho, probs[:m], gaps[:m + 1], drift, cv, ubar, sgrad,
-             flipped, cv_state)
-    if drift[2] > 0.0:
-        drift[0] = drift[1] / drift[2]
-    drift_sum[drift_passes] = drift_sum[drift_passes - 1] + drift[0]
-    drift[1] = 0.0
-    drift[2] = 0.0
-    return m
+) -> int:
+    """A whole ``DRIFT`` pass in one compiled call: ``drift_plan`` into the buffers ``draws``, ``probs``,
+    ``gaps``, the pass over the m planned draws, then the drift's running sum (the loop's ``plan``; its
+    docstring in ``_sgd_pass_for`` says what every argument means). Returns m."""
+    loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
+    return int(loop(True, seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms, keep, data, indices, indptr, y,
+                    xnorms, draws, weights, uniforms, v, state, stale, streak, counters, lam, t0, loss, mode, prob,
+                    prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection, radius, avg,
+                    avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state))
 
 
 @njit(cache=True)

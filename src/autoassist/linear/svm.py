@@ -384,6 +384,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
                 uniforms = buf.uniforms
                 _random.uniforms(seeds[1], uniforms)
+        loop = K.pass_for(p["mode"], p["cv"], p["avg_start"], p["loss"], p["projection"], p["clock_updates"])
         args = (data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms, self._v, self._state,
                 self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"], p["mode"], p["prob"],
                 p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_), p["clock_updates"],
@@ -392,11 +393,11 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if p["mode"] == K.DRIFT:  # plan, pass and drift bookkeeping in one compiled call
             if self._drift_passes == self._drift_sum.shape[0]:
                 self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
-            K.drift_sgd_pass(seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes,
-                             data.inv_xnorms, buf.keep, *args)
+            loop(True, seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes,
+                 data.inv_xnorms, buf.keep, *args)
             self._drift_passes += 1
         else:
-            K.sgd_pass(*args)
+            loop(*K.NO_PLAN, *args)
         if p["cv"]:
             self._cv_state[4] = 1.0  # every instance's stale gradient is recorded: the mean steps from now on
         self._seconds += time.perf_counter() - start
