@@ -24,8 +24,9 @@ Compile a copy of the loop for each common setting (``_sgd_pass_for``): as argum
 gradients and averaging are tested at every visit; as constants their tests fold away (uniform SGD about 10%
 faster on w8a, drift shrinking about 5%, ``benchmarks/svm/specialise_ab.txt``), chosen in Python (``pass_for``)
 so that a fit compiles only the copy it runs (a compiled dispatcher over the copies compiled all nine on its
-first call: 31 s against 7 s for a first fit on an empty numba cache). A drift pass's plan and its drift
-bookkeeping run inside the same compiled call (the loop's ``plan``). A pass's random numbers come from ``_random``.
+first call: a first fit on an empty numba cache took 43.5 s against 6.9 s, ``benchmarks/svm/first_fit_compile.txt``).
+A drift pass's plan and its drift bookkeeping run inside the same compiled call (the loop with the plan's
+arguments). A pass's random numbers come from ``_random``.
 """
 
 from __future__ import annotations
@@ -116,20 +117,22 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
     """
 
     def loop(  # type: ignore[no-untyped-def]
-        plan, seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms, keep,
         data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
         lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
         radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
+        seed=None, kappa2=0.0, z_floor=0.0, drift_sum=None, drift_passes=0, inv_xnorms=None, keep=None,
     ):
         """Run one pass of Pegasos-style SGD over the draws in ``order``; returns the number of draws.
 
-        ``plan`` (``DRIFT`` only): plan the pass first and keep the drift's running sum after it (the whole
-        pass in one compiled call: a tiny set's pass is mostly the calls' fixed cost). ``drift_plan`` with
-        ``seed``, ``kappa2``, ``z_floor``, the sums ``drift_sum[:drift_passes]``, ``inv_xnorms`` and the scratch
-        ``keep`` writes the draws to compute into ``order`` (with their probabilities ``draw_probs`` and the
-        ``gaps``: buffers of length n, n, n + 1; ``weights`` of length n), the loop runs over them, and this pass's
-        measured drift (else the previous pass's) joins the running sum at ``drift_sum[drift_passes]`` (the
-        caller makes room and counts the pass). Without ``plan`` those arguments are not read.
+        With the plan's arguments (``DRIFT`` only; ``drift_sgd_pass``): plan the pass first and keep the drift's
+        running sum after it (the whole pass in one compiled call: a tiny set's pass is mostly the calls' fixed
+        cost). ``drift_plan`` with ``seed``, ``kappa2``, ``z_floor``, the sums ``drift_sum[:drift_passes]``,
+        ``inv_xnorms`` and the scratch ``keep`` writes the draws to compute into ``order`` (with their
+        probabilities ``draw_probs`` and the ``gaps``: buffers of length n, n, n + 1; ``weights`` of length n),
+        the loop runs over them, and this pass's measured drift (else the previous pass's) joins the running sum
+        at ``drift_sum[drift_passes]`` (the caller makes room and counts the pass). Left out (a uniform pass, or
+        a drift pass planned by the caller), they are omitted arguments: numba compiles a copy without that code
+        (``keep is not None`` is decided while compiling) and the call pays for no argument it does not read.
 
         ``weights[k]`` multiplies the data term of draw ``k`` (importance weights, else 1).
         ``uniforms[k]`` is the draw's random number for the shrinking decision (read only by ``PAPER``
@@ -184,7 +187,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         changes = counters[3]
         inv_n = 1.0 / y.shape[0]
         n_draws = order.shape[0]
-        if mode == DRIFT and plan:
+        if keep is not None:  # a planned drift pass
             n_draws = drift_plan(seed, stale, streak, inv_xnorms, drift_sum[:drift_passes], drift[0], kappa2, prob,
                                  prob_min, z_floor, order, draw_probs, keep, gaps, cv)
         for k in range(n_draws + 1 if mode == DRIFT else n_draws):
@@ -376,7 +379,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         counters[0], counters[1], counters[2], counters[3] = visited, updates, computed, changes
         drift[1], drift[2] = drift_sq, drift_weight
         cv_state[0], cv_state[1], cv_state[2], cv_state[3] = b_cv, c_cv, vu, uu
-        if mode == DRIFT and plan:  # this pass's measured drift, else the previous pass's, joins the running sum
+        if keep is not None:  # this pass's measured drift, else the previous pass's, joins the running sum
             if drift_weight > 0.0:
                 drift[0] = drift_sq / drift_weight
             drift_sum[drift_passes] = drift_sum[drift_passes - 1] + drift[0]
@@ -403,9 +406,6 @@ def pass_for(mode: int, cv: bool, avg_start: int, loss: int, projection: int, cl
     return _sgd_pass_for(mode, int(cv), int(avg_start == 0))
 
 
-NO_PLAN = (False, np.uint64(0), 0.0, 0.0, np.zeros(1), 0, np.zeros(0), np.zeros(0, dtype=np.bool_))
-
-
 def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
@@ -414,10 +414,10 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     """Run one pass of Pegasos-style SGD over the draws in ``order`` (a ``DRIFT`` pass: planned by the caller),
     with the loop ``pass_for`` picks; ``_sgd_pass_for``'s docstring says what every argument means."""
     loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
-    return int(loop(*NO_PLAN, data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak,
-                    counters, lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
-                    clock_updates, projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv,
-                    ubar, sgrad, flipped, cv_state))
+    return int(loop(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
+                    lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
+                    projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
+                    flipped, cv_state))
 
 
 @njit(cache=True, inline="always")
@@ -605,13 +605,15 @@ def drift_sgd_pass(  # type: ignore[no-untyped-def]
     radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
 ) -> int:
     """A whole ``DRIFT`` pass in one compiled call: ``drift_plan`` into the buffers ``draws``, ``probs``,
-    ``gaps``, the pass over the m planned draws, then the drift's running sum (the loop's ``plan``; its
-    docstring in ``_sgd_pass_for`` says what every argument means). Returns m."""
+    ``gaps``, the pass over the m planned draws, then the drift's running sum (the loop with the plan's arguments;
+    its docstring in ``_sgd_pass_for`` says what every argument means). Returns m."""
+    if mode != DRIFT:
+        raise ValueError(f"drift_sgd_pass plans a DRIFT pass (mode {DRIFT}), got mode {mode}")
     loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
-    return int(loop(True, seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms, keep, data, indices, indptr, y,
-                    xnorms, draws, weights, uniforms, v, state, stale, streak, counters, lam, t0, loss, mode, prob,
-                    prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection, radius, avg,
-                    avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state))
+    return int(loop(data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters, lam,
+                    t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
+                    projection, radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped,
+                    cv_state, seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms, keep))
 
 
 @njit(cache=True)

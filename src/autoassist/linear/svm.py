@@ -219,6 +219,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
                        "Every instance must keep a chance to be computed (its step is weighted 1/p); use e.g. 0.05.")
         if p["mode"] in (K.STALE, K.STALE_UNBIASED, K.DRIFT) and p["prob"] == 0.0:
             raise fail("shrink_prob", "> 0 for stale shrinking", 0.0, "Use e.g. shrink_prob=0.5.")
+        p["loop"] = K.pass_for(p["mode"], p["cv"], p["avg_start"], p["loss"], p["projection"], p["clock_updates"])
         return p
 
     def _check_X(self, X: Any, *, reset: bool) -> _data.Prepared:
@@ -384,7 +385,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
                 uniforms = buf.uniforms
                 _random.uniforms(seeds[1], uniforms)
-        loop = K.pass_for(p["mode"], p["cv"], p["avg_start"], p["loss"], p["projection"], p["clock_updates"])
+        loop = p["loop"]  # the compiled copy of the pass loop for these settings
         args = (data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms, self._v, self._state,
                 self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"], p["mode"], p["prob"],
                 p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_), p["clock_updates"],
@@ -393,11 +394,11 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if p["mode"] == K.DRIFT:  # plan, pass and drift bookkeeping in one compiled call
             if self._drift_passes == self._drift_sum.shape[0]:
                 self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
-            loop(True, seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes,
-                 data.inv_xnorms, buf.keep, *args)
+            loop(*args, seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes,
+                 data.inv_xnorms, buf.keep)
             self._drift_passes += 1
         else:
-            loop(*K.NO_PLAN, *args)
+            loop(*args)
         if p["cv"]:
             self._cv_state[4] = 1.0  # every instance's stale gradient is recorded: the mean steps from now on
         self._seconds += time.perf_counter() - start
