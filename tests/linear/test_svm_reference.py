@@ -448,17 +448,17 @@ def test_compiled_copies_equal_the_general_loop(mode: int, cv: bool, avg_start: 
     else:
         order, probs, gaps = rng.permutation(n).astype(np.int64), np.zeros(0), np.zeros(0, dtype=np.int64)
 
-    def run(kernel: object) -> list:
+    def run(loop: object) -> list:
         st = [w0.copy(), np.array([1.0, float(w0 @ w0), 40.0]), stale0.copy(), np.zeros(n, dtype=np.int64),
               np.zeros(4, dtype=np.int64), np.zeros(d if avg_start >= 0 else 0), np.array([1.0, 0.0, 0.0]),
               np.array([0.04, 0.0, 0.0]), (sgrad0 * y) @ X / n if cv else np.zeros(0), sgrad0.copy(),
               np.zeros(n if cv else 0, dtype=np.uint8), np.array([0.2, 0.0, 0.0, 0.0, 1.0])]
         v, state, stale, streak, counters, avg, avg_state, drift, ubar, sgrad, flipped, cv_state = st
-        kernel(*args, order, np.ones(len(order)), np.zeros(0), v, state, stale, streak, counters, 0.1, 1.0, K.HINGE,  # type: ignore[operator]
-               mode, 1.5, 1.0, 0.05, np.inf, 0.0, 2.0, False, K.PROJ_BALL, 1.0 / np.sqrt(0.1), avg, avg_state,
-               avg_start, 8.0, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state)
+        K.sgd_pass(*args, order, np.ones(len(order)), np.zeros(0), v, state, stale, streak, counters, 0.1, 1.0,
+                   K.HINGE, mode, 1.5, 1.0, 0.05, np.inf, 0.0, 2.0, False, K.PROJ_BALL, 1.0 / np.sqrt(0.1), avg,
+                   avg_state, avg_start, 8.0, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state, loop=loop)
         return st
 
     assert K.pass_for(mode, cv, avg_start, K.HINGE, K.PROJ_BALL, False) is not K._PASS_ANY
-    for copy, general in zip(run(K.sgd_pass), run(K._PASS_ANY)):
+    for copy, general in zip(run(None), run(K._PASS_ANY)):
         np.testing.assert_array_equal(copy, general)

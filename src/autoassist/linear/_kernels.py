@@ -63,6 +63,12 @@ _NEAR = 8
 PROJ_NONE = 0
 PROJ_BALL = 1
 PROJ_SPHERE = 2
+# the pass loop's scalar settings, by slot of its ``params`` array
+PARAMS = ("lam", "t0", "loss", "mode", "prob", "prob_decay", "prob_min", "far_margin", "threshold", "pass_index",
+          "clock_updates", "projection", "radius", "avg_start", "avg_rho", "cv", "kappa2", "z_floor", "drift_passes",
+          "plan")
+(_LAM, _T0, _LOSS, _MODE, _PROB, _PROB_DECAY, _PROB_MIN, _FAR_MARGIN, _THRESHOLD, _PASS_INDEX, _CLOCK_UPDATES,
+ _PROJECTION, _RADIUS, _AVG_START, _AVG_RHO, _CV, _KAPPA2, _Z_FLOOR, _DRIFT_PASSES, _PLAN) = range(len(PARAMS))
 
 
 @njit(cache=True)
@@ -117,22 +123,20 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
     """
 
     def loop(  # type: ignore[no-untyped-def]
-        data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
-        lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
-        radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
-        seed=None, kappa2=0.0, z_floor=0.0, drift_sum=None, drift_passes=0, inv_xnorms=None, keep=None,
+        data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters, avg, avg_state,
+        draw_probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, seed, drift_sum, inv_xnorms, keep,
     ):
         """Run one pass of Pegasos-style SGD over the draws in ``order``; returns the number of draws.
 
-        With the plan's arguments (``DRIFT`` only; ``drift_sgd_pass``): plan the pass first and keep the drift's
-        running sum after it (the whole pass in one compiled call: a tiny set's pass is mostly the calls' fixed
-        cost). ``drift_plan`` with ``seed``, ``kappa2``, ``z_floor``, the sums ``drift_sum[:drift_passes]``,
-        ``inv_xnorms`` and the scratch ``keep`` writes the draws to compute into ``order`` (with their
-        probabilities ``draw_probs`` and the ``gaps``: buffers of length n, n, n + 1; ``weights`` of length n),
-        the loop runs over them, and this pass's measured drift (else the previous pass's) joins the running sum
-        at ``drift_sum[drift_passes]`` (the caller makes room and counts the pass). Left out (a uniform pass, or
-        a drift pass planned by the caller), they are omitted arguments: numba compiles a copy without that code
-        (``keep is not None`` is decided while compiling) and the call pays for no argument it does not read.
+        The scalar settings come in ``params`` (float64, ``PARAMS`` names the slots; ``params_array`` fills it):
+        one array instead of twenty scalars, because a call from Python pays about 0.1 us per argument, which is
+        a visible part of a small set's pass. ``plan`` (``DRIFT`` only; ``drift_sgd_pass``): plan the pass first
+        and keep the drift's running sum after it (the whole pass in one compiled call). ``drift_plan`` with
+        ``seed``, ``kappa2``, ``z_floor``, the sums ``drift_sum[:drift_passes]``, ``inv_xnorms`` and the scratch
+        ``keep`` writes the draws to compute into ``order`` (with their probabilities ``draw_probs`` and the
+        ``gaps``: buffers of length n, n, n + 1; ``weights`` of length n), the loop runs over them, and this pass's
+        measured drift (else the previous pass's) joins the running sum at ``drift_sum[drift_passes]`` (the
+        caller makes room and counts the pass). Without ``plan`` those are not read.
 
         ``weights[k]`` multiplies the data term of draw ``k`` (importance weights, else 1).
         ``uniforms[k]`` is the draw's random number for the shrinking decision (read only by ``PAPER``
@@ -166,6 +170,13 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         instance i changed side (took a data step) at its last computed visit: its next margin then does
         not measure drift. ``counters[3]`` counts the changes.
         """
+        lam, t0, prob, prob_decay = params[_LAM], params[_T0], params[_PROB], params[_PROB_DECAY]
+        prob_min, far_margin, threshold = params[_PROB_MIN], params[_FAR_MARGIN], params[_THRESHOLD]
+        pass_index, radius, avg_rho = params[_PASS_INDEX], params[_RADIUS], params[_AVG_RHO]
+        kappa2, z_floor = params[_KAPPA2], params[_Z_FLOOR]
+        loss, mode, projection = int(params[_LOSS]), int(params[_MODE]), int(params[_PROJECTION])
+        avg_start, drift_passes = int(params[_AVG_START]), int(params[_DRIFT_PASSES])
+        clock_updates, cv, plan = params[_CLOCK_UPDATES] != 0.0, params[_CV] != 0.0, params[_PLAN] != 0.0
         if fixed_mode >= 0:  # constants: the tests of them below fold away
             mode, cv, avg_start = fixed_mode, fixed_cv == 1, 0 if fixed_average == 1 else -1
             loss, projection, clock_updates = HINGE, PROJ_BALL, False
@@ -187,7 +198,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         changes = counters[3]
         inv_n = 1.0 / y.shape[0]
         n_draws = order.shape[0]
-        if keep is not None:  # a planned drift pass
+        if mode == DRIFT and plan:
             n_draws = drift_plan(seed, stale, streak, inv_xnorms, drift_sum[:drift_passes], drift[0], kappa2, prob,
                                  prob_min, z_floor, order, draw_probs, keep, gaps, cv)
         for k in range(n_draws + 1 if mode == DRIFT else n_draws):
@@ -379,7 +390,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         counters[0], counters[1], counters[2], counters[3] = visited, updates, computed, changes
         drift[1], drift[2] = drift_sq, drift_weight
         cv_state[0], cv_state[1], cv_state[2], cv_state[3] = b_cv, c_cv, vu, uu
-        if keep is not None:  # this pass's measured drift, else the previous pass's, joins the running sum
+        if mode == DRIFT and plan:  # this pass's measured drift, else the previous pass's, joins the running sum
             if drift_weight > 0.0:
                 drift[0] = drift_sq / drift_weight
             drift_sum[drift_passes] = drift_sum[drift_passes - 1] + drift[0]
@@ -406,18 +417,31 @@ def pass_for(mode: int, cv: bool, avg_start: int, loss: int, projection: int, cl
     return _sgd_pass_for(mode, int(cv), int(avg_start == 0))
 
 
+def params_array(  # type: ignore[no-untyped-def]
+    lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
+    radius, avg_start, avg_rho, cv, kappa2=0.0, z_floor=0.0, drift_passes=0, plan=False,
+) -> np.ndarray:
+    """The pass loop's ``params``: the settings in the slots ``PARAMS`` names (flags and integers as floats)."""
+    return np.array([lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
+                     clock_updates, projection, radius, avg_start, avg_rho, cv, kappa2, z_floor, drift_passes, plan],
+                    dtype=np.float64)
+
+
 def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
     radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
+    loop=None,
 ) -> int:
     """Run one pass of Pegasos-style SGD over the draws in ``order`` (a ``DRIFT`` pass: planned by the caller),
-    with the loop ``pass_for`` picks; ``_sgd_pass_for``'s docstring says what every argument means."""
-    loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
-    return int(loop(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
-                    lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
-                    projection, radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad,
-                    flipped, cv_state))
+    with the loop ``pass_for`` picks (or ``loop``); ``_sgd_pass_for``'s docstring says what every argument means."""
+    if loop is None:
+        loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
+    params = params_array(lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
+                          clock_updates, projection, radius, avg_start, avg_rho, cv)
+    return int(loop(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters, avg,
+                    avg_state, draw_probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, np.uint64(0),
+                    np.zeros(1), xnorms, np.empty(0, dtype=np.bool_)))
 
 
 @njit(cache=True, inline="always")
@@ -610,10 +634,11 @@ def drift_sgd_pass(  # type: ignore[no-untyped-def]
     if mode != DRIFT:
         raise ValueError(f"drift_sgd_pass plans a DRIFT pass (mode {DRIFT}), got mode {mode}")
     loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
-    return int(loop(data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters, lam,
-                    t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates,
-                    projection, radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped,
-                    cv_state, seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms, keep))
+    params = params_array(lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
+                          clock_updates, projection, radius, avg_start, avg_rho, cv, kappa2, z_floor, drift_passes, True)
+    return int(loop(data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters, avg,
+                    avg_state, probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, seed, drift_sum, inv_xnorms,
+                    keep))
 
 
 @njit(cache=True)

@@ -75,6 +75,9 @@ _SHRINKING = {"off": K.OFF, "paper": K.PAPER, "stale": K.STALE, "stale-unbiased"
 _PROJECTION = {"none": K.PROJ_NONE, "ball": K.PROJ_BALL, "sphere": K.PROJ_SPHERE}
 
 
+_PASS_INDEX, _DRIFT_PASSES = K.PARAMS.index("pass_index"), K.PARAMS.index("drift_passes")
+
+
 class ShrinkingSVC(ClassifierMixin, BaseEstimator):
     """Binary linear SVM by SGD with uniform, importance or shrinking instance selection.
 
@@ -385,20 +388,23 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             if p["mode"] in (K.PAPER, K.STALE, K.STALE_UNBIASED):
                 uniforms = buf.uniforms
                 _random.uniforms(seeds[1], uniforms)
-        loop = p["loop"]  # the compiled copy of the pass loop for these settings
-        args = (data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms, self._v, self._state,
-                self._stale, self._streak, self._counters, self._lam, p["t0"], p["loss"], p["mode"], p["prob"],
-                p["decay"], p["prob_min"], p["far_margin"], p["threshold"], float(self.n_iter_), p["clock_updates"],
-                p["projection"], radius, self._avg, self._avg_state, p["avg_start"], p["avg_rho"], draw_probs, gaps,
-                self._drift, p["cv"], self._u, self._sgrad, self._flipped, self._cv_state)
+        params = p.get("params")
+        if params is None:  # the pass loop's settings, once per fit or partial_fit call (a tiny set's pass is mostly calls)
+            params = p["params"] = K.params_array(
+                self._lam, p["t0"], p["loss"], p["mode"], p["prob"], p["decay"], p["prob_min"], p["far_margin"],
+                p["threshold"], 0.0, p["clock_updates"], p["projection"], radius, p["avg_start"], p["avg_rho"], p["cv"],
+                p["drift_scale"] ** 2, p["z_floor"], 0, p["mode"] == K.DRIFT)
+        params[_PASS_INDEX] = self.n_iter_
         if p["mode"] == K.DRIFT:  # plan, pass and drift bookkeeping in one compiled call
             if self._drift_passes == self._drift_sum.shape[0]:
                 self._drift_sum = np.r_[self._drift_sum, np.zeros(self._drift_passes)]
-            loop(*args, seeds[1], p["drift_scale"] ** 2, p["z_floor"], self._drift_sum, self._drift_passes,
-                 data.inv_xnorms, buf.keep)
+            params[_DRIFT_PASSES] = self._drift_passes
+        p["loop"](data.data, data.indices, data.indptr, y, data.xnorms, order, weights, uniforms, self._v, self._state,
+                  self._stale, self._streak, self._counters, self._avg, self._avg_state, draw_probs, gaps, self._drift,
+                  self._u, self._sgrad, self._flipped, self._cv_state, params, seeds[1], self._drift_sum,
+                  data.inv_xnorms, buf.keep)
+        if p["mode"] == K.DRIFT:
             self._drift_passes += 1
-        else:
-            loop(*args)
         if p["cv"]:
             self._cv_state[4] = 1.0  # every instance's stale gradient is recorded: the mean steps from now on
         self._seconds += time.perf_counter() - start
