@@ -126,7 +126,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters, avg, avg_state,
         draw_probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, seed, drift_sum, inv_xnorms, keep,
     ):
-        """Run one pass of Pegasos-style SGD over the draws in ``order``; returns the number of draws.
+        """Run one pass of Pegasos-style SGD over the draws in ``order``.
 
         The scalar settings come in ``params`` (float64, ``PARAMS`` names the slots; ``params_array`` fills it):
         one array instead of twenty scalars, because a call from Python pays about 0.1 us per argument, which is
@@ -396,7 +396,8 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
             drift_sum[drift_passes] = drift_sum[drift_passes - 1] + drift[0]
             drift[1] = 0.0
             drift[2] = 0.0
-        return n_draws
+        # no return value: returning n_draws made the uniform pass 8% slower on the text-like set (the loop's
+        # code is otherwise the same; benchmarks/svm/per_pass_overhead.txt)
 
     loop.__name__ = loop.__qualname__ = f"sgd_pass_mode{fixed_mode}_cv{fixed_cv}_average{fixed_average}"
     return njit(cache=True)(loop)
@@ -432,16 +433,16 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
     radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
     loop=None,
-) -> int:
+) -> None:
     """Run one pass of Pegasos-style SGD over the draws in ``order`` (a ``DRIFT`` pass: planned by the caller),
     with the loop ``pass_for`` picks (or ``loop``); ``_sgd_pass_for``'s docstring says what every argument means."""
     if loop is None:
         loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
     params = params_array(lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
                           clock_updates, projection, radius, avg_start, avg_rho, cv)
-    return int(loop(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters, avg,
-                    avg_state, draw_probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, np.uint64(0),
-                    np.zeros(1), xnorms, np.empty(0, dtype=np.bool_)))
+    loop(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters, avg, avg_state,
+         draw_probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, np.uint64(0), np.zeros(1), xnorms,
+         np.empty(0, dtype=np.bool_))
 
 
 @njit(cache=True, inline="always")
@@ -636,9 +637,10 @@ def drift_sgd_pass(  # type: ignore[no-untyped-def]
     loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
     params = params_array(lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
                           clock_updates, projection, radius, avg_start, avg_rho, cv, kappa2, z_floor, drift_passes, True)
-    return int(loop(data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters, avg,
-                    avg_state, probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, seed, drift_sum, inv_xnorms,
-                    keep))
+    computed = counters[2]
+    loop(data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters, avg, avg_state,
+         probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, seed, drift_sum, inv_xnorms, keep)
+    return int(counters[2] - computed)  # every planned draw is computed
 
 
 @njit(cache=True)
