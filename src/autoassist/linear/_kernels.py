@@ -24,7 +24,7 @@ Compile a copy of the loop for each common setting (``_sgd_pass_for``): as argum
 gradients and averaging are tested at every visit; as constants their tests fold away (uniform SGD about 10%
 faster on w8a, drift shrinking about 5%, ``benchmarks/svm/specialise_ab.txt``), chosen in Python (``pass_for``)
 so that a fit compiles only the copy it runs (a compiled dispatcher over the copies compiled all nine on its
-first call: a first fit on an empty numba cache took 43.5 s against 6.9 s, ``benchmarks/svm/first_fit_compile.txt``).
+first call: a first fit on an empty numba cache took 35.9 s against 6.5 s, ``benchmarks/svm/first_fit_compile.txt``).
 A drift pass's plan and its drift bookkeeping run inside the same compiled call (the loop with the plan's
 arguments). A pass's random numbers come from ``_random``.
 """
