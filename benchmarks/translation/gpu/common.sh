@@ -20,3 +20,10 @@ part() {
 }
 P=autoassist:assistant=paper
 H=autoassist:assistant=loss-history
+# finish TAG GLOB: the end time and each part's last lines into $OUTDIR/TAG.log, the runs (no PNGs) into runs-TAG.tgz
+finish() {
+  local tag=$1 glob=$2
+  date -u >> "$OUTDIR/$tag.log"
+  for f in "$RUNS"/*.log; do echo "=== $f"; grep -v "it/s\]\|s/it\]" "$f" | tail -4; done >> "$OUTDIR/$tag.log" 2>&1
+  tar czf "$OUTDIR/runs-$tag.tgz" --exclude='*.png' "$RUNS"/$glob
+}

@@ -7,7 +7,7 @@
 # moved 1-2 points between evaluations, as much as the methods' differences; does the average make
 # "steps to uniform's BLEU - 0.5" resolvable, and which way does it go? Compare Boss steps, and wall times
 # only within this stage. A CPU smoke test of the script: SMALL=1 DEVICE=cpu EPOCHS=1 LIMIT=120 bash ...
-#   AUTOASSIST_GIT_COMMIT=<commit> LIMIT=540 bash benchmarks/translation/gpu/run-stage7.sh
+#   AUTOASSIST_GIT_COMMIT=<commit> LIMIT=540 bash benchmarks/translation/gpu/run-stage7.sh   (writes runs-gpu7/out/gpu7.log, runs-gpu7.tgz)
 LIMIT=${LIMIT:-540}
 RUNS=${RUNS:-runs-gpu7}
 EVAL_POINTS=40
@@ -20,6 +20,4 @@ for s in ${SEEDS:-0 1 2 3 4}; do
   part a$s --methods $P --seeds $s &
 done
 wait
-date -u >> "$OUTDIR/gpu7.log"
-for f in "$RUNS"/*.log; do echo "=== $f"; grep -v "it/s\]\|s/it\]" "$f" | tail -4; done >> "$OUTDIR/gpu7.log" 2>&1
-tar czf "$OUTDIR/runs-gpu7.tgz" --exclude='*.png' "$RUNS"/[ua]*
+finish gpu7 '[ua]*'
