@@ -25,8 +25,8 @@ gradients and averaging are tested at every visit; as constants their tests fold
 faster on w8a, drift shrinking about 5%, ``benchmarks/svm/specialise_ab.txt``), chosen in Python (``pass_for``)
 so that a fit compiles only the copy it runs (a compiled dispatcher over the copies compiled all nine on its
 first call: a first fit on an empty numba cache took 35.9 s against 6.5 s, ``benchmarks/svm/first_fit_compile.txt``).
-A drift pass's plan and its drift bookkeeping run inside the same compiled call (the loop with the plan's
-arguments). A pass's random numbers come from ``_random``.
+A drift pass's plan and its drift bookkeeping run inside the same compiled call (``plan`` in the loop's
+``params``, which carries the scalar settings in one array). A pass's random numbers come from ``_random``.
 """
 
 from __future__ import annotations
@@ -630,8 +630,8 @@ def drift_sgd_pass(  # type: ignore[no-untyped-def]
     radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
 ) -> int:
     """A whole ``DRIFT`` pass in one compiled call: ``drift_plan`` into the buffers ``draws``, ``probs``,
-    ``gaps``, the pass over the m planned draws, then the drift's running sum (the loop with the plan's arguments;
-    its docstring in ``_sgd_pass_for`` says what every argument means). Returns m."""
+    ``gaps``, the pass over the m planned draws, then the drift's running sum (the loop with ``plan`` set in
+    ``params``; its docstring in ``_sgd_pass_for`` says what every argument means). Returns m."""
     if mode != DRIFT:
         raise ValueError(f"drift_sgd_pass plans a DRIFT pass (mode {DRIFT}), got mode {mode}")
     loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
