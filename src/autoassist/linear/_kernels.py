@@ -432,17 +432,20 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
     radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
-    loop=None,
+    loop=None, seed=None, kappa2=0.0, z_floor=0.0, drift_sum=None, drift_passes=0, inv_xnorms=None, keep=None,
 ) -> None:
-    """Run one pass of Pegasos-style SGD over the draws in ``order`` (a ``DRIFT`` pass: planned by the caller),
-    with the loop ``pass_for`` picks (or ``loop``); ``_sgd_pass_for``'s docstring says what every argument means."""
+    """Run one pass of Pegasos-style SGD over the draws in ``order`` with the loop ``pass_for`` picks (or
+    ``loop``); ``_sgd_pass_for``'s docstring says what every argument means. A ``DRIFT`` pass is planned by the
+    caller, or, given the plan's arguments ``seed`` ... ``keep`` (``drift_sgd_pass``), by the loop itself."""
     if loop is None:
         loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
+    plan = keep is not None
     params = params_array(lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
-                          clock_updates, projection, radius, avg_start, avg_rho, cv)
+                          clock_updates, projection, radius, avg_start, avg_rho, cv, kappa2, z_floor, drift_passes, plan)
+    if not plan:  # placeholders of the plan's types, not read
+        seed, drift_sum, inv_xnorms, keep = np.uint64(0), np.zeros(1), xnorms, np.empty(0, dtype=np.bool_)
     loop(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters, avg, avg_state,
-         draw_probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, np.uint64(0), np.zeros(1), xnorms,
-         np.empty(0, dtype=np.bool_))
+         draw_probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, seed, drift_sum, inv_xnorms, keep)
 
 
 @njit(cache=True, inline="always")
@@ -634,12 +637,12 @@ def drift_sgd_pass(  # type: ignore[no-untyped-def]
     ``params``; its docstring in ``_sgd_pass_for`` says what every argument means). Returns m."""
     if mode != DRIFT:
         raise ValueError(f"drift_sgd_pass plans a DRIFT pass (mode {DRIFT}), got mode {mode}")
-    loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
-    params = params_array(lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
-                          clock_updates, projection, radius, avg_start, avg_rho, cv, kappa2, z_floor, drift_passes, True)
     computed = counters[2]
-    loop(data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters, avg, avg_state,
-         probs, gaps, drift, ubar, sgrad, flipped, cv_state, params, seed, drift_sum, inv_xnorms, keep)
+    sgd_pass(data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters, lam, t0,
+             loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
+             radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
+             seed=seed, kappa2=kappa2, z_floor=z_floor, drift_sum=drift_sum, drift_passes=drift_passes,
+             inv_xnorms=inv_xnorms, keep=keep)
     return int(counters[2] - computed)  # every planned draw is computed
 
 

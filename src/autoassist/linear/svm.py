@@ -369,7 +369,6 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         start = time.perf_counter()
         n, buf = data.n_rows, self._buffers
         seeds = _random.seeds_from(self._rng, 2)  # the permutation's, the shrinking decisions'
-        radius = (1.0 if p["loss"] == K.HINGE else math.sqrt(2.0)) / math.sqrt(self._lam)
         self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift (v.u, u.u: sgd_pass)
         if p["mode"] == K.DRIFT:  # the active set (only the draws to compute, in pass order), planned into the buffers
             order, weights, uniforms, draw_probs, gaps = buf.draws, buf.ones, buf.uniforms[:0], buf.draw_probs, buf.gaps
@@ -390,6 +389,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
                 _random.uniforms(seeds[1], uniforms)
         params = p.get("params")
         if params is None:  # the pass loop's settings, once per fit or partial_fit call (a tiny set's pass is mostly calls)
+            radius = (1.0 if p["loss"] == K.HINGE else math.sqrt(2.0)) / math.sqrt(self._lam)
             params = p["params"] = K.params_array(
                 self._lam, p["t0"], p["loss"], p["mode"], p["prob"], p["decay"], p["prob_min"], p["far_margin"],
                 p["threshold"], 0.0, p["clock_updates"], p["projection"], radius, p["avg_start"], p["avg_rho"], p["cv"],
