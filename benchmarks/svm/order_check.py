@@ -16,6 +16,7 @@ import numpy as np
 from autoassist.bench.svm import METHODS, VARIANTS, _split
 from autoassist.linear import ShrinkingSVC
 from autoassist.linear import _kernels as K
+from _plan import next_plan
 X, y, _, _ = _split(argparse.Namespace(data="../shared/data/libsvm/w8a.gz", test=None, test_fraction=0.2, n_features=300, seeds=[0]))
 e = {**METHODS, **VARIANTS}
 for name, passes in (("shrinking-avg", 30), ("uniform-avg-p15", 30), ("uniform-sg-avg", 30)):
@@ -23,7 +24,7 @@ for name, passes in (("shrinking-avg", 30), ("uniform-avg-p15", 30), ("uniform-s
     p = clf._check_params(); data, yy = clf._rows; buf = clf._buffers; n = data.n_rows
     radius = 1/math.sqrt(clf._lam)
     if p["mode"] == K.DRIFT:
-        m = K.drift_plan(7, clf._stale, clf._streak.copy(), data.inv_xnorms, clf._drift_sum[:clf._drift_passes], clf._drift[0], p["drift_scale"]**2, p["prob"], p["prob_min"], p["z_floor"], buf.draws, buf.draw_probs, buf.keep, buf.gaps, p["cv"])
+        m = next_plan(clf, p, data.inv_xnorms, 7, clf._streak.copy())
         order, probs, gaps = buf.draws[:m].copy(), buf.draw_probs[:m].copy(), buf.gaps[:m+1].copy()
     else:
         m = n; order = np.random.default_rng(0).permutation(n).astype(np.int64); probs = buf.draw_probs[:0]; gaps = buf.gaps[:0]

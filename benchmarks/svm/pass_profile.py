@@ -20,6 +20,7 @@ from autoassist.bench.svm import METHODS, _split
 from autoassist.linear import ShrinkingSVC
 from autoassist.linear import _data
 from autoassist.linear import _kernels as K
+from _plan import next_plan
 
 
 def main() -> None:
@@ -44,14 +45,12 @@ def main() -> None:
               f"{(h[-1]['updates'] - h[-21]['updates']) / 20 / n:.3f}; gradient changes per pass "
               f"{(h[-1]['gradient_changes'] - h[-21]['gradient_changes']) / 20:.0f}")
         if name == "shrinking-avg":
-            p, buf = clf._check_params(), clf._buffers
+            p = clf._check_params()
             plan = []
             for r in range(50):
                 streak = clf._streak.copy()
                 t = time.perf_counter()
-                m = K.drift_plan(r + 1, clf._stale, streak, prepared.inv_xnorms, clf._drift_sum[:clf._drift_passes],
-                                 clf._drift[0], p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"],
-                                 buf.draws, buf.draw_probs, buf.keep, buf.gaps, True)
+                m = next_plan(clf, p, prepared.inv_xnorms, r + 1, streak)
                 plan.append(time.perf_counter() - t)
             print(f"  its plan alone: {np.median(plan) * 1e3:.2f} ms ({m / n:.3f} of n computed)")
     out = np.empty(n)

@@ -17,7 +17,8 @@ import sys
 import numpy as np
 
 from autoassist.bench.svm import METHODS, _split
-from autoassist.linear import ShrinkingSVC, _data, _kernels as K
+from _plan import next_plan
+from autoassist.linear import ShrinkingSVC, _data
 
 
 def main() -> None:
@@ -32,9 +33,7 @@ def main() -> None:
         clf.partial_fit(X, y)
         if done in at:
             p, buf = clf._check_params(), clf._buffers
-            m = K.drift_plan(1, clf._stale, clf._streak.copy(), prepared.inv_xnorms, clf._drift_sum[:clf._drift_passes],
-                             clf._drift[0], p["drift_scale"] ** 2, p["prob"], p["prob_min"], p["z_floor"], buf.draws,
-                             buf.draw_probs, buf.keep, buf.gaps, True)
+            m = next_plan(clf, p, prepared.inv_xnorms, 1, clf._streak.copy())
             probs = buf.draw_probs[:m]
             sure, floor = np.mean(probs == 1.0) * m / n, np.mean(probs == p["prob_min"]) * m / n
             print(f"after pass {done}: computed next {m / n:.3f} of n; of n, computed with p = 1 {sure:.3f}, computed at "
