@@ -26,7 +26,10 @@ faster on w8a, drift shrinking about 5%, ``benchmarks/svm/specialise_ab.txt``), 
 so that a fit compiles only the copy it runs (a compiled dispatcher over the copies compiled all nine on its
 first call: a first fit on an empty numba cache took 35.9 s against 6.5 s, ``benchmarks/svm/first_fit_compile.txt``).
 A drift pass's plan and its drift bookkeeping run inside the same compiled call (``plan`` in the loop's
-``params``, which carries the scalar settings in one array). A pass's random numbers come from ``_random``.
+``params``, which carries the scalar settings in one array). The loop and the plan compile with numpy's error model:
+with numba's default (Python's) every division tests its divisor and raises ZeroDivisionError, a compare and two
+branches per division on the per-visit path (a step size, an averaging weight, ``1/p``); none of the divisors can be
+zero there (the same numbers; a drift pass about 2.5% faster on w8a). A pass's random numbers come from ``_random``.
 """
 
 from __future__ import annotations
@@ -400,7 +403,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         # code is otherwise the same; benchmarks/svm/per_pass_overhead.txt)
 
     loop.__name__ = loop.__qualname__ = f"sgd_pass_mode{fixed_mode}_cv{fixed_cv}_average{fixed_average}"
-    return njit(cache=True)(loop)
+    return njit(cache=True, error_model="numpy")(loop)
 
 
 _PASS_ANY = _sgd_pass_for(-1, -1, -1)
@@ -543,7 +546,7 @@ def drift_probability(m, inv_xnorm, inv_sd, scale, floor, z_floor, two_sided=Fal
     return 1.0 if sure else p
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def drift_plan(  # type: ignore[no-untyped-def]
     seed, stale, streak, inv_xnorms, drift_sum, drift2, kappa2, scale, floor, z_floor, draws, probs, keep, gaps,
     two_sided=False,
