@@ -207,23 +207,41 @@ def test_drift_plan_decides_each_instance_by_its_probability() -> None:
     np.testing.assert_array_equal(streak, before + ~chosen)
 
 
-def test_drift_plan_walks_a_uniformly_random_permutation_of_the_pass() -> None:
-    """Two instances always computed, two almost never: given both skipped, the pass (which computed
-    instance comes first, and the positions of the two among the four visits) is uniform over its
-    2 x 6 outcomes, as a permutation of all four restricted to the computed ones would give."""
-    stale, xnorms, drift_sum = np.array([-np.inf, 0.5, 50.0, 50.0]), np.ones(4), np.array([0.0])
-    draws, probs, gaps = np.empty(4, dtype=np.int64), np.empty(4), np.empty(5, dtype=np.int64)
+def test_drift_plan_orders_the_computed_uniformly_and_spreads_the_skipped_evenly() -> None:
+    """Three instances always computed, three almost never: given all three skipped, the computed ones come
+    in each of their 6 orders equally often, and the three skipped visits are spread over the four runs
+    around them as evenly as they go (lengths differing by at most one), whatever the seed."""
+    stale, xnorms, drift_sum = np.array([-np.inf, 0.5, -np.inf, 50.0, 50.0, 50.0]), np.ones(6), np.array([0.0])
+    draws, probs, gaps = np.empty(6, dtype=np.int64), np.empty(6), np.empty(7, dtype=np.int64)
     counts: dict[tuple[int, ...], int] = {}
-    for seed in range(14_000):
-        m = K.drift_plan(np.uint64(seed), stale, np.zeros(4, dtype=np.int64), xnorms, drift_sum, 1.0, 1.0, 1.0, 0.05,
-                         np.inf, draws, probs, np.empty(4, dtype=np.bool_), gaps)
-        if m == 2:
-            key = (int(draws[0]), *gaps[:3].tolist())
+    for seed in range(6_000):
+        m = K.drift_plan(np.uint64(seed), stale, np.zeros(6, dtype=np.int64), xnorms, drift_sum, 1.0, 1.0, 1.0, 0.05,
+                         np.inf, draws, probs, np.empty(6, dtype=np.bool_), gaps)
+        if m == 3:
+            assert sorted(gaps[:4].tolist()) == [0, 1, 1, 1]
+            key = tuple(draws[:3].tolist())
             counts[key] = counts.get(key, 0) + 1
     values = np.array(list(counts.values()), dtype=float)
-    assert len(counts) == 12 and set(int(k[0]) for k in counts) == {0, 1}
-    expected = values.sum() / 12
-    assert ((values - expected) ** 2 / expected).sum() < 40.0  # chi-square, 11 degrees of freedom: p < 1e-4
+    assert len(counts) == 6 and set(counts) == {(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)}
+    expected = values.sum() / 6
+    assert ((values - expected) ** 2 / expected).sum() < 25.7  # chi-square, 5 degrees of freedom: p < 1e-4
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 50])
+def test_drift_plan_runs_of_skipped_visits_differ_by_at_most_one(n: int) -> None:
+    """For every number computed, from none to all: the runs add up to the skipped visits, none is negative,
+    and the longest is at most one longer than the shortest."""
+    rng = np.random.default_rng(n)
+    xnorms, drift_sum = np.ones(n), np.array([0.0])
+    draws, probs, gaps = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n + 1, dtype=np.int64)
+    for m_wanted in range(n + 1):
+        stale = np.full(n, 50.0)
+        stale[rng.permutation(n)[:m_wanted]] = -np.inf  # never computed: computed now
+        m = K.drift_plan(np.uint64(m_wanted), stale, np.zeros(n, dtype=np.int64), xnorms, drift_sum, 1.0, 1.0, 1.0,
+                         1e-9, np.inf, draws, probs, np.empty(n, dtype=np.bool_), gaps)
+        assert m == m_wanted
+        runs = gaps[:m + 1]
+        assert runs.sum() == n - m and runs.min() >= 0 and runs.max() - runs.min() <= 1
 
 
 def test_drift_pass_skips_equal_per_visit_skips() -> None:
