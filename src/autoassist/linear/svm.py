@@ -30,9 +30,9 @@ Shrinking (``shrinking=``):
   not a probability; default 1.5 with stale gradients, 1.0 without) above 1 computes every instance
   within about one drift of the margin (at ``q = 1/2``, ``sqrt(q) = 0.71``): measured, computing them
   at p = 0.71 cost 1.3-1.5x the passes (``benchmarks/svm/scale_sweep.txt``). The pass is planned up front (each instance is drawn once
-  per pass): only the computed draws are walked, in a uniformly random order at uniformly random
-  positions among the pass's n visits (the distribution of a permutation of all n, without one),
-  and the skipped visits between two of them cost O(1) each on scalars (the regulariser's shrink,
+  per pass): only the computed draws are walked, in a uniformly random order, with the pass's skipped
+  visits spread evenly between them (where a skipped visit sits decides only the step size a computed
+  draw gets, not which instance takes it), and the skipped visits between two of them cost O(1) each on scalars (the regulariser's shrink,
   the stale gradients' step and the average), never a memory access per instance. Defaults
   ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.1`` with stale gradients (at most a 10x weight: with
   0.05, rare 20x-weighted corrections of instances that crossed the margin unseen kept w8a's averaged
