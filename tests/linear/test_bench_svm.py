@@ -111,7 +111,15 @@ def test_unknown_method_is_refused(tmp_path: Path) -> None:
 
 def test_hardware_info_has_the_basics() -> None:
     info = hardware_info()
-    assert {"platform", "python", "cpu", "cpu_count"} <= set(info)
+    assert {"platform", "python", "cpu", "cpu_count", "load_average_1min"} <= set(info)
+    assert info["load_average_1min"] >= 0.0
+
+
+def test_svm_table_says_how_busy_the_machine_was() -> None:
+    from autoassist.bench.svm_plots import _load
+
+    assert _load({"hardware": {"load_average_1min": 0.31}}) == "1-minute load average 0.31 at the start"
+    assert _load({"hardware": {}}) == "load not recorded"
 
 
 @pytest.mark.slow

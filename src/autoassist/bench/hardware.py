@@ -43,7 +43,8 @@ def _git_commit() -> str | None:
 
 
 def hardware_info() -> dict[str, Any]:
-    """Platform, Python, CPU model and core count, numpy/torch/CUDA versions, package version and git commit."""
+    """Platform, Python, CPU model and core count, the 1-minute load average when asked (how busy the machine was
+    as the benchmark started), numpy/torch/CUDA versions, package version and git commit."""
     from autoassist import __version__
 
     info: dict[str, Any] = {
@@ -56,6 +57,10 @@ def hardware_info() -> dict[str, Any]:
     }
     try:
         info["cpu_affinity"] = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        pass
+    try:
+        info["load_average_1min"] = round(os.getloadavg()[0], 2)
     except (AttributeError, OSError):
         pass
     try:

@@ -35,13 +35,19 @@ def _ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}x"
 
 
+def _load(results: dict[str, Any]) -> str:
+    """How busy the machine was as the run started, where the results recorded it (older ones did not)."""
+    load = results["hardware"].get("load_average_1min")
+    return "load not recorded" if load is None else f"1-minute load average {load:g} at the start"
+
+
 def table(results: dict[str, Any]) -> str:
     """Markdown: first time below vs staying below each target, ratios to the baseline and to the limit."""
     n = results["config"]["n_train"]
     lines = [f"Data: `{Path(results['config']['data']).name}`, n = {n}, {results['config']['n_features']} features, "
              f"{results['config']['nnz_per_row']:.1f} nonzeros/row; {results['config']['passes']} passes, seeds "
              f"{results['config']['seeds']}; autoassist {results.get('version')} at {results.get('git_commit')}; "
-             f"{results['hardware'].get('cpu')}, {results['hardware'].get('cpu_count')} cores (shared, busy).", ""]
+             f"{results['hardware'].get('cpu')}, {results['hardware'].get('cpu_count')} cores ({_load(results)}).", ""]
     for run in results["runs"]:
         f = run["sv_fraction"]
         lines += [f"### lambda = {run['lambda']:.3g} (optimum {run['optimum']:.6f}); support-vector fraction "
@@ -66,7 +72,7 @@ def table(results: dict[str, Any]) -> str:
     lines.append(goals(results))
     lines.append("'never': the median seed was not below the target at (or from some pass to) the end of the run. "
                  "'updates' are steps taken, 'dot products' margins w.x_i computed (importance sampling includes its "
-                 "per-pass refresh); seconds are training time only (evaluation excluded), on a shared busy machine. "
+                 "per-pass refresh); seconds are training time only (evaluation excluded), on the machine above. "
                  "sklearn-sgd: SGDClassifier(loss='hinge', alpha=lambda, fit_intercept=False, learning_rate='optimal') "
                  "on X with a column of ones appended, one partial_fit per pass: the same objective.")
     return "\n".join(lines) + "\n"
@@ -156,7 +162,7 @@ def plot_svm(results_dir: str | Path) -> list[Path]:
             axes[3].plot(_median_curve(accuracy, "pass")[1:], _median_curve(
                 [dict(c, test_accuracy=c["test_accuracy"][1:]) for c in accuracy], "test_accuracy"),
                 _style(name), color=color, label=name, lw=1.2)
-        for ax, xlabel in zip(axes, ("instances visited / n", "updates / n", "seconds (shared busy CPU)", "passes")):
+        for ax, xlabel in zip(axes, ("instances visited / n", "updates / n", "training seconds", "passes")):
             ax.set_xlabel(xlabel)
             ax.grid(alpha=0.3)
         for ax in axes[:3]:
