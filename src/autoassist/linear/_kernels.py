@@ -29,7 +29,8 @@ A drift pass's plan and its drift bookkeeping run inside the same compiled call 
 ``params``, which carries the scalar settings in one array). The loop and the plan compile with numpy's error model:
 with numba's default (Python's) every division tests its divisor and raises ZeroDivisionError, a compare and two
 branches per division on the per-visit path (a step size, an averaging weight, ``1/p``); none of the divisors can be
-zero there (the same numbers; a drift pass 0.96-0.99x the time on w8a, ``benchmarks/svm/error_model_ab.txt``). A pass's random numbers come from ``_random``.
+zero there (the same numbers; a drift pass 0.96-0.99x the time on w8a, ``benchmarks/svm/error_model_ab.txt``).
+A pass's random numbers come from ``_random``.
 """
 
 from __future__ import annotations
