@@ -32,8 +32,9 @@ Shrinking (``shrinking=``):
   at p = 0.71 cost 1.3-1.5x the passes (``benchmarks/svm/scale_sweep.txt``). The pass is planned up front (each instance is drawn once
   per pass): only the computed draws are walked, in a uniformly random order, with the pass's skipped
   visits spread evenly between them (where a skipped visit sits decides only the step size a computed
-  draw gets, not which instance takes it), and the skipped visits between two of them cost O(1) each on scalars (the regulariser's shrink,
-  the stale gradients' step and the average), never a memory access per instance. Defaults
+  draw gets, not which instance takes it), and the skipped visits between two of them cost O(1) each on
+  scalars (the regulariser's shrink, the stale gradients' step and the average), never a memory access
+  per instance. Defaults
   ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.1`` with stale gradients (at most a 10x weight: with
   0.05, rare 20x-weighted corrections of instances that crossed the margin unseen kept w8a's averaged
   objective above 1e-2 for 200 passes on one seed in six), 0.05 without. Measured: ``benchmarks/svm/README.md``.
