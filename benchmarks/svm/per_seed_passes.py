@@ -3,7 +3,7 @@
 
     python benchmarks/svm/per_seed_passes.py [--tol 1e-2] OUT_FOLDER [OUT_FOLDER ...]
 
-'never': not within at the end of the run (counted as infinite in the median; at 1e-2 the median is the
+'never': not within at the end of the run (counted as infinite in the quartiles; at 1e-2 the median is the
 ``pass_to_stay_1e-2`` that ``bench svm`` reports).
 """
 
@@ -38,8 +38,8 @@ def main() -> None:
             done = sorted(p for p in passes if p is not None)
             shown = ", ".join("never" if p is None else str(p) for p in passes)
             never = len(passes) - len(done)
-            median = np.median([np.inf if p is None else p for p in passes])
-            print(f"{folder} {name}, seeds {seeds[0]}-{seeds[-1]}: [{shown}]; median {median:g}; "
+            q25, median, q75 = np.percentile([np.inf if p is None else p for p in passes], [25, 50, 75])
+            print(f"{folder} {name}, seeds {seeds[0]}-{seeds[-1]}: [{shown}]; quartiles {q25:g} / {median:g} / {q75:g}; "
                   f"sorted {done}{f' + never x{never}' if never else ''}")
 
 
