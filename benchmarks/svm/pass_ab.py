@@ -37,7 +37,8 @@ def one_pass(clf: Any, kernels: Any, seed: int) -> float:
     params = kernels.params_array(
         clf._lam, p["t0"], p["loss"], p["mode"], p["prob"], p["decay"], p["prob_min"], p["far_margin"], p["threshold"],
         clf.n_iter_, p["clock_updates"], p["projection"], 1.0 / math.sqrt(clf._lam), p["avg_start"], p["avg_rho"],
-        p["cv"], p["drift_scale"] ** 2, p["z_floor"], clf._drift_passes, True)
+        p["cv"], p["drift_scale"] ** 2, p["z_floor"], clf._drift_passes, True,
+        *([p["lagged"]] if "lagged" in p else []))  # older copies have no such setting
     buf = clf._buffers
     start = time.perf_counter()
     loop(data.data, data.indices, data.indptr, y, data.xnorms, buf.draws, buf.ones, buf.uniforms[:0], s["_v"],

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The goal's methods over 25 seeds (0-24) on every set, into benchmarks/svm/seeds/<set>: the medians the goal table and
+# The goal's methods (and shrinking-unbiased-avg, the default before) over 25 seeds (0-24) on every set, into benchmarks/svm/seeds/<set>: the medians the goal table and
 # the side-by-side seconds use. Three seeds were not enough: on w8a shrinking-avg's passes to stay below 1e-2 ranged
 # 49-93 over 27 seeds (benchmarks/svm/even_gaps.txt), so a three-seed median could land anywhere from 52 to 69.
-#   PYTHON=.venv/bin/python bash benchmarks/svm/seeds.sh     (about 13 minutes on 2 cores: two sets at a time)
+#   PYTHON=.venv/bin/python bash benchmarks/svm/seeds.sh     (about 15 minutes on 2 cores: two sets at a time)
 set -euo pipefail
 PY="${PYTHON:-python}"
 D="${DATA:-../shared/data/libsvm}"
-M="uniform-avg uniform-avg-p15 shrinking-avg shrinking-avg-p15 uniform-sg-avg"
+M="uniform-avg uniform-avg-p15 shrinking-avg shrinking-avg-p15 uniform-sg-avg shrinking-unbiased-avg"
 S="$(seq -s ' ' 0 24)"
 BENCH="$PY -m autoassist.bench.svm --methods $M --seeds $S"
 [ -f runs/svm-text-data/text_train.svm ] || $PY -m autoassist.bench.svm_data runs/svm-text-data

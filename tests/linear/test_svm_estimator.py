@@ -236,7 +236,8 @@ def _liblinear_optimum(X: np.ndarray, y: np.ndarray) -> float:
     return primal_objective(w, np.where(y == 1, 1.0, -1.0) * (X @ w[:-1] + w[-1]), 1.0 / len(y))
 
 
-@pytest.mark.parametrize("params", [dict(shrinking="drift"), dict(shrinking="off", stale_gradients=True)])
+@pytest.mark.parametrize("params", [dict(shrinking="drift"), dict(shrinking="drift", stale_correction="unbiased"),
+                                    dict(shrinking="off", stale_gradients=True)])
 def test_stale_gradients_converge_and_count_their_changes(params: dict) -> None:
     """Drift shrinking uses stale gradients by default (and skips violated instances too); with
     them, and with uniform SGD plus stale gradients, the averaged objective gets within 1e-2 of
@@ -248,6 +249,27 @@ def test_stale_gradients_converge_and_count_their_changes(params: dict) -> None:
     assert clf.objective(X, y) <= _liblinear_optimum(X, y) * 1.01
     plain = ShrinkingSVC(shrinking=params["shrinking"], stale_gradients=False, max_iter=3, random_state=0).fit(X, y)
     assert [h["gradient_changes"] for h in plain.history_] == [0] * 4
+
+
+def test_stale_correction_weighs_only_skippable_draws() -> None:
+    """The lagged and unbiased corrections differ only in the weight of a computed draw taken with p < 1: with the
+    floor at 1 every margin is computed and the two fits are the same; with skipping they differ, and the
+    lagged one steps no further from the table's mean than weight 1 allows."""
+    X, y = _noisy(n=300, d=5)
+    fits = {c: ShrinkingSVC(average=True, max_iter=15, random_state=0, shrink_prob_min=1.0, stale_correction=c).fit(X, y)
+            for c in ("lagged", "unbiased")}
+    assert fits["lagged"].history_ == [{**h, "seconds": fits["lagged"].history_[k]["seconds"]}
+                                       for k, h in enumerate(fits["unbiased"].history_)]
+    skipping = {c: ShrinkingSVC(average=True, max_iter=40, random_state=0, stale_correction=c).fit(X, y)
+                for c in ("lagged", "unbiased")}
+    assert not np.array_equal(skipping["lagged"].coef_, skipping["unbiased"].coef_)
+    assert skipping["lagged"].history_[-1]["margins"] < 40 * 300  # it skipped
+
+
+def test_bad_stale_correction_raises() -> None:
+    X, y = _noisy(n=20)
+    with pytest.raises(ParameterError, match="stale_correction must be one of 'lagged', 'unbiased'"):
+        ShrinkingSVC(stale_correction="weighted").fit(X, y)
 
 
 def test_drift_with_stale_gradients_skips_violated_instances_too() -> None:

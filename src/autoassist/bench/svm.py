@@ -53,6 +53,7 @@ METHODS: dict[str, dict[str, Any]] = {
     **SAMPLERS, **{f"{name}-avg": dict(params, average=True) for name, params in SAMPLERS.items()},
 }
 VARIANTS: dict[str, dict[str, Any]] = {
+    "shrinking-unbiased-avg": dict(shrinking="drift", average=True, stale_correction="unbiased"),  # the default before
     "shrinking-nosg": dict(shrinking="drift", stale_gradients=False),  # the default before stale gradients
     "shrinking-nosg-avg": dict(shrinking="drift", stale_gradients=False, average=True),
     "shrinking-stale": dict(shrinking="stale-unbiased"),  # the default before drift shrinking

@@ -70,9 +70,9 @@ PROJ_SPHERE = 2
 # the pass loop's scalar settings, by slot of its ``params`` array
 PARAMS = ("lam", "t0", "loss", "mode", "prob", "prob_decay", "prob_min", "far_margin", "threshold", "pass_index",
           "clock_updates", "projection", "radius", "avg_start", "avg_rho", "cv", "kappa2", "z_floor", "drift_passes",
-          "plan")
+          "plan", "lagged")
 (_LAM, _T0, _LOSS, _MODE, _PROB, _PROB_DECAY, _PROB_MIN, _FAR_MARGIN, _THRESHOLD, _PASS_INDEX, _CLOCK_UPDATES,
- _PROJECTION, _RADIUS, _AVG_START, _AVG_RHO, _CV, _KAPPA2, _Z_FLOOR, _DRIFT_PASSES, _PLAN) = range(len(PARAMS))
+ _PROJECTION, _RADIUS, _AVG_START, _AVG_RHO, _CV, _KAPPA2, _Z_FLOOR, _DRIFT_PASSES, _PLAN, _LAGGED) = range(len(PARAMS))
 
 
 @njit(cache=True)
@@ -165,7 +165,10 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         instance changes side. Every visit steps along the mean (SAGA's control variate) and a computed
         one adds its own change ``(g - sgrad[i]) / p``: unbiased, and zero for the instances that stay on
         their side, so a skipped instance costs no variance whichever side it is on (``DRIFT`` then skips
-        violated instances too, by their distance below 1). The iterate is ``w = scale v + b u`` and the
+        violated instances too, by their distance below 1). ``lagged`` (``params``; ``DRIFT`` with stale gradients):
+        a computed instance's change enters with weight 1 instead of ``1/p``: the skipped instances' stale
+        gradients stand in for their current ones, a bias that vanishes as they stop changing side (at the
+        optimum every stale gradient is current, so the fixed point is the same), and no ``1/p``-weighted kicks. The iterate is ``w = scale v + b u`` and the
         average ``A avg + B v + C u``, with ``cv_state = [b, C, v.u, u.u, mean_w]`` (v.u and u.u recomputed at the
         pass's start; ``mean_w`` 0 in the pass that fills an empty table, else 1: with a pass in a random
         permutation, the mean of a table still being filled is not cancelled by the visits' own
@@ -181,6 +184,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         loss, mode, projection = int(params[_LOSS]), int(params[_MODE]), int(params[_PROJECTION])
         avg_start, drift_passes = int(params[_AVG_START]), int(params[_DRIFT_PASSES])
         clock_updates, cv, plan = params[_CLOCK_UPDATES] != 0.0, params[_CV] != 0.0, params[_PLAN] != 0.0
+        lagged = params[_LAGGED] != 0.0
         if fixed_mode >= 0:  # constants: the tests of them below fold away
             mode, cv, avg_start = fixed_mode, fixed_cv == 1, 0 if fixed_average == 1 else -1
             loss, projection, clock_updates = HINGE, PROJ_BALL, False
@@ -284,7 +288,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
             elif mode == DRIFT:
                 p = draw_probs[k]
                 inv_p = 1.0 / p  # one division for the weight and the drift measurement
-                weight = weight * inv_p
+                weight = weight * (1.0 if cv and lagged else inv_p)
             # compute the margin: O(nnz(x_i))
             dot = 0.0
             dot_u = 0.0
@@ -424,12 +428,12 @@ def pass_for(mode: int, cv: bool, avg_start: int, loss: int, projection: int, cl
 
 def params_array(  # type: ignore[no-untyped-def]
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
-    radius, avg_start, avg_rho, cv, kappa2=0.0, z_floor=0.0, drift_passes=0, plan=False,
+    radius, avg_start, avg_rho, cv, kappa2=0.0, z_floor=0.0, drift_passes=0, plan=False, lagged=False,
 ) -> np.ndarray:
     """The pass loop's ``params``: the settings in the slots ``PARAMS`` names (flags and integers as floats)."""
     return np.array([lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
-                     clock_updates, projection, radius, avg_start, avg_rho, cv, kappa2, z_floor, drift_passes, plan],
-                    dtype=np.float64)
+                     clock_updates, projection, radius, avg_start, avg_rho, cv, kappa2, z_floor, drift_passes, plan,
+                     lagged], dtype=np.float64)
 
 
 def sgd_pass(  # type: ignore[no-untyped-def]
@@ -437,6 +441,7 @@ def sgd_pass(  # type: ignore[no-untyped-def]
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
     radius, avg, avg_state, avg_start, avg_rho, draw_probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
     loop=None, seed=None, kappa2=0.0, z_floor=0.0, drift_sum=None, drift_passes=0, inv_xnorms=None, keep=None,
+    lagged=False,
 ) -> None:
     """Run one pass of Pegasos-style SGD over the draws in ``order`` with the loop ``pass_for`` picks (or
     ``loop``); ``_sgd_pass_for``'s docstring says what every argument means. A ``DRIFT`` pass is planned by the
@@ -445,7 +450,8 @@ def sgd_pass(  # type: ignore[no-untyped-def]
         loop = pass_for(mode, bool(cv), avg_start, loss, projection, bool(clock_updates))
     plan = keep is not None
     params = params_array(lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index,
-                          clock_updates, projection, radius, avg_start, avg_rho, cv, kappa2, z_floor, drift_passes, plan)
+                          clock_updates, projection, radius, avg_start, avg_rho, cv, kappa2, z_floor, drift_passes, plan,
+                          lagged)
     if not plan:  # placeholders of the plan's types, not read
         seed, drift_sum, inv_xnorms, keep = np.uint64(0), np.zeros(1), xnorms, np.empty(0, dtype=np.bool_)
     loop(data, indices, indptr, y, xnorms, order, weights, uniforms, v, state, stale, streak, counters, avg, avg_state,
@@ -631,7 +637,7 @@ def drift_sgd_pass(  # type: ignore[no-untyped-def]
     seed, kappa2, z_floor, drift_sum, drift_passes, inv_xnorms, keep,
     data, indices, indptr, y, xnorms, draws, weights, uniforms, v, state, stale, streak, counters,
     lam, t0, loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
-    radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
+    radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state, lagged=False,
 ) -> int:
     """A whole ``DRIFT`` pass in one compiled call: ``drift_plan`` into the buffers ``draws``, ``probs``,
     ``gaps``, the pass over the m planned draws, then the drift's running sum (the loop with ``plan`` set in
@@ -643,7 +649,7 @@ def drift_sgd_pass(  # type: ignore[no-untyped-def]
              loss, mode, prob, prob_decay, prob_min, far_margin, threshold, pass_index, clock_updates, projection,
              radius, avg, avg_state, avg_start, avg_rho, probs, gaps, drift, cv, ubar, sgrad, flipped, cv_state,
              seed=seed, kappa2=kappa2, z_floor=z_floor, drift_sum=drift_sum, drift_passes=drift_passes,
-             inv_xnorms=inv_xnorms, keep=keep)
+             inv_xnorms=inv_xnorms, keep=keep, lagged=lagged)
     return int(counters[2] - computed)  # every planned draw is computed
 
 
