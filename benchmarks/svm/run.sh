@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every command behind benchmarks/svm/*: run from the repository root, one benchmark process at a time.
-#   PYTHON=.venv/bin/python bash benchmarks/svm/run.sh        (about 40 minutes on a quiet 2-core CPU)
+#   PYTHON=.venv/bin/python bash benchmarks/svm/run.sh        (about 45 minutes on a quiet 2-core CPU)
 # `python -m autoassist.bench.svm ARGS` is `autoassist bench svm ARGS`.
 set -euo pipefail
 PY="${PYTHON:-python}"

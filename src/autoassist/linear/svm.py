@@ -20,11 +20,11 @@ Shrinking (``shrinking=``):
   ``"unbiased"`` (weight 1/p: unbiased, SAGA's estimator under Bernoulli sampling, the default before)
   had on w8a, where a rarely computed instance that changed side unseen took a 10x-weighted step
   (``benchmarks/svm/README.md``). Either way an instance that stays on its side adds no variance
-  whether or not it is computed (the pass that fills an empty table, the first, is plain SGD). So violated instances can be skipped too, not only
-  satisfied ones (LIBLINEAR's shrinking, likewise, removes variables at both bounds). The mean is
-  kept as ``w = scale v + b u`` (O(1) per visit; a changed stale gradient moves ``u`` and ``v`` by
-  one pass over its nonzeros). **Drift**: instance i, whose margin ``m`` was computed ``g`` passes
-  ago, is computed now with probability ``p = shrink_prob * sqrt(q)`` (clipped to
+  whether or not it is computed (the pass that fills an empty table, the first, is plain SGD). So violated
+  instances can be skipped too, not only satisfied ones (LIBLINEAR's shrinking, likewise, removes
+  variables at both bounds). The mean is kept as ``w = scale v + b u`` (O(1) per visit; a changed
+  stale gradient moves ``u`` and ``v`` by one pass over its nonzeros). **Drift**: instance i, whose
+  margin ``m`` was computed ``g`` passes ago, is computed now with probability ``p = shrink_prob * sqrt(q)`` (clipped to
   ``[shrink_prob_min, 1]``), where ``q = Phi(-|m - 1| / (kappa ||x_i|| sigma_g))`` is the chance
   that a Gaussian drift has moved it to the other side of 1 since: ``sigma_g^2`` sums the mean
   squared margin change per unit ``||x_i||`` measured in each of those passes (on instances computed
@@ -40,8 +40,8 @@ Shrinking (``shrinking=``):
   draw gets, not which instance takes it), and the skipped visits between two of them cost O(1) each on
   scalars (the regulariser's shrink, the stale gradients' step and the average), never a memory access
   per instance. Defaults
-  ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.1`` with stale gradients (at most a 10x weight: with
-  0.05, rare 20x-weighted corrections of instances that crossed the margin unseen kept w8a's averaged
+  ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.1`` with stale gradients (with ``"unbiased"``, at most a 10x
+  weight: with 0.05, rare 20x-weighted corrections of instances that crossed the margin unseen kept w8a's averaged
   objective above 1e-2 for 200 passes on one seed in six), 0.05 without. Measured: ``benchmarks/svm/README.md``.
 * ``"stale-unbiased"``: an instance whose margin at its previous visit was at least
   ``1 + shrink_threshold/(k+1)`` (k: passes done) is skipped without computing its margin, with
