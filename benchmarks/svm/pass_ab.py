@@ -42,9 +42,9 @@ def one_pass(clf: Any, kernels: Any, seed: int) -> float:
     buf = clf._buffers
     start = time.perf_counter()
     loop(data.data, data.indices, data.indptr, y, data.xnorms, buf.draws, buf.ones, buf.uniforms[:0], s["_v"],
-              s["_state"], s["_stale"], s["_streak"], s["_counters"], s["_avg"], s["_avg_state"], buf.draw_probs,
-              buf.gaps, s["_drift"], s["_u"], s["_sgrad"], s["_flipped"], s["_cv_state"], params, np.uint64(seed),
-              s["_drift_sum"], data.inv_xnorms, buf.keep)
+         s["_state"], s["_stale"], s["_streak"], s["_counters"], s["_avg"], s["_avg_state"], buf.draw_probs, buf.gaps,
+         s["_drift"], s["_u"], s["_sgrad"], s["_flipped"], s["_cv_state"], params, np.uint64(seed), s["_drift_sum"],
+         data.inv_xnorms, buf.keep)
     return time.perf_counter() - start
 
 

@@ -15,14 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def pass_to_stay(objective: list[float], optimum: float, tol: float) -> int | None:
-    """The first pass from which ``(f - f*) / |f*| <= tol`` holds to the end (None: not at the end)."""
-    within = (np.asarray(objective) - optimum) / abs(optimum) <= tol
-    if not within[-1]:
-        return None
-    outside = np.flatnonzero(~within)
-    return int(outside[-1] + 1) if len(outside) else 0
+from autoassist.bench.svm import stay
 
 
 def main() -> None:
@@ -34,7 +27,8 @@ def main() -> None:
         results = json.loads((Path(folder) / "results.json").read_text())
         run, seeds = results["runs"][0], results["config"]["seeds"]
         for name, method in run["methods"].items():
-            passes = [pass_to_stay(c["objective"], run["optimum"], args.tol) for c in method["curves"]]
+            passes = [None if (p := stay(c, run["optimum"], args.tol, "pass")) is None else int(p)
+                      for c in method["curves"]]
             done = sorted(p for p in passes if p is not None)
             shown = ", ".join("never" if p is None else str(p) for p in passes)
             never = len(passes) - len(done)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The goal's methods (and shrinking-unbiased-avg, the default before) over 25 seeds (0-24) on every set, into benchmarks/svm/seeds/<set>: the medians the goal table and
-# the side-by-side seconds use. Three seeds were not enough: on w8a shrinking-avg's passes to stay below 1e-2 ranged
-# 49-93 over 27 seeds (benchmarks/svm/even_gaps.txt), so a three-seed median could land anywhere from 52 to 69.
+# The goal's methods (and shrinking-unbiased-avg, the default before) over 25 seeds (0-24) on every set, into
+# benchmarks/svm/seeds/<set>: the medians the goal table and the side-by-side seconds use. Three seeds were not enough:
+# with the 1/p-weighted correction w8a's passes to stay below 1e-2 ranged 49-93 over 27 seeds
+# (benchmarks/svm/even_gaps.txt), and seeds 0-2 gave a median of 54 at one commit and 69 at the next.
 #   PYTHON=.venv/bin/python bash benchmarks/svm/seeds.sh     (about 20 minutes on 2 cores: two sets at a time)
 set -euo pipefail
 PY="${PYTHON:-python}"

@@ -253,8 +253,7 @@ def test_stale_gradients_converge_and_count_their_changes(params: dict) -> None:
 
 def test_stale_correction_weighs_only_skippable_draws() -> None:
     """The lagged and unbiased corrections differ only in the weight of a computed draw taken with p < 1: with the
-    floor at 1 every margin is computed and the two fits are the same; with skipping they differ, and the
-    lagged one steps no further from the table's mean than weight 1 allows."""
+    floor at 1 every margin is computed and the two fits are the same; with skipping they differ."""
     X, y = _noisy(n=300, d=5)
     fits = {c: ShrinkingSVC(average=True, max_iter=15, random_state=0, shrink_prob_min=1.0, stale_correction=c).fit(X, y)
             for c in ("lagged", "unbiased")}

@@ -165,10 +165,11 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         instance changes side. Every visit steps along the mean (SAGA's control variate) and a computed
         one adds its own change ``(g - sgrad[i]) / p``: unbiased, and zero for the instances that stay on
         their side, so a skipped instance costs no variance whichever side it is on (``DRIFT`` then skips
-        violated instances too, by their distance below 1). ``lagged`` (``params``; ``DRIFT`` with stale gradients):
-        a computed instance's change enters with weight 1 instead of ``1/p``: the skipped instances' stale
-        gradients stand in for their current ones, a bias that vanishes as they stop changing side (at the
-        optimum every stale gradient is current, so the fixed point is the same), and no ``1/p``-weighted kicks. The iterate is ``w = scale v + b u`` and the
+        violated instances too, by their distance below 1). ``lagged`` (``params``; ``DRIFT`` with stale
+        gradients): a computed instance's change enters with weight 1 instead of ``1/p``: the skipped instances'
+        stale gradients stand in for their current ones, a bias that vanishes as they stop changing side (at the
+        optimum every stale gradient is current, so the fixed point is the same), and no ``1/p``-weighted kicks.
+        The iterate is ``w = scale v + b u`` and the
         average ``A avg + B v + C u``, with ``cv_state = [b, C, v.u, u.u, mean_w]`` (v.u and u.u recomputed at the
         pass's start; ``mean_w`` 0 in the pass that fills an empty table, else 1: with a pass in a random
         permutation, the mean of a table still being filled is not cancelled by the visits' own
