@@ -101,7 +101,7 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
     assert main(["bench", "translate", "--methods", "uniform", "random:keep_rate=auto", "--out", str(tmp_path)]) == 2
     assert "autoassist method listed before random:keep_rate=auto" in capsys.readouterr().err
     assert main(["bench", "translate", "--methods", "selective_backprop", "--out", str(tmp_path)]) == 2
-    assert "not part of the translation benchmark" in capsys.readouterr().err
+    assert "forward passes do not fit the translation benchmark" in capsys.readouterr().err
     assert main(["bench", "translate", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path)]) == 2
     assert "data_dir must be an existing folder" in capsys.readouterr().err
     assert main(["bench", "translate", "--device", "tpu", "--out", str(tmp_path)]) == 2
@@ -164,3 +164,50 @@ def test_eval_ema_decodes_the_moving_average_of_the_weights(tmp_path: Path, monk
     for got, want in zip(params, expected):
         torch.testing.assert_close(got, want)
     assert any(not torch.equal(got, last) for got, last in zip(params, snapshots[-1]))  # it lags the Boss
+
+
+def test_oracle_scores_with_the_bosss_current_losses_against_the_rules_threshold() -> None:
+    """``BossLossOracle`` says 1 exactly where a sentence's current loss (a plain forward of that
+    sentence alone, evaluation mode) is above the previous pass's mean once a pass has ended, and
+    above the running mean of feedback batches before; the Boss is left in training mode."""
+    from autoassist.bench.translation_oracle import BossLossOracle
+    from autoassist.data.text_batches import TranslationDataset
+    from autoassist.data.tokenize import PAD_ID
+    from autoassist.losses import sequence_losses
+    from autoassist.models.transformer import Seq2SeqTransformer, TransformerConfig
+
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(1)
+    src = [torch.randint(4, 40, (int(n),), generator=gen).tolist() for n in torch.randint(2, 9, (30,), generator=gen)]
+    tgt = [torch.randint(4, 40, (int(n),), generator=gen).tolist() for n in torch.randint(2, 9, (30,), generator=gen)]
+    dataset = TranslationDataset(src, tgt)
+    model = Seq2SeqTransformer(TransformerConfig(vocab_size=40, d_model=16, n_heads=2, encoder_layers=1,
+                                                 decoder_layers=1, d_ff=32, dropout=0.3)).train()
+    oracle = BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24)  # several scoring chunks
+    indices = torch.randperm(30, generator=gen).numpy()[:20]
+    model.eval()
+    with torch.no_grad():
+        alone = [float(sequence_losses(model(b.src, b.tgt_in), b.tgt_out, PAD_ID, 0.1)[0])
+                 for b in (dataset.collate([int(i)]) for i in indices)]
+    model.train()
+    assert oracle.losses(indices) == pytest.approx(alone, rel=1e-5)
+    assert model.training
+    median = float(torch.tensor(alone).median())
+    oracle.learn(indices[:4], torch.full((4,), median).numpy())  # the running mean starts at the first batch mean
+    assert oracle.score(indices).tolist() == [float(x > median) for x in alone]
+    oracle.begin_pass(1)                                          # the pass's mean loss becomes the threshold
+    oracle.learn(indices[:2], torch.tensor([0.0, 1.0]).numpy())  # ... later feedback does not move it
+    assert oracle.score(indices).tolist() == [float(x > median) for x in alone]
+    assert oracle.stats()["oracle_informative_rate"] == pytest.approx(sum(x > median for x in alone) / 20)
+    restored = BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24)
+    restored.load_state_dict(oracle.state_dict())
+    assert restored.score(indices).tolist() == oracle.score(indices).tolist()
+
+
+def test_bench_translate_oracle_runs_inline_with_its_scoring_kept_apart(tmp_path: Path) -> None:
+    out = tmp_path / "oracle"
+    assert main(["bench", "translate", *TINY, "--methods", "oracle", "--out", str(out)]) == 0
+    run = json.loads((out / "results.json").read_text())["runs"][0]
+    assert run["method_name"] == "oracle" and run["boss_steps"] == run["config"]["total_steps"]
+    assert run["selector_stats"]["oracle_scoring_seconds"] == pytest.approx(run["time_split_s"]["free_scoring"])
+    assert run["selector_stats"]["oracle_scoring_seconds"] > 0 and run["selector_stats"]["keep_rate"] < 1

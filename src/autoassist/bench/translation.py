@@ -36,7 +36,7 @@ from autoassist.bench.methods import parse_method
 from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, lengths_of,
                                                  train_translation_run)
 
-TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance")
+TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance", "oracle")
 METHOD_HELP = {
     "uniform": "plain shuffled token batches (the baseline)",
     "random:keep_rate=auto": "accept each candidate with AutoAssist's keep rate (of the first autoassist method "
@@ -46,6 +46,8 @@ METHOD_HELP = {
     "autoassist:assistant=loss-history": "the same, with the loss-history Assistant (features plus last loss)",
     "infobatch": "InfoBatch, annealed over uniform's passes",
     "importance": "importance sampling by stale loss, unbiased weights",
+    "oracle": "diagnosis: AutoAssist's translation rules with a perfect Assistant that scores candidates with "
+              "the Boss's current losses (run inline, scoring passes not counted); read in Boss steps",
 }
 DEFAULT_METHODS = ("uniform", "autoassist:assistant=paper", "autoassist:assistant=loss-history",
                    "random:keep_rate=auto", "infobatch", "importance")
@@ -170,7 +172,7 @@ def validate(cfg: TranslationBenchConfig) -> None:
         method = parse_method(spec)
         if method.name not in TRANSLATION_METHODS:
             raise fail("--methods", "among " + ", ".join(TRANSLATION_METHODS), spec,
-                       "Forward selectors (selective_backprop, oracle) are not part of the translation benchmark.")
+                       "Selective Backprop's forward passes do not fit the translation benchmark (README).")
         if method.name == "random" and method.options.get("keep_rate") == "auto":
             earlier = [parse_method(s).name for s in cfg.methods[:cfg.methods.index(spec)]]
             if "autoassist" not in earlier:

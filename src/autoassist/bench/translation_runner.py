@@ -38,6 +38,7 @@ from autoassist.bench.bleu import corpus_bleu
 from autoassist.bench.curves import Curve
 from autoassist.bench.methods import MethodSpec, build_selector
 from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
+from autoassist.bench.translation_oracle import BossLossOracle
 from autoassist.data.text_batches import TranslationDataset
 from autoassist.data.tokenize import PAD_ID, SubwordTokenizer
 from autoassist.losses import sequence_losses
@@ -132,17 +133,35 @@ def make_model(vocab_size: int, cfg: TranslationTrainConfig) -> Seq2SeqTransform
         decoder_layers=cfg.layers, d_ff=cfg.d_ff, dropout=cfg.dropout))
 
 
+# what configures the learned Assistant, not the oracle that stands in for it
+_LEARNED_ASSISTANT_OPTIONS = ("threshold", "lr", "l2")
+
+
 def lengths_of(dataset: TranslationDataset) -> np.ndarray:
     """(N, 2) source and target (with ``</s>``) lengths, what the token batcher bounds."""
     return dataset.lengths
 
 
 def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset, cfg: TranslationTrainConfig,
-                 keep_rate: float | None = None) -> AutoAssist:
-    """``AutoAssist`` for one method, as a user builds it (AutoAssist itself, or a stream selector)."""
+                 keep_rate: float | None = None, model: Seq2SeqTransformer | None = None) -> AutoAssist:
+    """``AutoAssist`` for one method, as a user builds it (AutoAssist itself, or a stream selector).
+
+    ``oracle`` (a diagnosis, not a method to deploy) is AutoAssist with the translation rules and a
+    :class:`BossLossOracle` that scores candidates with ``model``'s current losses, run inline.
+    """
     common: dict[str, Any] = dict(max_tokens=cfg.max_tokens, lengths=lengths_of(dataset), seed=cfg.seed,
                                   asynchronous=cfg.asynchronous, lag=cfg.lag)
     opts = dict(method.options)
+    if method.name == "oracle":
+        if model is None:
+            raise fail("model", "the Boss being trained (the oracle scores with its losses)", None)
+        oracle = BossLossOracle(model, dataset, label_smoothing=cfg.label_smoothing, max_tokens=4 * cfg.max_tokens)
+        rules = {k: v for k, v in TRANSLATION_RULES.items() if k not in _LEARNED_ASSISTANT_OPTIONS}
+        try:
+            return AutoAssist(dataset, assistant=oracle, **{**rules, **opts}, **{**common, "asynchronous": False})
+        except TypeError as error:
+            raise fail("method", "oracle options that AutoAssist() takes (base_prob, anneal_fraction, ...)",
+                       method.label, str(error)) from None
     if method.name == "autoassist":
         kind = str(opts.pop("assistant", "paper"))
         kwargs: dict[str, Any] = {**TRANSLATION_RULES, **opts, "assistant": kind}
@@ -160,9 +179,9 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
         method = MethodSpec("random", {**opts, "keep_rate": keep_rate}, method.label)
     elif method.name == "random" and not isinstance(opts.get("keep_rate"), float):
         raise fail("method", "random:keep_rate=<a number in (0, 1]> or random:keep_rate=auto", method.label)
-    if method.name in ("selective_backprop", "oracle"):
-        raise fail("method", "a stream selector (uniform, random, autoassist, infobatch, importance)", method.label,
-                   "Forward selectors are not part of the translation benchmark.")
+    if method.name == "selective_backprop":
+        raise fail("method", "a stream selector (uniform, random, autoassist, infobatch, importance) or oracle",
+                   method.label, "Selective Backprop's forward passes do not fit the translation benchmark.")
     num_passes = max(1, int(round(cfg.num_passes * cfg.fraction)))
     selector = build_selector(method, None, total_steps=cfg.total_steps, num_passes=num_passes, seed=cfg.seed)
     return AutoAssist(dataset, selector=selector, **common)
@@ -189,7 +208,8 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.eval_ema), use_buffers=True) if cfg.eval_ema else None
     evaluated: Seq2SeqTransformer = ema.module if ema is not None else model  # type: ignore[assignment]
     dataset = TranslationDataset(data.train_src, data.train_tgt)
-    assist = build_assist(method, data, dataset, cfg, keep_rate)
+    assist = build_assist(method, data, dataset, cfg, keep_rate, model)
+    oracle = assist.assistant if isinstance(assist.assistant, BossLossOracle) else None
     max_steps = cfg.total_steps
     curve = Curve.with_columns("val_bleu", "target_tokens", "assistant_accuracy", "train_loss")
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "eval": 0.0}
@@ -234,6 +254,9 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
                 ema.update_parameters(model)
             t4 = time.perf_counter()
             wall += fetch_seconds + split_step_time(timers, step_times, t1, t2, t3, t4)
+            if oracle is not None:  # the oracle's scoring forward passes are free (as for images)
+                wall -= oracle.scoring_seconds - timers.get("free_scoring", 0.0)
+                timers["free_scoring"] = oracle.scoring_seconds
             # the plain token-normalised loss (selector weights left out: InfoBatch's and importance
             # sampling's rescaled losses are not a sign of divergence)
             lengths = batch.tgt_lengths.to(per_sentence.dtype)

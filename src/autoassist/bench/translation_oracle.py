@@ -1,0 +1,125 @@
+"""A perfect Assistant for the translation rule: it scores candidates with the Boss's current losses.
+
+``bench translate --methods oracle`` runs AutoAssist with the official translation rules
+(``TRANSLATION_RULES``: everything accepted in the first pass, then ``base_prob`` 0.5) and this
+Assistant in place of the learned one. ``score`` forwards the candidates through the Boss (no
+gradient, evaluation mode) and returns 1 for a sentence whose current per-token loss is above the
+threshold the learned Assistant is trained against (the previous pass's mean loss once a pass has
+ended, before that an exponential moving average of feedback batch means), else 0. Its accuracy is
+therefore perfect up to the lag of a few steps between scoring and training.
+
+It answers a diagnostic question in Boss steps: if AutoAssist with a perfect Assistant does not
+reach uniform's BLEU in fewer steps, no learned Assistant will, and the rule itself (skip half of
+the sentences whose loss is below the mean) is what does not pay on that corpus. As for images, the
+scoring forward passes are free: their seconds are counted apart (``scoring_seconds``) and taken out
+of the run's training wall time by the benchmark. Scoring reads the Boss's weights, so the generator
+must run inline (``asynchronous=False``), between the Boss's steps; the benchmark sets it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from autoassist.batching import cut_by_tokens, instance_sizes
+from autoassist.data.text_batches import TranslationDataset
+from autoassist.data.tokenize import PAD_ID
+from autoassist.losses import sequence_losses
+from autoassist.models.transformer import Seq2SeqTransformer
+from autoassist.selectors.oracle import oracle_informative
+
+__all__ = ["BossLossOracle"]
+
+
+class BossLossOracle:
+    """The Assistant protocol, answered with the Boss's true current losses (for diagnosis only).
+
+    Args:
+        model: the Boss, trained in place by the caller; read between its steps.
+        dataset: the training set whose indices the generator offers.
+        label_smoothing: of the per-sentence losses, as the Boss reports them.
+        max_tokens: padded tokens per scoring forward pass.
+        mean_decay: decay of the moving average of feedback batch means (the learned Assistant's 0.9).
+    """
+
+    def __init__(self, model: Seq2SeqTransformer, dataset: TranslationDataset, *, label_smoothing: float,
+                 max_tokens: int, mean_decay: float = 0.9) -> None:
+        self.model = model
+        self.dataset = dataset
+        self.label_smoothing = label_smoothing
+        self.max_tokens = int(max_tokens)
+        self.mean_decay = mean_decay
+        self.sizes = instance_sizes(dataset.lengths)
+        self.running_mean: float | None = None
+        self.previous_pass_mean: float | None = None
+        self.pass_sum, self.pass_count = 0.0, 0
+        self.instances_seen = 0
+        self.scored = 0
+        self.informative = 0
+        self.scoring_seconds = 0.0
+
+    def losses(self, indices: np.ndarray) -> np.ndarray:
+        """The Boss's current per-sentence losses of ``indices`` (evaluation mode, no gradient)."""
+        out = np.empty(len(indices), dtype=np.float64)
+        order = np.argsort(self.sizes[indices], kind="stable")
+        device = next(self.model.parameters()).device
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                for chunk in cut_by_tokens(order, self.sizes[indices], self.max_tokens):
+                    batch = self.dataset.collate(indices[chunk].tolist()).to(device)
+                    logits = self.model(batch.src, batch.tgt_in)
+                    out[chunk] = sequence_losses(logits, batch.tgt_out, PAD_ID, self.label_smoothing).double().cpu().numpy()
+        finally:
+            self.model.train(was_training)
+        return out
+
+    def threshold(self) -> float | None:
+        """What a loss must exceed to count as informative (None: the scored candidates' own mean)."""
+        return self.previous_pass_mean if self.previous_pass_mean is not None else self.running_mean
+
+    def score(self, indices: np.ndarray) -> np.ndarray:
+        t0 = time.perf_counter()
+        indices = np.asarray(indices, dtype=np.int64)
+        p = oracle_informative(self.losses(indices), self.threshold()) if len(indices) else np.empty(0)
+        self.scored += len(p)
+        self.informative += int(p.sum())
+        self.scoring_seconds += time.perf_counter() - t0
+        return p
+
+    def begin_pass(self, pass_index: int) -> None:
+        if self.pass_count:
+            self.previous_pass_mean = self.pass_sum / self.pass_count
+        self.pass_sum, self.pass_count = 0.0, 0
+
+    def learn(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        losses = np.asarray(losses, dtype=np.float64)
+        if len(losses) == 0:
+            return
+        mean = float(losses.mean())
+        self.running_mean = mean if self.running_mean is None else (
+            self.mean_decay * self.running_mean + (1 - self.mean_decay) * mean)
+        self.pass_sum += float(losses.sum())
+        self.pass_count += len(losses)
+        self.instances_seen += len(losses)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"running_mean": self.running_mean, "previous_pass_mean": self.previous_pass_mean,
+                "pass_sum": self.pass_sum, "pass_count": self.pass_count, "instances_seen": self.instances_seen,
+                "scored": self.scored, "informative": self.informative}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.running_mean = state["running_mean"]
+        self.previous_pass_mean = state["previous_pass_mean"]
+        self.pass_sum, self.pass_count = float(state["pass_sum"]), int(state["pass_count"])
+        self.instances_seen = int(state["instances_seen"])
+        self.scored, self.informative = int(state["scored"]), int(state["informative"])
+
+    def stats(self) -> dict[str, float]:
+        return {"oracle_informative_rate": self.informative / self.scored if self.scored else 0.0,
+                "oracle_scoring_seconds": self.scoring_seconds,
+                "assistant_instances_seen": float(self.instances_seen)}
