@@ -110,6 +110,8 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
     assert "--decode-batch-size must be >= 1; got 0" in capsys.readouterr().err
     assert main(["bench", "translate", "--eval-ema", "1", "--out", str(tmp_path)]) == 2
     assert "--eval-ema must be in [0, 1); got 1.0" in capsys.readouterr().err
+    assert main(["bench", "translate", "--synthetic-noise", "-0.1", "--out", str(tmp_path)]) == 2
+    assert "--synthetic-noise must be in [0, 1); got -0.1" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # refused before anything was written
 
 
@@ -211,3 +213,13 @@ def test_bench_translate_oracle_runs_inline_with_its_scoring_kept_apart(tmp_path
     assert run["method_name"] == "oracle" and run["boss_steps"] == run["config"]["total_steps"]
     assert run["selector_stats"]["oracle_scoring_seconds"] == pytest.approx(run["time_split_s"]["free_scoring"])
     assert run["selector_stats"]["oracle_scoring_seconds"] > 0 and run["selector_stats"]["keep_rate"] < 1
+
+
+def test_synthetic_noise_names_the_corpus(tmp_path: Path) -> None:
+    from autoassist.data.synthetic_translation import make_synthetic_translation
+
+    assert main(["bench", "translate", *TINY, "--synthetic-noise", "0", "--methods", "uniform",
+                 "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["corpus"] == "synthetic-160-noise0" and results["config"]["synthetic_noise"] == 0.0
+    assert len(make_synthetic_translation(160, noise=0.0).noisy) == 0

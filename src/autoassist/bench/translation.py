@@ -67,6 +67,7 @@ class TranslationBenchConfig(TranslationRecipe):
     test_split: str = "test"
     lowercase: bool = False
     synthetic_train: int = 10_000
+    synthetic_noise: float = 0.05
     vocab_size: int = 8000
     limit_train: int | None = None
     val_sentences: int | None = None
@@ -93,6 +94,8 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--lowercase", action="store_true", help="lower-case both sides (and the references)")
     p.add_argument("--synthetic-train", type=int, default=d.synthetic_train,
                    help="training pairs of the synthetic corpus (without --data-dir)")
+    p.add_argument("--synthetic-noise", type=float, default=d.synthetic_noise,
+                   help="fraction of the synthetic training pairs whose target is another sentence's translation")
     p.add_argument("--vocab-size", type=int, default=None, help="joint BPE ids (default: 8000; synthetic 1000)")
     p.add_argument("--limit-train", type=int, default=None, help="use only the first N training pairs")
     p.add_argument("--val-sentences", type=int, default=None, help="first N validation sentences (default: all)")
@@ -139,6 +142,7 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
     return TranslationBenchConfig(
         data_dir=args.data_dir, src=args.src, tgt=args.tgt, train_split=args.train_split, val_split=args.val_split,
         test_split=args.test_split, lowercase=args.lowercase, synthetic_train=args.synthetic_train,
+        synthetic_noise=args.synthetic_noise,
         vocab_size=args.vocab_size or (1000 if synthetic else 8000), limit_train=args.limit_train,
         val_sentences=args.val_sentences, test_sentences=args.test_sentences,
         methods=DEMO_METHODS if demo else tuple(args.methods), seeds=tuple(args.seeds),
@@ -158,6 +162,9 @@ def validate(cfg: TranslationBenchConfig) -> None:
     check_device(cfg.device)
     if cfg.epochs <= 0:
         raise fail("--epochs", "> 0", cfg.epochs)
+    if not 0.0 <= cfg.synthetic_noise < 1.0:
+        raise fail("--synthetic-noise", "in [0, 1)", cfg.synthetic_noise,
+                   "It is the fraction of corrupted training pairs: 0 for a clean corpus, 0.05 by default.")
     if cfg.decode_batch_size < 1:
         raise fail("--decode-batch-size", ">= 1", cfg.decode_batch_size)
     if not 0.0 <= cfg.eval_ema < 1.0:
@@ -219,9 +226,10 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
     if cfg.data_dir is None:
         from autoassist.data.synthetic_translation import make_synthetic_translation
 
-        synthetic = make_synthetic_translation(cfg.synthetic_train, seed=0)
+        synthetic = make_synthetic_translation(cfg.synthetic_train, noise=cfg.synthetic_noise, seed=0)
         train, val, test = synthetic.train, synthetic.val, synthetic.test
-        name = f"synthetic-{cfg.synthetic_train}"
+        default_noise = cfg.synthetic_noise == TranslationBenchConfig.synthetic_noise
+        name = f"synthetic-{cfg.synthetic_train}" + ("" if default_noise else f"-noise{cfg.synthetic_noise:g}")
     else:
         def split(name: str) -> ParallelCorpus:
             return load_parallel(cfg.data_dir or "", name, cfg.src, cfg.tgt, lowercase=cfg.lowercase)
