@@ -5,8 +5,10 @@
 Assistant in place of the learned one. ``score`` forwards the candidates through the Boss (no
 gradient, evaluation mode) and returns 1 for a sentence whose current per-token loss is above the
 threshold the learned Assistant is trained against (the previous pass's mean loss once a pass has
-ended, before that an exponential moving average of feedback batch means), else 0. Its accuracy is
-therefore perfect up to the lag of a few steps between scoring and training.
+ended, before that an exponential moving average of feedback batch means), else 0. It is perfect at
+the moment it scores; like the learned Assistant, it scores the candidates that fill the token
+batcher's pool (about 32 batches' worth) at once, so a sentence is trained up to that many steps
+(plus the generator's lag) after its loss was read.
 
 It answers a diagnostic question in Boss steps: if AutoAssist with a perfect Assistant does not
 reach uniform's BLEU in fewer steps, no learned Assistant will, and the rule itself (skip half of

@@ -1,0 +1,78 @@
+"""Boss steps to each validation-BLEU level, per method, medians over seeds (read from bench translate's JSON).
+
+For every method of the given results.json files (full-budget runs, or ``--fraction F``), and every level L:
+the median over seeds of the first Boss step at which the greedy validation BLEU is >= L and of the step from
+which it stays >= L (``time_to_target`` / ``time_to_stay`` on the step axis; a seed that never gets there
+counts as infinite), and the ratio of each to uniform's. Then final validation and test BLEU (median, min-max),
+the overall keep rate, and a paired measure less noisy than a crossing: per seed, the method's validation BLEU
+minus uniform's of the same seed, averaged over the evaluations of the second half of the run (median, min-max
+over seeds).
+
+    python benchmarks/translation/synthetic-lab/levels.py --levels 50 60 70 -- DIR [DIR ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autoassist.bench.curves import time_to_stay, time_to_target
+
+
+def steps_to(curve: dict[str, list[Any]], level: float, stays: bool) -> float:
+    found = (time_to_stay if stays else time_to_target)(curve, level, axis="step", metric="val_bleu")
+    return float("inf") if found is None else found
+
+
+def spread(values: list[float]) -> str:
+    return f"{np.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", type=float, nargs="+", required=True)
+    parser.add_argument("--fraction", type=float, default=1.0)
+    parser.add_argument("folders", nargs="+")
+    args = parser.parse_args(argv)
+    runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for folder in args.folders:
+        for run in json.loads((Path(folder) / "results.json").read_text())["runs"]:
+            if run["fraction"] == args.fraction:
+                runs[run["method"]].append(run)
+    if "uniform" not in runs:
+        raise SystemExit("levels.py: no uniform runs at this fraction to compare with")
+    medians: dict[str, dict[tuple[float, bool], float]] = {}
+    for method, group in runs.items():
+        medians[method] = {(level, stays): float(np.median([steps_to(r["curves"], level, stays) for r in group]))
+                           for level in args.levels for stays in (False, True)}
+    uniform_by_seed = {r["seed"]: np.array(r["curves"]["val_bleu"]) for r in runs["uniform"]}
+    print("| method | seeds | final val BLEU | test BLEU | keep rate | val BLEU - uniform's, 2nd half | "
+          + " | ".join(f"steps to {level:g} (first / stays), x uniform" for level in args.levels) + " |")
+    print("|---|---|---|---|---|---|" + "---|" * len(args.levels))
+    for method, group in runs.items():
+        cells = []
+        for level in args.levels:
+            first, stays = medians[method][(level, False)], medians[method][(level, True)]
+            base_first, base_stays = medians["uniform"][(level, False)], medians["uniform"][(level, True)]
+            cells.append(f"{first:.0f} / {stays:.0f} ({first / base_first:.2f}x / {stays / base_stays:.2f}x)")
+        keep = np.median([r["selector_stats"]["keep_rate"] for r in group])
+        gaps = []
+        for r in group:
+            bleu, base = np.array(r["curves"]["val_bleu"]), uniform_by_seed.get(r["seed"])
+            if base is not None and len(base) == len(bleu):
+                half = len(bleu) // 2
+                gaps.append(float((bleu[half:] - base[half:]).mean()))
+        paired = f"{np.median(gaps):+.2f} ({min(gaps):+.2f} to {max(gaps):+.2f})" if gaps else "n/a"
+        print(f"| {method} | {len(group)} (seeds {' '.join(str(r['seed']) for r in group)}) | "
+              f"{spread([r['final_val_bleu'] for r in group])} | {spread([r['test_bleu'] for r in group])} | "
+              f"{keep:.2f} | {paired} | " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The synthetic translation lab (issue 8): does AutoAssist's translation rule save Boss steps when the Assistant
+# is perfect? Each part is one `autoassist bench translate` process with 5 seeds (0-4) of one method, one torch
+# thread; run two parts side by side on the 2-core machine (a third process slows both; steps are unaffected).
+#   bash benchmarks/translation/synthetic-lab/run.sh PART      (PART: one of the names below; writes runs/lab/PART)
+# then summarise with levels.py (see README.md).
+set -euo pipefail
+AUTOASSIST=${AUTOASSIST:-.venv/bin/autoassist}
+COMMON="--synthetic-train 5000 --vocab-size 1000 --d-model 64 --d-ff 256 --epochs 16 --eval-points 16 --lr 2e-3
+  --warmup-steps 50 --max-tokens 1024 --val-sentences 500 --test-sentences 500 --beam-size 2 --threads 1
+  --seeds 0 1 2 3 4"
+part() { local name=$1; shift; $AUTOASSIST bench translate $COMMON "$@" --out "runs/lab/$name" > "runs/lab/$name.log" 2>&1; }
+mkdir -p runs/lab
+case "${1:?which part}" in
+  uni) part uni --methods uniform ;;
+  aa) part aa --methods autoassist:assistant=paper ;;
+  lh) part lh --methods autoassist:assistant=loss-history ;;
+  oracle) part oracle --methods oracle ;;
+  uni-n0) part uni-n0 --methods uniform --synthetic-noise 0 ;;
+  oracle-n0) part oracle-n0 --methods oracle --synthetic-noise 0 ;;
+  aa-n0) part aa-n0 --methods autoassist:assistant=paper --synthetic-noise 0 ;;
+  lh-n0) part lh-n0 --methods autoassist:assistant=loss-history --synthetic-noise 0 ;;
+  # the same question on Multi30k, in the CPU setting of benchmarks/translation/run.sh (one seed, 13 evaluations)
+  m30k-uni|m30k-oracle)
+    method=uniform; [ "$1" = m30k-oracle ] && method=oracle
+    $AUTOASSIST bench translate --data-dir ../shared/data/multi30k --src en --tgt de --test-split test_2016_flickr \
+      --lowercase --vocab-size 4000 --max-tokens 2048 --lr 1e-3 --warmup-steps 200 --epochs 3 --eval-points 13 \
+      --beam-size 4 --threads 1 --seeds ${SEEDS:-0} --bpe-dir runs/bpe-multi30k --methods $method \
+      --out "runs/lab/$1" > "runs/lab/$1.log" 2>&1 ;;
+  oracle-unbiased) part oracle-unbiased --methods oracle:unbiased=true ;;
+  *) echo "unknown part $1" >&2; exit 2 ;;
+esac
