@@ -221,3 +221,49 @@ def test_unbiased_weights_are_normalised_inverse_probabilities() -> None:
     w = gen.last_weights
     inv = 1 / (0.2 + 0.8 * sel.assistant.score(np.array(idx)))
     np.testing.assert_allclose(w, inv / inv.mean())
+
+
+def test_noise_guard_demotes_instances_reported_above_the_threshold_every_time() -> None:
+    """With ``noise_guard=2`` an instance whose last two reports were above the Assistant's threshold is
+    accepted with ``base_prob`` only, whatever the Assistant scores; one report below clears it."""
+    sel = _autoassist(n=6, base_prob=0.2, noise_guard=2)
+    sel.bind(6)
+    sel.assistant.lr = 0.0         # keep the Assistant's scores fixed: only the guard acts
+    sel.assistant.b = 50.0         # the Assistant calls everything informative
+    idx = np.arange(6)
+    hard = np.array([1.0, 1.0, 1.0, 9.0, 9.0, 9.0])  # 3-5 above the batch mean (the first threshold)
+    sel.observe(idx, hard)
+    np.testing.assert_allclose(sel.decide(idx).accept_prob, 1.0)     # one report above: not yet
+    sel.observe(idx, hard)
+    np.testing.assert_allclose(sel.decide(idx).accept_prob, [1, 1, 1, 0.2, 0.2, 0.2])
+    assert sel.stats()["guarded_instances"] == 3
+    restored = _autoassist(n=6, base_prob=0.2, noise_guard=2)
+    restored.bind(6)
+    restored.load_state_dict(sel.state_dict())
+    np.testing.assert_allclose(restored.decide(idx).accept_prob, sel.decide(idx).accept_prob)
+    sel.observe(idx[3:4], np.array([0.0]))                           # instance 3 fell below: cleared
+    np.testing.assert_allclose(sel.decide(idx).accept_prob, [1, 1, 1, 1, 0.2, 0.2])
+    plain = _autoassist(n=6)
+    plain.bind(6)
+    with pytest.raises(ParameterError, match="noise_guard"):
+        restored.load_state_dict(plain.state_dict())
+
+
+def test_noise_guard_settings_are_checked() -> None:
+    with pytest.raises(ParameterError, match="noise_guard must be >= 0; got -1"):
+        _autoassist(noise_guard=-1)
+
+    class Scores:  # an Assistant without targets(losses)
+        instances_seen = 0
+
+        def score(self, indices: np.ndarray) -> np.ndarray:
+            return np.full(len(indices), 0.5)
+
+        def learn(self, indices: np.ndarray, losses: np.ndarray) -> None: ...
+        def state_dict(self) -> dict[str, object]: return {}
+        def load_state_dict(self, state: dict[str, object]) -> None: ...
+        def stats(self) -> dict[str, float]: return {}
+
+    with pytest.raises(ParameterError, match="noise_guard must be 0 with an Assistant that has no targets"):
+        AutoAssistSelector(Scores(), noise_guard=3)  # type: ignore[arg-type]
+    assert AutoAssistSelector(Scores()).noise_guard == 0

@@ -20,6 +20,11 @@ case "${1:?which part}" in
   oracle-n0) part oracle-n0 --methods oracle --synthetic-noise 0 ;;
   aa-n0) part aa-n0 --methods autoassist:assistant=paper --synthetic-noise 0 ;;
   lh-n0) part lh-n0 --methods autoassist:assistant=loss-history --synthetic-noise 0 ;;
+  # the noise guard (AutoAssist(..., noise_guard=3)), on the corrupted and on the clean corpus
+  aa-g3) part aa-g3 --methods autoassist:assistant=paper,noise_guard=3 ;;
+  lh-g3) part lh-g3 --methods autoassist:assistant=loss-history,noise_guard=3 ;;
+  aa-g3-n0) part aa-g3-n0 --methods autoassist:assistant=paper,noise_guard=3 --synthetic-noise 0 ;;
+  lh-g3-n0) part lh-g3-n0 --methods autoassist:assistant=loss-history,noise_guard=3 --synthetic-noise 0 ;;
   # the same question on Multi30k, in the CPU setting of benchmarks/translation/run.sh (one seed, 13 evaluations)
   m30k-uni|m30k-oracle)
     method=uniform; [ "$1" = m30k-oracle ] && method=oracle
