@@ -67,8 +67,8 @@ class AutoAssist:
         feature_workers: DataLoader worker processes that read the items to build the features.
         progress: show a progress bar while building features (default: for 20,000 instances or more).
         lr, l2: the Assistant's SGD learning rate and L2 penalty (official defaults 0.01, 1e-3).
-        unbiased, warmup_instances, anneal_fraction, total_steps, noise_guard: options beyond the
-            paper (see :class:`AutoAssistSelector`).
+        unbiased, warmup_instances, anneal_fraction, total_steps: options beyond the paper
+            (see :class:`AutoAssistSelector`).
         accept_first_pass, adaptive_base, threshold: the official translation rules (all in
             ``TRANSLATION_RULES``).
         seed, steps_per_epoch, lag, asynchronous: see :class:`BatchGenerator`.
@@ -110,7 +110,6 @@ class AutoAssist:
         total_steps: int | None = None,
         accept_first_pass: bool = False,
         adaptive_base: bool = False,
-        noise_guard: int = 0,
         threshold: str = "ema",
         seed: int = 0,
         steps_per_epoch: int | None = None,
@@ -146,7 +145,7 @@ class AutoAssist:
             self.selector = AutoAssistSelector(
                 self.assistant, base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
                 anneal_fraction=anneal_fraction, total_steps=total_steps, accept_first_pass=accept_first_pass,
-                adaptive_base=adaptive_base, noise_guard=noise_guard,
+                adaptive_base=adaptive_base,
             )
         self.batches = BatchGenerator(
             self.selector, n, batch_size, max_tokens=max_tokens, lengths=lengths, seed=seed,

@@ -3,10 +3,10 @@
 For every method of the given results.json files (full-budget runs, or ``--fraction F``), and every level L:
 the median over seeds of the first Boss step at which the greedy validation BLEU is >= L and of the step from
 which it stays >= L (``time_to_target`` / ``time_to_stay`` on the step axis; a seed that never gets there
-counts as infinite), and the ratio of each to uniform's. Then final validation and test BLEU (median, min-max),
+counts as infinite; a median that is infinite prints as inf), and the ratio of each to uniform's. Then final validation and test BLEU (median, min-max),
 the overall keep rate, and a paired measure less noisy than a crossing: per seed, the method's validation BLEU
 minus uniform's of the same seed, averaged over the evaluations of the second half of the run (median, min-max
-over seeds).
+over seeds). The first level is always the issue's target, uniform's median final validation BLEU minus 0.5.
 
     python benchmarks/translation/synthetic-lab/levels.py --levels 50 60 70 -- DIR [DIR ...]
 """
@@ -29,6 +29,13 @@ def steps_to(curve: dict[str, list[Any]], level: float, stays: bool) -> float:
     return float("inf") if found is None else found
 
 
+def ratio(value: float, base: float) -> str:
+    """``value / base`` as "0.92x"; "never" where the method's median never gets there, "-" where uniform's does not."""
+    if not np.isfinite(base):
+        return "-"
+    return f"{value / base:.2f}x" if np.isfinite(value) else "never"
+
+
 def spread(values: list[float]) -> str:
     return f"{np.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
@@ -46,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
                 runs[run["method"]].append(run)
     if "uniform" not in runs:
         raise SystemExit("levels.py: no uniform runs at this fraction to compare with")
+    target = float(np.median([r["final_val_bleu"] for r in runs["uniform"]])) - 0.5
+    args.levels = [round(target, 2), *args.levels]  # the issue's target: uniform's final BLEU - 0.5
+    print(f"target = uniform's median final validation BLEU - 0.5 = {target:.2f} (the first level)")
     medians: dict[str, dict[tuple[float, bool], float]] = {}
     for method, group in runs.items():
         medians[method] = {(level, stays): float(np.median([steps_to(r["curves"], level, stays) for r in group]))
@@ -59,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         for level in args.levels:
             first, stays = medians[method][(level, False)], medians[method][(level, True)]
             base_first, base_stays = medians["uniform"][(level, False)], medians["uniform"][(level, True)]
-            cells.append(f"{first:.0f} / {stays:.0f} ({first / base_first:.2f}x / {stays / base_stays:.2f}x)")
+            cells.append(f"{first:.0f} / {stays:.0f} ({ratio(first, base_first)} / {ratio(stays, base_stays)})")
         keep = np.median([r["selector_stats"]["keep_rate"] for r in group])
         gaps = []
         for r in group:

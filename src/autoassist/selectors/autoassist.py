@@ -20,13 +20,7 @@ low), and the Assistant's ``threshold="previous-pass"``.
 
 Options beyond the paper, all off by default: ``warmup_instances`` (accept everything until the
 Assistant has learned from that many instances), ``anneal_fraction`` with ``total_steps`` (accept
-everything during the last fraction of a known budget of Boss steps), ``noise_guard`` (an instance
-whose last ``noise_guard`` reported losses were all above the Assistant's threshold counts as
-unlearnable, e.g. a misaligned sentence pair: it is accepted with ``base_prob`` only, like an
-instance the Assistant finds easy, until a report below the threshold clears it). A loss-based
-filter otherwise keeps such instances at every visit and so trains on them more often than uniform
-sampling does (benchmarks/translation/synthetic-lab: with 5% corrupted pairs a perfect Assistant
-made the Boss worse than uniform).
+everything during the last fraction of a known budget of Boss steps).
 
 Cost model: scoring B candidates is one (B x d) matrix-vector product; learning from a feedback
 batch is one (B x d) product. Both run off the Boss's critical path in the batch generator.
@@ -65,16 +59,8 @@ class AutoAssistSelector(Selector):
         total_steps: int | None = None,
         accept_first_pass: bool = False,
         adaptive_base: bool = False,
-        noise_guard: int = 0,
     ) -> None:
         self.assistant = assistant
-        self.noise_guard = check_int("noise_guard", noise_guard, minimum=0,
-                                     fix="0 switches it off; 3 treats three reports in a row above the threshold as noise.")
-        if self.noise_guard and not callable(getattr(assistant, "targets", None)):
-            raise fail("noise_guard", "0 with an Assistant that has no targets(losses) method", noise_guard,
-                       "The guard compares each report with the Assistant's own threshold: use the paper's or the "
-                       "loss-history Assistant, or noise_guard=0.")
-        self._streak = np.zeros(0, dtype=np.int64)
         self.accept_first_pass = bool(accept_first_pass)
         self.adaptive_base = bool(adaptive_base)
         self._pass = -1
@@ -95,7 +81,6 @@ class AutoAssistSelector(Selector):
         if features is not None and len(features) != num_instances:
             raise fail("features", f"one row per instance ({num_instances} rows, the dataset's length)",
                        f"{len(features)} rows", "Build the features from the same training set.")
-        self._streak = np.zeros(num_instances if self.noise_guard else 0, dtype=np.int64)
 
     def set_step(self, step: int) -> None:
         self._step = step
@@ -127,37 +112,20 @@ class AutoAssistSelector(Selector):
         n = len(indices)
         if self._accept_all():
             return Decision(np.ones(n), np.ones(n))
-        informative = self.assistant.score(indices)
-        if self.noise_guard:
-            informative = np.where(self._streak[indices] >= self.noise_guard, 0.0, informative)
-        prob = acceptance_probability(informative, self.current_base_prob())
+        prob = acceptance_probability(self.assistant.score(indices), self.current_base_prob())
         weight = 1.0 / prob if self.unbiased else np.ones(n)
         return Decision(prob, weight)
 
     def observe(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        if self.noise_guard:  # judged against the threshold the Assistant learns this batch against
-            above = np.asarray(self.assistant.targets(losses)) > 0.5  # type: ignore[attr-defined]
-            self._streak[indices] = np.where(above, self._streak[indices] + 1, 0)
         self.assistant.learn(indices, losses)
 
     def state_dict(self) -> dict[str, Any]:
-        state = {"assistant": self.assistant.state_dict(), "step": self._step, "pass": self._pass}
-        if self.noise_guard:
-            state["streak"] = self._streak.copy()
-        return state
+        return {"assistant": self.assistant.state_dict(), "step": self._step, "pass": self._pass}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.assistant.load_state_dict(state["assistant"])
         self._step = int(state["step"])
         self._pass = int(state["pass"])
-        if self.noise_guard:
-            if "streak" not in state or np.shape(state["streak"]) != self._streak.shape:
-                raise fail("state", f"a state saved with noise_guard on {len(self._streak)} instances",
-                           "a state without it", "Restore with the noise_guard the state was saved with.")
-            self._streak = np.asarray(state["streak"], dtype=np.int64).copy()
 
     def stats(self) -> dict[str, float]:
-        out = self.assistant.stats()
-        if self.noise_guard:
-            out = {**out, "guarded_instances": float(np.count_nonzero(self._streak >= self.noise_guard))}
-        return out
+        return self.assistant.stats()
