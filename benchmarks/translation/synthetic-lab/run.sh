@@ -20,6 +20,9 @@ case "${1:?which part}" in
   oracle-n0) part oracle-n0 --methods oracle --synthetic-noise 0 ;;
   aa-n0) part aa-n0 --methods autoassist:assistant=paper --synthetic-noise 0 ;;
   lh-n0) part lh-n0 --methods autoassist:assistant=loss-history --synthetic-noise 0 ;;
+  # the budget protocol on the clean corpus: the schedule compressed to 0.8 and 0.6 of uniform's steps
+  uni-n0-b) part uni-n0-b --methods uniform --synthetic-noise 0 --fractions 0.8 0.6 ;;
+  aa-n0-b) part aa-n0-b --methods autoassist:assistant=paper --synthetic-noise 0 --fractions 0.8 0.6 ;;
   # the noise guard AutoAssist(..., noise_guard=k) of commit 65f7563 (removed again: it did not help; check that
   # commit out to rerun these three parts)
   aa-g3) part aa-g3 --methods autoassist:assistant=paper,noise_guard=3 ;;
