@@ -20,6 +20,9 @@ case "${1:?which part}" in
   oracle-n0) part oracle-n0 --methods oracle --synthetic-noise 0 ;;
   aa-n0) part aa-n0 --methods autoassist:assistant=paper --synthetic-noise 0 ;;
   lh-n0) part lh-n0 --methods autoassist:assistant=loss-history --synthetic-noise 0 ;;
+  # the oracle skipping less (base_prob 0.75 instead of the rules' 0.5), on both corpora
+  oracle-b75) part oracle-b75 --methods oracle:base_prob=0.75 ;;
+  oracle-b75-n0) part oracle-b75-n0 --methods oracle:base_prob=0.75 --synthetic-noise 0 ;;
   # the budget protocol on the clean corpus: the schedule compressed to 0.8 and 0.6 of uniform's steps
   uni-n0-b) part uni-n0-b --methods uniform --synthetic-noise 0 --fractions 0.8 0.6 ;;
   aa-n0-b) part aa-n0-b --methods autoassist:assistant=paper --synthetic-noise 0 --fractions 0.8 0.6 ;;
