@@ -3,8 +3,8 @@
 For every method of the given results.json files (full-budget runs, or ``--fraction F``), and every level L:
 the median over seeds of the first Boss step at which the greedy validation BLEU is >= L and of the step from
 which it stays >= L (``time_to_target`` / ``time_to_stay`` on the step axis; a seed that never gets there
-counts as infinite; a median that is infinite prints as inf), and the ratio of each to uniform's. Then final validation and test BLEU (median, min-max),
-the overall keep rate, and a paired measure less noisy than a crossing: per seed, the method's validation BLEU
+counts as infinite; a median that is infinite prints as inf), and the ratio of each to uniform's. Then final
+validation and test BLEU (median, min-max), the overall keep rate, and a paired measure less noisy than a crossing: per seed, the method's validation BLEU
 minus uniform's of the same seed, averaged over the evaluations of the second half of the run (median, min-max
 over seeds). The first level is always the issue's target, uniform's median final validation BLEU minus 0.5.
 

@@ -38,6 +38,5 @@ case "${1:?which part}" in
       --lowercase --vocab-size 4000 --max-tokens 2048 --lr 1e-3 --warmup-steps 200 --epochs 3 --eval-points 13 \
       --beam-size 4 --threads 1 --seeds ${SEEDS:-0} --bpe-dir runs/bpe-multi30k --methods $method \
       --out "runs/lab/$1${SEEDS:+-s$SEEDS}" > "runs/lab/$1${SEEDS:+-s$SEEDS}.log" 2>&1 ;;
-  oracle-unbiased) part oracle-unbiased --methods oracle:unbiased=true ;;
   *) echo "unknown part $1" >&2; exit 2 ;;
 esac

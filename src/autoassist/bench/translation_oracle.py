@@ -5,18 +5,18 @@
 Assistant in place of the learned one. ``score`` forwards the candidates through the Boss (no
 gradient, evaluation mode) and returns 1 for a sentence whose current per-token loss is above the
 threshold the learned Assistant is trained against (the previous pass's mean loss once a pass has
-ended, before that an exponential moving average of feedback batch means), else 0. It is perfect at
+ended, before that an exponential moving average of feedback batch means), else 0: the threshold is
+kept by a :class:`LinearAssistant` that learns the same feedback, so the two cannot drift apart. It is perfect at
 the moment it scores; like the learned Assistant, it scores the candidates that fill the token
 batcher's pool (about 32 batches' worth) at once, so a sentence is trained up to that many steps
 (plus the generator's lag) after its loss was read.
 
 It answers a diagnostic question in Boss steps: what does the rule itself (keep every sentence whose
 loss is above the mean, half of the others) do for this Boss when the prediction is exact? It is not
-an upper bound for learned Assistants: on the clean synthetic corpus the paper's Assistant, whose
-softer scores skip less sharply, did better than the oracle (benchmarks/translation/synthetic-lab).
-As for images, the
-scoring forward passes are free: their seconds are counted apart (``scoring_seconds``) and taken out
-of the run's training wall time by the benchmark. Scoring reads the Boss's weights, so the generator
+an upper bound for learned Assistants: on the clean synthetic corpus the paper's Assistant did better
+than the oracle (benchmarks/translation/synthetic-lab). As for images, the scoring forward passes are
+free: their seconds are counted apart (``scoring_seconds``) and taken out of the run's training wall
+time by the benchmark. Scoring reads the Boss's weights, so the generator
 must run inline (``asynchronous=False``), between the Boss's steps; the benchmark sets it.
 """
 
@@ -28,12 +28,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from autoassist.assistants.linear import LinearAssistant
 from autoassist.batching import cut_by_tokens, instance_sizes
 from autoassist.data.text_batches import TranslationDataset
 from autoassist.data.tokenize import PAD_ID
+from autoassist.features import InstanceFeatures
 from autoassist.losses import sequence_losses
 from autoassist.models.transformer import Seq2SeqTransformer
-from autoassist.selectors.oracle import oracle_informative
 
 __all__ = ["BossLossOracle"]
 
@@ -55,15 +56,17 @@ class BossLossOracle:
         self.dataset = dataset
         self.label_smoothing = label_smoothing
         self.max_tokens = int(max_tokens)
-        self.mean_decay = mean_decay
         self.sizes = instance_sizes(dataset.lengths)
-        self.running_mean: float | None = None
-        self.previous_pass_mean: float | None = None
-        self.pass_sum, self.pass_count = 0.0, 0
-        self.instances_seen = 0
+        # only its threshold is used (targets); its own scores are never asked for
+        self.rule = LinearAssistant(InstanceFeatures.labels_only(np.zeros(len(dataset), dtype=np.int64), 1),
+                                    mean_decay=mean_decay, threshold="previous-pass")
         self.scored = 0
         self.informative = 0
         self.scoring_seconds = 0.0
+
+    @property
+    def instances_seen(self) -> int:
+        return self.rule.instances_seen
 
     def losses(self, indices: np.ndarray) -> np.ndarray:
         """The Boss's current per-sentence losses of ``indices`` (evaluation mode, no gradient)."""
@@ -77,50 +80,32 @@ class BossLossOracle:
                 for chunk in cut_by_tokens(order, self.sizes[indices], self.max_tokens):
                     batch = self.dataset.collate(indices[chunk].tolist()).to(device)
                     logits = self.model(batch.src, batch.tgt_in)
-                    out[chunk] = sequence_losses(logits, batch.tgt_out, PAD_ID, self.label_smoothing).double().cpu().numpy()
+                    losses = sequence_losses(logits, batch.tgt_out, PAD_ID, self.label_smoothing)
+                    out[chunk] = losses.double().cpu().numpy()
         finally:
             self.model.train(was_training)
         return out
 
-    def threshold(self) -> float | None:
-        """What a loss must exceed to count as informative (None: the scored candidates' own mean)."""
-        return self.previous_pass_mean if self.previous_pass_mean is not None else self.running_mean
-
     def score(self, indices: np.ndarray) -> np.ndarray:
         t0 = time.perf_counter()
         indices = np.asarray(indices, dtype=np.int64)
-        p = oracle_informative(self.losses(indices), self.threshold()) if len(indices) else np.empty(0)
+        p = self.rule.targets(self.losses(indices)) if len(indices) else np.empty(0)
         self.scored += len(p)
         self.informative += int(p.sum())
         self.scoring_seconds += time.perf_counter() - t0
         return p
 
     def begin_pass(self, pass_index: int) -> None:
-        if self.pass_count:
-            self.previous_pass_mean = self.pass_sum / self.pass_count
-        self.pass_sum, self.pass_count = 0.0, 0
+        self.rule.begin_pass(pass_index)
 
     def learn(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        losses = np.asarray(losses, dtype=np.float64)
-        if len(losses) == 0:
-            return
-        mean = float(losses.mean())
-        self.running_mean = mean if self.running_mean is None else (
-            self.mean_decay * self.running_mean + (1 - self.mean_decay) * mean)
-        self.pass_sum += float(losses.sum())
-        self.pass_count += len(losses)
-        self.instances_seen += len(losses)
+        self.rule.learn(indices, losses)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"running_mean": self.running_mean, "previous_pass_mean": self.previous_pass_mean,
-                "pass_sum": self.pass_sum, "pass_count": self.pass_count, "instances_seen": self.instances_seen,
-                "scored": self.scored, "informative": self.informative}
+        return {"rule": self.rule.state_dict(), "scored": self.scored, "informative": self.informative}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.running_mean = state["running_mean"]
-        self.previous_pass_mean = state["previous_pass_mean"]
-        self.pass_sum, self.pass_count = float(state["pass_sum"]), int(state["pass_count"])
-        self.instances_seen = int(state["instances_seen"])
+        self.rule.load_state_dict(state["rule"])
         self.scored, self.informative = int(state["scored"]), int(state["informative"])
 
     def stats(self) -> dict[str, float]:
