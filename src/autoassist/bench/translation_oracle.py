@@ -60,13 +60,10 @@ class BossLossOracle:
         # only its threshold is used (targets); its own scores are never asked for
         self.rule = LinearAssistant(InstanceFeatures.labels_only(np.zeros(len(dataset), dtype=np.int64), 1),
                                     mean_decay=mean_decay, threshold="previous-pass")
+        self.instances_seen = 0  # the Assistant protocol's attribute: the rule's count, copied after each change
         self.scored = 0
         self.informative = 0
         self.scoring_seconds = 0.0
-
-    @property
-    def instances_seen(self) -> int:
-        return self.rule.instances_seen
 
     def losses(self, indices: np.ndarray) -> np.ndarray:
         """The Boss's current per-sentence losses of ``indices`` (evaluation mode, no gradient)."""
@@ -100,12 +97,14 @@ class BossLossOracle:
 
     def learn(self, indices: np.ndarray, losses: np.ndarray) -> None:
         self.rule.learn(indices, losses)
+        self.instances_seen = self.rule.instances_seen
 
     def state_dict(self) -> dict[str, Any]:
         return {"rule": self.rule.state_dict(), "scored": self.scored, "informative": self.informative}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.rule.load_state_dict(state["rule"])
+        self.instances_seen = self.rule.instances_seen
         self.scored, self.informative = int(state["scored"]), int(state["informative"])
 
     def stats(self) -> dict[str, float]:
