@@ -223,3 +223,25 @@ def test_synthetic_noise_names_the_corpus(tmp_path: Path) -> None:
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["corpus"] == "synthetic-160-noise0" and results["config"]["synthetic_noise"] == 0.0
     assert len(make_synthetic_translation(160, noise=0.0).noisy) == 0
+
+
+def test_runs_count_the_corrupted_pairs_they_back_propagate(bench_dir: Path) -> None:
+    results = json.loads((bench_dir / "results.json").read_text())
+    for run in results["runs"]:
+        counts = run["curves"]["noisy_backprop"]
+        assert counts == sorted(counts) and counts[-1] == run["noisy_backprop"] <= run["backprop_instances"]
+        if run["method"] == "uniform" and run["fraction"] == 1:  # 1.5 passes: every corrupted pair once or twice
+            assert 8 <= run["noisy_backprop"] <= 16   # 5% of 160 pairs
+
+
+def test_corrupted_pairs_keep_their_identity_through_tokenising(tmp_path: Path) -> None:
+    from autoassist.bench.translation import TranslationBenchConfig, load_text_data
+    from autoassist.data.synthetic_translation import make_synthetic_translation
+
+    cfg = TranslationBenchConfig(synthetic_train=160, vocab_size=120, limit_train=100)
+    data = load_text_data(cfg, tmp_path, log=lambda line: None)
+    corpus = make_synthetic_translation(160, noise=cfg.synthetic_noise, seed=0)
+    expected = [int(i) for i in corpus.noisy if i < 100]
+    assert data.noisy is not None and data.noisy.tolist() == expected and len(expected) > 0
+    for i in expected:  # the same pair, as token ids
+        assert data.train_tgt[i] == data.tokenizer.encode([corpus.train.tgt[i]])[0]

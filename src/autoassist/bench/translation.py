@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import torch
 
 from autoassist._errors import fail
@@ -236,6 +237,7 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
 
         train, val, test = split(cfg.train_split), split(cfg.val_split), split(cfg.test_split)
         name = f"{Path(cfg.data_dir).name}-{cfg.src}-{cfg.tgt}"
+    corrupted = synthetic.noisy if cfg.data_dir is None else None
     if cfg.limit_train is not None:
         train = train.subset(range(min(cfg.limit_train, len(train))))
     tok = train_joint_bpe(train, cfg.vocab_size, bpe_dir, seed=0)
@@ -246,9 +248,11 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
         log(f"dropped {len(src_ids) - len(keep)} training pairs that are empty or longer than {longest} subwords")
     val_c = val.subset(range(len(val) if cfg.val_sentences is None else min(cfg.val_sentences, len(val))))
     test_c = test.subset(range(len(test) if cfg.test_sentences is None else min(cfg.test_sentences, len(test))))
+    # the corrupted pairs' indices among the kept training pairs (limit_train and the length filter renumber them)
+    noisy = None if corrupted is None else np.flatnonzero(np.isin(np.asarray(keep), corrupted))
     return TextData(name=name, tokenizer=tok, train_src=[src_ids[i] for i in keep],
                     train_tgt=[tgt_ids[i] for i in keep], val_src=tok.encode(val_c.src), val_refs=list(val_c.tgt),
-                    test_src=tok.encode(test_c.src), test_refs=list(test_c.tgt))
+                    test_src=tok.encode(test_c.src), test_refs=list(test_c.tgt), noisy=noisy)
 
 
 def _train_config(cfg: TranslationBenchConfig, full_steps: int, fraction: float, seed: int) -> TranslationTrainConfig:

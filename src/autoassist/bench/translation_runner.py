@@ -57,6 +57,9 @@ class TextData:
     val_refs: list[str]
     test_src: list[list[int]]
     test_refs: list[str]
+    #: training pairs known to be corrupted (the synthetic corpus's ``noisy``, as indices into ``train_src``);
+    #: None for a real corpus. The runs count how many of their back-propagated instances are among them.
+    noisy: np.ndarray | None = None
     _features: sp.csr_matrix | None = None
 
     @property
@@ -211,11 +214,14 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
     assist = build_assist(method, data, dataset, cfg, keep_rate, model)
     oracle = assist.assistant if isinstance(assist.assistant, BossLossOracle) else None
     max_steps = cfg.total_steps
-    curve = Curve.with_columns("val_bleu", "target_tokens", "assistant_accuracy", "train_loss")
+    curve = Curve.with_columns("val_bleu", "target_tokens", "assistant_accuracy", "train_loss", "noisy_backprop")
+    noisy = None if data.noisy is None else np.zeros(len(dataset), dtype=bool)
+    if noisy is not None:
+        noisy[data.noisy] = True
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "eval": 0.0}
     step_times: list[float] = []
     losses: list[float] = []
-    counts = {"step": 0, "backprop": 0, "tokens": 0}
+    counts = {"step": 0, "backprop": 0, "tokens": 0, "noisy": 0}
     eval_every = max(1, max_steps // max(1, cfg.eval_points))
     wall = 0.0
     since_eval: list[float] = []
@@ -229,6 +235,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         curve.add(step=counts["step"], wall_time_s=wall, backprop_instances=counts["backprop"], score=bleu,
                   keep_rate=float(stats["keep_rate"]), lr=float(opt.param_groups[0]["lr"]),
                   target_tokens=counts["tokens"], train_loss=train_loss,
+                  noisy_backprop=None if noisy is None else counts["noisy"],
                   assistant_accuracy=float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None)
         if log is not None:
             loss = "n/a" if train_loss is None else f"{train_loss:.3f}"
@@ -265,6 +272,8 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
             since_eval.append(value)
             counts["step"] += 1
             counts["backprop"] += len(idx)
+            if noisy is not None:
+                counts["noisy"] += int(noisy[np.asarray(idx)].sum())
             counts["tokens"] += int(batch.tgt_lengths.sum())
             if progress is not None:
                 progress(counts["step"], max_steps)
@@ -292,6 +301,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         "wall_time_s": wall,
         "boss_steps": counts["step"],
         "backprop_instances": counts["backprop"],
+        "noisy_backprop": None if noisy is None else counts["noisy"],  # of them corrupted (synthetic corpus)
         "target_tokens": counts["tokens"],
         "passes": float(stats["position"]),
         "time_split_s": timers,
