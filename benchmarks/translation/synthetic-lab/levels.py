@@ -4,9 +4,11 @@ For every method of the given results.json files (full-budget runs, or ``--fract
 the median over seeds of the first Boss step at which the greedy validation BLEU is >= L and of the step from
 which it stays >= L (``time_to_target`` / ``time_to_stay`` on the step axis; a seed that never gets there
 counts as infinite; a median that is infinite prints as inf), and the ratio of each to uniform's. Then final
-validation and test BLEU (median, min-max), the overall keep rate, and a paired measure less noisy than a crossing: per seed, the method's validation BLEU
-minus uniform's of the same seed, averaged over the evaluations of the second half of the run (median, min-max
-over seeds). The first level is always the issue's target, uniform's median final validation BLEU minus 0.5.
+validation and test BLEU (median, min-max), the overall keep rate, the share of the back-propagated pairs that are
+corrupted (synthetic corpus, runs that count it), and a paired measure less noisy than a crossing: per seed, the
+method's validation BLEU minus uniform's of the same seed, averaged over the evaluations of the second half of the
+run (median, min-max over seeds, mean +- standard error, and in how many seeds it is positive), and the test BLEU
+minus uniform's of the same seed (mean +- standard error). The first level is always the issue's target, uniform's median final validation BLEU minus 0.5.
 
     python benchmarks/translation/synthetic-lab/levels.py --levels 50 60 70 -- DIR [DIR ...]
 """
@@ -40,6 +42,13 @@ def spread(values: list[float]) -> str:
     return f"{np.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
+def mean_se(values: list[float]) -> str:
+    """Mean +- standard error over seeds (the seeds' runs see different data orders, so this is the spread that
+    a difference between methods has to clear)."""
+    se = float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
+    return f"{np.mean(values):+.2f} +- {se:.2f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", type=float, nargs="+", required=True)
@@ -61,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         medians[method] = {(level, stays): float(np.median([steps_to(r["curves"], level, stays) for r in group]))
                            for level in args.levels for stays in (False, True)}
     uniform_by_seed = {r["seed"]: np.array(r["curves"]["val_bleu"]) for r in runs["uniform"]}
-    print("| method | seeds | final val BLEU | test BLEU | keep rate | val BLEU - uniform's, 2nd half | "
+    uniform_test = {r["seed"]: r["test_bleu"] for r in runs["uniform"]}
+    print("| method | seeds | final val BLEU | test BLEU | keep rate | corrupted share of back-propagated pairs | "
+          "val BLEU - uniform's, 2nd half: median (min to max); mean +- s.e. | seeds ahead | "
+          "test BLEU - uniform's: mean +- s.e. | "
           + " | ".join(f"steps to {level:g} (first / stays), x uniform" for level in args.levels) + " |")
-    print("|---|---|---|---|---|---|" + "---|" * len(args.levels))
+    print("|---|---|---|---|---|---|---|---|---|" + "---|" * len(args.levels))
     for method, group in runs.items():
         cells = []
         for level in args.levels:
@@ -71,16 +83,24 @@ def main(argv: list[str] | None = None) -> int:
             base_first, base_stays = medians["uniform"][(level, False)], medians["uniform"][(level, True)]
             cells.append(f"{first:.0f} / {stays:.0f} ({ratio(first, base_first)} / {ratio(stays, base_stays)})")
         keep = np.median([r["selector_stats"]["keep_rate"] for r in group])
-        gaps = []
+        gaps, test_gaps = [], []
         for r in group:
             bleu, base = np.array(r["curves"]["val_bleu"]), uniform_by_seed.get(r["seed"])
             if base is not None and len(base) == len(bleu):
                 half = len(bleu) // 2
                 gaps.append(float((bleu[half:] - base[half:]).mean()))
-        paired = f"{np.median(gaps):+.2f} ({min(gaps):+.2f} to {max(gaps):+.2f})" if gaps else "n/a"
+                test_gaps.append(r["test_bleu"] - uniform_test[r["seed"]])
+        paired = f"{np.median(gaps):+.2f} ({min(gaps):+.2f} to {max(gaps):+.2f}); {mean_se(gaps)}" if gaps else "n/a"
+        ahead = f"{sum(g > 0 for g in gaps)}/{len(gaps)}" if gaps else "n/a"
+        # counted by the runs since 539c4de (the synthetic corpus's corrupted pairs); older runs: n/a
+        shares = [r["noisy_backprop"] / r["backprop_instances"] for r in group if r.get("noisy_backprop") is not None]
+        noise = f"{np.median(shares):.3f} ({min(shares):.3f}-{max(shares):.3f})" if shares else "n/a"
+        if shares and len(shares) < len(group):
+            noise += f" ({len(shares)} of {len(group)} runs counted)"
         print(f"| {method} | {len(group)} (seeds {' '.join(str(r['seed']) for r in group)}) | "
               f"{spread([r['final_val_bleu'] for r in group])} | {spread([r['test_bleu'] for r in group])} | "
-              f"{keep:.2f} | {paired} | " + " | ".join(cells) + " |")
+              f"{keep:.2f} | {noise} | {paired} | {ahead} | {mean_se(test_gaps) if test_gaps else 'n/a'} | "
+              + " | ".join(cells) + " |")
     return 0
 
 

@@ -3,13 +3,18 @@
 # is perfect? Each part is one `autoassist bench translate` process with 5 seeds (0-4) of one method, one torch
 # thread; run two parts side by side on the 2-core machine (a third process slows both; steps are unaffected).
 #   bash benchmarks/translation/synthetic-lab/run.sh PART      (PART: one of the names below; writes runs/lab/PART)
+#   SEEDS="5 6 7 8 9" bash .../run.sh PART                      (other seeds; writes runs/lab/PART-s56789)
 # then summarise with levels.py (see README.md).
 set -euo pipefail
 AUTOASSIST=${AUTOASSIST:-.venv/bin/autoassist}
 COMMON="--synthetic-train 5000 --vocab-size 1000 --d-model 64 --d-ff 256 --epochs 16 --eval-points 16 --lr 2e-3
   --warmup-steps 50 --max-tokens 1024 --val-sentences 500 --test-sentences 500 --beam-size 2 --threads 1
-  --seeds 0 1 2 3 4"
-part() { local name=$1; shift; $AUTOASSIST bench translate $COMMON "$@" --out "runs/lab/$name" > "runs/lab/$name.log" 2>&1; }
+  --seeds ${SEEDS:-0 1 2 3 4}"
+SUFFIX=${SEEDS:+-s${SEEDS// /}}
+part() {
+  local name=$1$SUFFIX; shift
+  $AUTOASSIST bench translate $COMMON "$@" --out "runs/lab/$name" > "runs/lab/$name.log" 2>&1
+}
 mkdir -p runs/lab
 case "${1:?which part}" in
   uni) part uni --methods uniform ;;
@@ -20,6 +25,9 @@ case "${1:?which part}" in
   oracle-n0) part oracle-n0 --methods oracle --synthetic-noise 0 ;;
   aa-n0) part aa-n0 --methods autoassist:assistant=paper --synthetic-noise 0 ;;
   lh-n0) part lh-n0 --methods autoassist:assistant=loss-history --synthetic-noise 0 ;;
+  # the control: random skipping at the paper's Assistant's keep rate on each corpus (0.67 corrupted, 0.69 clean)
+  rand) part rand --methods random:keep_rate=0.67 ;;
+  rand-n0) part rand-n0 --methods random:keep_rate=0.69 --synthetic-noise 0 ;;
   # the oracle skipping less (base_prob 0.75 instead of the rules' 0.5), on both corpora
   oracle-b75) part oracle-b75 --methods oracle:base_prob=0.75 ;;
   oracle-b75-n0) part oracle-b75-n0 --methods oracle:base_prob=0.75 --synthetic-noise 0 ;;
@@ -37,6 +45,6 @@ case "${1:?which part}" in
     $AUTOASSIST bench translate --data-dir ../shared/data/multi30k --src en --tgt de --test-split test_2016_flickr \
       --lowercase --vocab-size 4000 --max-tokens 2048 --lr 1e-3 --warmup-steps 200 --epochs 3 --eval-points 13 \
       --beam-size 4 --threads 1 --seeds ${SEEDS:-0} --bpe-dir runs/bpe-multi30k --methods $method \
-      --out "runs/lab/$1${SEEDS:+-s$SEEDS}" > "runs/lab/$1${SEEDS:+-s$SEEDS}.log" 2>&1 ;;
+      --out "runs/lab/$1$SUFFIX" > "runs/lab/$1$SUFFIX.log" 2>&1 ;;
   *) echo "unknown part $1" >&2; exit 2 ;;
 esac
