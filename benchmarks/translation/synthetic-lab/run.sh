@@ -28,6 +28,10 @@ case "${1:?which part}" in
   # the control: random skipping at the paper's Assistant's keep rate on each corpus (0.67 corrupted, 0.69 clean)
   rand) part rand --methods random:keep_rate=0.67 ;;
   rand-n0) part rand-n0 --methods random:keep_rate=0.69 --synthetic-noise 0 ;;
+  # the clean corpus evaluated on an exponential moving average of the Boss's weights (decay 0.95, about the last
+  # 20 steps): does a smoothed evaluation shrink the seed-to-seed spread, and does the paper's Assistant's lead hold?
+  uni-n0-ema) part uni-n0-ema --methods uniform --synthetic-noise 0 --eval-ema 0.95 ;;
+  aa-n0-ema) part aa-n0-ema --methods autoassist:assistant=paper --synthetic-noise 0 --eval-ema 0.95 ;;
   # the oracle skipping less (base_prob 0.75 instead of the rules' 0.5), on both corpora
   oracle-b75) part oracle-b75 --methods oracle:base_prob=0.75 ;;
   oracle-b75-n0) part oracle-b75-n0 --methods oracle:base_prob=0.75 --synthetic-noise 0 ;;
