@@ -105,7 +105,8 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed and method")
     p.add_argument("--epochs", type=float, default=None,
                    help="uniform's budget in epochs (Boss steps of an unfiltered pass of token batches)")
-    p.add_argument("--max-tokens", type=int, default=None, help="padded tokens per batch (default 4096; synthetic 1024)")
+    p.add_argument("--max-tokens", type=int, default=None,
+                   help="padded tokens per batch (default 4096; synthetic 1024)")
     p.add_argument("--lr", type=float, default=d.lr, help="peak Adam learning rate")
     p.add_argument("--warmup-steps", type=int, default=None,
                    help="inverse-sqrt warm-up steps of the full run (default 400; synthetic 50)")
@@ -133,7 +134,8 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--resume", action="store_true", help="skip runs already in --out/results.json")
     if not demo:
         p.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS),
-                       help="method specs name[:key=value,...]: " + "; ".join(f"{k}: {v}" for k, v in METHOD_HELP.items()))
+                       help="method specs name[:key=value,...]: "
+                       + "; ".join(f"{k}: {v}" for k, v in METHOD_HELP.items()))
         p.add_argument("--fractions", type=float, nargs="+", default=[1.0],
                        help="fractions of uniform's Boss steps, schedule compressed (1.0: the full runs)")
 

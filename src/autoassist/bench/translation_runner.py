@@ -208,7 +208,8 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9)
     # what the BLEU evaluations decode: the Boss, or an exponential moving average of its weights (torch's
     # AveragedModel), which smooths the step-to-step noise of the validation curve
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.eval_ema), use_buffers=True) if cfg.eval_ema else None
+    ema = (AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.eval_ema), use_buffers=True)
+           if cfg.eval_ema else None)
     evaluated: Seq2SeqTransformer = ema.module if ema is not None else model  # type: ignore[assignment]
     dataset = TranslationDataset(data.train_src, data.train_tgt)
     assist = build_assist(method, data, dataset, cfg, keep_rate, model)
