@@ -32,6 +32,9 @@ case "${1:?which part}" in
   # 20 steps): does a smoothed evaluation shrink the seed-to-seed spread, and does the paper's Assistant's lead hold?
   uni-n0-ema) part uni-n0-ema --methods uniform --synthetic-noise 0 --eval-ema 0.95 ;;
   aa-n0-ema) part aa-n0-ema --methods autoassist:assistant=paper --synthetic-noise 0 --eval-ema 0.95 ;;
+  # the rule's main knob on the clean corpus: base_prob 0.3 (a stronger filter) and 0.7 instead of the paper's 0.5
+  aa-n0-b3) part aa-n0-b3 --methods autoassist:assistant=paper,base_prob=0.3 --synthetic-noise 0 ;;
+  aa-n0-b7) part aa-n0-b7 --methods autoassist:assistant=paper,base_prob=0.7 --synthetic-noise 0 ;;
   # the oracle skipping less (base_prob 0.75 instead of the rules' 0.5), on both corpora
   oracle-b75) part oracle-b75 --methods oracle:base_prob=0.75 ;;
   oracle-b75-n0) part oracle-b75-n0 --methods oracle:base_prob=0.75 --synthetic-noise 0 ;;
