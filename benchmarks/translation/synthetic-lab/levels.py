@@ -8,7 +8,8 @@ validation and test BLEU (median, min-max), the overall keep rate, the share of 
 corrupted (synthetic corpus, runs that count it), and a paired measure less noisy than a crossing: per seed, the
 method's validation BLEU minus uniform's of the same seed, averaged over the evaluations of the second half of the
 run (median, min-max over seeds, mean +- standard error, and in how many seeds it is positive), and the test BLEU
-minus uniform's of the same seed (mean +- standard error). The first level is always the issue's target, uniform's median final validation BLEU minus 0.5.
+minus uniform's of the same seed (mean +- standard error). The first level is always the issue's target,
+uniform's median final validation BLEU minus 0.5.
 
     python benchmarks/translation/synthetic-lab/levels.py --levels 50 60 70 -- DIR [DIR ...]
 """

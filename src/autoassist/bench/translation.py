@@ -250,8 +250,8 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
         log(f"dropped {len(src_ids) - len(keep)} training pairs that are empty or longer than {longest} subwords")
     val_c = val.subset(range(len(val) if cfg.val_sentences is None else min(cfg.val_sentences, len(val))))
     test_c = test.subset(range(len(test) if cfg.test_sentences is None else min(cfg.test_sentences, len(test))))
-    # the corrupted pairs' indices among the kept training pairs (limit_train and the length filter renumber them)
-    noisy = None if corrupted is None else np.flatnonzero(np.isin(np.asarray(keep), corrupted))
+    # which kept training pairs are corrupted (limit_train and the length filter renumber them)
+    noisy = None if corrupted is None else np.isin(np.asarray(keep), corrupted)
     return TextData(name=name, tokenizer=tok, train_src=[src_ids[i] for i in keep],
                     train_tgt=[tgt_ids[i] for i in keep], val_src=tok.encode(val_c.src), val_refs=list(val_c.tgt),
                     test_src=tok.encode(test_c.src), test_refs=list(test_c.tgt), noisy=noisy)

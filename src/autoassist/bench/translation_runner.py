@@ -57,7 +57,7 @@ class TextData:
     val_refs: list[str]
     test_src: list[list[int]]
     test_refs: list[str]
-    #: training pairs known to be corrupted (the synthetic corpus's ``noisy``, as indices into ``train_src``);
+    #: a boolean mask over the training pairs: True where the pair is corrupted (the synthetic corpus's ``noisy``);
     #: None for a real corpus. The runs count how many of their back-propagated instances are among them.
     noisy: np.ndarray | None = None
     _features: sp.csr_matrix | None = None
@@ -216,9 +216,6 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
     oracle = assist.assistant if isinstance(assist.assistant, BossLossOracle) else None
     max_steps = cfg.total_steps
     curve = Curve.with_columns("val_bleu", "target_tokens", "assistant_accuracy", "train_loss", "noisy_backprop")
-    noisy = None if data.noisy is None else np.zeros(len(dataset), dtype=bool)
-    if noisy is not None:
-        noisy[data.noisy] = True
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "eval": 0.0}
     step_times: list[float] = []
     losses: list[float] = []
@@ -236,7 +233,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         curve.add(step=counts["step"], wall_time_s=wall, backprop_instances=counts["backprop"], score=bleu,
                   keep_rate=float(stats["keep_rate"]), lr=float(opt.param_groups[0]["lr"]),
                   target_tokens=counts["tokens"], train_loss=train_loss,
-                  noisy_backprop=None if noisy is None else counts["noisy"],
+                  noisy_backprop=None if data.noisy is None else counts["noisy"],
                   assistant_accuracy=float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None)
         if log is not None:
             loss = "n/a" if train_loss is None else f"{train_loss:.3f}"
@@ -273,8 +270,8 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
             since_eval.append(value)
             counts["step"] += 1
             counts["backprop"] += len(idx)
-            if noisy is not None:
-                counts["noisy"] += int(noisy[np.asarray(idx)].sum())
+            if data.noisy is not None:
+                counts["noisy"] += int(data.noisy[np.asarray(idx)].sum())
             counts["tokens"] += int(batch.tgt_lengths.sum())
             if progress is not None:
                 progress(counts["step"], max_steps)
@@ -302,7 +299,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         "wall_time_s": wall,
         "boss_steps": counts["step"],
         "backprop_instances": counts["backprop"],
-        "noisy_backprop": None if noisy is None else counts["noisy"],  # of them corrupted (synthetic corpus)
+        "noisy_backprop": None if data.noisy is None else counts["noisy"],  # of them corrupted (synthetic corpus)
         "target_tokens": counts["tokens"],
         "passes": float(stats["position"]),
         "time_split_s": timers,
