@@ -52,6 +52,8 @@ class AutoAssist:
         max_tokens, lengths: token-bounded batches instead of ``batch_size`` (sequences): a batch's
             padded size stays within ``max_tokens``; ``lengths`` per instance, (N,) or (N, 2) for
             (source, target), or the dataset's ``lengths`` attribute.
+        pool_batches: with ``max_tokens``, candidates are decided and length-sorted about this many
+            batches' worth at a time (default 32; smaller: fresher decisions, more padding).
         assistant: which Assistant AutoAssist uses: ``"loss-history"`` (default: the paper's
             logistic regression on raw features plus each instance's last reported loss, which
             measured better, see benchmarks/image), ``"paper"`` (the paper's Assistant exactly),
@@ -94,6 +96,7 @@ class AutoAssist:
         batch_size: int | None = None,
         max_tokens: int | None = None,
         lengths: Any = None,
+        pool_batches: int | None = None,
         assistant: str | Assistant = "loss-history",
         selector: Selector | None = None,
         base_prob: float = 0.3,
@@ -124,7 +127,7 @@ class AutoAssist:
             lengths = getattr(dataset, "lengths", None)
         rank, world_size, self.exchange = resolve_distributed(rank, world_size, exchange,
                                                               batch_size if isinstance(batch_size, int) else 0)
-        check_settings(n, batch_size, seed, rank, world_size, steps_per_epoch, lag, max_tokens, lengths)
+        check_settings(n, batch_size, seed, rank, world_size, steps_per_epoch, lag, max_tokens, lengths, pool_batches)
         self.dataset = dataset
         self.assistant: Assistant | None = None
         if selector is not None:
@@ -148,8 +151,8 @@ class AutoAssist:
                 adaptive_base=adaptive_base,
             )
         self.batches = BatchGenerator(
-            self.selector, n, batch_size, max_tokens=max_tokens, lengths=lengths, seed=seed,
-            steps_per_epoch=steps_per_epoch,
+            self.selector, n, batch_size, max_tokens=max_tokens, lengths=lengths, pool_batches=pool_batches,
+            seed=seed, steps_per_epoch=steps_per_epoch,
             rank=rank, world_size=world_size, lag=lag, asynchronous=asynchronous, exchange=self.exchange,
         )
 

@@ -79,6 +79,9 @@ def cut_by_tokens(order: np.ndarray, sizes: np.ndarray, max_tokens: int) -> list
     return batches
 
 
+POOL_BATCHES = 32  # default pool of a TokenBatcher, in batches' worth of tokens
+
+
 class TokenBatcher:
     """Token-bounded batches: a pool of accepted instances is sorted by length and cut under ``max_tokens``.
 
@@ -89,7 +92,7 @@ class TokenBatcher:
     ``parts`` (ranks), each global batch is ``parts`` consecutive runs of the queue.
     """
 
-    def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1, pool_batches: int = 32,
+    def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1, pool_batches: int = POOL_BATCHES,
                  seed: int = 0) -> None:
         self.sizes = instance_sizes(lengths)
         self.max_tokens = int(max_tokens)

@@ -38,7 +38,7 @@ from torch.utils.data import Sampler
 
 from autoassist._errors import ParameterTypeError, check_int, fail
 from autoassist._state import from_saved, to_saveable
-from autoassist.batching import Batch, CountBatcher, TokenBatcher, instance_sizes, steps_per_pass
+from autoassist.batching import POOL_BATCHES, Batch, CountBatcher, TokenBatcher, instance_sizes, steps_per_pass
 from autoassist.feedback import FeedbackLedger
 from autoassist.selectors.base import Selector
 from autoassist.stream import CandidateStream
@@ -49,12 +49,18 @@ DEFAULT_LAG = 2
 
 def check_settings(num_instances: int, batch_size: int | None, seed: int, rank: int, world_size: int,
                    steps_per_epoch: int | None, lag: int, max_tokens: int | None = None,
-                   lengths: Any = None) -> tuple[int, int, int, int, int, int | None, int]:
+                   lengths: Any = None,
+                   pool_batches: int | None = None) -> tuple[int, int, int, int, int, int | None, int]:
     """Validate the generator's settings (cheap: AutoAssist calls it before building anything).
 
     Returns ``(N, batch_size, seed, rank, world_size, steps_per_epoch or None, lag)``; with
     ``max_tokens`` the batch size is 0 and the epoch's length is computed by the generator.
     """
+    if pool_batches is not None:
+        if max_tokens is None:
+            raise fail("pool_batches", "given only with max_tokens (it sizes the pool token batches are cut "
+                       "from)", pool_batches, "Drop pool_batches, or pass max_tokens= and lengths=.")
+        check_int("pool_batches", pool_batches, minimum=1, fix=f"Use for example pool_batches={POOL_BATCHES}.")
     n = check_int("num_instances", num_instances, minimum=1,
                   fix="The dataset is empty: pass a non-empty training set.")
     seed = check_int("seed", seed, minimum=0, fix="Use a non-negative seed, e.g. seed=0.")
@@ -107,6 +113,9 @@ class BatchGenerator(Sampler[list[int]]):
         max_tokens, lengths: token-bounded batches instead: each batch's padded size (count times the
             longest instance's tokens) stays within ``max_tokens``; ``lengths`` is (N,) or (N, 2)
             (source, target). The epoch is the number of batches an unfiltered pass makes.
+        pool_batches: with ``max_tokens``, the selector decides about this many batches' worth of
+            candidates at a time, and batches are cut from the accepted ones sorted by length
+            (default 32): a larger pool pads less, a smaller one trains on fresher decisions.
         seed: the stream's seed (>= 0); the whole run derives from it.
         steps_per_epoch: Boss steps per epoch; default ``ceil(N / (batch_size * world_size))``.
         rank, world_size: this process's slice of each global batch.
@@ -141,6 +150,7 @@ class BatchGenerator(Sampler[list[int]]):
         lag: int = DEFAULT_LAG,
         asynchronous: bool = True,
         exchange: Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+        pool_batches: int | None = None,
     ) -> None:
         if not isinstance(selector, Selector):
             raise ParameterTypeError(f"selector must be an autoassist Selector; got {type(selector).__name__}.")
@@ -149,8 +159,9 @@ class BatchGenerator(Sampler[list[int]]):
                        "Selectors that need the Boss's current losses go through ForwardFilter.")
         (self.num_instances, self.batch_size, self.seed, self.rank, self.world_size, steps,
          self.lag) = check_settings(num_instances, batch_size, seed, rank, world_size, steps_per_epoch, lag,
-                                    max_tokens, lengths)
+                                    max_tokens, lengths, pool_batches)
         self.max_tokens = max_tokens
+        self.pool_batches = 0 if max_tokens is None else int(POOL_BATCHES if pool_batches is None else pool_batches)
         self.asynchronous = bool(asynchronous)
         for name in ("rank", "world_size"):
             theirs = getattr(exchange, name, None)
@@ -168,7 +179,8 @@ class BatchGenerator(Sampler[list[int]]):
         def make_batcher() -> CountBatcher | TokenBatcher:
             if max_tokens is None:
                 return CountBatcher(self.batch_size, w)
-            return TokenBatcher(np.asarray(lengths), int(max_tokens), parts=w, seed=self.seed)
+            return TokenBatcher(np.asarray(lengths), int(max_tokens), parts=w, pool_batches=self.pool_batches,
+                                seed=self.seed)
 
         if steps is None:  # token batches: the steps an unfiltered pass takes
             steps = steps_per_pass(make_batcher(), np.random.default_rng([self.seed, 0]).permutation(self.num_instances))
@@ -306,7 +318,7 @@ class BatchGenerator(Sampler[list[int]]):
 
     def _config(self) -> dict[str, int]:
         return {"num_instances": self.num_instances, "batch_size": self.batch_size, "seed": self.seed,
-                "max_tokens": self.max_tokens or 0,
+                "max_tokens": self.max_tokens or 0, "pool_batches": self.pool_batches,
                 "rank": self.rank, "world_size": self.world_size, "lag": self.lag,
                 "steps_per_epoch": self.steps_per_epoch}
 
@@ -350,6 +362,7 @@ class BatchGenerator(Sampler[list[int]]):
         """Restore what :meth:`state_dict` returned; the next ``iter()`` continues the saved epoch."""
         state = from_saved(state)
         saved = {k: int(v) for k, v in state["config"].items() if k != "rank"}
+        saved.setdefault("pool_batches", POOL_BATCHES if saved.get("max_tokens") else 0)  # saved before it was kept
         mine = {k: v for k, v in self._config().items() if k != "rank"}
         if saved != mine:
             raise fail("state", f"saved from a generator with the same settings {mine}", saved,

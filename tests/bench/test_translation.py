@@ -113,6 +113,8 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
     assert "--eval-ema must be in [0, 1); got 1.0" in capsys.readouterr().err
     assert main(["bench", "translate", "--synthetic-noise", "-0.1", "--out", str(tmp_path)]) == 2
     assert "--synthetic-noise must be in [0, 1); got -0.1" in capsys.readouterr().err
+    assert main(["bench", "translate", "--pool-batches", "0", "--out", str(tmp_path)]) == 2
+    assert "--pool-batches must be >= 1; got 0" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # refused before anything was written
 
 
@@ -132,6 +134,20 @@ def test_anneal_fraction_takes_the_runs_own_budget(tmp_path: Path) -> None:
     run = json.loads((out / "results.json").read_text())["runs"][0]
     assert run["method_options"]["anneal_fraction"] == 0.5
     assert run["boss_steps"] == run["config"]["total_steps"]
+
+
+def test_pool_batches_reaches_every_run_and_its_epoch(tmp_path: Path) -> None:
+    """``--pool-batches`` is AutoAssist's ``pool_batches`` for every method, uniform's epoch included:
+    a one-batch pool sorts less and so makes more batches per unfiltered pass than the default."""
+    steps = {}
+    for pool in ("1", "32"):
+        out = tmp_path / pool
+        assert main(["bench", "translate", *TINY, "--methods", "uniform", "autoassist", "--eval-points", "1",
+                     "--pool-batches", pool, "--out", str(out)]) == 0
+        results = json.loads((out / "results.json").read_text())
+        assert {run["config"]["pool_batches"] for run in results["runs"]} == {int(pool)}
+        steps[pool] = results["steps_per_epoch"]
+    assert steps["1"] > steps["32"]
 
 
 def test_eval_ema_decodes_the_moving_average_of_the_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,6 +59,31 @@ def test_token_batches_under_two_ranks_are_disjoint_and_equal_in_number() -> Non
     assert not set(sum(a, [])) & set(sum(b, []))
 
 
+def test_a_smaller_pool_decides_fewer_candidates_ahead_and_still_loses_nothing() -> None:
+    scanned = {}
+    for pool in (1, 32):
+        gen = BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, pool_batches=pool, seed=0,
+                             asynchronous=False)
+        epoch = iter(gen)
+        batches = [next(epoch)]
+        scanned[pool] = gen.stats()["scanned"]
+        batches += list(epoch)
+        assert sorted(sum(batches, [])) == list(range(N)) and all(_padded(b) <= 300 for b in batches)
+    assert scanned[1] < 30 < 300 < scanned[32]  # decided about a batch (11 instances) ahead, not most of the pass
+
+
+def test_a_state_loads_only_into_the_same_pool_and_older_states_mean_the_default() -> None:
+    def make(pool: int | None) -> BatchGenerator:
+        return BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, pool_batches=pool, seed=0,
+                              asynchronous=False)
+
+    state = make(None).state_dict()
+    with pytest.raises(ParameterError, match="state must be saved from a generator with the same settings"):
+        make(4).load_state_dict(state)
+    del state["config"]["pool_batches"]  # what a state saved before the setting was kept looks like
+    make(32).load_state_dict(state)
+
+
 def test_bad_token_settings() -> None:
     with pytest.raises(ParameterError, match="lengths must be given"):
         BatchGenerator(UniformSelector(), N, max_tokens=100)
@@ -66,6 +91,10 @@ def test_bad_token_settings() -> None:
         BatchGenerator(UniformSelector(), N, max_tokens=10, lengths=LENGTHS)
     with pytest.raises(ParameterError, match="batch_size must be None when max_tokens"):
         BatchGenerator(UniformSelector(), N, 32, max_tokens=100, lengths=LENGTHS)
+    with pytest.raises(ParameterError, match="pool_batches must be >= 1; got 0"):
+        BatchGenerator(UniformSelector(), N, max_tokens=100, lengths=LENGTHS, pool_batches=0)
+    with pytest.raises(ParameterError, match="pool_batches must be given only with max_tokens"):
+        AutoAssist([(i, 0) for i in range(N)], batch_size=8, pool_batches=4)  # type: ignore[arg-type]
 
 
 def test_report_with_tokens_back_propagates_the_token_normalised_loss() -> None:

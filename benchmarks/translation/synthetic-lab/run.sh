@@ -38,6 +38,11 @@ case "${1:?which part}" in
   # the oracle skipping less (base_prob 0.75 instead of the rules' 0.5), on both corpora
   oracle-b75) part oracle-b75 --methods oracle:base_prob=0.75 ;;
   oracle-b75-n0) part oracle-b75-n0 --methods oracle:base_prob=0.75 --synthetic-noise 0 ;;
+  # fresher decisions on the clean corpus: candidates decided and length-sorted 4 batches' worth at a time instead
+  # of 32 (about half an epoch of 69 steps), so an accepted pair waits a few steps, not up to ~30, to be trained
+  uni-n0-p4) part uni-n0-p4 --methods uniform --synthetic-noise 0 --pool-batches 4 ;;
+  aa-n0-p4) part aa-n0-p4 --methods autoassist:assistant=paper --synthetic-noise 0 --pool-batches 4 ;;
+  oracle-n0-p4) part oracle-n0-p4 --methods oracle --synthetic-noise 0 --pool-batches 4 ;;
   # the budget protocol on the clean corpus: the schedule compressed to 0.8 and 0.6 of uniform's steps
   uni-n0-b) part uni-n0-b --methods uniform --synthetic-noise 0 --fractions 0.8 0.6 ;;
   aa-n0-b) part aa-n0-b --methods autoassist:assistant=paper --synthetic-noise 0 --fractions 0.8 0.6 ;;

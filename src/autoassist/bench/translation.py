@@ -107,6 +107,9 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
                    help="uniform's budget in epochs (Boss steps of an unfiltered pass of token batches)")
     p.add_argument("--max-tokens", type=int, default=None,
                    help="padded tokens per batch (default 4096; synthetic 1024)")
+    p.add_argument("--pool-batches", type=int, default=d.pool_batches,
+                   help="batches' worth of candidates decided and length-sorted at a time (AutoAssist(pool_batches=)): "
+                        "smaller trains on fresher decisions, with more padding")
     p.add_argument("--lr", type=float, default=d.lr, help="peak Adam learning rate")
     p.add_argument("--warmup-steps", type=int, default=None,
                    help="inverse-sqrt warm-up steps of the full run (default 400; synthetic 50)")
@@ -129,7 +132,9 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--threads", type=int, default=d.threads, help="torch threads (0: all cores)")
     p.add_argument("--device", default=d.device,
                    help="where the Boss trains and decodes: cpu, cuda or cuda:N (the Assistant stays on the CPU)")
-    p.add_argument("--synchronous", action="store_true", help="run selectors inline (deterministic, slower)")
+    p.add_argument("--synchronous", action="store_true",
+                   help="assemble batches inline on the Boss's thread: the same batches as the default asynchronous "
+                        "worker, slower")
     p.add_argument("--bpe-dir", default=None, help="cache folder for BPE models (default: --out/bpe)")
     p.add_argument("--resume", action="store_true", help="skip runs already in --out/results.json")
     if not demo:
@@ -151,7 +156,8 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
         methods=DEMO_METHODS if demo else tuple(args.methods), seeds=tuple(args.seeds),
         epochs=args.epochs if args.epochs is not None else (2.0 if synthetic else 3.0),
         fractions=(1.0,) if demo else tuple(sorted(set(args.fractions), reverse=True)),
-        tolerance=args.tolerance, max_tokens=args.max_tokens or (1024 if synthetic else 4096), lr=args.lr,
+        tolerance=args.tolerance, max_tokens=args.max_tokens or (1024 if synthetic else 4096),
+        pool_batches=args.pool_batches, lr=args.lr,
         warmup_steps=args.warmup_steps if args.warmup_steps is not None else (50 if synthetic else 400),
         label_smoothing=args.label_smoothing, clip_grad_norm=args.clip_grad_norm or None, d_model=args.d_model,
         n_heads=args.heads, layers=args.layers, d_ff=args.d_ff, dropout=args.dropout, beam_size=args.beam_size,
@@ -170,6 +176,8 @@ def validate(cfg: TranslationBenchConfig) -> None:
                    "It is the fraction of corrupted training pairs: 0 for a clean corpus, 0.05 by default.")
     if cfg.decode_batch_size < 1:
         raise fail("--decode-batch-size", ">= 1", cfg.decode_batch_size)
+    if cfg.pool_batches < 1:
+        raise fail("--pool-batches", ">= 1", cfg.pool_batches, "32 (the default) cuts batches from 32 batches' worth.")
     if not 0.0 <= cfg.eval_ema < 1.0:
         raise fail("--eval-ema", "in [0, 1)", cfg.eval_ema,
                    "0 evaluates the Boss's weights themselves; 0.99 averages over roughly the last 100 steps.")
@@ -269,8 +277,8 @@ def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seed: i
     from autoassist.selectors.uniform import UniformSelector
 
     dataset = TranslationDataset(data.train_src, data.train_tgt)
-    with AutoAssist(dataset, max_tokens=cfg.max_tokens, lengths=lengths_of(dataset), selector=UniformSelector(),
-                    seed=seed, asynchronous=False) as assist:
+    with AutoAssist(dataset, max_tokens=cfg.max_tokens, lengths=lengths_of(dataset), pool_batches=cfg.pool_batches,
+                    selector=UniformSelector(), seed=seed, asynchronous=False) as assist:
         return int(assist.steps_per_epoch)
 
 

@@ -84,6 +84,7 @@ class TranslationRecipe:
     """
 
     max_tokens: int = 4096
+    pool_batches: int = 32  # AutoAssist(pool_batches=): candidates decided and length-sorted per pool
     lr: float = 1e-3
     warmup_steps: int = 400
     label_smoothing: float = 0.1
@@ -152,7 +153,8 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
     ``oracle`` (a diagnosis, not a method to deploy) is AutoAssist with the translation rules and a
     :class:`BossLossOracle` that scores candidates with ``model``'s current losses, run inline.
     """
-    common: dict[str, Any] = dict(max_tokens=cfg.max_tokens, lengths=lengths_of(dataset), seed=cfg.seed,
+    common: dict[str, Any] = dict(max_tokens=cfg.max_tokens, lengths=lengths_of(dataset),
+                                  pool_batches=cfg.pool_batches, seed=cfg.seed,
                                   asynchronous=cfg.asynchronous, lag=cfg.lag)
     opts = dict(method.options)
     if method.name == "oracle":
