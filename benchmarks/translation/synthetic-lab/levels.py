@@ -9,9 +9,10 @@ corrupted (synthetic corpus, runs that count it), and a paired measure less nois
 method's validation BLEU minus uniform's of the same seed, averaged over the evaluations of the second half of the
 run (median, min-max over seeds, mean +- standard error, and in how many seeds it is positive), and the test BLEU
 minus uniform's of the same seed (mean +- standard error). The first level is always the issue's target,
-uniform's median final validation BLEU minus 0.5.
+uniform's median final validation BLEU minus 0.5. ``--gap-curve`` adds, per method, the paired gap at every
+evaluation (mean over seeds): where along the run a method falls behind or gets ahead.
 
-    python benchmarks/translation/synthetic-lab/levels.py --levels 50 60 70 -- DIR [DIR ...]
+    python benchmarks/translation/synthetic-lab/levels.py --levels 50 60 70 [--gap-curve] -- DIR [DIR ...]
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", type=float, nargs="+", required=True)
     parser.add_argument("--fraction", type=float, default=1.0)
+    parser.add_argument("--gap-curve", action="store_true", help="the paired gap at every evaluation, per method")
     parser.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -102,7 +104,23 @@ def main(argv: list[str] | None = None) -> int:
               f"{spread([r['final_val_bleu'] for r in group])} | {spread([r['test_bleu'] for r in group])} | "
               f"{keep:.2f} | {noise} | {paired} | {ahead} | {mean_se(test_gaps) if test_gaps else 'n/a'} | "
               + " | ".join(cells) + " |")
+    if args.gap_curve:
+        print_gap_curves(runs)
     return 0
+
+
+def print_gap_curves(runs: dict[str, list[dict[str, Any]]]) -> None:
+    """Per method, the validation BLEU minus uniform's of the same seed at each evaluation, mean over seeds."""
+    steps = runs["uniform"][0]["curves"]["step"]
+    uniform = {r["seed"]: np.array(r["curves"]["val_bleu"]) for r in runs["uniform"]}
+    print("\n| method | " + " | ".join(str(s) for s in steps) + " |")
+    print("|---|" + "---|" * len(steps))
+    print("| uniform's BLEU (mean) | " + " | ".join(f"{v:.1f}" for v in np.mean(list(uniform.values()), 0)) + " |")
+    for method, group in runs.items():
+        gaps = [np.array(r["curves"]["val_bleu"]) - uniform[r["seed"]] for r in group
+                if r["seed"] in uniform and len(uniform[r["seed"]]) == len(r["curves"]["val_bleu"])]
+        if method != "uniform" and gaps:
+            print(f"| {method} | " + " | ".join(f"{v:+.1f}" for v in np.mean(gaps, 0)) + " |")
 
 
 if __name__ == "__main__":
