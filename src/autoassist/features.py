@@ -233,8 +233,11 @@ def build_features(
     elif not given or labels is None:  # read the items through a DataLoader, in chunks
         if features is None:
             _warn_if_random(dataset)
+        # its own generator: iterating a DataLoader draws a seed, which must not advance the caller's global
+        # torch stream (the Boss's dropout would then depend on whether AutoAssist read the items)
         loader = DataLoader(_Items(dataset, (lambda x: np.zeros(0)) if given else transform),
-                            batch_size=chunk_size, num_workers=num_workers, collate_fn=_collate)
+                            batch_size=chunk_size, num_workers=num_workers, collate_fn=_collate,
+                            generator=torch.Generator())
         show = n >= 20000 if progress is None else bool(progress)
         chunks = tqdm(loader, desc="autoassist: building features", unit="chunk") if show else loader
         start = 0

@@ -136,6 +136,18 @@ def test_anneal_fraction_takes_the_runs_own_budget(tmp_path: Path) -> None:
     assert run["boss_steps"] == run["config"]["total_steps"]
 
 
+def test_autoassist_accepting_everything_trains_exactly_as_uniform(tmp_path: Path) -> None:
+    """Methods of one seed share the Boss's initial weights and dropout stream: AutoAssist accepting every
+    instance (a warm-up longer than the run) trains the same Boss, step for step, as uniform."""
+    out = tmp_path / "same"
+    assert main(["bench", "translate", *TINY, "--methods", "uniform",
+                 "autoassist:assistant=paper,warmup_instances=100000", "--out", str(out)]) == 0
+    uniform, accept_all = json.loads((out / "results.json").read_text())["runs"]
+    assert accept_all["selector_stats"]["keep_rate"] == 1.0
+    assert accept_all["curves"]["train_loss"] == uniform["curves"]["train_loss"]
+    assert accept_all["test_bleu"] == uniform["test_bleu"]
+
+
 def test_pool_batches_reaches_every_run_and_its_epoch(tmp_path: Path) -> None:
     """``--pool-batches`` is AutoAssist's ``pool_batches`` for every method, uniform's epoch included:
     a one-batch pool sorts less and so makes more batches per unfiltered pass than the default."""

@@ -64,3 +64,15 @@ def test_non_finite_features_rejected(planted: TensorDataset) -> None:
 def test_empty_dataset_rejected() -> None:
     with pytest.raises(ParameterError, match="dataset must be non-empty"):
         build_features(TensorDataset(torch.zeros(0, 3), torch.zeros(0)))
+
+
+@pytest.mark.parametrize("given", [False, True])
+def test_reading_the_items_leaves_the_global_torch_stream_alone(given: bool) -> None:
+    """Building the features (raw, or labels read from the items) draws nothing from torch's global
+    generator, so the Boss's dropout after ``AutoAssist(...)`` is what it would be without it."""
+    items = [(torch.full((3,), float(i)), i % 2) for i in range(40)]  # a list: read through a DataLoader
+    torch.manual_seed(5)
+    expected = torch.rand(4)
+    torch.manual_seed(5)
+    build_features(items, features=np.arange(80.0).reshape(40, 2) if given else None)  # type: ignore[arg-type]
+    assert torch.equal(torch.rand(4), expected)
