@@ -9,7 +9,8 @@ corrupted (synthetic corpus, runs that count it), and a paired measure less nois
 method's validation BLEU minus uniform's of the same seed, averaged over the evaluations of the second half of the
 run (median, min-max over seeds, mean +- standard error, and in how many seeds it is positive), and the test BLEU
 minus uniform's of the same seed (mean +- standard error). The first level is always the issue's target,
-uniform's median final validation BLEU minus 0.5. ``--gap-curve`` adds, per method, the paired gap at every
+uniform's median final validation BLEU minus 0.5. A method found in several folders gets a row per folder (the
+later ones named after theirs); the first folder's uniform is the baseline. ``--gap-curve`` adds, per method, the paired gap at every
 evaluation (mean over seeds): where along the run a method falls behind or gets ahead.
 
     python benchmarks/translation/synthetic-lab/levels.py --levels 50 60 70 [--gap-curve] -- DIR [DIR ...]
@@ -59,10 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    first_folder: dict[str, str] = {}
     for folder in args.folders:
         for run in json.loads((Path(folder) / "results.json").read_text())["runs"]:
             if run["fraction"] == args.fraction:
-                runs[run["method"]].append(run)
+                # a method already read from an earlier folder (e.g. rerun at another commit) is its own row,
+                # named after its folder; the first folder's uniform is the baseline
+                label = run["method"] if first_folder.setdefault(run["method"], folder) == folder \
+                    else f"{run['method']} ({Path(folder).name})"
+                runs[label].append(run)
     if "uniform" not in runs:
         raise SystemExit("levels.py: no uniform runs at this fraction to compare with")
     target = float(np.median([r["final_val_bleu"] for r in runs["uniform"]])) - 0.5

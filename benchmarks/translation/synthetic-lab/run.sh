@@ -44,6 +44,9 @@ case "${1:?which part}" in
   aa-n0-p4) part aa-n0-p4 --methods autoassist:assistant=paper --synthetic-noise 0 --pool-batches 4 ;;
   oracle-n0-p4) part oracle-n0-p4 --methods oracle --synthetic-noise 0 --pool-batches 4 ;;
   rand-n0-p4) part rand-n0-p4 --methods random:keep_rate=0.71 --synthetic-noise 0 --pool-batches 4 ;;
+  # and staler ones: 64 batches' worth (about 0.9 of an epoch)
+  uni-n0-p64) part uni-n0-p64 --methods uniform --synthetic-noise 0 --pool-batches 64 ;;
+  aa-n0-p64) part aa-n0-p64 --methods autoassist:assistant=paper --synthetic-noise 0 --pool-batches 64 ;;
   # selection only after the rapid middle phase: everything accepted until the Assistant has learned from 40,000
   # instances (about step 550 of 1,104, half the run), then the rules
   aa-n0-w40k) part aa-n0-w40k --methods autoassist:assistant=paper,warmup_instances=40000 --synthetic-noise 0 ;;
