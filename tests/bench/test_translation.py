@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from autoassist._errors import ParameterError
 from autoassist.bench.translation_runner import TranslationTrainConfig, inverse_sqrt_lr
 from autoassist.cli import main
 
@@ -233,15 +234,24 @@ def test_oracle_scores_with_the_bosss_current_losses_against_the_rules_threshold
     restored = BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24)
     restored.load_state_dict(oracle.state_dict())
     assert restored.score(indices).tolist() == oracle.score(indices).tolist()
+    lenient = BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24, threshold_scale=0.5)
+    lenient.load_state_dict(oracle.state_dict())                 # the same threshold, halved
+    assert lenient.score(indices).tolist() == [float(x > 0.5 * median) for x in alone]
+    with pytest.raises(ParameterError, match="threshold_scale must be a positive number"):
+        BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24, threshold_scale=0)
 
 
 def test_bench_translate_oracle_runs_inline_with_its_scoring_kept_apart(tmp_path: Path) -> None:
     out = tmp_path / "oracle"
-    assert main(["bench", "translate", *TINY, "--methods", "oracle", "--out", str(out)]) == 0
-    run = json.loads((out / "results.json").read_text())["runs"][0]
+    assert main(["bench", "translate", *TINY, "--methods", "oracle", "oracle:threshold_scale=0.25",
+                 "--out", str(out)]) == 0
+    run, lenient = json.loads((out / "results.json").read_text())["runs"]
     assert run["method_name"] == "oracle" and run["boss_steps"] == run["config"]["total_steps"]
     assert run["selector_stats"]["oracle_scoring_seconds"] == pytest.approx(run["time_split_s"]["free_scoring"])
     assert run["selector_stats"]["oracle_scoring_seconds"] > 0 and run["selector_stats"]["keep_rate"] < 1
+    # a quarter of the threshold: nearly every sentence is still informative, so little is skipped
+    assert lenient["selector_stats"]["oracle_informative_rate"] > run["selector_stats"]["oracle_informative_rate"]
+    assert lenient["selector_stats"]["keep_rate"] > run["selector_stats"]["keep_rate"]
 
 
 def test_synthetic_noise_names_the_corpus(tmp_path: Path) -> None:

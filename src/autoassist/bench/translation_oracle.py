@@ -8,8 +8,10 @@ threshold the learned Assistant is trained against (the previous pass's mean los
 ended, before that an exponential moving average of feedback batch means), else 0: the threshold is
 kept by a :class:`LinearAssistant` that learns the same feedback, so the two cannot drift apart. It is perfect at
 the moment it scores; like the learned Assistant, it scores the candidates that fill the token
-batcher's pool (about 32 batches' worth) at once, so a sentence is trained up to that many steps
-(plus the generator's lag) after its loss was read.
+batcher's pool (``pool_batches``, 32 batches' worth by default) at once, so a sentence is trained up to
+that many steps (plus the generator's lag) after its loss was read. ``threshold_scale`` tries other
+rules with the same exact scores: 1 where the loss is above that multiple of the threshold (0.5: only
+sentences whose loss is below half the mean count as learned, and only those are skipped).
 
 It answers a diagnostic question in Boss steps: what does the rule itself (keep every sentence whose
 loss is above the mean, half of the others) do for this Boss when the prediction is exact? It is not
@@ -28,6 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from autoassist._errors import fail
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.batching import cut_by_tokens, instance_sizes
 from autoassist.data.text_batches import TranslationDataset
@@ -48,10 +51,16 @@ class BossLossOracle:
         label_smoothing: of the per-sentence losses, as the Boss reports them.
         max_tokens: padded tokens per scoring forward pass.
         mean_decay: decay of the moving average of feedback batch means (the learned Assistant's 0.9).
+        threshold_scale: a sentence is informative when its loss is above this multiple of the threshold
+            (1: the rule's own).
     """
 
     def __init__(self, model: Seq2SeqTransformer, dataset: TranslationDataset, *, label_smoothing: float,
-                 max_tokens: int, mean_decay: float = 0.9) -> None:
+                 max_tokens: int, mean_decay: float = 0.9, threshold_scale: float = 1.0) -> None:
+        if not (isinstance(threshold_scale, (int, float)) and 0 < threshold_scale < float("inf")):
+            raise fail("threshold_scale", "a positive number (1: the rule's threshold itself)", threshold_scale,
+                       "Use for example oracle:threshold_scale=0.5.")
+        self.threshold_scale = float(threshold_scale)
         self.model = model
         self.dataset = dataset
         self.label_smoothing = label_smoothing
@@ -86,7 +95,8 @@ class BossLossOracle:
     def score(self, indices: np.ndarray) -> np.ndarray:
         t0 = time.perf_counter()
         indices = np.asarray(indices, dtype=np.int64)
-        p = self.rule.targets(self.losses(indices)) if len(indices) else np.empty(0)
+        # loss > scale * threshold, asked of the rule that keeps the threshold
+        p = self.rule.targets(self.losses(indices) / self.threshold_scale) if len(indices) else np.empty(0)
         self.scored += len(p)
         self.informative += int(p.sum())
         self.scoring_seconds += time.perf_counter() - t0

@@ -160,7 +160,8 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
     if method.name == "oracle":
         if model is None:
             raise fail("model", "the Boss being trained (the oracle scores with its losses)", None)
-        oracle = BossLossOracle(model, dataset, label_smoothing=cfg.label_smoothing, max_tokens=4 * cfg.max_tokens)
+        oracle = BossLossOracle(model, dataset, label_smoothing=cfg.label_smoothing, max_tokens=4 * cfg.max_tokens,
+                                threshold_scale=opts.pop("threshold_scale", 1.0))
         rules = {k: v for k, v in TRANSLATION_RULES.items() if k not in _LEARNED_ASSISTANT_OPTIONS}
         try:
             return AutoAssist(dataset, assistant=oracle, **{**rules, **opts}, **{**common, "asynchronous": False})
