@@ -28,7 +28,7 @@ METHOD_HELP = {
     "infobatch": "InfoBatch (passes protocol only)",
     "selective_backprop": "Selective Backprop (a no-grad forward on every candidate)",
     "importance": "importance sampling by stale loss, unbiased weights",
-    "oracle": "AutoAssist's rule with the true current losses, scoring free (a diagnosis, not a bound; "
+    "oracle": "AutoAssist's rule with the true current losses, scoring free (a diagnosis; "
               "translation: oracle:threshold_scale=0.5 skips only losses below half the threshold)",
 }
 _AUTOASSIST_KEYS = ("assistant", "base_prob", "unbiased", "warmup_instances", "anneal_fraction", "lr", "l2",
