@@ -44,10 +44,10 @@ case "${1:?which part}" in
   aa-n0-p4) part aa-n0-p4 --methods autoassist:assistant=paper --synthetic-noise 0 --pool-batches 4 ;;
   oracle-n0-p4) part oracle-n0-p4 --methods oracle --synthetic-noise 0 --pool-batches 4 ;;
   rand-n0-p4) part rand-n0-p4 --methods random:keep_rate=0.71 --synthetic-noise 0 --pool-batches 4 ;;
-  # another rule with the same exact scores: only sentences whose loss is below half the threshold count as
-  # learned (and are skipped with probability 1 - base_prob); at pool 4 (against uni-n0-p4) and the default pool
+  # other rules with the same exact scores, at pool 4 (against uni-n0-p4): only sentences whose loss is below
+  # half (0.75 of) the threshold count as learned and are skipped with probability 1 - base_prob
   oracle-n0-p4-t05) part oracle-n0-p4-t05 --methods oracle:threshold_scale=0.5 --synthetic-noise 0 --pool-batches 4 ;;
-  oracle-n0-t05) part oracle-n0-t05 --methods oracle:threshold_scale=0.5 --synthetic-noise 0 ;;
+  oracle-n0-p4-t075) part oracle-n0-p4-t075 --methods oracle:threshold_scale=0.75 --synthetic-noise 0 --pool-batches 4 ;;
   # and staler ones: 64 batches' worth (about 0.9 of an epoch)
   uni-n0-p64) part uni-n0-p64 --methods uniform --synthetic-noise 0 --pool-batches 64 ;;
   aa-n0-p64) part aa-n0-p64 --methods autoassist:assistant=paper --synthetic-noise 0 --pool-batches 64 ;;
