@@ -237,7 +237,7 @@ def test_oracle_scores_with_the_bosss_current_losses_against_the_rules_threshold
     lenient = BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24, threshold_scale=0.5)
     lenient.load_state_dict(oracle.state_dict())                 # the same threshold, halved
     assert lenient.score(indices).tolist() == [float(x > 0.5 * median) for x in alone]
-    with pytest.raises(ParameterError, match="threshold_scale must be a positive number"):
+    with pytest.raises(ParameterError, match="threshold_scale must be > 0; got 0"):
         BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24, threshold_scale=0)
 
 

@@ -111,14 +111,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{keep:.2f} | {noise} | {paired} | {ahead} | {mean_se(test_gaps) if test_gaps else 'n/a'} | "
               + " | ".join(cells) + " |")
     if args.gap_curve:
-        print_gap_curves(runs)
+        print_gap_curves(runs, uniform_by_seed)
     return 0
 
 
-def print_gap_curves(runs: dict[str, list[dict[str, Any]]]) -> None:
-    """Per method, the validation BLEU minus uniform's of the same seed at each evaluation, mean over seeds."""
+def print_gap_curves(runs: dict[str, list[dict[str, Any]]], uniform: dict[int, np.ndarray]) -> None:
+    """Per method, the validation BLEU minus uniform's (``uniform``: its curve per seed) of the same seed at each
+    evaluation, mean over seeds."""
     steps = runs["uniform"][0]["curves"]["step"]
-    uniform = {r["seed"]: np.array(r["curves"]["val_bleu"]) for r in runs["uniform"]}
     print("\n| method | " + " | ".join(str(s) for s in steps) + " |")
     print("|---|" + "---|" * len(steps))
     print("| uniform's BLEU (mean) | " + " | ".join(f"{v:.1f}" for v in np.mean(list(uniform.values()), 0)) + " |")

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from autoassist._errors import fail
+from autoassist.batching import POOL_BATCHES
 from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
                                      report_results, run_planned)
 from autoassist.bench.methods import parse_method
@@ -177,7 +178,8 @@ def validate(cfg: TranslationBenchConfig) -> None:
     if cfg.decode_batch_size < 1:
         raise fail("--decode-batch-size", ">= 1", cfg.decode_batch_size)
     if cfg.pool_batches < 1:
-        raise fail("--pool-batches", ">= 1", cfg.pool_batches, "32 (the default) cuts batches from 32 batches' worth.")
+        raise fail("--pool-batches", ">= 1", cfg.pool_batches, f"The default, {POOL_BATCHES}, cuts batches from "
+                   f"{POOL_BATCHES} batches' worth.")
     if not 0.0 <= cfg.eval_ema < 1.0:
         raise fail("--eval-ema", "in [0, 1)", cfg.eval_ema,
                    "0 evaluates the Boss's weights themselves; 0.99 averages over roughly the last 100 steps.")

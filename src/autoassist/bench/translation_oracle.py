@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from autoassist._errors import fail
+from autoassist._errors import check_float
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.batching import cut_by_tokens, instance_sizes
 from autoassist.data.text_batches import TranslationDataset
@@ -57,10 +57,8 @@ class BossLossOracle:
 
     def __init__(self, model: Seq2SeqTransformer, dataset: TranslationDataset, *, label_smoothing: float,
                  max_tokens: int, mean_decay: float = 0.9, threshold_scale: float = 1.0) -> None:
-        if not (isinstance(threshold_scale, (int, float)) and 0 < threshold_scale < float("inf")):
-            raise fail("threshold_scale", "a positive number (1: the rule's threshold itself)", threshold_scale,
-                       "Use for example oracle:threshold_scale=0.5.")
-        self.threshold_scale = float(threshold_scale)
+        self.threshold_scale = check_float("threshold_scale", threshold_scale, positive=True,
+                                           fix="1 is the rule's threshold itself; e.g. oracle:threshold_scale=0.5.")
         self.model = model
         self.dataset = dataset
         self.label_smoothing = label_smoothing

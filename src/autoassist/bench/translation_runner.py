@@ -34,6 +34,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from autoassist._errors import ParameterTypeError, fail
 from autoassist.assist import TRANSLATION_RULES, AutoAssist
+from autoassist.batching import POOL_BATCHES
 from autoassist.bench.bleu import corpus_bleu
 from autoassist.bench.curves import Curve
 from autoassist.bench.methods import MethodSpec, build_selector
@@ -84,7 +85,7 @@ class TranslationRecipe:
     """
 
     max_tokens: int = 4096
-    pool_batches: int = 32  # AutoAssist(pool_batches=): candidates decided and length-sorted per pool
+    pool_batches: int = POOL_BATCHES  # AutoAssist(pool_batches=): candidates decided and length-sorted per pool
     lr: float = 1e-3
     warmup_steps: int = 400
     label_smoothing: float = 0.1
