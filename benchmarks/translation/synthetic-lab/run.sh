@@ -61,8 +61,9 @@ case "${1:?which part}" in
   # inverse-probability weights (unbiased=true: each accepted pair weighted 1 / its acceptance probability, mean
   # one per batch): the Boss's gradient is uniform's in expectation, so what selection shifts in the mix of
   # sentences is undone and only the choice of which to compute remains; the oracle at pool 4 (-4.7 BLEU
-  # unweighted, against uni-n0-p4) and the paper's Assistant at the default pool (against uni-n0)
+  # unweighted, against uni-n0-p4), the oracle and the paper's Assistant at the default pool (against uni-n0)
   oracle-n0-p4-unb) part oracle-n0-p4-unb --methods oracle:unbiased=true --synthetic-noise 0 --pool-batches 4 ;;
+  oracle-n0-unb) part oracle-n0-unb --methods oracle:unbiased=true --synthetic-noise 0 ;;
   aa-n0-unb) part aa-n0-unb --methods autoassist:assistant=paper,unbiased=true --synthetic-noise 0 ;;
   # the budget protocol on the clean corpus: the schedule compressed to 0.8 and 0.6 of uniform's steps
   uni-n0-b) part uni-n0-b --methods uniform --synthetic-noise 0 --fractions 0.8 0.6 ;;
