@@ -239,19 +239,27 @@ def test_oracle_scores_with_the_bosss_current_losses_against_the_rules_threshold
     assert lenient.score(indices).tolist() == [float(x > 0.5 * median) for x in alone]
     with pytest.raises(ParameterError, match="threshold_scale must be > 0; got 0"):
         BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24, threshold_scale=0)
+    inverted = BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24, easiest=0.25)
+    inverted.load_state_dict(oracle.state_dict())                # the threshold no longer matters
+    easiest = sorted(range(20), key=lambda i: alone[i])[:5]      # a quarter of 20: the five lowest losses
+    assert inverted.score(indices).tolist() == [float(i in easiest) for i in range(20)]
+    with pytest.raises(ParameterError, match=r"easiest must be in \[0, 1\); got 1"):
+        BossLossOracle(model, dataset, label_smoothing=0.1, max_tokens=24, easiest=1)
 
 
 def test_bench_translate_oracle_runs_inline_with_its_scoring_kept_apart(tmp_path: Path) -> None:
     out = tmp_path / "oracle"
     assert main(["bench", "translate", *TINY, "--methods", "oracle", "oracle:threshold_scale=0.25",
-                 "--out", str(out)]) == 0
-    run, lenient = json.loads((out / "results.json").read_text())["runs"]
+                 "oracle:easiest=0.9", "--out", str(out)]) == 0
+    run, lenient, inverted = json.loads((out / "results.json").read_text())["runs"]
     assert run["method_name"] == "oracle" and run["boss_steps"] == run["config"]["total_steps"]
     assert run["selector_stats"]["oracle_scoring_seconds"] == pytest.approx(run["time_split_s"]["free_scoring"])
     assert run["selector_stats"]["oracle_scoring_seconds"] > 0 and run["selector_stats"]["keep_rate"] < 1
     # a quarter of the threshold: nearly every sentence is still informative, so little is skipped
     assert lenient["selector_stats"]["oracle_informative_rate"] > run["selector_stats"]["oracle_informative_rate"]
     assert lenient["selector_stats"]["keep_rate"] > run["selector_stats"]["keep_rate"]
+    # the easiest 90% of each scored pool marked informative: the rate is the fraction asked for
+    assert inverted["selector_stats"]["oracle_informative_rate"] == pytest.approx(0.9, abs=0.02)
 
 
 def test_synthetic_noise_names_the_corpus(tmp_path: Path) -> None:

@@ -48,6 +48,9 @@ case "${1:?which part}" in
   # half (0.75 of) the threshold count as learned and are skipped with probability 1 - base_prob
   oracle-n0-p4-t05) part oracle-n0-p4-t05 --methods oracle:threshold_scale=0.5 --synthetic-noise 0 --pool-batches 4 ;;
   oracle-n0-p4-t075) part oracle-n0-p4-t075 --methods oracle:threshold_scale=0.75 --synthetic-noise 0 --pool-batches 4 ;;
+  # the choice inverted at the oracle's keep rate (0.58 = 0.5 + 0.5 * 0.16): the easiest 16% of each scored pool
+  # marked informative instead of the 12-13% above the threshold: is it the hard pairs, or any choice by the loss?
+  oracle-n0-p4-easy) part oracle-n0-p4-easy --methods oracle:easiest=0.16 --synthetic-noise 0 --pool-batches 4 ;;
   # and staler ones: 64 batches' worth (about 0.9 of an epoch)
   uni-n0-p64) part uni-n0-p64 --methods uniform --synthetic-noise 0 --pool-batches 64 ;;
   aa-n0-p64) part aa-n0-p64 --methods autoassist:assistant=paper --synthetic-noise 0 --pool-batches 64 ;;

@@ -11,7 +11,10 @@ the moment it scores; like the learned Assistant, it scores the candidates that 
 batcher's pool (``pool_batches``, 32 batches' worth by default) at once, so a sentence is trained up to
 that many steps (plus the generator's lag) after its loss was read. ``threshold_scale`` tries other
 rules with the same exact scores: 1 where the loss is above that multiple of the threshold (0.5: only
-sentences whose loss is below half the mean count as learned, and only those are skipped).
+sentences whose loss is below half the mean count as learned, and only those are skipped). ``easiest``
+inverts the choice at a chosen rate: the informative sentences are that fraction of each scored pool with the
+*lowest* current losses (the threshold unused), so the rule keeps the easiest sentences and half of the others:
+it tells "the hard sentences" from "any choice by the current loss".
 
 It answers a diagnostic question in Boss steps: what does the rule itself (keep every sentence whose
 loss is above the mean, half of the others) do for this Boss when the prediction is exact? It is not
@@ -30,7 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from autoassist._errors import check_float
+from autoassist._errors import check_float, fail
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.batching import cut_by_tokens, instance_sizes
 from autoassist.data.text_batches import TranslationDataset
@@ -53,12 +56,19 @@ class BossLossOracle:
         mean_decay: decay of the moving average of feedback batch means (the learned Assistant's 0.9).
         threshold_scale: a sentence is informative when its loss is above this multiple of the threshold
             (1: the rule's own).
+        easiest: 0 (off), or a fraction in (0, 1): the informative sentences are instead this fraction of the
+            candidates scored together with the lowest current losses (ties by position).
     """
 
     def __init__(self, model: Seq2SeqTransformer, dataset: TranslationDataset, *, label_smoothing: float,
-                 max_tokens: int, mean_decay: float = 0.9, threshold_scale: float = 1.0) -> None:
+                 max_tokens: int, mean_decay: float = 0.9, threshold_scale: float = 1.0,
+                 easiest: float = 0.0) -> None:
         self.threshold_scale = check_float("threshold_scale", threshold_scale, positive=True,
                                            fix="1 is the rule's threshold itself; e.g. oracle:threshold_scale=0.5.")
+        self.easiest = check_float("easiest", easiest, nonnegative=True)
+        if self.easiest >= 1.0:
+            raise fail("easiest", "in [0, 1)", self.easiest,
+                       "It is the fraction of each scored pool marked informative, e.g. oracle:easiest=0.16; 0: off.")
         self.model = model
         self.dataset = dataset
         self.label_smoothing = label_smoothing
@@ -93,8 +103,13 @@ class BossLossOracle:
     def score(self, indices: np.ndarray) -> np.ndarray:
         t0 = time.perf_counter()
         indices = np.asarray(indices, dtype=np.int64)
-        # loss > scale * threshold, asked of the rule that keeps the threshold
-        p = self.rule.targets(self.losses(indices) / self.threshold_scale) if len(indices) else np.empty(0)
+        if not len(indices):
+            p = np.empty(0)
+        elif self.easiest > 0:  # the easiest fraction: the lowest current losses
+            p = np.zeros(len(indices))
+            p[np.argsort(self.losses(indices), kind="stable")[:round(self.easiest * len(indices))]] = 1.0
+        else:  # loss > scale * threshold, asked of the rule that keeps the threshold
+            p = self.rule.targets(self.losses(indices) / self.threshold_scale)
         self.scored += len(p)
         self.informative += int(p.sum())
         self.scoring_seconds += time.perf_counter() - t0

@@ -162,7 +162,7 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
         if model is None:
             raise fail("model", "the Boss being trained (the oracle scores with its losses)", None)
         oracle = BossLossOracle(model, dataset, label_smoothing=cfg.label_smoothing, max_tokens=4 * cfg.max_tokens,
-                                threshold_scale=opts.pop("threshold_scale", 1.0))
+                                threshold_scale=opts.pop("threshold_scale", 1.0), easiest=opts.pop("easiest", 0.0))
         rules = {k: v for k, v in TRANSLATION_RULES.items() if k not in _LEARNED_ASSISTANT_OPTIONS}
         try:
             return AutoAssist(dataset, assistant=oracle, **{**rules, **opts}, **{**common, "asynchronous": False})
