@@ -30,7 +30,7 @@ METHOD_HELP = {
     "importance": "importance sampling by stale loss, unbiased weights",
     "oracle": "AutoAssist's rule with the true current losses, scoring free (a diagnosis; "
               "translation: oracle:threshold_scale=0.5 skips only losses below half the threshold, "
-              "oracle:easiest=0.16 keeps the easiest 16% instead of the hard ones)",
+              "oracle:easiest=0.16 marks the easiest 0.16 of each pool informative instead of the hard ones)",
 }
 _AUTOASSIST_KEYS = ("assistant", "base_prob", "unbiased", "warmup_instances", "anneal_fraction", "lr", "l2",
                     "mean_decay", "history_lr", "max_feature_dim")
