@@ -69,8 +69,8 @@ class AutoAssist:
         feature_workers: DataLoader worker processes that read the items to build the features.
         progress: show a progress bar while building features (default: for 20,000 instances or more).
         lr, l2: the Assistant's SGD learning rate and L2 penalty (official defaults 0.01, 1e-3).
-        unbiased, warmup_instances, anneal_fraction, total_steps: options beyond the paper
-            (see :class:`AutoAssistSelector`).
+        unbiased, warmup_instances, anneal_fraction, total_steps, prefer: options beyond the paper
+            (see :class:`AutoAssistSelector`; ``prefer="easy"`` inverts the choice).
         accept_first_pass, adaptive_base, threshold: the official translation rules (all in
             ``TRANSLATION_RULES``).
         seed, steps_per_epoch, lag, asynchronous: see :class:`BatchGenerator`.
@@ -114,6 +114,7 @@ class AutoAssist:
         accept_first_pass: bool = False,
         adaptive_base: bool = False,
         threshold: str = "ema",
+        prefer: str = "hard",
         seed: int = 0,
         steps_per_epoch: int | None = None,
         rank: int | None = None,
@@ -148,7 +149,7 @@ class AutoAssist:
             self.selector = AutoAssistSelector(
                 self.assistant, base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
                 anneal_fraction=anneal_fraction, total_steps=total_steps, accept_first_pass=accept_first_pass,
-                adaptive_base=adaptive_base,
+                adaptive_base=adaptive_base, prefer=prefer,
             )
         self.batches = BatchGenerator(
             self.selector, n, batch_size, max_tokens=max_tokens, lengths=lengths, pool_batches=pool_batches,

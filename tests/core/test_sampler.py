@@ -42,6 +42,18 @@ def test_base_prob_one_yields_the_uniform_permutation_stream() -> None:
     np.testing.assert_array_equal(np.concatenate(_take(uniform, epochs=3)), got)
 
 
+def test_prefer_easy_accepts_by_the_complement_of_the_score() -> None:
+    hard, easy = _autoassist(base_prob=0.2), _autoassist(base_prob=0.2, prefer="easy")
+    for sel in (hard, easy):
+        sel.assistant.w[:] = np.array([2.0, -1.0, 0.0, 0.5, 0.0], dtype=np.float32)
+    idx = np.arange(40)
+    p = hard.assistant.score(idx)
+    np.testing.assert_allclose(hard.decide(idx).accept_prob, 0.2 + 0.8 * p)
+    np.testing.assert_allclose(easy.decide(idx).accept_prob, 0.2 + 0.8 * (1.0 - p))
+    with pytest.raises(ParameterError, match="prefer must be one of 'hard', 'easy'; got 'easiest'"):
+        _autoassist(prefer="easiest")
+
+
 def test_steps_per_epoch_known_in_advance() -> None:
     gen = BatchGenerator(_autoassist(), 300, 32, asynchronous=False)
     assert len(gen) == 10 == len(_take(gen))

@@ -51,6 +51,9 @@ case "${1:?which part}" in
   # the choice inverted at the oracle's keep rate (0.58 = 0.5 + 0.5 * 0.16): the easiest 16% of each scored pool
   # marked informative instead of the 12-13% above the threshold: is it the hard pairs, or any choice by the loss?
   oracle-n0-p4-easy) part oracle-n0-p4-easy --methods oracle:easiest=0.16 --synthetic-noise 0 --pool-batches 4 ;;
+  # the learned counterpart at the default pool (against uni-n0): the paper's Assistant with the choice inverted,
+  # accept with 0.5 + 0.5 * (1 - p) (AutoAssist(prefer="easy"))
+  aa-n0-easy) part aa-n0-easy --methods autoassist:assistant=paper,prefer=easy --synthetic-noise 0 ;;
   # and staler ones: 64 batches' worth (about 0.9 of an epoch)
   uni-n0-p64) part uni-n0-p64 --methods uniform --synthetic-noise 0 --pool-batches 64 ;;
   aa-n0-p64) part aa-n0-p64 --methods autoassist:assistant=paper --synthetic-noise 0 --pool-batches 64 ;;

@@ -33,7 +33,7 @@ METHOD_HELP = {
               "oracle:easiest=0.16 marks the easiest 0.16 of each pool informative instead of the hard ones)",
 }
 _AUTOASSIST_KEYS = ("assistant", "base_prob", "unbiased", "warmup_instances", "anneal_fraction", "lr", "l2",
-                    "mean_decay", "history_lr", "max_feature_dim")
+                    "mean_decay", "history_lr", "max_feature_dim", "prefer")
 
 
 @dataclass(frozen=True)
