@@ -54,6 +54,8 @@ case "${1:?which part}" in
   # the learned counterpart at the default pool (against uni-n0): the paper's Assistant with the choice inverted,
   # accept with 0.5 + 0.5 * (1 - p) (AutoAssist(prefer="easy"))
   aa-n0-easy) part aa-n0-easy --methods autoassist:assistant=paper,prefer=easy --synthetic-noise 0 ;;
+  # and at pool 4 (against uni-n0-p4): do fresher learned decisions carry the easy pairs' gain over?
+  aa-n0-p4-easy) part aa-n0-p4-easy --methods autoassist:assistant=paper,prefer=easy --synthetic-noise 0 --pool-batches 4 ;;
   # and staler ones: 64 batches' worth (about 0.9 of an epoch)
   uni-n0-p64) part uni-n0-p64 --methods uniform --synthetic-noise 0 --pool-batches 64 ;;
   aa-n0-p64) part aa-n0-p64 --methods autoassist:assistant=paper --synthetic-noise 0 --pool-batches 64 ;;
