@@ -54,6 +54,9 @@ class AutoAssist:
             (source, target), or the dataset's ``lengths`` attribute.
         pool_batches: with ``max_tokens``, candidates are decided and length-sorted about this many
             batches' worth at a time (default 32; smaller: fresher decisions, more padding).
+        fresh_decisions: with ``max_tokens``, decide each batch's candidates as it is cut from a pool of
+            ``pool_batches`` batches' worth of undecided candidates: decisions as fresh as ``lag``, the
+            pool's packing (default False: decide a pool at a time).
         assistant: which Assistant AutoAssist uses: ``"loss-history"`` (default: the paper's
             logistic regression on raw features plus each instance's last reported loss, which
             measured better, see benchmarks/image), ``"paper"`` (the paper's Assistant exactly),
@@ -97,6 +100,7 @@ class AutoAssist:
         max_tokens: int | None = None,
         lengths: Any = None,
         pool_batches: int | None = None,
+        fresh_decisions: bool = False,
         assistant: str | Assistant = "loss-history",
         selector: Selector | None = None,
         base_prob: float = 0.3,
@@ -128,7 +132,8 @@ class AutoAssist:
             lengths = getattr(dataset, "lengths", None)
         rank, world_size, self.exchange = resolve_distributed(rank, world_size, exchange,
                                                               batch_size if isinstance(batch_size, int) else 0)
-        check_settings(n, batch_size, seed, rank, world_size, steps_per_epoch, lag, max_tokens, lengths, pool_batches)
+        check_settings(n, batch_size, seed, rank, world_size, steps_per_epoch, lag, max_tokens, lengths, pool_batches,
+                       fresh_decisions)
         self.dataset = dataset
         self.assistant: Assistant | None = None
         if selector is not None:
@@ -153,7 +158,7 @@ class AutoAssist:
             )
         self.batches = BatchGenerator(
             self.selector, n, batch_size, max_tokens=max_tokens, lengths=lengths, pool_batches=pool_batches,
-            seed=seed, steps_per_epoch=steps_per_epoch,
+            fresh_decisions=fresh_decisions, seed=seed, steps_per_epoch=steps_per_epoch,
             rank=rank, world_size=world_size, lag=lag, asynchronous=asynchronous, exchange=self.exchange,
         )
 

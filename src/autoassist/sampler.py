@@ -40,6 +40,7 @@ from autoassist._errors import ParameterTypeError, check_int, fail
 from autoassist._state import from_saved, to_saveable
 from autoassist.batching import POOL_BATCHES, Batch, CountBatcher, TokenBatcher, instance_sizes, steps_per_pass
 from autoassist.feedback import FeedbackLedger
+from autoassist.fresh_batching import FreshTokenBatcher
 from autoassist.selectors.base import Selector
 from autoassist.stream import CandidateStream
 from autoassist.worker import Assembler
@@ -49,8 +50,8 @@ DEFAULT_LAG = 2
 
 def check_settings(num_instances: int, batch_size: int | None, seed: int, rank: int, world_size: int,
                    steps_per_epoch: int | None, lag: int, max_tokens: int | None = None,
-                   lengths: Any = None,
-                   pool_batches: int | None = None) -> tuple[int, int, int, int, int, int | None, int]:
+                   lengths: Any = None, pool_batches: int | None = None,
+                   fresh_decisions: bool = False) -> tuple[int, int, int, int, int, int | None, int]:
     """Validate the generator's settings (cheap: AutoAssist calls it before building anything).
 
     Returns ``(N, batch_size, seed, rank, world_size, steps_per_epoch or None, lag)``; with
@@ -61,6 +62,11 @@ def check_settings(num_instances: int, batch_size: int | None, seed: int, rank: 
             raise fail("pool_batches", "given only with max_tokens (it sizes the pool token batches are cut "
                        "from)", pool_batches, "Drop pool_batches, or pass max_tokens= and lengths=.")
         check_int("pool_batches", pool_batches, minimum=1, fix=f"Use for example pool_batches={POOL_BATCHES}.")
+    if not isinstance(fresh_decisions, bool):
+        raise fail("fresh_decisions", "True or False", fresh_decisions)
+    if fresh_decisions and max_tokens is None:
+        raise fail("fresh_decisions", "True only with max_tokens (it decides token batches as they are cut)",
+                   fresh_decisions, "Drop fresh_decisions, or pass max_tokens= and lengths=.")
     n = check_int("num_instances", num_instances, minimum=1,
                   fix="The dataset is empty: pass a non-empty training set.")
     seed = check_int("seed", seed, minimum=0, fix="Use a non-negative seed, e.g. seed=0.")
@@ -116,6 +122,10 @@ class BatchGenerator(Sampler[list[int]]):
         pool_batches: with ``max_tokens``, the selector decides about this many batches' worth of
             candidates at a time, and batches are cut from the accepted ones sorted by length
             (default 32): a larger pool pads less, a smaller one trains on fresher decisions.
+        fresh_decisions: with ``max_tokens``, decide each batch's candidates as the batch is cut, from a
+            pool of ``pool_batches`` batches' worth of undecided candidates
+            (:class:`~autoassist.fresh_batching.FreshTokenBatcher`): decisions as fresh as ``lag`` with
+            the packing of the whole pool. Default False (decide a pool at a time, then cut it).
         seed: the stream's seed (>= 0); the whole run derives from it.
         steps_per_epoch: Boss steps per epoch; default ``ceil(N / (batch_size * world_size))``.
         rank, world_size: this process's slice of each global batch.
@@ -151,6 +161,7 @@ class BatchGenerator(Sampler[list[int]]):
         asynchronous: bool = True,
         exchange: Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
         pool_batches: int | None = None,
+        fresh_decisions: bool = False,
     ) -> None:
         if not isinstance(selector, Selector):
             raise ParameterTypeError(f"selector must be an autoassist Selector; got {type(selector).__name__}.")
@@ -159,9 +170,10 @@ class BatchGenerator(Sampler[list[int]]):
                        "Selectors that need the Boss's current losses go through ForwardFilter.")
         (self.num_instances, self.batch_size, self.seed, self.rank, self.world_size, steps,
          self.lag) = check_settings(num_instances, batch_size, seed, rank, world_size, steps_per_epoch, lag,
-                                    max_tokens, lengths, pool_batches)
+                                    max_tokens, lengths, pool_batches, fresh_decisions)
         self.max_tokens = max_tokens
         self.pool_batches = 0 if max_tokens is None else int(POOL_BATCHES if pool_batches is None else pool_batches)
+        self.fresh_decisions = fresh_decisions
         self.asynchronous = bool(asynchronous)
         for name in ("rank", "world_size"):
             theirs = getattr(exchange, name, None)
@@ -176,14 +188,17 @@ class BatchGenerator(Sampler[list[int]]):
         self.stream = CandidateStream(selector, self.num_instances, self.seed)
         self.ledger = FeedbackLedger(self.num_instances)
 
-        def make_batcher() -> CountBatcher | TokenBatcher:
+        def make_batcher() -> CountBatcher | TokenBatcher | FreshTokenBatcher:
             if max_tokens is None:
                 return CountBatcher(self.batch_size, w)
-            return TokenBatcher(np.asarray(lengths), int(max_tokens), parts=w, pool_batches=self.pool_batches,
-                                seed=self.seed)
+            kind = FreshTokenBatcher if fresh_decisions else TokenBatcher
+            return kind(np.asarray(lengths), int(max_tokens), parts=w, pool_batches=self.pool_batches, seed=self.seed)
 
         if steps is None:  # token batches: the steps an unfiltered pass takes
-            steps = steps_per_pass(make_batcher(), np.random.default_rng([self.seed, 0]).permutation(self.num_instances))
+            first = np.random.default_rng([self.seed, 0]).permutation(self.num_instances)
+            batcher = make_batcher()
+            steps = (batcher.steps_per_pass(first) if isinstance(batcher, FreshTokenBatcher)
+                     else steps_per_pass(batcher, first))
         self.steps_per_epoch = steps
         self._assembler = Assembler(selector, self.stream, make_batcher(), self.ledger, rank=self.rank, lag=self.lag,
                                     asynchronous=self.asynchronous, exchange=exchange)
@@ -319,6 +334,7 @@ class BatchGenerator(Sampler[list[int]]):
     def _config(self) -> dict[str, int]:
         return {"num_instances": self.num_instances, "batch_size": self.batch_size, "seed": self.seed,
                 "max_tokens": self.max_tokens or 0, "pool_batches": self.pool_batches,
+                "fresh_decisions": int(self.fresh_decisions),
                 "rank": self.rank, "world_size": self.world_size, "lag": self.lag,
                 "steps_per_epoch": self.steps_per_epoch}
 
@@ -363,6 +379,7 @@ class BatchGenerator(Sampler[list[int]]):
         state = from_saved(state)
         saved = {k: int(v) for k, v in state["config"].items() if k != "rank"}
         saved.setdefault("pool_batches", POOL_BATCHES if saved.get("max_tokens") else 0)  # saved before it was kept
+        saved.setdefault("fresh_decisions", 0)
         mine = {k: v for k, v in self._config().items() if k != "rank"}
         if saved != mine:
             raise fail("state", f"saved from a generator with the same settings {mine}", saved,

@@ -121,3 +121,112 @@ def test_translation_rules_accept_the_first_pass_then_select() -> None:
             assert assist.stats()["keep_rate"] == 1.0
     assert assist.stats()["keep_rate"] < 1.0
     assert assist.assistant.previous_pass_mean is not None  # type: ignore[union-attr]
+
+
+class _Recording(RandomSelector):
+    """Random selection that records the step at which each decided candidate was decided."""
+
+    def __init__(self, keep: float) -> None:
+        super().__init__(keep)
+        self.step = 0
+        self.decided_at: dict[int, list[int]] = {}
+
+    def set_step(self, step: int) -> None:
+        self.step = step
+
+    def decide(self, indices: np.ndarray):  # type: ignore[no-untyped-def]
+        for i in indices.tolist():
+            self.decided_at.setdefault(i, []).append(self.step)
+        return super().decide(indices)
+
+
+def _fresh(selector: object, **kw: object) -> BatchGenerator:
+    settings: dict = dict(max_tokens=300, lengths=LENGTHS, seed=0, asynchronous=False, fresh_decisions=True)
+    return BatchGenerator(selector, N, **{**settings, **kw})  # type: ignore[arg-type]
+
+
+def test_fresh_keep_all_is_one_pass_per_epoch_packed_as_well_as_the_pool() -> None:
+    gen = _fresh(UniformSelector())
+    pooled = BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, seed=0, asynchronous=False)
+    for _ in range(3):
+        batches = list(gen)
+        assert len(batches) == gen.steps_per_epoch
+        assert sorted(sum(batches, [])) == list(range(N)) and all(_padded(b) <= 300 for b in batches)
+    assert gen.steps_per_epoch <= pooled.steps_per_epoch
+    assert np.mean([1 - SIZES[b].sum() / _padded(b) for b in batches]) < 0.15
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_fresh_decides_each_candidate_once_when_its_batch_is_cut_and_loses_nothing(asynchronous: bool) -> None:
+    selector = _Recording(0.5)
+    gen = _fresh(selector, max_tokens=250, asynchronous=asynchronous, lag=1)
+    batches, fresh, total = [], 0, 0
+    for _ in range(2):  # two epochs: under three passes at keep rate 0.5
+        for step, batch in enumerate(gen, start=len(batches)):
+            batches.append(batch)
+            decided = [selector.decided_at[i][-1] for i in batch]
+            fresh += sum(d == step for d in decided)
+            total += len(batch)
+    assert all(_padded(b) <= 250 for b in batches)
+    assert fresh == total  # every instance trained was decided at the cut of its own batch
+    pending = sum(len(b.indices) for b in gen._assembler.ready)  # assembled ahead, not yielded yet
+    assert sum(len(b) for b in batches) + pending == gen.stats()["accepted"]
+    redecided = sum(len(steps) - 1 for steps in selector.decided_at.values()) - N * (gen.stats()["passes"] - 1)
+    assert redecided < 0.1 * gen.stats()["scanned"]  # about one dropped decision a batch (batches of ~8 here)
+
+
+def test_the_pool_decides_ahead_of_its_batches() -> None:
+    selector = _Recording(0.5)
+    gen = BatchGenerator(selector, N, max_tokens=250, lengths=LENGTHS, seed=0, asynchronous=False, lag=1)
+    batches = list(gen)
+    fresh = sum(selector.decided_at[i][-1] == step for step, b in enumerate(batches) for i in b)
+    assert fresh / sum(map(len, batches)) < 0.2
+
+
+def test_fresh_batches_under_two_ranks_are_disjoint_and_equal_in_number() -> None:
+    gens = [_fresh(UniformSelector(), rank=r, world_size=2) for r in range(2)]
+    a, b = list(gens[0]), list(gens[1])
+    assert len(a) == len(b) == gens[0].steps_per_epoch
+    assert not set(sum(a, [])) & set(sum(b, [])) and len(set(sum(a + b, []))) == N
+
+
+def test_a_fresh_run_resumed_mid_epoch_equals_the_uninterrupted_one() -> None:
+    def losses(idx: list[int]) -> torch.Tensor:
+        return torch.as_tensor((np.asarray(idx) % 7) / 7.0)
+
+    def run(gen: BatchGenerator, steps: int) -> list[list[int]]:
+        out: list[list[int]] = []
+        it = iter(gen)
+        while len(out) < steps:
+            batch = next(it, None)
+            if batch is None:  # the epoch ended: the next one
+                it = iter(gen)
+                continue
+            gen.report(batch, losses(batch))
+            out.append(batch)
+        return out
+
+    def make() -> BatchGenerator:
+        data = [(i, 0) for i in range(N)]
+        assist = AutoAssist(data, max_tokens=300, lengths=LENGTHS, assistant="loss-only", seed=1,  # type: ignore[arg-type]
+                            fresh_decisions=True, lag=2, **TRANSLATION_RULES)
+        return assist.batches
+
+    whole = run(make(), 100)
+    first = make()
+    head = run(first, 57)
+    state = first.state_dict()
+    first.close()
+    resumed = make()
+    resumed.load_state_dict(state)
+    assert head + run(resumed, 43) == whole
+
+
+def test_bad_fresh_settings() -> None:
+    with pytest.raises(ParameterError, match="fresh_decisions must be True only with max_tokens"):
+        AutoAssist([(i, 0) for i in range(N)], batch_size=8, fresh_decisions=True)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="fresh_decisions must be True or False"):
+        _fresh(UniformSelector(), fresh_decisions="yes")
+    state = BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, seed=0).state_dict()
+    with pytest.raises(ParameterError, match="same settings"):
+        _fresh(UniformSelector()).load_state_dict(state)

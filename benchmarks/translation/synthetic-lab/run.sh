@@ -56,6 +56,12 @@ case "${1:?which part}" in
   aa-n0-easy) part aa-n0-easy --methods autoassist:assistant=paper,prefer=easy --synthetic-noise 0 ;;
   # and at pool 4 (against uni-n0-p4): do fresher learned decisions carry the easy pairs' gain over?
   aa-n0-p4-easy) part aa-n0-p4-easy --methods autoassist:assistant=paper,prefer=easy --synthetic-noise 0 --pool-batches 4 ;;
+  # fresh decisions with the default pool's packing (AutoAssist(fresh_decisions=True), fifteenth session): each
+  # batch's candidates decided as it is cut from 32 batches' worth of undecided ones; uniform through the same batcher
+  uni-n0-fresh) part uni-n0-fresh --methods uniform --synthetic-noise 0 --fresh-decisions ;;
+  aa-n0-easy-fresh) part aa-n0-easy-fresh --methods autoassist:assistant=paper,prefer=easy --synthetic-noise 0 --fresh-decisions ;;
+  aa-n0-fresh) part aa-n0-fresh --methods autoassist:assistant=paper --synthetic-noise 0 --fresh-decisions ;;
+  oracle-n0-easy-fresh) part oracle-n0-easy-fresh --methods oracle:easiest=0.16 --synthetic-noise 0 --fresh-decisions ;;
   # and staler ones: 64 batches' worth (about 0.9 of an epoch)
   uni-n0-p64) part uni-n0-p64 --methods uniform --synthetic-noise 0 --pool-batches 64 ;;
   aa-n0-p64) part aa-n0-p64 --methods autoassist:assistant=paper --synthetic-noise 0 --pool-batches 64 ;;

@@ -111,6 +111,10 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--pool-batches", type=int, default=d.pool_batches,
                    help="batches' worth of candidates decided and length-sorted at a time (AutoAssist(pool_batches=)): "
                         "smaller trains on fresher decisions, with more padding")
+    p.add_argument("--fresh-decisions", action="store_true",
+                   help="decide each batch's candidates as it is cut, from a pool of --pool-batches batches' worth of "
+                        "undecided candidates (AutoAssist(fresh_decisions=True)): fresh decisions, the pool's packing; "
+                        "every method of the run uses it, the budget stays uniform's steps with the default batching")
     p.add_argument("--lr", type=float, default=d.lr, help="peak Adam learning rate")
     p.add_argument("--warmup-steps", type=int, default=None,
                    help="inverse-sqrt warm-up steps of the full run (default 400; synthetic 50)")
@@ -158,7 +162,7 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
         epochs=args.epochs if args.epochs is not None else (2.0 if synthetic else 3.0),
         fractions=(1.0,) if demo else tuple(sorted(set(args.fractions), reverse=True)),
         tolerance=args.tolerance, max_tokens=args.max_tokens or (1024 if synthetic else 4096),
-        pool_batches=args.pool_batches, lr=args.lr,
+        pool_batches=args.pool_batches, fresh_decisions=args.fresh_decisions, lr=args.lr,
         warmup_steps=args.warmup_steps if args.warmup_steps is not None else (50 if synthetic else 400),
         label_smoothing=args.label_smoothing, clip_grad_norm=args.clip_grad_norm or None, d_model=args.d_model,
         n_heads=args.heads, layers=args.layers, d_ff=args.d_ff, dropout=args.dropout, beam_size=args.beam_size,

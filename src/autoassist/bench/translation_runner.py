@@ -86,6 +86,7 @@ class TranslationRecipe:
 
     max_tokens: int = 4096
     pool_batches: int = POOL_BATCHES  # AutoAssist(pool_batches=): candidates decided and length-sorted per pool
+    fresh_decisions: bool = False  # AutoAssist(fresh_decisions=): each batch's candidates decided as it is cut
     lr: float = 1e-3
     warmup_steps: int = 400
     label_smoothing: float = 0.1
@@ -155,7 +156,7 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
     :class:`BossLossOracle` that scores candidates with ``model``'s current losses, run inline.
     """
     common: dict[str, Any] = dict(max_tokens=cfg.max_tokens, lengths=lengths_of(dataset),
-                                  pool_batches=cfg.pool_batches, seed=cfg.seed,
+                                  pool_batches=cfg.pool_batches, fresh_decisions=cfg.fresh_decisions, seed=cfg.seed,
                                   asynchronous=cfg.asynchronous, lag=cfg.lag)
     opts = dict(method.options)
     if method.name == "oracle":
