@@ -82,7 +82,21 @@ def cut_by_tokens(order: np.ndarray, sizes: np.ndarray, max_tokens: int) -> list
 POOL_BATCHES = 32  # default pool of a TokenBatcher, in batches' worth of tokens
 
 
-class TokenBatcher:
+class TokenPool:
+    """What the token batchers share: instance sizes, the bound, the number of parts (ranks), the seed, and the
+    pool's size in instances (``pool_batches`` batches' worth of tokens at the mean instance size)."""
+
+    def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1, pool_batches: int = POOL_BATCHES,
+                 seed: int = 0) -> None:
+        self.sizes = instance_sizes(lengths)
+        self.max_tokens = int(max_tokens)
+        self.parts = int(parts)
+        mean = float(self.sizes.mean()) if len(self.sizes) else 1.0
+        self.pool_size = max(self.parts, int(pool_batches * max(1.0, self.max_tokens / max(mean, 1.0))))
+        self.seed = int(seed)
+
+
+class TokenBatcher(TokenPool):
     """Token-bounded batches: a pool of accepted instances is sorted by length and cut under ``max_tokens``.
 
     Accepted instances gather in a pool of about ``pool_batches`` batches' worth of tokens (and at the
@@ -94,12 +108,7 @@ class TokenBatcher:
 
     def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1, pool_batches: int = POOL_BATCHES,
                  seed: int = 0) -> None:
-        self.sizes = instance_sizes(lengths)
-        self.max_tokens = int(max_tokens)
-        self.parts = int(parts)
-        mean = float(self.sizes.mean()) if len(self.sizes) else 1.0
-        self.pool_size = max(self.parts, int(pool_batches * max(1.0, self.max_tokens / max(mean, 1.0))))
-        self.seed = int(seed)
+        super().__init__(lengths, max_tokens, parts=parts, pool_batches=pool_batches, seed=seed)
         self._pool_idx: list[np.ndarray] = []
         self._pool_w: list[np.ndarray] = []
         self._pooled = 0

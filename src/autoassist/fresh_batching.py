@@ -20,14 +20,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autoassist.batching import POOL_BATCHES, instance_sizes
+from autoassist.batching import POOL_BATCHES, TokenPool
 
 # decide(indices, coins) -> (accepted mask, loss weights): the selector's decision about a chunk
 Decide = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 CHUNKS_PER_BATCH = 4  # a batch's candidates are decided in about this many chunks
 
 
-class FreshTokenBatcher:
+class FreshTokenBatcher(TokenPool):
     """Token-bounded batches whose candidates are decided when the batch is cut (see the module docstring).
 
     ``pool_batches`` sizes the pool of undecided candidates (as the pool batcher's, in batches' worth of
@@ -37,12 +37,7 @@ class FreshTokenBatcher:
 
     def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1, pool_batches: int = POOL_BATCHES,
                  seed: int = 0) -> None:
-        self.sizes = instance_sizes(lengths)
-        self.max_tokens = int(max_tokens)
-        self.parts = int(parts)
-        mean = float(self.sizes.mean()) if len(self.sizes) else 1.0
-        self.pool_size = max(self.parts, int(pool_batches * max(1.0, self.max_tokens / max(mean, 1.0))))
-        self.seed = int(seed)
+        super().__init__(lengths, max_tokens, parts=parts, pool_batches=pool_batches, seed=seed)
         self._idx = np.empty(0, dtype=np.int64)
         self._coins = np.empty(0, dtype=np.float64)
         self._arrival = np.empty(0, dtype=np.int64)
