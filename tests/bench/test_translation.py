@@ -171,6 +171,20 @@ def test_pool_batches_reaches_every_run_and_its_epoch(tmp_path: Path) -> None:
     assert steps["1"] > steps["32"]
 
 
+def test_fresh_decisions_reach_every_run_and_keep_the_default_budget(tmp_path: Path) -> None:
+    """``--fresh-decisions`` is AutoAssist's ``fresh_decisions`` for every method; the budget stays uniform's
+    steps with the default batcher, and every run counts the padded tokens it computed on."""
+    out = tmp_path / "fresh"
+    assert main(["bench", "translate", *TINY, "--methods", "uniform", "autoassist:assistant=paper,prefer=easy",
+                 "--eval-points", "1", "--fresh-decisions", "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert {run["config"]["fresh_decisions"] for run in results["runs"]} == {True}
+    assert {run["boss_steps"] for run in results["runs"]} == {results["full_steps"]}
+    for run in results["runs"]:
+        assert run["padded_tokens"] > run["target_tokens"] > 0
+        assert run["curves"]["padded_tokens"][-1] == run["padded_tokens"]
+
+
 def test_eval_ema_decodes_the_moving_average_of_the_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``--eval-ema 0.8`` every BLEU evaluation decodes an exponential moving average of the Boss's
     weights after each step (the first step's weights, then ``ema += 0.2 (w - ema)``), not the Boss."""

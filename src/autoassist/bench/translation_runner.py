@@ -220,11 +220,12 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
     assist = build_assist(method, data, dataset, cfg, keep_rate, model)
     oracle = assist.assistant if isinstance(assist.assistant, BossLossOracle) else None
     max_steps = cfg.total_steps
-    curve = Curve.with_columns("val_bleu", "target_tokens", "assistant_accuracy", "train_loss", "noisy_backprop")
+    curve = Curve.with_columns("val_bleu", "target_tokens", "padded_tokens", "assistant_accuracy", "train_loss",
+                               "noisy_backprop")
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "eval": 0.0}
     step_times: list[float] = []
     losses: list[float] = []
-    counts = {"step": 0, "backprop": 0, "tokens": 0, "noisy": 0}
+    counts = {"step": 0, "backprop": 0, "tokens": 0, "padded": 0, "noisy": 0}
     eval_every = max(1, max_steps // max(1, cfg.eval_points))
     wall = 0.0
     since_eval: list[float] = []
@@ -237,7 +238,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         train_loss = float(np.mean(since_eval)) if since_eval else None
         curve.add(step=counts["step"], wall_time_s=wall, backprop_instances=counts["backprop"], score=bleu,
                   keep_rate=float(stats["keep_rate"]), lr=float(opt.param_groups[0]["lr"]),
-                  target_tokens=counts["tokens"], train_loss=train_loss,
+                  target_tokens=counts["tokens"], padded_tokens=counts["padded"], train_loss=train_loss,
                   noisy_backprop=None if data.noisy is None else counts["noisy"],
                   assistant_accuracy=float(stats["assistant_accuracy"]) if "assistant_accuracy" in stats else None)
         if log is not None:
@@ -278,6 +279,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
             if data.noisy is not None:
                 counts["noisy"] += int(data.noisy[np.asarray(idx)].sum())
             counts["tokens"] += int(batch.tgt_lengths.sum())
+            counts["padded"] += batch.src.numel() + batch.tgt_in.numel()  # what the Boss computes on, padding included
             if progress is not None:
                 progress(counts["step"], max_steps)
             done = counts["step"] >= max_steps
@@ -306,6 +308,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
         "backprop_instances": counts["backprop"],
         "noisy_backprop": None if data.noisy is None else counts["noisy"],  # of them corrupted (synthetic corpus)
         "target_tokens": counts["tokens"],
+        "padded_tokens": counts["padded"],
         "passes": float(stats["position"]),
         "time_split_s": timers,
         "boss_wait_s": float(stats.get("wait_seconds", 0.0)),
