@@ -92,11 +92,17 @@ case "${1:?which part}" in
   lh-g3) part lh-g3 --methods autoassist:assistant=loss-history,noise_guard=3 ;;
   aa-g6) part aa-g6 --methods autoassist:assistant=paper,noise_guard=6 ;;
   # the same question on Multi30k, in the CPU setting of benchmarks/translation/run.sh (seed 0, or SEEDS=1: -s1)
-  m30k-uni|m30k-oracle)
-    method=uniform; [ "$1" = m30k-oracle ] && method=oracle
+  # (-fresh: with fresh decisions, uniform through the same batcher; easy: the paper's Assistant with prefer=easy)
+  m30k-uni|m30k-oracle|m30k-uni-fresh|m30k-easy-fresh)
+    case "$1" in
+      m30k-uni) method=uniform; extra= ;;
+      m30k-oracle) method=oracle; extra= ;;
+      m30k-uni-fresh) method=uniform; extra=--fresh-decisions ;;
+      m30k-easy-fresh) method=autoassist:assistant=paper,prefer=easy; extra=--fresh-decisions ;;
+    esac
     $AUTOASSIST bench translate --data-dir ../shared/data/multi30k --src en --tgt de --test-split test_2016_flickr \
       --lowercase --vocab-size 4000 --max-tokens 2048 --lr 1e-3 --warmup-steps 200 --epochs 3 --eval-points 13 \
-      --beam-size 4 --threads 1 --seeds ${SEEDS:-0} --bpe-dir runs/bpe-multi30k --methods $method \
+      --beam-size 4 --threads 1 --seeds ${SEEDS:-0} --bpe-dir runs/bpe-multi30k --methods $method $extra \
       --out "runs/lab/$1$SUFFIX" > "runs/lab/$1$SUFFIX.log" 2>&1 ;;
   *) echo "unknown part $1" >&2; exit 2 ;;
 esac
