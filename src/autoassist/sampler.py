@@ -5,7 +5,9 @@
 * :class:`~autoassist.stream.CandidateStream`: the endless candidate stream, reshuffled every pass
   from ``(seed, pass)``, with acceptance coins from ``(seed, pass, 1)``;
 * the selector (:mod:`autoassist.selectors`): acceptance probability and loss weight of each candidate;
-* :class:`~autoassist.batching.CountBatcher`: full batches of accepted instances, none dropped;
+* :class:`~autoassist.batching.CountBatcher`: full batches of accepted instances, none dropped (with
+  ``max_tokens``, :class:`~autoassist.batching.TokenBatcher`, or with ``fresh_decisions``
+  :class:`~autoassist.fresh_batching.FreshTokenBatcher`, which decides each batch's candidates as it cuts it);
 * :class:`~autoassist.feedback.FeedbackLedger`: matches each ``report`` to its batch, orders feedback;
 * :class:`~autoassist.worker.Assembler`: learns and assembles in a fixed order with a lag of
   ``lag`` steps, on a worker thread (``asynchronous=True``) or inline; both give the same batches.
