@@ -73,7 +73,8 @@ class AutoAssist:
         progress: show a progress bar while building features (default: for 20,000 instances or more).
         lr, l2: the Assistant's SGD learning rate and L2 penalty (official defaults 0.01, 1e-3).
         unbiased, warmup_instances, anneal_fraction, total_steps, prefer: options beyond the paper
-            (see :class:`AutoAssistSelector`; ``prefer="easy"`` inverts the choice).
+            (see :class:`AutoAssistSelector`; ``prefer="easy"`` inverts the choice, ``"easy-then-hard"``
+            until ``switch_fraction`` of ``total_steps``).
         accept_first_pass, adaptive_base, threshold: the official translation rules (all in
             ``TRANSLATION_RULES``).
         seed, steps_per_epoch, lag, asynchronous: see :class:`BatchGenerator`.
@@ -119,6 +120,7 @@ class AutoAssist:
         adaptive_base: bool = False,
         threshold: str = "ema",
         prefer: str = "hard",
+        switch_fraction: float = 0.5,
         seed: int = 0,
         steps_per_epoch: int | None = None,
         rank: int | None = None,
@@ -155,6 +157,7 @@ class AutoAssist:
                 self.assistant, base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
                 anneal_fraction=anneal_fraction, total_steps=total_steps, accept_first_pass=accept_first_pass,
                 adaptive_base=adaptive_base, prefer=prefer,
+                switch_fraction=switch_fraction,
             )
         self.batches = BatchGenerator(
             self.selector, n, batch_size, max_tokens=max_tokens, lengths=lengths, pool_batches=pool_batches,

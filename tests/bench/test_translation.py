@@ -145,6 +145,14 @@ def test_prefer_easy_reaches_the_runs_selector(tmp_path: Path) -> None:
     assert run["method_options"]["prefer"] == "easy" and run["selector_stats"]["keep_rate"] < 1.0
 
 
+def test_easy_then_hard_takes_the_runs_own_budget(tmp_path: Path) -> None:
+    out = tmp_path / "curriculum"
+    assert main(["bench", "translate", *TINY, "--methods",
+                 "autoassist:assistant=paper,prefer=easy-then-hard,switch_fraction=0.6", "--out", str(out)]) == 0
+    run = json.loads((out / "results.json").read_text())["runs"][0]
+    assert run["method_options"] == {"assistant": "paper", "prefer": "easy-then-hard", "switch_fraction": 0.6}
+
+
 def test_autoassist_accepting_everything_trains_exactly_as_uniform(tmp_path: Path) -> None:
     """Methods of one seed share the Boss's initial weights and dropout stream: AutoAssist accepting every
     instance (a warm-up longer than the run) trains the same Boss, step for step, as uniform."""

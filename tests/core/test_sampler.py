@@ -50,8 +50,22 @@ def test_prefer_easy_accepts_by_the_complement_of_the_score() -> None:
     p = hard.assistant.score(idx)
     np.testing.assert_allclose(hard.decide(idx).accept_prob, 0.2 + 0.8 * p)
     np.testing.assert_allclose(easy.decide(idx).accept_prob, 0.2 + 0.8 * (1.0 - p))
-    with pytest.raises(ParameterError, match="prefer must be one of 'hard', 'easy'; got 'easiest'"):
+    with pytest.raises(ParameterError, match="prefer must be one of 'hard', 'easy', 'easy-then-hard'; got 'easiest'"):
         _autoassist(prefer="easiest")
+
+
+def test_easy_then_hard_switches_at_its_fraction_of_the_budget() -> None:
+    sel = _autoassist(base_prob=0.2, prefer="easy-then-hard", switch_fraction=0.25, total_steps=100)
+    sel.assistant.w[:] = np.array([2.0, -1.0, 0.0, 0.5, 0.0], dtype=np.float32)
+    idx = np.arange(40)
+    p = sel.assistant.score(idx)
+    for step, prob in ((0, 1.0 - p), (24, 1.0 - p), (25, p), (99, p)):
+        sel.set_step(step)
+        np.testing.assert_allclose(sel.decide(idx).accept_prob, 0.2 + 0.8 * prob)
+    with pytest.raises(ParameterError, match='total_steps must be set when prefer="easy-then-hard"'):
+        _autoassist(prefer="easy-then-hard")
+    with pytest.raises(ParameterError, match="switch_fraction"):
+        _autoassist(prefer="easy-then-hard", total_steps=10, switch_fraction=1.5)
 
 
 def test_steps_per_epoch_known_in_advance() -> None:

@@ -62,6 +62,9 @@ case "${1:?which part}" in
   aa-n0-easy-fresh) part aa-n0-easy-fresh --methods autoassist:assistant=paper,prefer=easy --synthetic-noise 0 --fresh-decisions ;;
   aa-n0-fresh) part aa-n0-fresh --methods autoassist:assistant=paper --synthetic-noise 0 --fresh-decisions ;;
   oracle-n0-easy-fresh) part oracle-n0-easy-fresh --methods oracle:easiest=0.16 --synthetic-noise 0 --fresh-decisions ;;
+  # a curriculum: the easy pairs until 0.6 of the budget (step 662 of 1,104), then the paper's choice, default pool
+  # (pool 32: prefer=easy led through step 690, the paper's rule from step 759 on; the switch is read off those curves)
+  aa-n0-e2h) part aa-n0-e2h --methods autoassist:assistant=paper,prefer=easy-then-hard,switch_fraction=0.6 --synthetic-noise 0 ;;
   # the same at three quarters of the batch (768 tokens, about what pool-4 batches carried): do easy pairs make up
   # for smaller batches, and does uniform need the larger ones? (compare by padded tokens and by Boss steps)
   uni-n0-fresh-t768) part uni-n0-fresh-t768 --methods uniform --synthetic-noise 0 --fresh-decisions --max-tokens 768 ;;

@@ -175,7 +175,7 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
         kwargs: dict[str, Any] = {**TRANSLATION_RULES, **opts, "assistant": kind}
         if kind != "loss-only":
             kwargs["features"] = data.features()
-        if kwargs.get("anneal_fraction") and "total_steps" not in kwargs:
+        if (kwargs.get("anneal_fraction") or kwargs.get("prefer") == "easy-then-hard") and "total_steps" not in kwargs:
             kwargs["total_steps"] = cfg.total_steps   # the run's own budget, as bench image does
         try:
             return AutoAssist(dataset, **kwargs, **common)

@@ -23,7 +23,9 @@ Assistant has learned from that many instances), ``anneal_fraction`` with ``tota
 everything during the last fraction of a known budget of Boss steps), ``prefer="easy"`` (the choice
 inverted: accept with ``base_prob + (1 - base_prob) * (1 - p)``, favouring the instances the Assistant
 thinks are below the mean; on the synthetic translation lab an exact choice of the easy sentences
-trains faster than uniform where an exact choice of the hard ones trains slower).
+trains faster than uniform where an exact choice of the hard ones trains slower), and
+``prefer="easy-then-hard"`` with ``switch_fraction`` and ``total_steps`` (the easy ones until that fraction
+of a known budget, then the paper's choice: a curriculum that turns into the paper's rule).
 
 Cost model: scoring B candidates is one (B x d) matrix-vector product; learning from a feedback
 batch is one (B x d) product. Both run off the Boss's critical path in the batch generator.
@@ -41,7 +43,8 @@ if TYPE_CHECKING:
 from autoassist.selectors.base import Decision, Selector
 
 
-PREFER = ("hard", "easy")  # accept the instances predicted above the mean (the paper), or those below it
+# accept the instances predicted above the mean (the paper), those below it, or the latter until switch_fraction
+PREFER = ("hard", "easy", "easy-then-hard")
 
 
 def acceptance_probability(informative_prob: np.ndarray, base_prob: float) -> np.ndarray:
@@ -66,6 +69,7 @@ class AutoAssistSelector(Selector):
         accept_first_pass: bool = False,
         adaptive_base: bool = False,
         prefer: str = "hard",
+        switch_fraction: float = 0.5,
     ) -> None:
         self.assistant = assistant
         self.prefer = check_choice("prefer", prefer, PREFER)
@@ -81,6 +85,10 @@ class AutoAssistSelector(Selector):
         if self.anneal_fraction > 0 and self.total_steps is None:
             raise fail("total_steps", "set when anneal_fraction > 0", None,
                        "Annealing accepts everything in the last fraction of a known budget: pass total_steps.")
+        self.switch_fraction = check_probability("switch_fraction", switch_fraction)
+        if self.prefer == "easy-then-hard" and self.total_steps is None:
+            raise fail("total_steps", 'set when prefer="easy-then-hard"', None,
+                       "The choice switches at switch_fraction of a known budget: pass total_steps.")
         self._step = 0
 
     def bind(self, num_instances: int) -> None:
@@ -116,12 +124,18 @@ class AutoAssistSelector(Selector):
             return self._step >= (1.0 - self.anneal_fraction) * self.total_steps
         return False
 
+    def _prefers_easy(self) -> bool:
+        if self.prefer == "easy-then-hard":
+            assert self.total_steps is not None
+            return self._step < self.switch_fraction * self.total_steps
+        return self.prefer == "easy"
+
     def decide(self, indices: np.ndarray) -> Decision:
         n = len(indices)
         if self._accept_all():
             return Decision(np.ones(n), np.ones(n))
         informative = self.assistant.score(indices)
-        if self.prefer == "easy":
+        if self._prefers_easy():
             informative = 1.0 - np.asarray(informative, dtype=np.float64)
         prob = acceptance_probability(informative, self.current_base_prob())
         weight = 1.0 / prob if self.unbiased else np.ones(n)
