@@ -61,6 +61,7 @@ case "${1:?which part}" in
   uni-n0-fresh) part uni-n0-fresh --methods uniform --synthetic-noise 0 --fresh-decisions ;;
   aa-n0-easy-fresh) part aa-n0-easy-fresh --methods autoassist:assistant=paper,prefer=easy --synthetic-noise 0 --fresh-decisions ;;
   aa-n0-fresh) part aa-n0-fresh --methods autoassist:assistant=paper --synthetic-noise 0 --fresh-decisions ;;
+  oracle-n0-fresh) part oracle-n0-fresh --methods oracle --synthetic-noise 0 --fresh-decisions ;;
   oracle-n0-easy-fresh) part oracle-n0-easy-fresh --methods oracle:easiest=0.16 --synthetic-noise 0 --fresh-decisions ;;
   # a curriculum: the easy pairs until 0.6 of the budget (step 662 of 1,104), then the paper's choice, default pool
   # (pool 32: prefer=easy led through step 690, the paper's rule from step 759 on; the switch is read off those curves)
