@@ -27,3 +27,7 @@ finish() {
   for f in "$RUNS"/*.log; do echo "=== $f"; grep -v "it/s\]\|s/it\]" "$f" | tail -4; done >> "$OUTDIR/$tag.log" 2>&1
   tar czf "$OUTDIR/runs-$tag.tgz" --exclude='*.png' "$RUNS"/$glob
 }
+# start_log TAG: the date and the GPU into $OUTDIR/TAG.log (the stages that run many one-thread processes)
+start_log() {
+  { date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | head -3; } > "$OUTDIR/$1.log"
+}

@@ -14,7 +14,7 @@ EVAL_POINTS=40
 DECAY=${DECAY:-0.95}
 source benchmarks/translation/gpu/common.sh
 COMMON="$COMMON --threads 1 --decode-batch-size 256 --eval-ema $DECAY"
-{ date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | head -3; } > "$OUTDIR/gpu7.log"
+start_log gpu7
 for s in ${SEEDS:-0 1 2 3 4}; do
   part u$s --methods uniform --seeds $s &
   part a$s --methods $P --seeds $s &

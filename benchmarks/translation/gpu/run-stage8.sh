@@ -16,7 +16,7 @@ RUNS=${RUNS:-runs-gpu8}
 EVAL_POINTS=40
 source benchmarks/translation/gpu/common.sh
 COMMON="$COMMON --threads 1 --decode-batch-size 256"
-{ date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | head -3; } > "$OUTDIR/gpu8.log"
+start_log gpu8
 for s in ${SEEDS:-0 1 2 3 4}; do
   part o$s --methods oracle --seeds $s &
   part r$s --methods random:keep_rate=0.69 --seeds $s &

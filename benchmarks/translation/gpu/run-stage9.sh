@@ -17,7 +17,7 @@ RUNS=${RUNS:-runs-gpu9}
 EVAL_POINTS=40
 source benchmarks/translation/gpu/common.sh
 COMMON="$COMMON --threads 1 --decode-batch-size 256 --fresh-decisions"
-{ date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | head -3; } > "$OUTDIR/gpu9.log"
+start_log gpu9
 for s in ${SEEDS:-0 1 2 3}; do
   part u$s --methods uniform --seeds $s &
   part a$s --methods $P --seeds $s &
