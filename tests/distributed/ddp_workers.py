@@ -86,6 +86,26 @@ def run_all(world_size: int, batch_size: int) -> dict[str, Any]:
     return out
 
 
+LENGTHS = np.stack([np.random.default_rng(0).integers(1, 30, N), np.random.default_rng(1).integers(1, 30, N)], 1)
+
+
+def run_fresh() -> dict[str, Any]:
+    """Token batches decided as they are cut (fresh_decisions), the translation rules, asynchronous and inline."""
+    from autoassist.assist import TRANSLATION_RULES
+
+    out: dict[str, Any] = {}
+    for mode, asynchronous in (("steps", True), ("inline_steps", False)):
+        assist = AutoAssist(dataset(), max_tokens=120, lengths=LENGTHS, fresh_decisions=True, assistant="loss-only",
+                            seed=SEED, asynchronous=asynchronous, **TRANSLATION_RULES)
+        out[mode], _ = train(assist, 3)
+        out["steps_per_epoch"] = assist.steps_per_epoch
+        if not asynchronous:
+            out["selector"] = assist.batches.selector.state_dict()
+            out["stats"] = assist.stats()
+        assist.close()
+    return out
+
+
 def resume(path: Path, rank: int) -> list[list[int]]:
     """1 epoch and 5 steps; rank 0 saves; every rank loads the file into a fresh AutoAssist and finishes."""
     data = dataset()
@@ -124,6 +144,7 @@ def agreement(rank: int, world_size: int, folder: str) -> None:
     try:
         result: dict[str, Any] = {"unequal": unequal_sizes(rank)}
         result.update(run_all(world_size, BATCH))
+        result["fresh"] = run_fresh()
         result["resumed"] = resume(Path(folder) / "assist.pt", rank)
         torch.save(result, Path(folder) / f"rank{rank}.pt")
     finally:

@@ -83,6 +83,18 @@ def test_two_processes_select_what_one_process_with_the_doubled_batch_selects(
     assert two_ranks[0][name]["inline_stats"]["keep_rate"] == single["inline_stats"]["keep_rate"]
 
 
+def test_fresh_token_batches_agree_on_every_rank(two_ranks: list[dict[str, Any]]) -> None:
+    """fresh_decisions under DDP: every rank decides the same candidates alike and takes its own batch of each
+    global batch; the ranks' batches are disjoint within a step, equal in number, and asynchronous equals inline."""
+    r0, r1 = two_ranks[0]["fresh"], two_ranks[1]["fresh"]
+    assert len(r0["steps"]) == len(r1["steps"]) == 3 * r0["steps_per_epoch"]
+    assert all(a and b and not set(a) & set(b) for a, b in zip(r0["steps"], r1["steps"]))
+    assert all(len(a) * int(w.LENGTHS[a].max()) <= 120 for a in r0["steps"] + r1["steps"])
+    assert r0["inline_steps"] == r0["steps"] and r1["inline_steps"] == r1["steps"]
+    assert states_equal(r0["selector"], r1["selector"])
+    assert r0["stats"]["keep_rate"] == r1["stats"]["keep_rate"] < 1.0  # the rules skipped after the first pass
+
+
 def test_rank_zero_saves_and_every_rank_resumes_identically(two_ranks: list[dict[str, Any]]) -> None:
     for r in range(2):
         assert two_ranks[r]["resumed"] == two_ranks[r]["autoassist"]["steps"]
