@@ -69,6 +69,7 @@ case "${1:?which part}" in
   # the same at three quarters of the batch (768 tokens, about what pool-4 batches carried): do easy pairs make up
   # for smaller batches, and does uniform need the larger ones? (compare by padded tokens and by Boss steps)
   uni-n0-fresh-t768) part uni-n0-fresh-t768 --methods uniform --synthetic-noise 0 --fresh-decisions --max-tokens 768 ;;
+  aa-n0-fresh-t768) part aa-n0-fresh-t768 --methods autoassist:assistant=paper --synthetic-noise 0 --fresh-decisions --max-tokens 768 ;;
   aa-n0-easy-fresh-t768) part aa-n0-easy-fresh-t768 --methods autoassist:assistant=paper,prefer=easy --synthetic-noise 0 --fresh-decisions --max-tokens 768 ;;
   # and staler ones: 64 batches' worth (about 0.9 of an epoch)
   uni-n0-p64) part uni-n0-p64 --methods uniform --synthetic-noise 0 --pool-batches 64 ;;
