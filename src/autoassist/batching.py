@@ -79,6 +79,18 @@ def cut_by_tokens(order: np.ndarray, sizes: np.ndarray, max_tokens: int) -> list
     return batches
 
 
+def split_largest(runs: list[tuple[np.ndarray, np.ndarray]]) -> bool:
+    """Split the largest run ``(indices, weights)`` in two, in place (the first largest on ties); False, and
+    nothing changed, if it holds fewer than two instances. How a pass's last global batch gets a run per rank."""
+    k = max(range(len(runs)), key=lambda j: len(runs[j][0]))
+    idx, w = runs[k]
+    if len(idx) < 2:
+        return False
+    half = len(idx) // 2
+    runs[k:k + 1] = [(idx[:half], w[:half]), (idx[half:], w[half:])]
+    return True
+
+
 POOL_BATCHES = 32  # default pool of a TokenBatcher, in batches' worth of tokens
 
 
@@ -132,13 +144,8 @@ class TokenBatcher(TokenPool):
         """Cut whatever the pool holds: batches never mix two passes, and a pass makes a whole number of
         global batches (the largest runs are split in two until the count divides by ``parts``)."""
         self._cut()
-        while len(self._queue) % self.parts:
-            k = max(range(len(self._queue)), key=lambda j: len(self._queue[j][0]))
-            idx, w = self._queue[k]
-            if len(idx) < 2:
-                break
-            half = len(idx) // 2
-            self._queue[k:k + 1] = [(idx[:half], w[:half]), (idx[half:], w[half:])]
+        while len(self._queue) % self.parts and split_largest(self._queue):
+            pass
 
     def _cut(self) -> None:
         if not self._pooled:

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autoassist.batching import POOL_BATCHES, TokenPool
+from autoassist.batching import POOL_BATCHES, TokenPool, split_largest
 
 # decide(indices, coins) -> (accepted mask, loss weights): the selector's decision about a chunk
 Decide = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -53,7 +53,7 @@ class FreshTokenBatcher(TokenPool):
             run = self._cut(stream, decide)
             if len(run[0]):
                 runs.append(run)
-            elif not (self._pass_drained(stream) and runs and _split_largest(runs)) and not self._fill(stream):
+            elif not (self._pass_drained(stream) and runs and split_largest(runs)) and not self._fill(stream):
                 break  # nothing left to take (only a single pass ends so)
         return runs
 
@@ -155,17 +155,6 @@ class FreshTokenBatcher(TokenPool):
         self._decided, self._accepted = int(state["decided"]), int(state["accepted"])
         reported = state["reported"]
         self._reported = (int(reported[0]), int(reported[1]))
-
-
-def _split_largest(runs: list[tuple[np.ndarray, np.ndarray]]) -> bool:
-    """Split the largest run in two (a pass's last global batch short of runs); False if none can be."""
-    k = max(range(len(runs)), key=lambda j: len(runs[j][0]))
-    idx, w = runs[k]
-    if len(idx) < 2:
-        return False
-    half = len(idx) // 2
-    runs[k:k + 1] = [(idx[:half], w[:half]), (idx[half:], w[half:])]
-    return True
 
 
 def _accept_all(indices: np.ndarray, coins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
