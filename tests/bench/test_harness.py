@@ -28,6 +28,7 @@ def _model() -> torch.nn.Module:
 
 
 @pytest.mark.parametrize("spec", ["uniform", "random:keep_rate=0.5", "autoassist", "autoassist:assistant=paper",
+                                  "autoassist:prefer=easy-then-hard,switch_fraction=0.5",
                                   "importance", "selective_backprop", "oracle"])
 def test_every_method_trains_in_the_budget_protocol(spec: str) -> None:
     run = train_run(parse_method(spec), _data(), _model, TrainConfig(batch_size=16, total_steps=12, eval_points=3))

@@ -16,6 +16,7 @@ from torch.utils.data import TensorDataset
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.features import InstanceFeatures, build_features
+from autoassist.selectors.autoassist import needs_total_steps
 from autoassist.selectors.base import Selector
 
 METHOD_NAMES = ("uniform", "random", "autoassist", "infobatch", "selective_backprop", "importance", "oracle")
@@ -33,7 +34,7 @@ METHOD_HELP = {
               "oracle:easiest=0.16 marks the easiest 0.16 of each pool informative instead of the hard ones)",
 }
 _AUTOASSIST_KEYS = ("assistant", "base_prob", "unbiased", "warmup_instances", "anneal_fraction", "lr", "l2",
-                    "mean_decay", "history_lr", "max_feature_dim", "prefer")
+                    "mean_decay", "history_lr", "max_feature_dim", "prefer", "switch_fraction")
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def autoassist_kwargs(method: MethodSpec, data: Any, *, total_steps: int) -> dic
         cls = LinearAssistant if kind == "paper" else LossHistoryAssistant
         kwargs["assistant"] = cls(features, lr=float(opts.get("lr", 0.01)), l2=float(opts.get("l2", 1e-3)), **extra)
         kwargs.pop("features", None)
-    if kwargs.get("anneal_fraction"):
+    if needs_total_steps(kwargs):
         kwargs["total_steps"] = total_steps
     return kwargs
 

@@ -44,6 +44,7 @@ from autoassist.data.text_batches import TranslationDataset
 from autoassist.data.tokenize import PAD_ID, SubwordTokenizer
 from autoassist.losses import sequence_losses
 from autoassist.models.transformer import Seq2SeqTransformer, TransformerConfig, translate
+from autoassist.selectors.autoassist import needs_total_steps
 
 
 @dataclass
@@ -175,7 +176,7 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
         kwargs: dict[str, Any] = {**TRANSLATION_RULES, **opts, "assistant": kind}
         if kind != "loss-only":
             kwargs["features"] = data.features()
-        if (kwargs.get("anneal_fraction") or kwargs.get("prefer") == "easy-then-hard") and "total_steps" not in kwargs:
+        if needs_total_steps(kwargs) and "total_steps" not in kwargs:
             kwargs["total_steps"] = cfg.total_steps   # the run's own budget, as bench image does
         try:
             return AutoAssist(dataset, **kwargs, **common)

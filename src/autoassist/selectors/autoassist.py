@@ -47,6 +47,12 @@ from autoassist.selectors.base import Decision, Selector
 PREFER = ("hard", "easy", "easy-then-hard")
 
 
+def needs_total_steps(options: dict[str, Any]) -> bool:
+    """Whether AutoAssist options act at a fraction of a known budget (``anneal_fraction``, or ``prefer=
+    "easy-then-hard"``), so that ``total_steps`` must be given (a benchmark passes its run's own budget)."""
+    return bool(options.get("anneal_fraction")) or options.get("prefer") == "easy-then-hard"
+
+
 def acceptance_probability(informative_prob: np.ndarray, base_prob: float) -> np.ndarray:
     """The paper's acceptance rule: ``base_prob + (1 - base_prob) * p``."""
     return base_prob + (1.0 - base_prob) * np.asarray(informative_prob, dtype=np.float64)
