@@ -42,7 +42,8 @@ def test_bench_translate_records_every_run(bench_dir: Path) -> None:
     results = json.loads((bench_dir / "results.json").read_text())
     assert results["config"]["task"] == "translation"
     assert len(results["runs"]) == 12
-    full = results["full_steps"]
+    full = results["full_steps"]["0"]
+    assert full == round(1.5 * results["steps_per_epoch"]["0"])
     auto = {}
     for run in results["runs"]:
         assert run["boss_steps"] == max(1, round(run["fraction"] * full))
@@ -75,7 +76,7 @@ def test_resume_skips_finished_runs_and_plot_merge_read_the_json(bench_dir: Path
     assert (bench_dir / "table.md").is_file()
     assert main(["merge", str(tmp_path / "merged"), str(bench_dir), str(bench_dir)]) == 0
     merged = json.loads((tmp_path / "merged" / "results.json").read_text())
-    assert merged["steps_per_epoch"] > 0 and len(merged["runs"]) == 24
+    assert merged["steps_per_epoch"]["0"] > 0 and len(merged["runs"]) == 24
     assert merged["summary"]["rows"][0]["seeds"] == 2
 
 
@@ -175,8 +176,35 @@ def test_pool_batches_reaches_every_run_and_its_epoch(tmp_path: Path) -> None:
                      "--pool-batches", pool, "--out", str(out)]) == 0
         results = json.loads((out / "results.json").read_text())
         assert {run["config"]["pool_batches"] for run in results["runs"]} == {int(pool)}
-        steps[pool] = results["steps_per_epoch"]
+        steps[pool] = results["steps_per_epoch"]["0"]
     assert steps["1"] > steps["32"]
+
+
+def test_each_seeds_budget_is_its_own_pass_whichever_seeds_share_the_command(tmp_path: Path) -> None:
+    """A run is a function of its seed: seed 1's budget is seed 1's unfiltered pass, alone or after seed 0
+    (whose batches pack differently here), and the merged results keep every seed's budget."""
+    from autoassist.bench.translation import TranslationBenchConfig, load_text_data, uniform_steps_per_epoch
+
+    cfg = TranslationBenchConfig(synthetic_train=300, vocab_size=120, max_tokens=300, val_sentences=6,
+                                 test_sentences=4, bpe_dir=str(tmp_path / "bpe"))
+    data = load_text_data(cfg, tmp_path / "bpe", lambda line: None)
+    passes = {seed: uniform_steps_per_epoch(data, cfg, seed) for seed in (0, 1)}
+    assert passes[0] != passes[1]  # the seeds' batches pack differently
+    small = [*TINY, "--synthetic-train", "300", "--max-tokens", "300", "--epochs", "0.5", "--eval-points", "1", "--methods", "uniform",
+             "--bpe-dir", str(tmp_path / "bpe")]
+    assert main(["bench", "translate", *small, "--seeds", "0", "1", "--out", str(tmp_path / "both")]) == 0
+    assert main(["bench", "translate", *small, "--seeds", "1", "--out", str(tmp_path / "alone")]) == 0
+    both = json.loads((tmp_path / "both" / "results.json").read_text())
+    alone = json.loads((tmp_path / "alone" / "results.json").read_text())
+    assert both["steps_per_epoch"] == {"0": passes[0], "1": passes[1]}
+    assert [run["boss_steps"] for run in both["runs"]] == [round(0.5 * passes[0]), round(0.5 * passes[1])]
+    assert alone["runs"][0]["boss_steps"] == both["runs"][1]["boss_steps"]
+    assert alone["runs"][0]["final_val_bleu"] == both["runs"][1]["final_val_bleu"]
+    assert main(["merge", str(tmp_path / "merged"), str(tmp_path / "alone"), str(tmp_path / "both")]) == 0
+    merged = json.loads((tmp_path / "merged" / "results.json").read_text())
+    assert merged["full_steps"] == both["full_steps"]
+    assert main(["plot", str(tmp_path / "merged")]) == 0
+    assert "by seed" in (tmp_path / "merged" / "table.md").read_text()
 
 
 def test_fresh_decisions_reach_every_run_and_keep_the_default_budget(tmp_path: Path) -> None:
@@ -187,7 +215,7 @@ def test_fresh_decisions_reach_every_run_and_keep_the_default_budget(tmp_path: P
                  "--eval-points", "1", "--fresh-decisions", "--out", str(out)]) == 0
     results = json.loads((out / "results.json").read_text())
     assert {run["config"]["fresh_decisions"] for run in results["runs"]} == {True}
-    assert {run["boss_steps"] for run in results["runs"]} == {results["full_steps"]}
+    assert {run["boss_steps"] for run in results["runs"]} == {results["full_steps"]["0"]}
     for run in results["runs"]:
         assert run["padded_tokens"] > run["target_tokens"] > 0
         assert run["curves"]["padded_tokens"][-1] == run["padded_tokens"]

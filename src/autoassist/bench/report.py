@@ -42,6 +42,9 @@ def merge_results(out_dir: str | Path, sources: Sequence[str | Path]) -> Path:
             values = list(merged["config"].get(key, [])) + [v for v in results["config"].get(key, [])
                                                             if v not in merged["config"].get(key, [])]
             merged["config"][key] = values
+        for key in ("steps_per_epoch", "full_steps"):  # translation budgets recorded per seed
+            if isinstance(merged.get(key), dict) and isinstance(results.get(key), dict):
+                merged[key] = {**merged[key], **results[key]}
         merged["runs"].extend(results["runs"])
         merged["merged_from"].append({"dir": str(source), "config": results["config"]})
     out = Path(out_dir)

@@ -305,18 +305,25 @@ def _print(line: str) -> None:
 def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = False,
                   log: Callable[[str], None] = _print) -> dict[str, Any]:
     """Run every (fraction, seed, method) of ``cfg``; write results after each run."""
+    from autoassist.bench.translation_report import per_seed
+
     validate(cfg)
     prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_text_data(cfg, Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe", log)
-    epoch_steps = uniform_steps_per_epoch(data, cfg, cfg.seeds[0])
-    full_steps = max(1, int(round(cfg.epochs * epoch_steps)))
+    # Each seed's budget is its own unfiltered pass (the batches' order, and so their packing, follows the seed):
+    # a run is a function of its seed, whichever other seeds share its command.
+    epoch_steps = {seed: uniform_steps_per_epoch(data, cfg, seed) for seed in cfg.seeds}
+    full_steps = {seed: max(1, int(round(cfg.epochs * steps))) for seed, steps in epoch_steps.items()}
+    by_seed = {"steps_per_epoch": {str(k): v for k, v in epoch_steps.items()},
+               "full_steps": {str(k): v for k, v in full_steps.items()}}
     log(f"{data.name}: {len(data.train_src)} training pairs, {len(data.val_src)} validation, {len(data.test_src)} "
-        f"test; joint BPE {data.vocab_size} ids; uniform budget {full_steps} Boss steps ({cfg.epochs:g} epochs of "
-        f"{epoch_steps} batches of <= {cfg.max_tokens} tokens); prepared in {time.perf_counter() - start:.1f}s")
+        f"test; joint BPE {data.vocab_size} ids; uniform budget {per_seed(by_seed['full_steps'])} Boss steps "
+        f"({cfg.epochs:g} epochs of {per_seed(by_seed['steps_per_epoch'])} batches of <= {cfg.max_tokens} tokens); "
+        f"prepared in {time.perf_counter() - start:.1f}s")
     results: dict[str, Any] = {"config": asdict(cfg), "hardware": describe_hardware(describe_device(cfg.device)),
                                "corpus": data.name, "train_pairs": len(data.train_src), "vocab_size": data.vocab_size,
-                               "steps_per_epoch": epoch_steps, "full_steps": full_steps, "runs": []}
+                               **by_seed, "runs": []}
     runs = _TranslationRuns(cfg, data, full_steps, log)
     return run_planned(runs, plan_runs(cfg.methods, cfg.seeds, cfg.fractions), results, out_dir / "results.json",
                        finalize, resume=resume, log=log, refresh_s=2.0)
@@ -328,21 +335,21 @@ class _TranslationRuns:
 
     cfg: TranslationBenchConfig
     data: TextData
-    full_steps: int
+    full_steps: dict[int, int]  # each seed's uniform budget
     log: Callable[[str], None]
 
     def label(self, run: PlannedRun) -> str:
         return f"{run.spec} seed={run.seed} x{run.fraction:g}"
 
     def total_steps(self, run: PlannedRun) -> int:
-        return _train_config(self.cfg, self.full_steps, run.fraction, run.seed).total_steps
+        return _train_config(self.cfg, self.full_steps[run.seed], run.fraction, run.seed).total_steps
 
     def train(self, run: PlannedRun, results: dict[str, Any], progress: Progress) -> dict[str, Any]:
         method = parse_method(run.spec)
         keep_rate = None
         if method.name == "random" and method.options.get("keep_rate") == "auto":
             keep_rate = _auto_keep_rate(results, self.cfg, run.seed, run.fraction)
-        train_cfg = _train_config(self.cfg, self.full_steps, run.fraction, run.seed)
+        train_cfg = _train_config(self.cfg, self.full_steps[run.seed], run.fraction, run.seed)
         record = train_translation_run(method, self.data, train_cfg, keep_rate=keep_rate, progress=progress,
                                        log=self.log)
         record["corpus"] = self.data.name

@@ -89,6 +89,16 @@ def _fmt(value: Any, spec: str = ".2f", none: str = "n/a") -> str:
     return none if value is None else format(value, spec)
 
 
+def per_seed(value: Any) -> str:
+    """A budget recorded per seed (``{"0": 780, "1": 777}``) or, in older results, once for every seed."""
+    if not isinstance(value, dict):
+        return "?" if value is None else str(value)
+    distinct = sorted(set(value.values()))
+    if len(distinct) == 1:
+        return str(distinct[0])
+    return f"{distinct[0]}-{distinct[-1]} (by seed: {', '.join(f'{k}: {v}' for k, v in sorted(value.items()))})"
+
+
 def markdown_table(results: dict[str, Any]) -> str:
     """Budget to target, then one row per (fraction, method)."""
     s = summarize(results)
@@ -96,8 +106,8 @@ def markdown_table(results: dict[str, Any]) -> str:
     cfg = results["config"]
     lines = [
         f"Corpus {results.get('corpus', '?')}: {results.get('train_pairs', '?')} training pairs, BPE "
-        f"{results.get('vocab_size', '?')} ids; uniform budget {results.get('full_steps', '?')} Boss steps "
-        f"({cfg.get('epochs')} epochs of {results.get('steps_per_epoch', '?')} batches of <= {cfg.get('max_tokens')} "
+        f"{results.get('vocab_size', '?')} ids; uniform budget {per_seed(results.get('full_steps'))} Boss steps "
+        f"({cfg.get('epochs')} epochs of {per_seed(results.get('steps_per_epoch'))} batches of <= {cfg.get('max_tokens')} "
         f"tokens). Target: uniform's final validation BLEU (greedy) minus {s['tolerance_bleu']:g} = "
         f"{_fmt(s['target_bleu'])}. Test BLEU: beam {cfg.get('beam_size')}, sacreBLEU {s['sacrebleu_signature']}. "
         f"Hardware: {hw.get('cpu', '?')}, {hw.get('torch_threads', '?')} torch thread(s), "
