@@ -11,13 +11,8 @@
 # two processes side by side. Stage 1 (full runs) took 14 minutes, stage 2 (fraction 0.8) 19 minutes; this
 # session stopped stage 2 during its fraction-0.6 runs (deadline), so only 1.0 and 0.8 are in the results.
 # The translation demo (benchmarks/translation/demo) is `$A demo --task translation --out runs/demo-translation`.
-set -euo pipefail
-mkdir -p runs
-export OMP_NUM_THREADS=1
-A=${AUTOASSIST:-.venv/bin/autoassist}
-COMMON="--data-dir ../shared/data/multi30k --src en --tgt de --test-split test_2016_flickr --lowercase
-        --vocab-size 4000 --max-tokens 2048 --lr 1e-3 --warmup-steps 200 --epochs 3 --eval-points 10
-        --beam-size 4 --threads 1 --seeds 0 --bpe-dir runs/bpe-multi30k"
+source benchmarks/translation/cpu-common.sh
+COMMON="$COMMON --seeds 0"
 
 # random:keep_rate=auto takes AutoAssist's keep rate from the paper-Assistant run before it (same process).
 $A bench translate $COMMON --methods autoassist:assistant=paper random:keep_rate=auto --out runs/m30k/partA \
