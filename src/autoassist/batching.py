@@ -1,18 +1,88 @@
-"""Batchers: turn a stream of accepted instances (with their loss weights) into Boss batches.
+"""Batchers: turn a stream of candidates, decided by the selector, into Boss batches.
 
-A batcher never drops an accepted instance: what does not fit the current batch is carried to the
-next one. :class:`CountBatcher` makes batches of a fixed number of instances; a token-bounded
-batcher (sequences) fills the same interface.
+Every batcher answers :meth:`Batcher.next_parts` (the next global batch, taking and deciding the candidates
+it needs) and :meth:`Batcher.take_counts` (the decisions that became final since the last call). A batcher
+never drops an accepted instance: what does not fit the current batch is carried to the next one.
+:class:`CountBatcher` makes batches of a fixed number of instances and :class:`TokenBatcher` token-bounded
+batches (sequences), both from instances decided as they are taken (:class:`DecidedBatcher`);
+:class:`~autoassist.fresh_batching.FreshTokenBatcher` decides each batch's candidates as it cuts it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
+# decide(indices, coins) -> (accepted mask, loss weights): the selector's decision about a chunk
+Decide = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+Parts = list[tuple[np.ndarray, np.ndarray]]  # a global batch: one (indices, weights) per rank
 
-class CountBatcher:
+
+class Stream(Protocol):
+    """Where candidates come from (:class:`~autoassist.stream.CandidateStream`): ``take`` the next ``count``
+    of the current pass with their acceptance coins; ``pass_done`` once it is used up."""
+
+    @property
+    def pass_done(self) -> bool: ...
+
+    def take(self, count: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class Batcher(Protocol):
+    """What the assembler asks of a batcher."""
+
+    def next_parts(self, stream: Stream, decide: Decide) -> Parts: ...
+
+    def take_counts(self) -> tuple[int, int]: ...
+
+    def steps_per_pass(self, order: np.ndarray) -> int: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+class DecidedBatcher:
+    """A batcher fed instances already decided: :meth:`next_parts` takes and decides candidates while the
+    next global batch is ``missing`` some, ``add`` s the accepted ones and ``pop`` s the batch."""
+
+    _decided = 0
+    _accepted = 0
+
+    def missing(self) -> int:
+        raise NotImplementedError
+
+    def add(self, indices: np.ndarray, weights: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def end_pass(self) -> None:
+        """The stream finished a pass (default: carry on across it)."""
+
+    def pop(self) -> Parts:
+        raise NotImplementedError
+
+    def next_parts(self, stream: Stream, decide: Decide) -> Parts:
+        """The next global batch as ``parts`` pieces ``(indices, weights)``, deciding what it needs."""
+        while (missing := self.missing()) > 0:
+            chunk, coins = stream.take(missing)
+            keep, weights = decide(chunk, coins)
+            keep = np.asarray(keep, dtype=bool)
+            self._decided += len(chunk)
+            self._accepted += int(keep.sum())
+            self.add(chunk[keep], np.asarray(weights, dtype=np.float64)[keep])
+            if stream.pass_done:
+                self.end_pass()
+        return self.pop()
+
+    def take_counts(self) -> tuple[int, int]:
+        """Candidates decided and accepted since the last call (every decision here is final)."""
+        counts = (self._decided, self._accepted)
+        self._decided, self._accepted = 0, 0
+        return counts
+
+
+class CountBatcher(DecidedBatcher):
     """Global batches of exactly ``size * parts`` accepted instances, in acceptance order, cut in ``parts``.
 
     Part ``r`` (rank ``r`` under DDP) is the slice ``[r * size, (r + 1) * size)``.
@@ -24,6 +94,10 @@ class CountBatcher:
         self._idx = np.empty(0, dtype=np.int64)
         self._w = np.empty(0, dtype=np.float64)
 
+    def steps_per_pass(self, order: np.ndarray) -> int:
+        """Global batches of one unfiltered pass over ``order``, the last one partial (an epoch's length)."""
+        return -(-len(order) // (self.size * self.parts))
+
     def missing(self) -> int:
         """How many more accepted instances the next global batch needs (0: one is ready)."""
         return max(0, self.size * self.parts - len(self._idx))
@@ -33,10 +107,7 @@ class CountBatcher:
         self._idx = np.concatenate([self._idx, np.asarray(indices, dtype=np.int64)])
         self._w = np.concatenate([self._w, np.asarray(weights, dtype=np.float64)])
 
-    def end_pass(self) -> None:
-        """The stream finished a pass: a count batcher simply carries on across it."""
-
-    def pop(self) -> list[tuple[np.ndarray, np.ndarray]]:
+    def pop(self) -> Parts:
         """The next global batch as ``parts`` pieces ``(indices, weights)``; call when ``missing() == 0``."""
         n = self.size * self.parts
         idx, self._idx = self._idx[:n], self._idx[n:]
@@ -108,7 +179,7 @@ class TokenPool:
         self.seed = int(seed)
 
 
-class TokenBatcher(TokenPool):
+class TokenBatcher(TokenPool, DecidedBatcher):
     """Token-bounded batches: a pool of accepted instances is sorted by length and cut under ``max_tokens``.
 
     Accepted instances gather in a pool of about ``pool_batches`` batches' worth of tokens (and at the
@@ -158,9 +229,26 @@ class TokenBatcher(TokenPool):
         self._pools_cut += 1
         self._queue.extend((idx[runs[k]], w[runs[k]]) for k in shuffle)
 
-    def pop(self) -> list[tuple[np.ndarray, np.ndarray]]:
+    def pop(self) -> Parts:
         out, self._queue = self._queue[:self.parts], self._queue[self.parts:]
         return out
+
+    def steps_per_pass(self, order: np.ndarray) -> int:
+        """Global batches a fresh batcher makes from one unfiltered pass over ``order`` (an epoch's length)."""
+        pos, count = 0, 0
+        while pos < len(order):
+            missing = self.missing()
+            if missing == 0:
+                self.pop()
+                count += 1
+                continue
+            self.add(order[pos:pos + missing], np.ones(len(order[pos:pos + missing])))
+            pos += missing
+        self.end_pass()
+        while self.missing() == 0:
+            self.pop()
+            count += 1
+        return count + (1 if self._queue else 0)
 
     def state_dict(self) -> dict[str, Any]:
         idx = np.concatenate(self._pool_idx) if self._pool_idx else np.empty(0, dtype=np.int64)
@@ -175,24 +263,6 @@ class TokenBatcher(TokenPool):
         self._pools_cut = int(state["pools_cut"])
         self._queue = [(np.asarray(i, dtype=np.int64).copy(), np.asarray(x, dtype=np.float64).copy())
                        for i, x in state["queue"]]
-
-
-def steps_per_pass(batcher: Any, order: np.ndarray) -> int:
-    """Global batches a fresh ``batcher`` makes from one unfiltered pass over ``order`` (an epoch's length)."""
-    pos, count = 0, 0
-    while pos < len(order):
-        missing = batcher.missing()
-        if missing == 0:
-            batcher.pop()
-            count += 1
-            continue
-        batcher.add(order[pos:pos + missing], np.ones(len(order[pos:pos + missing])))
-        pos += missing
-    batcher.end_pass()
-    while batcher.missing() == 0:
-        batcher.pop()
-        count += 1
-    return count + (1 if getattr(batcher, "_queue", None) else 0)
 
 
 class Batch:

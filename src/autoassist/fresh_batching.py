@@ -16,14 +16,12 @@ Batches never mix two passes (under DDP, except a leftover smaller than the numb
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from autoassist.batching import POOL_BATCHES, TokenPool, split_largest
+from autoassist.batching import POOL_BATCHES, Decide, Parts, Stream, TokenPool, split_largest
 
-# decide(indices, coins) -> (accepted mask, loss weights): the selector's decision about a chunk
-Decide = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 CHUNKS_PER_BATCH = 4  # a batch's candidates are decided in about this many chunks
 
 
@@ -45,7 +43,7 @@ class FreshTokenBatcher(TokenPool):
         self._decided, self._accepted = 0, 0  # final decisions: the keep rate so far sizes a batch's last chunk
         self._reported = (0, 0)
 
-    def next_parts(self, stream: Any, decide: Decide) -> list[tuple[np.ndarray, np.ndarray]]:
+    def next_parts(self, stream: Stream, decide: Decide) -> Parts:
         """The next global batch as ``parts`` pieces ``(indices, weights)``, deciding what it needs."""
         runs: list[tuple[np.ndarray, np.ndarray]] = []
         while len(runs) < self.parts:
@@ -58,10 +56,10 @@ class FreshTokenBatcher(TokenPool):
         return runs
 
     # ------------------------------------------------------------------ the pool
-    def _pass_drained(self, stream: Any) -> bool:
+    def _pass_drained(self, stream: Stream) -> bool:
         return not len(self._idx) and stream.pass_done
 
-    def _fill(self, stream: Any, extra: int = 0) -> bool:
+    def _fill(self, stream: Stream, extra: int = 0) -> bool:
         """Top the pool up to its size (plus ``extra``) from the current pass; start the next pass only when
         the pool is empty. Returns whether anything was added."""
         added = False
@@ -76,7 +74,7 @@ class FreshTokenBatcher(TokenPool):
             added = True
         return added
 
-    def _cut(self, stream: Any, decide: Decide) -> tuple[np.ndarray, np.ndarray]:
+    def _cut(self, stream: Stream, decide: Decide) -> tuple[np.ndarray, np.ndarray]:
         """One batch grown around the oldest candidate; its members and the skipped leave the pool."""
         if not len(self._idx):
             return np.empty(0, dtype=np.int64), np.empty(0)

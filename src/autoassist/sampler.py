@@ -40,7 +40,7 @@ from torch.utils.data import Sampler
 
 from autoassist._errors import ParameterTypeError, check_int, fail
 from autoassist._state import from_saved, to_saveable
-from autoassist.batching import POOL_BATCHES, Batch, CountBatcher, TokenBatcher, instance_sizes, steps_per_pass
+from autoassist.batching import POOL_BATCHES, Batch, Batcher, CountBatcher, TokenBatcher, instance_sizes
 from autoassist.feedback import FeedbackLedger
 from autoassist.fresh_batching import FreshTokenBatcher
 from autoassist.selectors.base import Selector
@@ -190,7 +190,7 @@ class BatchGenerator(Sampler[list[int]]):
         self.stream = CandidateStream(selector, self.num_instances, self.seed)
         self.ledger = FeedbackLedger(self.num_instances)
 
-        def make_batcher() -> CountBatcher | TokenBatcher | FreshTokenBatcher:
+        def make_batcher() -> Batcher:
             if max_tokens is None:
                 return CountBatcher(self.batch_size, w)
             kind = FreshTokenBatcher if fresh_decisions else TokenBatcher
@@ -198,9 +198,7 @@ class BatchGenerator(Sampler[list[int]]):
 
         if steps is None:  # token batches: the steps an unfiltered pass takes
             first = np.random.default_rng([self.seed, 0]).permutation(self.num_instances)
-            batcher = make_batcher()
-            steps = (batcher.steps_per_pass(first) if isinstance(batcher, FreshTokenBatcher)
-                     else steps_per_pass(batcher, first))
+            steps = make_batcher().steps_per_pass(first)
         self.steps_per_epoch = steps
         self._assembler = Assembler(selector, self.stream, make_batcher(), self.ledger, rank=self.rank, lag=self.lag,
                                     asynchronous=self.asynchronous, exchange=exchange)

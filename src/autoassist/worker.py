@@ -38,9 +38,8 @@ from typing import Any, Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from autoassist.batching import Batch, CountBatcher, TokenBatcher
+from autoassist.batching import Batch, Batcher
 from autoassist.feedback import FeedbackLedger, loss_array
-from autoassist.fresh_batching import FreshTokenBatcher
 from autoassist.selectors.base import Selector
 from autoassist.stream import CandidateStream
 
@@ -70,8 +69,7 @@ class AssemblyStats:
 class Assembler:
     """Learns final feedback and assembles global batches in step order; see the module docstring."""
 
-    def __init__(self, selector: Selector, stream: CandidateStream, batcher: CountBatcher | TokenBatcher | FreshTokenBatcher,
-                 ledger: FeedbackLedger,
+    def __init__(self, selector: Selector, stream: CandidateStream, batcher: Batcher, ledger: FeedbackLedger,
                  *, rank: int, lag: int, asynchronous: bool,
                  exchange: Callable[[int, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
                  ) -> None:
@@ -161,31 +159,18 @@ class Assembler:
         self.stats.selector_seconds += time.perf_counter() - start
         self.stats.selector_cpu_seconds += time.thread_time() - cpu
 
-    def _decide(self, chunk: np.ndarray, coins: np.ndarray, count: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    def _decide(self, chunk: np.ndarray, coins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The selector's decision about candidates: which are accepted (coin below the probability), weights."""
         decision = self.selector.decide(chunk)
-        keep = coins < decision.accept_prob
-        if count:
-            self.stats.scanned += len(chunk)
-            self.stats.accepted += int(keep.sum())
-        return keep, np.asarray(decision.weight, dtype=np.float64)
+        return coins < decision.accept_prob, np.asarray(decision.weight, dtype=np.float64)
 
     def _assemble(self, step: int) -> Batch:
         start, cpu = time.perf_counter(), time.thread_time()
         self.selector.set_step(step)
-        if isinstance(self.batcher, FreshTokenBatcher):  # decides each batch's candidates as it cuts it
-            parts = self.batcher.next_parts(self.stream, lambda chunk, coins: self._decide(chunk, coins, count=False))
-            scanned, accepted = self.batcher.take_counts()  # final decisions only
-            self.stats.scanned += scanned
-            self.stats.accepted += accepted
-        else:
-            while (missing := self.batcher.missing()) > 0:
-                chunk, coins = self.stream.take(missing)
-                keep, weights = self._decide(chunk, coins)
-                self.batcher.add(chunk[keep], weights[keep])
-                if self.stream.pass_done:
-                    self.batcher.end_pass()
-            parts = self.batcher.pop()
+        parts = self.batcher.next_parts(self.stream, self._decide)
+        scanned, accepted = self.batcher.take_counts()  # final decisions only
+        self.stats.scanned += scanned
+        self.stats.accepted += accepted
         indices = parts[self.rank][0]
         self.stats.selector_seconds += time.perf_counter() - start
         self.stats.selector_cpu_seconds += time.thread_time() - cpu
