@@ -117,13 +117,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_gap_curves(runs: dict[str, list[dict[str, Any]]], uniform: dict[int, np.ndarray]) -> None:
     """Per method, the validation BLEU minus uniform's (``uniform``: its curve per seed) of the same seed at each
-    evaluation, mean over seeds."""
+    evaluation, mean over seeds. Seeds whose budgets differ (a token pass packs differently by seed) evaluate on
+    different grids: each seed's curves are read at the first uniform run's fractions of the run (interpolated)."""
     steps = runs["uniform"][0]["curves"]["step"]
+    where = np.asarray(steps, dtype=float) / steps[-1]
+
+    def on_grid(run: dict[str, Any], values: np.ndarray) -> np.ndarray:
+        own = np.asarray(run["curves"]["step"], dtype=float)
+        return np.interp(where, own / own[-1], values)
+
+    base = {r["seed"]: on_grid(r, uniform[r["seed"]]) for r in runs["uniform"] if r["seed"] in uniform}
     print("\n| method | " + " | ".join(str(s) for s in steps) + " |")
     print("|---|" + "---|" * len(steps))
-    print("| uniform's BLEU (mean) | " + " | ".join(f"{v:.1f}" for v in np.mean(list(uniform.values()), 0)) + " |")
+    print("| uniform's BLEU (mean) | " + " | ".join(f"{v:.1f}" for v in np.mean(list(base.values()), 0)) + " |")
     for method, group in runs.items():
-        gaps = [np.array(r["curves"]["val_bleu"]) - uniform[r["seed"]] for r in group
+        gaps = [on_grid(r, np.array(r["curves"]["val_bleu"]) - uniform[r["seed"]]) for r in group
                 if r["seed"] in uniform and len(uniform[r["seed"]]) == len(r["curves"]["val_bleu"])]
         if method != "uniform" and gaps:
             print(f"| {method} | " + " | ".join(f"{v:+.1f}" for v in np.mean(gaps, 0)) + " |")
