@@ -105,7 +105,7 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--out", default=None, help="output folder (default: runs/<command>-<corpus>)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed and method")
     p.add_argument("--epochs", type=float, default=None,
-                   help="uniform's budget in epochs (Boss steps of an unfiltered pass of token batches)")
+                   help="uniform's budget in epochs (Boss steps of an unfiltered pass of token batches, each seed's own)")
     p.add_argument("--max-tokens", type=int, default=None,
                    help="padded tokens per batch (default 4096; synthetic 1024)")
     p.add_argument("--pool-batches", type=int, default=d.pool_batches,
