@@ -234,7 +234,8 @@ class TokenBatcher(TokenPool, DecidedBatcher):
         return out
 
     def steps_per_pass(self, order: np.ndarray) -> int:
-        """Global batches a fresh batcher makes from one unfiltered pass over ``order`` (an epoch's length)."""
+        """Global batches one unfiltered pass over ``order`` makes (an epoch's length); call on a new batcher,
+        which it uses up."""
         pos, count = 0, 0
         while pos < len(order):
             missing = self.missing()

@@ -315,15 +315,14 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
     # a run is a function of its seed, whichever other seeds share its command.
     epoch_steps = {seed: uniform_steps_per_epoch(data, cfg, seed) for seed in cfg.seeds}
     full_steps = {seed: max(1, int(round(cfg.epochs * steps))) for seed, steps in epoch_steps.items()}
-    by_seed = {"steps_per_epoch": {str(k): v for k, v in epoch_steps.items()},
-               "full_steps": {str(k): v for k, v in full_steps.items()}}
     log(f"{data.name}: {len(data.train_src)} training pairs, {len(data.val_src)} validation, {len(data.test_src)} "
-        f"test; joint BPE {data.vocab_size} ids; uniform budget {per_seed(by_seed['full_steps'])} Boss steps "
-        f"({cfg.epochs:g} epochs of {per_seed(by_seed['steps_per_epoch'])} batches of <= {cfg.max_tokens} tokens); "
+        f"test; joint BPE {data.vocab_size} ids; uniform budget {per_seed(full_steps)} Boss steps "
+        f"({cfg.epochs:g} epochs of {per_seed(epoch_steps)} batches of <= {cfg.max_tokens} tokens); "
         f"prepared in {time.perf_counter() - start:.1f}s")
     results: dict[str, Any] = {"config": asdict(cfg), "hardware": describe_hardware(describe_device(cfg.device)),
                                "corpus": data.name, "train_pairs": len(data.train_src), "vocab_size": data.vocab_size,
-                               **by_seed, "runs": []}
+                               "steps_per_epoch": {str(k): v for k, v in epoch_steps.items()},  # JSON keys
+                               "full_steps": {str(k): v for k, v in full_steps.items()}, "runs": []}
     runs = _TranslationRuns(cfg, data, full_steps, log)
     return run_planned(runs, plan_runs(cfg.methods, cfg.seeds, cfg.fractions), results, out_dir / "results.json",
                        finalize, resume=resume, log=log, refresh_s=2.0)

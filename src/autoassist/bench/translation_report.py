@@ -90,13 +90,15 @@ def _fmt(value: Any, spec: str = ".2f", none: str = "n/a") -> str:
 
 
 def per_seed(value: Any) -> str:
-    """A budget recorded per seed (``{"0": 780, "1": 777}``) or, in older results, once for every seed."""
+    """A budget recorded per seed (``{"0": 780, "1": 777}``, keys str in JSON or int) or, in older results, once
+    for every seed."""
     if not isinstance(value, dict):
         return "?" if value is None else str(value)
     distinct = sorted(set(value.values()))
     if len(distinct) == 1:
         return str(distinct[0])
-    return f"{distinct[0]}-{distinct[-1]} (by seed: {', '.join(f'{k}: {v}' for k, v in sorted(value.items()))})"
+    by_seed = sorted(value.items(), key=lambda kv: int(kv[0]))  # seeds as numbers: 2 before 10
+    return f"{distinct[0]}-{distinct[-1]} (by seed: {', '.join(f'{k}: {v}' for k, v in by_seed)})"
 
 
 def markdown_table(results: dict[str, Any]) -> str:
