@@ -166,17 +166,16 @@ POOL_BATCHES = 32  # default pool of a TokenBatcher, in batches' worth of tokens
 
 
 class TokenPool:
-    """What the token batchers share: instance sizes, the bound, the number of parts (ranks), the seed, and the
-    pool's size in instances (``pool_batches`` batches' worth of tokens at the mean instance size)."""
+    """What the token batchers share: instance sizes, the bound, the number of parts (ranks), and the pool's size
+    in instances (``pool_batches`` batches' worth of tokens at the mean instance size)."""
 
-    def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1, pool_batches: int = POOL_BATCHES,
-                 seed: int = 0) -> None:
+    def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1,
+                 pool_batches: int = POOL_BATCHES) -> None:
         self.sizes = instance_sizes(lengths)
         self.max_tokens = int(max_tokens)
         self.parts = int(parts)
         mean = float(self.sizes.mean()) if len(self.sizes) else 1.0
         self.pool_size = max(self.parts, int(pool_batches * max(1.0, self.max_tokens / max(mean, 1.0))))
-        self.seed = int(seed)
 
 
 class TokenBatcher(TokenPool, DecidedBatcher):
@@ -191,7 +190,8 @@ class TokenBatcher(TokenPool, DecidedBatcher):
 
     def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1, pool_batches: int = POOL_BATCHES,
                  seed: int = 0) -> None:
-        super().__init__(lengths, max_tokens, parts=parts, pool_batches=pool_batches, seed=seed)
+        super().__init__(lengths, max_tokens, parts=parts, pool_batches=pool_batches)
+        self.seed = int(seed)
         self._pool_idx: list[np.ndarray] = []
         self._pool_w: list[np.ndarray] = []
         self._pooled = 0

@@ -33,9 +33,9 @@ class FreshTokenBatcher(TokenPool):
     global batch is ``parts`` consecutive batches.
     """
 
-    def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1, pool_batches: int = POOL_BATCHES,
-                 seed: int = 0) -> None:
-        super().__init__(lengths, max_tokens, parts=parts, pool_batches=pool_batches, seed=seed)
+    def __init__(self, lengths: np.ndarray, max_tokens: int, *, parts: int = 1,
+                 pool_batches: int = POOL_BATCHES) -> None:
+        super().__init__(lengths, max_tokens, parts=parts, pool_batches=pool_batches)
         self._idx = np.empty(0, dtype=np.int64)
         self._coins = np.empty(0, dtype=np.float64)
         self._arrival = np.empty(0, dtype=np.int64)

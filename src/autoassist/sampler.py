@@ -193,8 +193,10 @@ class BatchGenerator(Sampler[list[int]]):
         def make_batcher() -> Batcher:
             if max_tokens is None:
                 return CountBatcher(self.batch_size, w)
-            kind = FreshTokenBatcher if fresh_decisions else TokenBatcher
-            return kind(np.asarray(lengths), int(max_tokens), parts=w, pool_batches=self.pool_batches, seed=self.seed)
+            if fresh_decisions:  # no seed: each batch grows around the oldest candidate, in the stream's shuffled order
+                return FreshTokenBatcher(np.asarray(lengths), int(max_tokens), parts=w, pool_batches=self.pool_batches)
+            return TokenBatcher(np.asarray(lengths), int(max_tokens), parts=w, pool_batches=self.pool_batches,
+                                seed=self.seed)
 
         if steps is None:  # token batches: the steps an unfiltered pass takes
             first = np.random.default_rng([self.seed, 0]).permutation(self.num_instances)
