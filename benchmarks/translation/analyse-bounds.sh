@@ -2,7 +2,7 @@
 # The comparisons of README (2), "Uniform's batch bound, tuned", written to benchmarks/translation/bounds.md with
 # the command above each output: uniform at each bound against uniform at 2,048 tokens (run-seeds.sh) on target
 # tokens, padded tokens and training wall time, to the 2,048-token uniform's target (17.96); the paired comparison
-# (levels.py) of AutoAssist and random with uniform of the same bound at 1,024 and 768 tokens; and AutoAssist at
+# (levels.py) of AutoAssist and random with uniform of the same bound at 1,024, 768 and 512 tokens; and AutoAssist at
 # each bound against uniform at the best bound (768). Run from the repository root after run-bounds.sh.
 set -euo pipefail
 PY=${PYTHON:-$PWD/.venv/bin/python}
@@ -18,8 +18,11 @@ for B in 1707 1365 1024 768 512; do
     run cross_pool.py --method uniform --x $X --level 17.96 -- ../multi30k-$B ../multi30k-3seeds
   done
 done
-for B in 1024 768; do run levels.py --levels 18 20 --gap-curve -- ../multi30k-$B; done
+for B in 1024 768 512; do run levels.py --levels 18 20 --gap-curve -- ../multi30k-$B; done
 for M in autoassist:assistant=paper random:keep_rate=auto; do
   run cross_pool.py --method $M --x target_tokens --at 0.6e6 1.0e6 1.4e6 -- ../multi30k-1024 ../multi30k-768
   run cross_pool.py --method $M --x wall_time_s --at 150 250 350 -- ../multi30k-1024 ../multi30k-768
 done
+run cross_pool.py --method autoassist:assistant=paper --x wall_time_s --at 150 250 350 -- ../multi30k-512 ../multi30k-512
+run cross_pool.py --method autoassist:assistant=paper --x target_tokens --at 0.6e6 1.0e6 1.4e6 --level 17.96 -- \
+    ../multi30k-512 ../multi30k-3seeds
