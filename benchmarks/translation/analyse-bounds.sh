@@ -26,3 +26,9 @@ done
 run cross_pool.py --method autoassist:assistant=paper --x wall_time_s --at 150 250 350 -- ../multi30k-512 ../multi30k-512
 run cross_pool.py --method autoassist:assistant=paper --x target_tokens --at 0.6e6 1.0e6 1.4e6 --level 17.96 -- \
     ../multi30k-512 ../multi30k-3seeds
+# The learning rate (run-lr.sh, run-lr-aa.sh): uniform and the paper's Assistant at 2,048 tokens with lr 2e-3.
+for X in "target_tokens --at 0.6e6 1.0e6 1.4e6" "wall_time_s --at 150 250 300"; do
+  run cross_pool.py --method uniform --x $X --level 17.96 -- ../multi30k-lr2e-3 ../multi30k-3seeds
+  run cross_pool.py --method uniform --x $X -- ../multi30k-lr2e-3 ../multi30k-768
+done
+run levels.py --levels 18 20 --gap-curve -- ../multi30k-lr2e-3
