@@ -2,8 +2,9 @@
 # The comparisons of README (2), "Uniform's batch bound, tuned", written to benchmarks/translation/bounds.md with
 # the command above each output: uniform at each bound against uniform at 2,048 tokens (run-seeds.sh) on target
 # tokens, padded tokens and training wall time, to the 2,048-token uniform's target (17.96); the paired comparison
-# (levels.py) of AutoAssist and random with uniform of the same bound at 1,024, 768 and 512 tokens; and AutoAssist at
-# each bound against uniform at the best bound (768). Run from the repository root after run-bounds.sh.
+# (levels.py) of AutoAssist and random with uniform of the same bound at 1,024, 768 and 512 tokens; AutoAssist and
+# random at 1,024 against uniform at 768 (the best final BLEU), AutoAssist at 512 on wall time and against the
+# 2,048-token target; and the lr-2e-3 runs (run-lr.sh, run-lr-aa.sh). Run from the repository root after those.
 set -euo pipefail
 PY=${PYTHON:-$PWD/.venv/bin/python}
 OUT=$PWD/benchmarks/translation/bounds.md
@@ -14,7 +15,8 @@ echo >> "$OUT"
 echo "Every command below runs from benchmarks/translation/synthetic-lab (folders are relative to it)." >> "$OUT"
 echo >> "$OUT"
 for B in 1707 1365 1024 768 512; do
-  for X in "target_tokens --at 0.6e6 1.0e6 1.4e6" "padded_tokens --at 1.5e6 2.0e6 3.0e6" "wall_time_s --at 150 250 300"; do
+  for X in "target_tokens --at 0.6e6 1.0e6 1.4e6" "padded_tokens --at 1.5e6 2.0e6 3.0e6" \
+           "wall_time_s --at 150 250 300"; do
     run cross_pool.py --method uniform --x $X --level 17.96 -- ../multi30k-$B ../multi30k-3seeds
   done
 done
@@ -23,7 +25,8 @@ for M in autoassist:assistant=paper random:keep_rate=auto; do
   run cross_pool.py --method $M --x target_tokens --at 0.6e6 1.0e6 1.4e6 -- ../multi30k-1024 ../multi30k-768
   run cross_pool.py --method $M --x wall_time_s --at 150 250 350 -- ../multi30k-1024 ../multi30k-768
 done
-run cross_pool.py --method autoassist:assistant=paper --x wall_time_s --at 150 250 350 -- ../multi30k-512 ../multi30k-512
+run cross_pool.py --method autoassist:assistant=paper --x wall_time_s --at 150 250 350 -- \
+    ../multi30k-512 ../multi30k-512
 run cross_pool.py --method autoassist:assistant=paper --x target_tokens --at 0.6e6 1.0e6 1.4e6 --level 17.96 -- \
     ../multi30k-512 ../multi30k-3seeds
 # The learning rate (run-lr.sh, run-lr-aa.sh): uniform and the paper's Assistant at 2,048 tokens with lr 2e-3.
