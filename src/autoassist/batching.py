@@ -82,6 +82,11 @@ class DecidedBatcher:
         return counts
 
 
+def count_steps(num_instances: int, size: int, parts: int = 1) -> int:
+    """Global batches of ``size * parts`` instances in one unfiltered pass of ``num_instances``, the last partial."""
+    return -(-num_instances // (size * parts))
+
+
 class CountBatcher(DecidedBatcher):
     """Global batches of exactly ``size * parts`` accepted instances, in acceptance order, cut in ``parts``.
 
@@ -96,7 +101,7 @@ class CountBatcher(DecidedBatcher):
 
     def steps_per_pass(self, order: np.ndarray) -> int:
         """Global batches of one unfiltered pass over ``order``, the last one partial (an epoch's length)."""
-        return -(-len(order) // (self.size * self.parts))
+        return count_steps(len(order), self.size, self.parts)
 
     def missing(self) -> int:
         """How many more accepted instances the next global batch needs (0: one is ready)."""

@@ -28,7 +28,6 @@ again. The worker thread lives only while the owning iterator runs.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 import warnings
@@ -40,7 +39,8 @@ from torch.utils.data import Sampler
 
 from autoassist._errors import ParameterTypeError, check_int, fail
 from autoassist._state import from_saved, to_saveable
-from autoassist.batching import POOL_BATCHES, Batch, Batcher, CountBatcher, TokenBatcher, instance_sizes
+from autoassist.batching import (POOL_BATCHES, Batch, Batcher, CountBatcher, TokenBatcher, count_steps,
+                                 instance_sizes)
 from autoassist.feedback import FeedbackLedger
 from autoassist.fresh_batching import FreshTokenBatcher
 from autoassist.selectors.base import Selector
@@ -93,7 +93,7 @@ def check_settings(num_instances: int, batch_size: int | None, seed: int, rank: 
         if b * w > n:
             raise fail("batch_size", f"at most the number of instances per rank ({n} instances, world_size {w})", b,
                        f"A batch larger than the data would repeat instances: use batch_size <= {n // w}.")
-    steps = (math.ceil(n / (b * w)) if b else None) if steps_per_epoch is None else check_int(
+    steps = (count_steps(n, b, w) if b else None) if steps_per_epoch is None else check_int(
         "steps_per_epoch", steps_per_epoch, minimum=1)
     return n, b, seed, r, w, steps, lag
 

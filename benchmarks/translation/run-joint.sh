@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Uniform's learning rate and batch bound tuned together in the CPU setting (README (2)), then the selection
+# methods at uniform's best: the sequence as it was run, one round at a time (each decided from the previous
+# round's results), two processes side by side (run-setting.sh each).
+# Usage: bash benchmarks/translation/run-joint.sh ROUND (1, 2, ...). Comparisons: analyse-joint.sh.
+set -euo pipefail
+S=benchmarks/translation/run-setting.sh
+case $1 in
+  1)  # a higher lr at 2,048 tokens; lr 2e-3 at 1,024
+    bash $S 2048-lr3e-3 "--lr 3e-3" uniform &
+    bash $S 1024-lr2e-3 "--max-tokens 1024 --lr 2e-3" uniform & ;;
+  2)  # both gained ~1.5-2 BLEU over 2,048 / 2e-3: higher still
+    bash $S 2048-lr5e-3 "--lr 5e-3" uniform &
+    bash $S 1024-lr3e-3 "--max-tokens 1024 --lr 3e-3" uniform & ;;
+  3)  # lr 5e-3 at 2,048 and 3e-3 at 1,024 higher still, 1,024 ahead of 2,048 at every lr: 1,024 with 5e-3, 768
+    bash $S 1024-lr5e-3 "--max-tokens 1024 --lr 5e-3" uniform &
+    bash $S 768-lr3e-3 "--max-tokens 768 --lr 3e-3" uniform & ;;
+  4)  # uniform levels off from lr 3e-3 (1,024 at 5e-3 ~ 3e-3 ~ 768 at 3e-3, within a seed's noise); 1,024 tokens
+      # at 5e-3 reaches 2,048 / 2e-3's target soonest: the selection methods there
+    bash $S 1024-lr5e-3-paper "--max-tokens 1024 --lr 5e-3" autoassist:assistant=paper &
+    bash $S 1024-lr5e-3-random "--max-tokens 1024 --lr 5e-3" random:keep_rate=0.75 & ;;
+  *) echo "run-joint.sh: ROUND must be 1 to 4, got '$1'" >&2; exit 2 ;;
+esac
+wait
