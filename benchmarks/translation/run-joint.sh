@@ -2,7 +2,8 @@
 # Uniform's learning rate and batch bound tuned together in the CPU setting (README (2)), then the selection
 # methods at uniform's best: the sequence as it was run, one round at a time (each decided from the previous
 # round's results), two processes side by side (run-setting.sh each).
-# Usage: bash benchmarks/translation/run-joint.sh ROUND (1, 2, ...). Comparisons: analyse-joint.sh.
+# Usage: bash benchmarks/translation/run-joint.sh ROUND (1 to 5, in order), then run-joint.sh merge (the results
+# folders benchmarks/translation/multi30k-BOUND-lrLR); comparisons: analyse-joint.sh.
 set -euo pipefail
 S=benchmarks/translation/run-setting.sh
 case $1 in
@@ -19,6 +20,19 @@ case $1 in
       # at 5e-3 reaches 2,048 / 2e-3's target soonest: the selection methods there
     bash $S 1024-lr5e-3-paper "--max-tokens 1024 --lr 5e-3" autoassist:assistant=paper &
     bash $S 1024-lr5e-3-random "--max-tokens 1024 --lr 5e-3" random:keep_rate=0.75 & ;;
-  *) echo "run-joint.sh: ROUND must be 1 to 4, got '$1'" >&2; exit 2 ;;
+  5)  # the paper's Assistant at the two other tuned settings (2,048 tokens at 5e-3: the cheapest per token; 768 at 3e-3)
+    bash $S 2048-lr5e-3-paper "--lr 5e-3" autoassist:assistant=paper &
+    bash $S 768-lr3e-3-paper "--max-tokens 768 --lr 3e-3" autoassist:assistant=paper & ;;
+  merge)  # the results folders of README (2), "Learning rate and batch bound, tuned together", and their plots
+    A=${AUTOASSIST:-.venv/bin/autoassist}
+    for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3; do $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N; done
+    $A merge benchmarks/translation/multi30k-1024-lr5e-3 runs/m30k-set/1024-lr5e-3{,-paper,-random}
+    for N in 2048-lr5e-3 768-lr3e-3; do
+      $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N{,-paper}
+    done
+    for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3 1024-lr5e-3 2048-lr5e-3 768-lr3e-3; do
+      $A plot benchmarks/translation/multi30k-$N
+    done ;;
+  *) echo "run-joint.sh: ROUND must be 1 to 5 or merge, got '$1'" >&2; exit 2 ;;
 esac
 wait
