@@ -2,7 +2,7 @@
 # Uniform's learning rate and batch bound tuned together in the CPU setting (README (2)), then the selection
 # methods at uniform's best: the sequence as it was run, one round at a time (each decided from the previous
 # round's results), two processes side by side (run-setting.sh each).
-# Usage: bash benchmarks/translation/run-joint.sh ROUND (1 to 5, in order), then run-joint.sh merge (the results
+# Usage: bash benchmarks/translation/run-joint.sh ROUND (1 to 6, in order), then run-joint.sh merge (the results
 # folders benchmarks/translation/multi30k-BOUND-lrLR); comparisons: analyse-joint.sh.
 set -euo pipefail
 S=benchmarks/translation/run-setting.sh
@@ -23,6 +23,9 @@ case $1 in
   5)  # the paper's Assistant at the two other tuned settings (2,048 tokens at 5e-3: the cheapest per token; 768 at 3e-3)
     bash $S 2048-lr5e-3-paper "--lr 5e-3" autoassist:assistant=paper &
     bash $S 768-lr3e-3-paper "--max-tokens 768 --lr 3e-3" autoassist:assistant=paper & ;;
+  6)  # random skipping at 2,048 / 5e-3 (the paper's Assistant's keep rate there: 0.73), seeds 0-1 and 2 side by side
+    SEEDS="0 1" bash $S 2048-lr5e-3-random-a "--lr 5e-3" random:keep_rate=0.73 &
+    SEEDS=2 bash $S 2048-lr5e-3-random-b "--lr 5e-3" random:keep_rate=0.73 & ;;
   merge)  # the results folders of README (2), "Learning rate and batch bound, tuned together", and their plots
     A=${AUTOASSIST:-.venv/bin/autoassist}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3; do $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N; done
@@ -30,9 +33,10 @@ case $1 in
     for N in 2048-lr5e-3 768-lr3e-3; do
       $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N{,-paper}
     done
+    $A merge benchmarks/translation/multi30k-2048-lr5e-3 runs/m30k-set/2048-lr5e-3{,-paper,-random-a,-random-b}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3 1024-lr5e-3 2048-lr5e-3 768-lr3e-3; do
       $A plot benchmarks/translation/multi30k-$N
     done ;;
-  *) echo "run-joint.sh: ROUND must be 1 to 5 or merge, got '$1'" >&2; exit 2 ;;
+  *) echo "run-joint.sh: ROUND must be 1 to 6 or merge, got '$1'" >&2; exit 2 ;;
 esac
 wait
