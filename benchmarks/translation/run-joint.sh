@@ -30,10 +30,8 @@ case $1 in
     A=${AUTOASSIST:-.venv/bin/autoassist}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3; do $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N; done
     $A merge benchmarks/translation/multi30k-1024-lr5e-3 runs/m30k-set/1024-lr5e-3{,-paper,-random}
-    for N in 2048-lr5e-3 768-lr3e-3; do
-      $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N{,-paper}
-    done
     $A merge benchmarks/translation/multi30k-2048-lr5e-3 runs/m30k-set/2048-lr5e-3{,-paper,-random-a,-random-b}
+    $A merge benchmarks/translation/multi30k-768-lr3e-3 runs/m30k-set/768-lr3e-3{,-paper}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3 1024-lr5e-3 2048-lr5e-3 768-lr3e-3; do
       $A plot benchmarks/translation/multi30k-$N
     done ;;
