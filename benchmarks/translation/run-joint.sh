@@ -2,7 +2,7 @@
 # Uniform's learning rate and batch bound tuned together in the CPU setting (README (2)), then the selection
 # methods at uniform's best: the sequence as it was run, one round at a time (each decided from the previous
 # round's results), two processes side by side (run-setting.sh each).
-# Usage: bash benchmarks/translation/run-joint.sh ROUND (1 to 6, in order), then run-joint.sh merge (the results
+# Usage: bash benchmarks/translation/run-joint.sh ROUND (1 to 7, in order), then run-joint.sh merge (the results
 # folders benchmarks/translation/multi30k-BOUND-lrLR); comparisons: analyse-joint.sh.
 set -euo pipefail
 S=benchmarks/translation/run-setting.sh
@@ -26,15 +26,21 @@ case $1 in
   6)  # random skipping at 2,048 / 5e-3 (the paper's Assistant's keep rate there: 0.73), seeds 0-1 and 2 side by side
     SEEDS="0 1" bash $S 2048-lr5e-3-random-a "--lr 5e-3" random:keep_rate=0.73 &
     SEEDS=2 bash $S 2048-lr5e-3-random-b "--lr 5e-3" random:keep_rate=0.73 & ;;
+  7)  # nineteenth session: uniform is still rising ~1 BLEU per 156 steps at the end of 3 epochs at 1,024 / 5e-3;
+      # 8 epochs (16 evaluations), uniform against the paper's Assistant, to see the curves flatten and whether
+      # selection gains once instances have been seen many times
+    bash $S 1024-lr5e-3-8ep "--max-tokens 1024 --lr 5e-3 --epochs 8 --eval-points 16" uniform &
+    bash $S 1024-lr5e-3-8ep-paper "--max-tokens 1024 --lr 5e-3 --epochs 8 --eval-points 16" autoassist:assistant=paper & ;;
   merge)  # the results folders of README (2), "Learning rate and batch bound, tuned together", and their plots
     A=${AUTOASSIST:-.venv/bin/autoassist}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3; do $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N; done
     $A merge benchmarks/translation/multi30k-1024-lr5e-3 runs/m30k-set/1024-lr5e-3{,-paper,-random}
     $A merge benchmarks/translation/multi30k-2048-lr5e-3 runs/m30k-set/2048-lr5e-3{,-paper,-random-a,-random-b}
     $A merge benchmarks/translation/multi30k-768-lr3e-3 runs/m30k-set/768-lr3e-3{,-paper}
-    for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3 1024-lr5e-3 2048-lr5e-3 768-lr3e-3; do
+    $A merge benchmarks/translation/multi30k-1024-lr5e-3-8epochs runs/m30k-set/1024-lr5e-3-8ep{,-paper}
+    for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3 1024-lr5e-3 2048-lr5e-3 768-lr3e-3 1024-lr5e-3-8epochs; do
       $A plot benchmarks/translation/multi30k-$N
     done ;;
-  *) echo "run-joint.sh: ROUND must be 1 to 6 or merge, got '$1'" >&2; exit 2 ;;
+  *) echo "run-joint.sh: ROUND must be 1 to 7 or merge, got '$1'" >&2; exit 2 ;;
 esac
 wait
