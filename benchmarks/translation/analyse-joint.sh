@@ -24,3 +24,15 @@ for M in autoassist:assistant=paper random:keep_rate=0.75; do
       ../multi30k-1024-lr5e-3
 done
 for S in 2048-lr5e-3 768-lr3e-3; do run levels.py --levels 25 26 --gap-curve -- ../multi30k-$S; done
+# Round 7: 8 epochs at 1,024 / 5e-3, uniform against the paper's Assistant, side by side in one round (so their
+# wall times compare); the first 1,560 steps repeat the 3-epoch runs exactly (runs are a function of their seed).
+run levels.py --levels 30 31 32 --gap-curve -- ../multi30k-1024-lr5e-3-8epochs
+for X in "step --at 2000 3000 4000" "wall_time_s --at 450 650 850"; do
+  run cross_pool.py --method autoassist:assistant=paper --x $X -- ../multi30k-1024-lr5e-3-8epochs \
+      ../multi30k-1024-lr5e-3-8epochs
+done
+# Round 8: the loss-history Assistant, InfoBatch and importance sampling at 1,024 / 5e-3 (3 epochs).
+for M in autoassist:assistant=loss-history infobatch importance; do
+  run cross_pool.py --method $M --x target_tokens --at 0.6e6 1.0e6 1.4e6 -- ../multi30k-1024-lr5e-3 \
+      ../multi30k-1024-lr5e-3
+done
