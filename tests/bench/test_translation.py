@@ -166,6 +166,28 @@ def test_autoassist_accepting_everything_trains_exactly_as_uniform(tmp_path: Pat
     assert accept_all["test_bleu"] == uniform["test_bleu"]
 
 
+def test_a_longer_run_begins_as_the_shorter_one(tmp_path: Path) -> None:
+    """The full-run schedule (inverse-sqrt) does not depend on the run's length, so the first two passes of a 3-pass
+    run are the 2-pass run of the same seed, the Assistant's filtering in the second pass included: same training
+    losses, keep rates and validation BLEU at every evaluation both grids share (the README's 8-epoch runs rely on
+    this)."""
+    methods = ["--methods", "uniform", "autoassist:assistant=paper"]
+    runs = {}
+    for epochs, points in (("2", "4"), ("3", "6")):
+        out = tmp_path / epochs
+        assert main(["bench", "translate", *TINY, *methods, "--epochs", epochs, "--eval-points", points,
+                     "--out", str(out)]) == 0
+        runs[epochs] = json.loads((out / "results.json").read_text())["runs"]
+    for short, long in zip(runs["2"], runs["3"]):
+        assert short["method"] == long["method"] and 2 * long["boss_steps"] == 3 * short["boss_steps"]
+        at = {step: i for i, step in enumerate(long["curves"]["step"])}
+        shared = [(i, at[step]) for i, step in enumerate(short["curves"]["step"]) if step in at]
+        assert short["curves"]["step"][shared[-1][0]] > short["boss_steps"] // 2  # into the second pass
+        for key in ("train_loss", "keep_rate", "val_bleu", "backprop_instances"):
+            assert [short["curves"][key][i] for i, _ in shared] == [long["curves"][key][j] for _, j in shared], key
+    assert runs["2"][1]["selector_stats"]["keep_rate"] < 1.0  # the Assistant filtered in the second pass
+
+
 def test_pool_batches_reaches_every_run_and_its_epoch(tmp_path: Path) -> None:
     """``--pool-batches`` is AutoAssist's ``pool_batches`` for every method, uniform's epoch included:
     a one-batch pool sorts less and so makes more batches per unfiltered pass than the default."""
