@@ -2,7 +2,7 @@
 # Uniform's learning rate and batch bound tuned together in the CPU setting (README (2)), then the selection
 # methods at uniform's best: the sequence as it was run, one round at a time (each decided from the previous
 # round's results), two processes side by side (run-setting.sh each).
-# Usage: bash benchmarks/translation/run-joint.sh ROUND (1 to 9, in order), then run-joint.sh merge (the results
+# Usage: bash benchmarks/translation/run-joint.sh ROUND (1 to 10, in order), then run-joint.sh merge (the results
 # folders benchmarks/translation/multi30k-BOUND-lrLR); comparisons: analyse-joint.sh.
 set -euo pipefail
 S=benchmarks/translation/run-setting.sh
@@ -40,16 +40,20 @@ case $1 in
   9)  # protocol (b) at the tuned setting: 0.8 and 0.6 of uniform's Boss steps, the schedule compressed to the budget
     bash $S 1024-lr5e-3-frac "--max-tokens 1024 --lr 5e-3 --fractions 0.8 0.6" uniform &
     bash $S 1024-lr5e-3-frac-paper "--max-tokens 1024 --lr 5e-3 --fractions 0.8 0.6" autoassist:assistant=paper & ;;
+  10)  # the paper's Assistant led on validation in every seed at 0.8 (not on test): random skipping at its keep rate
+       # there, seeds 0-1 and 2 side by side
+    SEEDS="0 1" bash $S 1024-lr5e-3-frac-random-a "--max-tokens 1024 --lr 5e-3 --fractions 0.8" random:keep_rate=0.75 &
+    SEEDS=2 bash $S 1024-lr5e-3-frac-random-b "--max-tokens 1024 --lr 5e-3 --fractions 0.8" random:keep_rate=0.75 & ;;
   merge)  # the results folders of README (2), "Learning rate and batch bound, tuned together", and their plots
     A=${AUTOASSIST:-.venv/bin/autoassist}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3; do $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N; done
-    $A merge benchmarks/translation/multi30k-1024-lr5e-3 runs/m30k-set/1024-lr5e-3{,-paper,-random,-history,-infobatch,-importance-a,-importance-b,-frac,-frac-paper}
+    $A merge benchmarks/translation/multi30k-1024-lr5e-3 runs/m30k-set/1024-lr5e-3{,-paper,-random,-history,-infobatch,-importance-a,-importance-b,-frac,-frac-paper,-frac-random-a,-frac-random-b}
     $A merge benchmarks/translation/multi30k-2048-lr5e-3 runs/m30k-set/2048-lr5e-3{,-paper,-random-a,-random-b}
     $A merge benchmarks/translation/multi30k-768-lr3e-3 runs/m30k-set/768-lr3e-3{,-paper}
     $A merge benchmarks/translation/multi30k-1024-lr5e-3-8epochs runs/m30k-set/1024-lr5e-3-8ep{,-paper}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3 1024-lr5e-3 2048-lr5e-3 768-lr3e-3 1024-lr5e-3-8epochs; do
       $A plot benchmarks/translation/multi30k-$N
     done ;;
-  *) echo "run-joint.sh: ROUND must be 1 to 9 or merge, got '$1'" >&2; exit 2 ;;
+  *) echo "run-joint.sh: ROUND must be 1 to 10 or merge, got '$1'" >&2; exit 2 ;;
 esac
 wait
