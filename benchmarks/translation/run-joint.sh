@@ -6,6 +6,7 @@
 # folders benchmarks/translation/multi30k-BOUND-lrLR); comparisons: analyse-joint.sh.
 set -euo pipefail
 S=benchmarks/translation/run-setting.sh
+TUNED="--max-tokens 1024 --lr 5e-3"  # uniform's best (found in rounds 1-3); rounds 4 and 7-10 compare the methods there
 case $1 in
   1)  # a higher lr at 2,048 tokens; lr 2e-3 at 1,024
     bash $S 2048-lr3e-3 "--lr 3e-3" uniform &
@@ -18,8 +19,8 @@ case $1 in
     bash $S 768-lr3e-3 "--max-tokens 768 --lr 3e-3" uniform & ;;
   4)  # uniform levels off from lr 3e-3 (1,024 at 5e-3 ~ 3e-3 ~ 768 at 3e-3, within a seed's noise); 1,024 tokens
       # at 5e-3 reaches 2,048 / 2e-3's target soonest: the selection methods there
-    bash $S 1024-lr5e-3-paper "--max-tokens 1024 --lr 5e-3" autoassist:assistant=paper &
-    bash $S 1024-lr5e-3-random "--max-tokens 1024 --lr 5e-3" random:keep_rate=0.75 & ;;
+    bash $S 1024-lr5e-3-paper "$TUNED" autoassist:assistant=paper &
+    bash $S 1024-lr5e-3-random "$TUNED" random:keep_rate=0.75 & ;;
   5)  # the paper's Assistant at the two other tuned settings (2,048 tokens at 5e-3: the cheapest per token; 768 at 3e-3)
     bash $S 2048-lr5e-3-paper "--lr 5e-3" autoassist:assistant=paper &
     bash $S 768-lr3e-3-paper "--max-tokens 768 --lr 3e-3" autoassist:assistant=paper & ;;
@@ -29,21 +30,21 @@ case $1 in
   7)  # nineteenth session: uniform is still rising ~1 BLEU per 156 steps at the end of 3 epochs at 1,024 / 5e-3;
       # 8 epochs (16 evaluations), uniform against the paper's Assistant, to see the curves flatten and whether
       # selection gains once instances have been seen many times
-    bash $S 1024-lr5e-3-8ep "--max-tokens 1024 --lr 5e-3 --epochs 8 --eval-points 16" uniform &
-    bash $S 1024-lr5e-3-8ep-paper "--max-tokens 1024 --lr 5e-3 --epochs 8 --eval-points 16" autoassist:assistant=paper & ;;
+    bash $S 1024-lr5e-3-8ep "$TUNED --epochs 8 --eval-points 16" uniform &
+    bash $S 1024-lr5e-3-8ep-paper "$TUNED --epochs 8 --eval-points 16" autoassist:assistant=paper & ;;
   8)  # the other methods at 1,024 / 5e-3, 3 epochs: the loss-history Assistant, InfoBatch (then importance sampling,
       # seeds 0-1 and 2 after them)
-    { bash $S 1024-lr5e-3-history "--max-tokens 1024 --lr 5e-3" autoassist:assistant=loss-history
-      SEEDS="0 1" bash $S 1024-lr5e-3-importance-a "--max-tokens 1024 --lr 5e-3" importance; } &
-    { bash $S 1024-lr5e-3-infobatch "--max-tokens 1024 --lr 5e-3" infobatch
-      SEEDS=2 bash $S 1024-lr5e-3-importance-b "--max-tokens 1024 --lr 5e-3" importance; } & ;;
+    { bash $S 1024-lr5e-3-history "$TUNED" autoassist:assistant=loss-history
+      SEEDS="0 1" bash $S 1024-lr5e-3-importance-a "$TUNED" importance; } &
+    { bash $S 1024-lr5e-3-infobatch "$TUNED" infobatch
+      SEEDS=2 bash $S 1024-lr5e-3-importance-b "$TUNED" importance; } & ;;
   9)  # protocol (b) at the tuned setting: 0.8 and 0.6 of uniform's Boss steps, the schedule compressed to the budget
-    bash $S 1024-lr5e-3-frac "--max-tokens 1024 --lr 5e-3 --fractions 0.8 0.6" uniform &
-    bash $S 1024-lr5e-3-frac-paper "--max-tokens 1024 --lr 5e-3 --fractions 0.8 0.6" autoassist:assistant=paper & ;;
+    bash $S 1024-lr5e-3-frac "$TUNED --fractions 0.8 0.6" uniform &
+    bash $S 1024-lr5e-3-frac-paper "$TUNED --fractions 0.8 0.6" autoassist:assistant=paper & ;;
   10)  # the paper's Assistant led on validation in every seed at 0.8 (not on test): random skipping at its keep rate
        # there, seeds 0-1 and 2 side by side
-    SEEDS="0 1" bash $S 1024-lr5e-3-frac-random-a "--max-tokens 1024 --lr 5e-3 --fractions 0.8" random:keep_rate=0.75 &
-    SEEDS=2 bash $S 1024-lr5e-3-frac-random-b "--max-tokens 1024 --lr 5e-3 --fractions 0.8" random:keep_rate=0.75 & ;;
+    SEEDS="0 1" bash $S 1024-lr5e-3-frac-random-a "$TUNED --fractions 0.8" random:keep_rate=0.75 &
+    SEEDS=2 bash $S 1024-lr5e-3-frac-random-b "$TUNED --fractions 0.8" random:keep_rate=0.75 & ;;
   merge)  # the results folders of README (2), "Learning rate and batch bound, tuned together", and their plots
     A=${AUTOASSIST:-.venv/bin/autoassist}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3; do $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N; done
