@@ -84,3 +84,13 @@ def test_bad_input_is_one_clear_line_not_a_traceback(capsys: pytest.CaptureFixtu
     assert err.startswith("autoassist: error: data_dir must be given") and "--data-dir" in err
     assert main(["bench", "image", "--methods", "magic", "--out", "unused"]) == 2
     assert "method must be one of" in capsys.readouterr().err
+    # every method is built on a placeholder dataset before the data is loaded: the last one's bad option
+    # does not wait for the runs listed before it
+    assert main(["bench", "image", "--methods", "uniform", "autoassist:base_prob=2", "--out", "unused"]) == 2
+    assert "base_prob must be in [0, 1]; got 2.0" in capsys.readouterr().err
+    assert main(["bench", "image", "--methods", "uniform", "infobatch:ratio=3", "--out", "unused"]) == 2
+    assert "unexpected keyword argument 'ratio'" in capsys.readouterr().err
+    assert main(["bench", "image", "--lr", "0", "--out", "unused"]) == 2
+    assert "--lr must be > 0; got 0.0" in capsys.readouterr().err
+    assert main(["bench", "image", "--clip-grad-norm", "-1", "--out", "unused"]) == 2
+    assert "--clip-grad-norm must be >= 0; got -1.0" in capsys.readouterr().err

@@ -120,6 +120,29 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
     assert not list(tmp_path.iterdir())  # refused before anything was written
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--max-tokens", "0"], "--max-tokens must be >= 8; got 0"),    # 0 once meant the default
+    (["--vocab-size", "0"], "--vocab-size must be >= 8; got 0"),
+    (["--heads", "3"], "--d-model must be a multiple of --heads (3); got 128"),
+    (["--beam-size", "0"], "--beam-size must be >= 1; got 0"),     # once raised after the first run's training
+    (["--lr", "-1"], "--lr must be > 0; got -1.0"),                 # once a traceback from torch
+    (["--clip-grad-norm", "-1"], "--clip-grad-norm must be >= 0; got -1.0"),   # once accepted: gradients negated
+    (["--warmup-steps", "-5"], "--warmup-steps must be >= 0; got -5"),
+    (["--val-sentences", "0"], "--val-sentences must be >= 1; got 0"),
+    (["--methods", "autoassist:base_prob=2"], "base_prob must be in [0, 1]; got 2.0"),
+    (["--methods", "uniform", "random:keep_rate=0"], "random:keep_rate=<a number in (0, 1]>"),
+    (["--methods", "uniform", "infobatch:ratio=3"], "unexpected keyword argument 'ratio'"),
+    (["--methods", "oracle:easiest=2"], "easiest must be in [0, 1); got 2.0"),
+])
+def test_every_option_is_checked_before_the_corpus_is_read(argv: list[str], message: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # the methods are built on placeholder pairs first: a bad option of the last method fails before any run
+    assert main(["bench", "translate", *argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "synthetic-" not in err
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
 def test_cuda_device_refused_without_a_gpu(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["bench", "translate", "--device", "cuda", "--out", str(tmp_path / "out")]) == 2

@@ -41,3 +41,8 @@ def test_bad_indices() -> None:
         collate_translation(SRC, TGT, [])
     with pytest.raises(ParameterError, match="empty source at instance 1"):
         collate_translation([[1], []], [[1], [2]], [0, 1])
+
+
+def test_an_empty_source_is_refused_when_the_dataset_is_built() -> None:
+    with pytest.raises(ParameterError, match="src_ids must be non-empty .* empty source at instance 1"):
+        TranslationDataset([[1], [], [2]], [[1], [2], [3]])

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Protocol
 
 import torch
 
+from autoassist._errors import fail
 from autoassist.bench.curves import time_to_stay, time_to_target
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.report import write_results
@@ -147,3 +148,19 @@ def report_results(out: Path, plot_results: Callable[[Path], list[Path]]) -> Non
     plot_results(out)
     print((out / "table.md").read_text())
     print(f"Wrote {out / 'results.json'}, {out / 'table.md'} and the PNGs in {out}.")
+
+
+def check_device(device: str) -> None:
+    """Refuse a device string torch does not parse, or a CUDA device this machine does not have."""
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise fail("--device", "cpu, cuda or cuda:N", device) from None
+    if parsed.type == "cpu":
+        return
+    if parsed.type != "cuda":
+        raise fail("--device", "cpu, cuda or cuda:N", device, "Other accelerators are not supported by this benchmark.")
+    if not torch.cuda.is_available():
+        raise fail("--device", "cpu on this machine (torch sees no CUDA GPU)", device)
+    if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+        raise fail("--device", f"cuda:0 to cuda:{torch.cuda.device_count() - 1}", device)

@@ -22,12 +22,12 @@ from typing import Any, Callable
 
 import torch
 
-from autoassist._errors import fail
-from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
-                                     report_results, run_planned)
+from autoassist._errors import check_float, check_int, fail
+from autoassist.bench.harness import (PlannedRun, Progress, check_device, describe_hardware, mark_target, plan_runs,
+                                     prepare, report_results, run_planned)
 from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
 from autoassist.bench.report import plot_results
-from autoassist.bench.runner import TrainConfig, train_run
+from autoassist.bench.runner import TrainConfig, check_method, train_run
 
 
 @dataclass
@@ -125,6 +125,7 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> BenchCo
 
 
 def _validate(cfg: BenchConfig) -> None:
+    check_device(cfg.device)
     if cfg.batch_size < 1:
         raise fail("--batch-size", ">= 1", cfg.batch_size)
     if cfg.epochs <= 0:
@@ -132,8 +133,26 @@ def _validate(cfg: BenchConfig) -> None:
     for f in cfg.fractions:
         if not 0 < f <= 1:
             raise fail("--fractions", "values in (0, 1]", f, "Fractions are of uniform's Boss-step budget.")
+    check_float("--lr", cfg.lr, positive=True)
+    check_float("--weight-decay", cfg.weight_decay, nonnegative=True)
+    check_float("--tolerance", cfg.tolerance, nonnegative=True)
+    if cfg.clip_grad_norm is not None:
+        check_float("--clip-grad-norm", cfg.clip_grad_norm, nonnegative=True, fix="0 switches clipping off.")
+    if not 0.0 <= cfg.warmup_fraction < 1.0:
+        raise fail("--warmup-fraction", "in [0, 1)", cfg.warmup_fraction, "It is the fraction of each run warmed up.")
+    for option, value, least in (("--lag", cfg.lag, 1), ("--eval-points", cfg.eval_points, 1),
+                                 ("--threads", cfg.threads, 0), ("--limit-train", cfg.limit_train, 1)):
+        if value is not None:
+            check_int(option, value, minimum=least)
+    # each method built once per protocol it runs in, on a placeholder dataset: a bad option fails now, not after
+    # the runs listed before it
     for spec in cfg.methods:
-        parse_method(spec)
+        method = parse_method(spec)
+        for protocol in cfg.protocols:
+            if protocol == "budget" and method.name == "infobatch":
+                continue
+            check_method(method, TrainConfig(batch_size=cfg.batch_size, lag=cfg.lag, total_steps=100,
+                                             num_passes=cfg.epochs if protocol == "passes" else None))
 
 
 def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,

@@ -79,7 +79,8 @@ def parse_method(spec: str) -> MethodSpec:
     return parsed
 
 
-_FEATURE_CACHE: dict[tuple[int, int], InstanceFeatures] = {}
+# keyed by the Splits object's id; each entry keeps that object alive, so its id cannot be reused by another one
+_FEATURE_CACHE: dict[tuple[int, int], tuple[Any, InstanceFeatures]] = {}
 
 
 def features_for(data: Any, max_dim: int = 1024) -> InstanceFeatures:
@@ -89,9 +90,9 @@ def features_for(data: Any, max_dim: int = 1024) -> InstanceFeatures:
     if key not in _FEATURE_CACHE:
         if len(_FEATURE_CACHE) >= 2:
             _FEATURE_CACHE.clear()
-        _FEATURE_CACHE[key] = build_features(TensorDataset(data.x_train, data.y_train), max_dim=max_dim,
-                                             progress=False)
-    return _FEATURE_CACHE[key]
+        _FEATURE_CACHE[key] = (data, build_features(TensorDataset(data.x_train, data.y_train), max_dim=max_dim,
+                                                    progress=False))
+    return _FEATURE_CACHE[key][1]
 
 
 def autoassist_kwargs(method: MethodSpec, data: Any, *, total_steps: int) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import time
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable
 
 import torch
@@ -40,7 +40,8 @@ from autoassist.assist import AutoAssist
 from autoassist.bench.curves import Curve
 from autoassist.bench.methods import MethodSpec, autoassist_kwargs, build_selector
 from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
-from autoassist.selectors.base import ForwardFilter
+from autoassist.data.datasets import Splits
+from autoassist.selectors.base import ForwardFilter, Selector
 from autoassist.selectors.uniform import UniformSelector
 
 
@@ -99,6 +100,40 @@ def _score(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return losses
 
 
+def build_method(method: MethodSpec, data: Any, cfg: TrainConfig,
+                 max_steps: int) -> tuple[AutoAssist, Selector, ForwardFilter | None]:
+    """The run's ``AutoAssist`` (the caller closes it), its selector, and the forward filter of a selector that
+    needs the Boss's losses (Selective Backprop, the oracle), built as a user builds them."""
+    options = dict(method.options)
+    asynchronous = bool(options.pop("asynchronous", True)) and cfg.asynchronous
+    spec = MethodSpec(method.name, options, method.label)
+    train_set = TensorDataset(data.x_train, data.y_train)
+    common: dict[str, Any] = dict(batch_size=cfg.batch_size, seed=cfg.seed, asynchronous=asynchronous, lag=cfg.lag)
+    if method.name == "autoassist":
+        assist = AutoAssist(train_set, **autoassist_kwargs(spec, data, total_steps=max_steps), **common)
+        selector = assist.selector
+    else:
+        selector = build_selector(spec, data, total_steps=max_steps, num_passes=cfg.num_passes, seed=cfg.seed)
+        stream = UniformSelector() if selector.needs_boss_losses else selector
+        assist = AutoAssist(train_set, selector=stream, **common)
+    filt = ForwardFilter(selector, cfg.batch_size, seed=cfg.seed) if selector.needs_boss_losses else None
+    return assist, selector, filt
+
+
+def check_method(method: MethodSpec, cfg: TrainConfig) -> None:
+    """Build ``method`` as a run would, on a small placeholder dataset, and close it.
+
+    A bad option (``autoassist:base_prob=2``, ``random:keep_rate=0``, an unknown key) raises here, with the message
+    the run would give, before the benchmark loads its data or writes anything.
+    """
+    n = max(64, 2 * cfg.batch_size)
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 1, 8, generator=generator)
+    placeholder = Splits(x_train=x, y_train=torch.arange(n) % 2, x_test=x[:2], y_test=torch.arange(2), num_classes=2,
+                         name="placeholder", raw_train=x.numpy())
+    build_method(method, placeholder, replace(cfg, asynchronous=False), cfg.total_steps)[0].close()
+
+
 def train_run(
     method: MethodSpec,
     data: Any,
@@ -119,19 +154,7 @@ def train_run(
     num_passes = float(cfg.num_passes or 0.0)
     # A passes run stops by stream position; uniform needs exactly ceil(passes * N / B) steps for it.
     max_steps = cfg.total_steps if not passes_mode else int(math.ceil(num_passes * n / cfg.batch_size))
-    options = dict(method.options)
-    asynchronous = bool(options.pop("asynchronous", True)) and cfg.asynchronous
-    spec = MethodSpec(method.name, options, method.label)
-    train_set = TensorDataset(data.x_train, data.y_train)
-    common: dict[str, Any] = dict(batch_size=cfg.batch_size, seed=cfg.seed, asynchronous=asynchronous, lag=cfg.lag)
-    if method.name == "autoassist":
-        assist = AutoAssist(train_set, **autoassist_kwargs(spec, data, total_steps=max_steps), **common)
-        selector = assist.selector
-    else:
-        selector = build_selector(spec, data, total_steps=max_steps, num_passes=cfg.num_passes, seed=cfg.seed)
-        stream = UniformSelector() if selector.needs_boss_losses else selector
-        assist = AutoAssist(train_set, selector=stream, **common)
-    filt = ForwardFilter(selector, cfg.batch_size, seed=cfg.seed) if selector.needs_boss_losses else None
+    assist, selector, filt = build_method(method, data, cfg, max_steps)
     free_scoring = bool(getattr(selector, "free_scoring", False))
     curve = Curve.with_columns("test_accuracy", "forward_instances")
     timers = {"boss": 0.0, "data": 0.0, "selection": 0.0, "free_scoring": 0.0}

@@ -30,13 +30,13 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from autoassist._errors import fail
+from autoassist._errors import check_float, check_int, fail
 from autoassist.batching import POOL_BATCHES
-from autoassist.bench.harness import (PlannedRun, Progress, describe_hardware, mark_target, plan_runs, prepare,
-                                     report_results, run_planned)
+from autoassist.bench.harness import (PlannedRun, Progress, check_device, describe_hardware, mark_target, plan_runs,
+                                     prepare, report_results, run_planned)
 from autoassist.bench.methods import parse_method
-from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, lengths_of,
-                                                 train_translation_run)
+from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, check_method,
+                                                 lengths_of, train_translation_run)
 
 TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance", "oracle")
 METHOD_HELP = {
@@ -156,12 +156,14 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
         data_dir=args.data_dir, src=args.src, tgt=args.tgt, train_split=args.train_split, val_split=args.val_split,
         test_split=args.test_split, lowercase=args.lowercase, synthetic_train=args.synthetic_train,
         synthetic_noise=args.synthetic_noise,
-        vocab_size=args.vocab_size or (1000 if synthetic else 8000), limit_train=args.limit_train,
+        vocab_size=args.vocab_size if args.vocab_size is not None else (1000 if synthetic else 8000),
+        limit_train=args.limit_train,
         val_sentences=args.val_sentences, test_sentences=args.test_sentences,
         methods=DEMO_METHODS if demo else tuple(args.methods), seeds=tuple(args.seeds),
         epochs=args.epochs if args.epochs is not None else (2.0 if synthetic else 3.0),
         fractions=(1.0,) if demo else tuple(sorted(set(args.fractions), reverse=True)),
-        tolerance=args.tolerance, max_tokens=args.max_tokens or (1024 if synthetic else 4096),
+        tolerance=args.tolerance,
+        max_tokens=args.max_tokens if args.max_tokens is not None else (1024 if synthetic else 4096),
         pool_batches=args.pool_batches, fresh_decisions=args.fresh_decisions, lr=args.lr,
         warmup_steps=args.warmup_steps if args.warmup_steps is not None else (50 if synthetic else 400),
         label_smoothing=args.label_smoothing, clip_grad_norm=args.clip_grad_norm or None, d_model=args.d_model,
@@ -189,6 +191,7 @@ def validate(cfg: TranslationBenchConfig) -> None:
                    "0 evaluates the Boss's weights themselves; 0.99 averages over roughly the last 100 steps.")
     if cfg.max_tokens < 8:
         raise fail("--max-tokens", ">= 8", cfg.max_tokens)
+    _check_numbers(cfg)
     for f in cfg.fractions:
         if not 0 < f <= 1:
             raise fail("--fractions", "values in (0, 1]", f, "Fractions are of uniform's Boss steps.")
@@ -202,22 +205,31 @@ def validate(cfg: TranslationBenchConfig) -> None:
             if "autoassist" not in earlier:
                 raise fail("--methods", "an autoassist method listed before random:keep_rate=auto", spec,
                            "List autoassist:assistant=paper first, or give random a number: random:keep_rate=0.7.")
+        for fraction in cfg.fractions:
+            check_method(method, _train_config(cfg, 100, fraction, seed=0))
 
 
-def check_device(device: str) -> None:
-    """Refuse a device string torch does not parse, or a CUDA device this machine does not have."""
-    try:
-        parsed = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise fail("--device", "cpu, cuda or cuda:N", device) from None
-    if parsed.type == "cpu":
-        return
-    if parsed.type != "cuda":
-        raise fail("--device", "cpu, cuda or cuda:N", device, "Other accelerators are not supported by this benchmark.")
-    if not torch.cuda.is_available():
-        raise fail("--device", "cpu on this machine (torch sees no CUDA GPU)", device)
-    if parsed.index is not None and parsed.index >= torch.cuda.device_count():
-        raise fail("--device", f"cuda:0 to cuda:{torch.cuda.device_count() - 1}", device)
+def _check_numbers(cfg: TranslationBenchConfig) -> None:
+    """The corpus, model, optimiser and evaluation options, by their command-line names, before any data is read."""
+    minimum = {"--vocab-size": (cfg.vocab_size, 8), "--synthetic-train": (cfg.synthetic_train, 1),
+               "--limit-train": (cfg.limit_train, 1), "--val-sentences": (cfg.val_sentences, 1),
+               "--test-sentences": (cfg.test_sentences, 1), "--warmup-steps": (cfg.warmup_steps, 0),
+               "--d-model": (cfg.d_model, 1), "--heads": (cfg.n_heads, 1), "--layers": (cfg.layers, 1),
+               "--d-ff": (cfg.d_ff, 1), "--beam-size": (cfg.beam_size, 1), "--eval-points": (cfg.eval_points, 1),
+               "--lag": (cfg.lag, 1), "--threads": (cfg.threads, 0)}
+    for option, (value, least) in minimum.items():
+        if value is not None:
+            check_int(option, value, minimum=least)
+    if cfg.d_model % cfg.n_heads:
+        raise fail("--d-model", f"a multiple of --heads ({cfg.n_heads})", cfg.d_model,
+                   "Each attention head takes d_model / heads dimensions.")
+    check_float("--lr", cfg.lr, positive=True)
+    check_float("--tolerance", cfg.tolerance, nonnegative=True)
+    if cfg.clip_grad_norm is not None:
+        check_float("--clip-grad-norm", cfg.clip_grad_norm, nonnegative=True, fix="0 switches clipping off.")
+    for option, fraction in (("--label-smoothing", cfg.label_smoothing), ("--dropout", cfg.dropout)):
+        if not 0.0 <= fraction < 1.0:
+            raise fail(option, "in [0, 1)", fraction)
 
 
 def describe_device(device: str) -> str:

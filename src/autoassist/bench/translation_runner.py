@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from contextlib import closing
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -149,10 +149,12 @@ def lengths_of(dataset: TranslationDataset) -> np.ndarray:
     return dataset.lengths
 
 
-def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset, cfg: TranslationTrainConfig,
-                 keep_rate: float | None = None, model: Seq2SeqTransformer | None = None) -> AutoAssist:
+def build_assist(method: MethodSpec, features: Callable[[], sp.csr_matrix], dataset: TranslationDataset,
+                 cfg: TranslationTrainConfig, keep_rate: float | None = None,
+                 model: Seq2SeqTransformer | None = None) -> AutoAssist:
     """``AutoAssist`` for one method, as a user builds it (AutoAssist itself, or a stream selector).
 
+    ``features`` returns the text Assistant's features of ``dataset`` (called only by the methods that use them).
     ``oracle`` (a diagnosis, not a method to deploy) is AutoAssist with the translation rules and a
     :class:`BossLossOracle` that scores candidates with ``model``'s current losses, run inline.
     """
@@ -175,7 +177,7 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
         kind = str(opts.pop("assistant", "paper"))
         kwargs: dict[str, Any] = {**TRANSLATION_RULES, **opts, "assistant": kind}
         if kind != "loss-only":
-            kwargs["features"] = data.features()
+            kwargs["features"] = features()
         if needs_total_steps(kwargs) and "total_steps" not in kwargs:
             kwargs["total_steps"] = cfg.total_steps   # the run's own budget, as bench image does
         try:
@@ -194,6 +196,24 @@ def build_assist(method: MethodSpec, data: TextData, dataset: TranslationDataset
     num_passes = max(1, int(round(cfg.num_passes * cfg.fraction)))
     selector = build_selector(method, None, total_steps=cfg.total_steps, num_passes=num_passes, seed=cfg.seed)
     return AutoAssist(dataset, selector=selector, **common)
+
+
+def check_method(method: MethodSpec, cfg: TranslationTrainConfig) -> None:
+    """Build ``method`` as a run would, on four placeholder sentence pairs, and close it.
+
+    A bad option (``autoassist:base_prob=2``, ``random:keep_rate=0``, an unknown key) raises here, with the message
+    the run would give, before the benchmark reads its corpus, learns a vocabulary or writes anything.
+    """
+    from autoassist.text_features import text_features
+
+    src, tgt = [[4, 5], [6], [7, 8, 9], [5, 6]], [[4], [5, 6], [7], [8, 9]]
+    dataset = TranslationDataset(src, tgt)
+    model = None
+    if method.name == "oracle":
+        model = make_model(10, replace(cfg, d_model=8, n_heads=1, layers=1, d_ff=8))
+    keep_rate = 0.5 if method.name == "random" and method.options.get("keep_rate") == "auto" else None
+    quiet = replace(cfg, asynchronous=False, max_tokens=max(cfg.max_tokens, 8))
+    build_assist(method, lambda: text_features(src, tgt, 10), dataset, quiet, keep_rate, model).close()
 
 
 def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTrainConfig, *,
@@ -218,7 +238,7 @@ def train_translation_run(method: MethodSpec, data: TextData, cfg: TranslationTr
            if cfg.eval_ema else None)
     evaluated: Seq2SeqTransformer = ema.module if ema is not None else model  # type: ignore[assignment]
     dataset = TranslationDataset(data.train_src, data.train_tgt)
-    assist = build_assist(method, data, dataset, cfg, keep_rate, model)
+    assist = build_assist(method, data.features, dataset, cfg, keep_rate, model)
     oracle = assist.assistant if isinstance(assist.assistant, BossLossOracle) else None
     max_steps = cfg.total_steps
     curve = Curve.with_columns("val_bleu", "target_tokens", "padded_tokens", "assistant_accuracy", "train_loss",

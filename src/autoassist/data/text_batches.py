@@ -53,11 +53,16 @@ class TranslationBatch:
 
 
 def instance_lengths(src_ids: Sequence[Sequence[int]], tgt_ids: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Return (source lengths, target lengths + 1 for ``</s>``) of every instance, as int64 arrays."""
+    """Return (source lengths, target lengths + 1 for ``</s>``) of every instance, as int64 arrays.
+
+    An empty source is refused here, before anything is batched, not at the batch that would hold it."""
     if len(src_ids) != len(tgt_ids):
         raise fail("tgt_ids", f"as long as src_ids ({len(src_ids)} instances)", f"{len(tgt_ids)} instances")
     src_len = np.fromiter((len(s) for s in src_ids), dtype=np.int64, count=len(src_ids))
     tgt_len = np.fromiter((len(t) + 1 for t in tgt_ids), dtype=np.int64, count=len(tgt_ids))
+    if src_len.size and int(src_len.min()) == 0:
+        raise fail("src_ids", "non-empty for every instance (the encoder has nothing to attend to otherwise)",
+                   f"an empty source at instance {int(src_len.argmin())}", "Drop empty sentence pairs before training.")
     return src_len, tgt_len
 
 
