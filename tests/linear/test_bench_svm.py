@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +103,30 @@ def test_unwritable_out_is_one_clear_error_before_any_run(tmp_path: Path) -> Non
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(ParameterError, match="--out must be a folder that can be created and written to"):
         svm.main(["--data", str(data), "--out", str(tmp_path / "file" / "out")])
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--n-features", "0"], "--n-features must be >= 1; got 0"),
+    (["--n-features", "2"], "--n-features must be at least the largest feature index in the files; got 2"),
+    (["--lambda", "1e-3", "-1"], "--lambda must be > 0; got -1.0"),
+    (["--methods", "magic"], "--methods must be names from"),
+])
+def test_bad_options_are_one_clear_error_before_out_is_created(argv: list[str], message: str,
+                                                               tmp_path: Path) -> None:
+    data = tmp_path / "tiny.svm"
+    dump_svmlight_file(np.eye(4), [0, 1, 0, 1], str(data))
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        svm.main(["--data", str(data), *argv, "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_test_file_with_more_features_than_the_training_file_loads(tmp_path: Path) -> None:
+    # LIBSVM test files often name a feature the training file never does; both are read at the larger width
+    dump_svmlight_file(np.eye(3), [0, 1, 0], str(tmp_path / "train.svm"))
+    dump_svmlight_file(np.eye(5)[3:], [0, 1], str(tmp_path / "test.svm"))
+    X, y, Xt, yt = svm._split(_args(tmp_path, data=str(tmp_path / "train.svm"), test=str(tmp_path / "test.svm"),
+                                    n_features=None))
+    assert X.shape == (3, 5) and Xt.shape == (2, 5)
 
 
 def test_unknown_method_is_refused(tmp_path: Path) -> None:

@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.datasets import load_svmlight_file
+from sklearn.datasets import load_svmlight_files
 from sklearn.linear_model import SGDClassifier
 from sklearn.svm import LinearSVC
 from tqdm import tqdm
 
 import autoassist
-from autoassist._errors import fail
+from autoassist._errors import check_float, check_int, fail
 from autoassist.bench.hardware import hardware_info
 from autoassist.linear import ShrinkingSVC, primal_objective
 
@@ -109,8 +109,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark described by ``args`` (as ``configure`` defines them); return the exit status."""
-    _check_files(args)
+    _check_options(args)
     X, y, Xt, yt = _split(args)
+    _check_out(args)
     n = X.shape[0]
     methods = _methods(args)
     lambdas = args.lambdas or [1.0 / n]
@@ -153,12 +154,25 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
-def _check_files(args: argparse.Namespace) -> None:
-    """One clear error before anything runs: inputs exist, --out is a folder we can write to."""
+def _check_options(args: argparse.Namespace) -> None:
+    """One clear error before anything is read, run or written: options in range, methods known, inputs exist."""
+    if not 0.0 < args.test_fraction < 1.0 and args.test is None:
+        raise fail("--test-fraction", "in (0, 1)", args.test_fraction)
+    if args.passes < 1:
+        raise fail("--passes", ">= 1", args.passes)
+    if args.n_features is not None:
+        check_int("--n-features", args.n_features, minimum=1, fix="Leave it out to read it from the files.")
+    for lam in args.lambdas or []:
+        check_float("--lambda", lam, positive=True, fix="It is the regularisation strength, e.g. --lambda 1e-4.")
+    _methods(args)
     for flag, path in (("--data", args.data), ("--test", args.test)):
         if path is not None and not Path(path).is_file():
             raise fail(flag, "an existing LIBSVM/svmlight file", str(path),
                        "Check the path (the LIBSVM sets are in ../shared/data/libsvm/).")
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """--out is a folder this user can create and write to (checked once the files have loaded)."""
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -167,10 +181,6 @@ def _check_files(args: argparse.Namespace) -> None:
     except OSError as error:
         raise fail("--out", "a folder that can be created and written to", str(out),
                    f"({error.strerror or error}); pass another folder.") from None
-    if not 0.0 < args.test_fraction < 1.0 and args.test is None:
-        raise fail("--test-fraction", "in (0, 1)", args.test_fraction)
-    if args.passes < 1:
-        raise fail("--passes", ">= 1", args.passes)
 
 
 def _methods(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -184,18 +194,30 @@ def _methods(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ data
-def _load(path: str, n_features: int | None) -> tuple[sp.csr_matrix, np.ndarray]:
-    X, y = load_svmlight_file(path, n_features=n_features)
+def _csr32(X: Any) -> sp.csr_matrix:
     X = sp.csr_matrix(X)
     X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.int32)
-    return X, y
+    return X
+
+
+def _load(path: str, n_features: int | None) -> tuple[sp.csr_matrix, np.ndarray]:
+    X, y = load_svmlight_files([path], n_features=n_features)
+    return _csr32(X), y
 
 
 def _split(args: argparse.Namespace) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix, np.ndarray]:
-    X, y = _load(args.data, args.n_features)
+    paths = [args.data] + ([args.test] if args.test else [])
+    try:
+        # the files together: a test file whose largest feature index exceeds the training file's is common
+        loaded = load_svmlight_files(paths, n_features=args.n_features)
+    except ValueError as error:
+        if args.n_features is not None and "n_features was set" in str(error):
+            raise fail("--n-features", "at least the largest feature index in the files", args.n_features,
+                       f"({error}); leave it out to read it from the files.") from None
+        raise
+    X, y = _csr32(loaded[0]), loaded[1]
     if args.test:
-        Xt, yt = _load(args.test, X.shape[1])
-        return X, y, Xt, yt
+        return X, y, _csr32(loaded[2]), loaded[3]
     order = np.random.default_rng(0).permutation(X.shape[0])
     cut = int(round(X.shape[0] * (1 - args.test_fraction)))
     return X[order[:cut]], y[order[:cut]], X[order[cut:]], y[order[cut:]]
