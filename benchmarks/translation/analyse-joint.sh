@@ -39,3 +39,10 @@ done
 # Rounds 9 and 10: protocol (b), 0.8 and 0.6 of uniform's Boss steps with the schedule compressed (random skipping
 # at 0.8 only); the last level is the full-budget uniform's target (26.52).
 for F in 0.8 0.6; do run levels.py --fraction $F --levels 24 25 26.52 -- ../multi30k-1024-lr5e-3; done
+# Round 11 (twentieth session): random skipping at 0.73 and InfoBatch for 8 epochs; the levels table above now holds
+# them too (the merged folder gained their runs). They ran in another round than uniform (machine speed differs
+# between rounds): compare in Boss steps.
+for M in random:keep_rate=0.73 infobatch; do
+  run cross_pool.py --method $M --x step --at 2000 3000 4000 -- ../multi30k-1024-lr5e-3-8epochs \
+      ../multi30k-1024-lr5e-3-8epochs
+done
