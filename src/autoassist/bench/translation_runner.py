@@ -212,7 +212,7 @@ def check_method(method: MethodSpec, cfg: TranslationTrainConfig) -> None:
     if method.name == "oracle":
         model = make_model(10, replace(cfg, d_model=8, n_heads=1, layers=1, d_ff=8))
     keep_rate = 0.5 if method.name == "random" and method.options.get("keep_rate") == "auto" else None
-    quiet = replace(cfg, asynchronous=False, max_tokens=max(cfg.max_tokens, 8))
+    quiet = replace(cfg, asynchronous=False)
     build_assist(method, lambda: text_features(src, tgt, 10), dataset, quiet, keep_rate, model).close()
 
 
