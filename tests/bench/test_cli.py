@@ -94,3 +94,6 @@ def test_bad_input_is_one_clear_line_not_a_traceback(capsys: pytest.CaptureFixtu
     assert "--lr must be > 0; got 0.0" in capsys.readouterr().err
     assert main(["bench", "image", "--clip-grad-norm", "-1", "--out", "unused"]) == 2
     assert "--clip-grad-norm must be >= 0; got -1.0" in capsys.readouterr().err
+    assert main(["demo", "--lr", "0", "--out", "unused"]) == 2   # the demo checks before it creates --out
+    assert "--lr must be > 0; got 0.0" in capsys.readouterr().err
+    assert not Path("unused").exists()

@@ -17,7 +17,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from autoassist.bench.image import add_arguments, check_data_dir, check_writable, config_from_args, run_benchmark
+from autoassist.bench.image import (add_arguments, check_data_dir, check_writable, config_from_args, run_benchmark,
+                                    validate)
 
 
 def demo_table(results: dict[str, Any]) -> str:
@@ -155,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         args.tolerance = 0.0
     cfg = config_from_args(args, demo=True)
     out = Path(args.out or f"runs/demo-{cfg.dataset}")
+    validate(cfg)
     check_data_dir(cfg.dataset, cfg.data_dir)
     check_writable(out)
     results = run_benchmark(cfg, out, resume=args.resume)

@@ -124,7 +124,8 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> BenchCo
     )
 
 
-def _validate(cfg: BenchConfig) -> None:
+def validate(cfg: BenchConfig) -> None:
+    """Refuse a bad option by its command-line name before any data is loaded or anything is written."""
     check_device(cfg.device)
     if cfg.batch_size < 1:
         raise fail("--batch-size", ">= 1", cfg.batch_size)
@@ -161,7 +162,7 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     from autoassist.data.datasets import load_dataset
     from autoassist.models import build_model, default_model_for
 
-    _validate(cfg)
+    validate(cfg)
     prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_dataset(cfg.dataset, cfg.data_dir, limit_train=cfg.limit_train)
@@ -278,7 +279,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     out = Path(args.out or f"runs/bench-{cfg.dataset}")
-    _validate(cfg)
+    validate(cfg)
     check_data_dir(cfg.dataset, cfg.data_dir)
     check_writable(out)
     run_benchmark(cfg, out, resume=args.resume)
