@@ -112,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_plot)
 
     p = commands.add_parser("merge", formatter_class=_Formatter, help="combine benchmark parts run side by side",
-                            description="Combine the results.json of benchmark parts into OUT/results.json.")
+                            description="Combine the results.json of benchmark parts into OUT/results.json. The "
+                            "parts must be of one setting: only their seeds, methods, fractions, protocols, evaluation "
+                            "points, decoding batch, threads and file paths may differ.")
     p.add_argument("out", metavar="OUT", help="output folder")
     p.add_argument("dirs", metavar="DIR", nargs="+", help="folders holding results.json")
     p.set_defaults(handler=_merge)

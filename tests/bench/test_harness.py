@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -9,7 +11,7 @@ import torch
 
 from autoassist._errors import ParameterError
 from autoassist.bench.methods import parse_method
-from autoassist.bench.report import markdown_table, summarize
+from autoassist.bench.report import markdown_table, merge_results, summarize
 from autoassist.bench.curves import time_to_target
 from autoassist.bench.runner import TrainConfig, lr_at, train_run
 
@@ -123,3 +125,25 @@ def test_one_curve_names_its_score_and_checks_its_extra_columns() -> None:
                                "keep_rate": [1.0], "lr": [0.1], "target_tokens": [0]}
     with pytest.raises(TypeError, match="target_tokens"):
         curve.add(step=1, wall_time_s=1.0, backprop_instances=1, score=2.0, keep_rate=1.0, lr=0.1)
+
+
+def _part(folder: Path, **config: Any) -> Path:
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps({"config": config, "hardware": {}, "runs": []}))
+    return folder
+
+
+def test_merge_refuses_parts_trained_differently_and_writes_nothing(tmp_path: Path) -> None:
+    base = dict(task="translation", lr=5e-3, max_tokens=1024, seeds=[0], eval_points=8)
+    first = _part(tmp_path / "a", **base)
+    other_seeds = _part(tmp_path / "b", **{**base, "seeds": [1, 2], "eval_points": 16})
+    other_lr = _part(tmp_path / "c", **{**base, "lr": 1e-3, "max_tokens": 2048})
+    older = _part(tmp_path / "d", task="translation", lr=5e-3, seeds=[3])   # recorded no max_tokens
+    image = _part(tmp_path / "e", dataset="mnist1d", lr=5e-3, seeds=[0])
+    merge_results(tmp_path / "ok", [first, other_seeds, older])
+    assert json.loads((tmp_path / "ok" / "results.json").read_text())["config"]["seeds"] == [0, 1, 2, 3]
+    with pytest.raises(ParameterError, match=r"got lr = 0.005 in .*a but 0.001 in .*c \(also max_tokens\)"):
+        merge_results(tmp_path / "no", [first, other_lr])
+    with pytest.raises(ParameterError, match="got task = 'translation' in .* but 'image'"):
+        merge_results(tmp_path / "no", [first, image])
+    assert not (tmp_path / "no").exists()

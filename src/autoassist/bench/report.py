@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Sequence
 
-from autoassist._errors import fail
+from autoassist._errors import ParameterError, fail
 from autoassist.bench.curves import time_to_stay, time_to_target
 
 
@@ -28,11 +28,38 @@ def write_results(path: Path, payload: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+# what may differ between the parts of one merged benchmark: which runs each part made, how often and how fast it
+# evaluated, and where it read and cached its files; every other setting decides what a run trains and must agree
+MERGE_MAY_DIFFER = ("fractions", "protocols", "methods", "seeds", "eval_points", "decode_batch_size", "threads",
+                    "data_dir", "bpe_dir", "synchronous")
+
+
+def _check_same_settings(first: tuple[str, dict[str, Any]], other: tuple[str, dict[str, Any]]) -> None:
+    """Refuse to merge parts whose runs were trained differently (another task, learning rate, batch bound, ...).
+
+    Settings an older part did not record are not compared (they had one value then: today's default)."""
+    (first_dir, a), (other_dir, b) = first, other
+    kind_a, kind_b = a.get("task", "image"), b.get("task", "image")
+    differing = ["task"] if kind_a != kind_b else sorted(
+        k for k in set(a) & set(b) if k not in MERGE_MAY_DIFFER and a[k] != b[k])
+    if differing:
+        key = differing[0]
+        shown = (kind_a, kind_b) if key == "task" else (a[key], b[key])
+        also = f" (also {', '.join(differing[1:])})" if len(differing) > 1 else ""
+        raise ParameterError(f"DIR must be folders of one benchmark setting; got {key} = {shown[0]!r} in {first_dir} "
+                             f"but {shown[1]!r} in {other_dir}{also}. Only " + ", ".join(MERGE_MAY_DIFFER)
+                             + " may differ: merge each setting into its own folder.")
+
+
 def merge_results(out_dir: str | Path, sources: Sequence[str | Path]) -> Path:
-    """Combine the runs of several benchmark folders (e.g. run in parallel) into ``out_dir/results.json``."""
+    """Combine the runs of several benchmark folders (e.g. run in parallel) into ``out_dir/results.json``.
+
+    The parts must share every setting but those in ``MERGE_MAY_DIFFER``; nothing is written otherwise."""
     merged: dict[str, Any] = {}
-    for source in sources:
-        results = load_results(source)
+    parts = [(str(source), load_results(source)) for source in sources]
+    for source, results in parts[1:]:
+        _check_same_settings((parts[0][0], parts[0][1]["config"]), (source, results["config"]))
+    for source, results in parts:
         if not merged:
             # top-level facts of the first part (a translation benchmark's corpus, steps per epoch, ...)
             merged = {**{k: v for k, v in results.items() if k not in ("runs", "summary", "methods")},
