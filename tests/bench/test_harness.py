@@ -11,6 +11,7 @@ import torch
 
 from autoassist._errors import ParameterError
 from autoassist.bench.methods import parse_method
+from autoassist.bench.harness import check_resume
 from autoassist.bench.report import markdown_table, merge_results, summarize
 from autoassist.bench.curves import time_to_target
 from autoassist.bench.runner import TrainConfig, lr_at, train_run
@@ -147,3 +148,15 @@ def test_merge_refuses_parts_trained_differently_and_writes_nothing(tmp_path: Pa
     with pytest.raises(ParameterError, match="got task = 'translation' in .* but 'image'"):
         merge_results(tmp_path / "no", [first, image])
     assert not (tmp_path / "no").exists()
+
+
+def test_resume_refuses_another_setting_before_any_data_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    config = dict(task="translation", lr=5e-3, seeds=[0], methods=["uniform"])
+    path.write_text(json.dumps({"config": config, "runs": [{"seed": 0}]}))
+    check_resume(path, {**config, "seeds": [1, 2], "methods": ["autoassist"]}, resume=True)   # more runs: fine
+    with pytest.raises(ParameterError, match=r"--resume must keep .* got lr = 0.005 in .* but 0.001 in this command"):
+        check_resume(path, {**config, "lr": 1e-3}, resume=True)
+    lines: list[str] = []
+    check_resume(path, {**config, "lr": 1e-3}, resume=False, log=lines.append)   # a fresh benchmark replaces
+    assert lines and "holds 1 finished runs" in lines[0]

@@ -22,10 +22,11 @@ from typing import Any, Callable, Iterable, Protocol
 
 import torch
 
-from autoassist._errors import fail
+from autoassist._errors import ParameterError, fail
 from autoassist.bench.curves import time_to_stay, time_to_target
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.report import write_results
+from autoassist.bench.report import (MERGE_MAY_DIFFER, RUN_LISTS, setting_difference, unite_run_lists,
+                                     write_results)
 
 Progress = Callable[[int, int], None]  # (Boss steps done, steps planned)
 RunKey = tuple[str, str, int, float]  # (protocol, method spec, seed, fraction)
@@ -102,6 +103,25 @@ def describe_hardware(device: str) -> dict[str, Any]:
     return hardware
 
 
+def check_resume(path: Path, config: dict[str, Any], *, resume: bool, log: Callable[[str], None] = print) -> None:
+    """Before any data is read: the finished runs that ``--resume`` keeps must come from this setting.
+
+    A resumed benchmark may add seeds, methods and fractions (``MERGE_MAY_DIFFER``), never
+    another learning rate, batch bound or model: its results would hold runs of two settings under one config.
+    Without ``resume`` an existing file's runs are replaced, and the log says how many.
+    """
+    if not path.is_file():
+        return
+    old = json.loads(path.read_text())
+    difference = setting_difference((str(path), old.get("config", {})), ("this command", config)) if resume else None
+    if difference:
+        raise ParameterError(f"--resume must keep the setting of the finished runs; got {difference}. Resume with "
+                             "the same options (only " + ", ".join(MERGE_MAY_DIFFER) + " may change), or choose "
+                             "another --out for the new setting.")
+    if not resume and old.get("runs"):
+        log(f"{path} holds {len(old['runs'])} finished runs: this benchmark replaces them (--resume keeps them).")
+
+
 def run_planned(bench: Benchmark, plan: list[PlannedRun], results: dict[str, Any], path: Path,
                 finalize: Callable[[dict[str, Any]], None], *, resume: bool = False,
                 log: Callable[[str], None] = print, refresh_s: float = 1.0) -> dict[str, Any]:
@@ -113,7 +133,12 @@ def run_planned(bench: Benchmark, plan: list[PlannedRun], results: dict[str, Any
     from tqdm.auto import tqdm
 
     if resume and path.is_file():
-        results["runs"] = json.loads(path.read_text()).get("runs", [])
+        kept = json.loads(path.read_text())
+        results["runs"] = kept.get("runs", [])
+        # the config names the kept runs too, first, as they came first
+        config = {**results["config"], **{k: v for k, v in kept.get("config", {}).items() if k in RUN_LISTS}}
+        unite_run_lists(config, results["config"])
+        results["config"] = config
     done = {finished_key(r) for r in results["runs"]}
     todo = [run for run in plan if run.key not in done]
     for i, run in enumerate(todo, 1):

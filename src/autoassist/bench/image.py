@@ -23,8 +23,8 @@ from typing import Any, Callable
 import torch
 
 from autoassist._errors import check_float, check_int, fail
-from autoassist.bench.harness import (PlannedRun, Progress, check_device, describe_hardware, mark_target, plan_runs,
-                                     prepare, report_results, run_planned)
+from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, describe_hardware, mark_target,
+                                     plan_runs, prepare, report_results, run_planned)
 from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
 from autoassist.bench.report import plot_results
 from autoassist.bench.runner import TrainConfig, check_method, train_run
@@ -163,11 +163,12 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     from autoassist.models import build_model, default_model_for
 
     validate(cfg)
+    model_name = cfg.model or default_model_for(cfg.dataset)
+    cfg.model = model_name
+    check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)
     prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_dataset(cfg.dataset, cfg.data_dir, limit_train=cfg.limit_train)
-    model_name = cfg.model or default_model_for(cfg.dataset)
-    cfg.model = model_name
     model_spec = parse_options(model_name, "--model")
     sample = data.x_train[:1]
     in_channels = int(sample.shape[1])

@@ -34,21 +34,31 @@ MERGE_MAY_DIFFER = ("fractions", "protocols", "methods", "seeds", "eval_points",
                     "data_dir", "bpe_dir", "synchronous")
 
 
-def _check_same_settings(first: tuple[str, dict[str, Any]], other: tuple[str, dict[str, Any]]) -> None:
-    """Refuse to merge parts whose runs were trained differently (another task, learning rate, batch bound, ...).
+def setting_difference(first: tuple[str, dict[str, Any]], other: tuple[str, dict[str, Any]]) -> str | None:
+    """How two benchmark configs (each with where it comes from) differ in what their runs train, or None.
 
-    Settings an older part did not record are not compared (they had one value then: today's default)."""
-    (first_dir, a), (other_dir, b) = first, other
+    Only the keys of ``MERGE_MAY_DIFFER`` may differ; settings an older config did not record are not compared
+    (they had one value then: today's default)."""
+    (first_name, a), (other_name, b) = first, other
     kind_a, kind_b = a.get("task", "image"), b.get("task", "image")
     differing = ["task"] if kind_a != kind_b else sorted(
         k for k in set(a) & set(b) if k not in MERGE_MAY_DIFFER and a[k] != b[k])
-    if differing:
-        key = differing[0]
-        shown = (kind_a, kind_b) if key == "task" else (a[key], b[key])
-        also = f" (also {', '.join(differing[1:])})" if len(differing) > 1 else ""
-        raise ParameterError(f"DIR must be folders of one benchmark setting; got {key} = {shown[0]!r} in {first_dir} "
-                             f"but {shown[1]!r} in {other_dir}{also}. Only " + ", ".join(MERGE_MAY_DIFFER)
-                             + " may differ: merge each setting into its own folder.")
+    if not differing:
+        return None
+    key = differing[0]
+    shown = (kind_a, kind_b) if key == "task" else (a[key], b[key])
+    also = f" (also {', '.join(differing[1:])})" if len(differing) > 1 else ""
+    return f"{key} = {shown[0]!r} in {first_name} but {shown[1]!r} in {other_name}{also}"
+
+
+RUN_LISTS = ("fractions", "protocols", "methods", "seeds")  # a config's lists of the runs it plans
+
+
+def unite_run_lists(config: dict[str, Any], other: dict[str, Any]) -> None:
+    """Extend ``config``'s lists of fractions, protocols, methods and seeds with ``other``'s (first-seen order)."""
+    for key in RUN_LISTS:
+        values = list(config.get(key, []))
+        config[key] = values + [v for v in other.get(key, []) if v not in values]
 
 
 def merge_results(out_dir: str | Path, sources: Sequence[str | Path]) -> Path:
@@ -58,17 +68,17 @@ def merge_results(out_dir: str | Path, sources: Sequence[str | Path]) -> Path:
     merged: dict[str, Any] = {}
     parts = [(str(source), load_results(source)) for source in sources]
     for source, results in parts[1:]:
-        _check_same_settings((parts[0][0], parts[0][1]["config"]), (source, results["config"]))
+        difference = setting_difference((parts[0][0], parts[0][1]["config"]), (source, results["config"]))
+        if difference:
+            raise ParameterError(f"DIR must be folders of one benchmark setting; got {difference}. Only "
+                                 + ", ".join(MERGE_MAY_DIFFER) + " may differ: merge each setting into its own folder.")
     for source, results in parts:
         if not merged:
             # top-level facts of the first part (a translation benchmark's corpus, steps per epoch, ...)
             merged = {**{k: v for k, v in results.items() if k not in ("runs", "summary", "methods")},
                       "config": dict(results["config"]), "hardware": results["hardware"], "runs": [],
                       "merged_from": []}
-        for key in ("fractions", "protocols", "methods", "seeds"):
-            values = list(merged["config"].get(key, [])) + [v for v in results["config"].get(key, [])
-                                                            if v not in merged["config"].get(key, [])]
-            merged["config"][key] = values
+        unite_run_lists(merged["config"], results["config"])
         for key in ("steps_per_epoch", "full_steps"):  # translation budgets recorded per seed
             if isinstance(merged.get(key), dict) and isinstance(results.get(key), dict):
                 merged[key] = {**merged[key], **results[key]}

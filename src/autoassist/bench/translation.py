@@ -32,8 +32,8 @@ import torch
 
 from autoassist._errors import check_float, check_int, fail
 from autoassist.batching import POOL_BATCHES
-from autoassist.bench.harness import (PlannedRun, Progress, check_device, describe_hardware, mark_target, plan_runs,
-                                     prepare, report_results, run_planned)
+from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, describe_hardware, mark_target,
+                                     plan_runs, prepare, report_results, run_planned)
 from autoassist.bench.methods import parse_method
 from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, check_method,
                                                  lengths_of, train_translation_run)
@@ -320,6 +320,7 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
     from autoassist.bench.translation_report import per_seed
 
     validate(cfg)
+    check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)
     prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_text_data(cfg, Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe", log)
