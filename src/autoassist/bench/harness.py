@@ -135,10 +135,10 @@ def run_planned(bench: Benchmark, plan: list[PlannedRun], results: dict[str, Any
     if resume and path.is_file():
         kept = json.loads(path.read_text())
         results["runs"] = kept.get("runs", [])
-        # the config names the kept runs too, first, as they came first
-        config = {**results["config"], **{k: v for k, v in kept.get("config", {}).items() if k in RUN_LISTS}}
-        unite_run_lists(config, results["config"])
-        results["config"] = config
+        if "config" in results:   # the config names the kept runs too, first, as they came first
+            config = {**results["config"], **{k: v for k, v in kept.get("config", {}).items() if k in RUN_LISTS}}
+            unite_run_lists(config, results["config"])
+            results["config"] = config
     done = {finished_key(r) for r in results["runs"]}
     todo = [run for run in plan if run.key not in done]
     for i, run in enumerate(todo, 1):
