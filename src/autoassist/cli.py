@@ -17,7 +17,13 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Defaults shown in help; descriptions keep their line breaks."""
+    """Defaults shown in help (unless the help already says what the default is); descriptions keep their line
+    breaks."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        says_default = "(default" in text or "default:" in text
+        return text if says_default or action.required else super()._get_help_string(action)
 
 
 def _is_translation(results: dict[str, object]) -> bool:

@@ -99,13 +99,14 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--synthetic-noise", type=float, default=d.synthetic_noise,
                    help="fraction of the synthetic training pairs whose target is another sentence's translation")
     p.add_argument("--vocab-size", type=int, default=None, help="joint BPE ids (default: 8000; synthetic 1000)")
-    p.add_argument("--limit-train", type=int, default=None, help="use only the first N training pairs")
+    p.add_argument("--limit-train", type=int, default=None, help="use only the first N training pairs (default: all)")
     p.add_argument("--val-sentences", type=int, default=None, help="first N validation sentences (default: all)")
     p.add_argument("--test-sentences", type=int, default=None, help="first N test sentences (default: all)")
     p.add_argument("--out", default=None, help="output folder (default: runs/<command>-<corpus>)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed and method")
     p.add_argument("--epochs", type=float, default=None,
-                   help="uniform's budget in epochs (Boss steps of an unfiltered pass of token batches, each seed's own)")
+                   help="uniform's budget in epochs (Boss steps of an unfiltered pass of token batches, each seed's own; "
+                        "default: 3, synthetic 2)")
     p.add_argument("--max-tokens", type=int, default=None,
                    help="padded tokens per batch (default 4096; synthetic 1024)")
     p.add_argument("--pool-batches", type=int, default=d.pool_batches,
