@@ -36,8 +36,9 @@ for M in autoassist:assistant=loss-history infobatch importance; do
   run cross_pool.py --method $M --x target_tokens --at 0.6e6 1.0e6 1.4e6 -- ../multi30k-1024-lr5e-3 \
       ../multi30k-1024-lr5e-3
 done
-# Rounds 9 and 10: protocol (b), 0.8 and 0.6 of uniform's Boss steps with the schedule compressed (random skipping
-# at 0.8 only); the last level is the full-budget uniform's target (26.52).
+# Rounds 9, 10 and 12: protocol (b), 0.8 and 0.6 of uniform's Boss steps with the schedule compressed (random
+# skipping at its keep rate at each: 0.75 at 0.8, 0.77 at 0.6); the last level is the full-budget uniform's target
+# (26.52).
 for F in 0.8 0.6; do run levels.py --fraction $F --levels 24 25 26.52 -- ../multi30k-1024-lr5e-3; done
 # Round 11 (twentieth session): random skipping at 0.73 and InfoBatch for 8 epochs; the levels table above now holds
 # them too (the merged folder gained their runs). They ran in another round than uniform (machine speed differs
