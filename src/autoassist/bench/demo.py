@@ -17,8 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from autoassist.bench.image import (add_arguments, check_data_dir, check_writable, config_from_args, run_benchmark,
-                                    validate)
+from autoassist.bench.image import add_arguments, config_from_args, run_benchmark
 
 
 def demo_table(results: dict[str, Any]) -> str:
@@ -136,13 +135,10 @@ def _translation_config(args: argparse.Namespace) -> Any:
 
 def run_translation(args: argparse.Namespace) -> int:
     from autoassist.bench.translation import run_benchmark as run_translation_benchmark
-    from autoassist.bench.translation import validate
 
     cfg = _translation_config(args)
-    validate(cfg)
     out = Path(args.out or "runs/demo-translation")
-    check_writable(out)
-    results = run_translation_benchmark(cfg, out, resume=args.resume)
+    results = run_translation_benchmark(cfg, out, resume=args.resume)   # checks everything before it writes
     plot_translation_demo(results, out / "demo.png")
     print(translation_demo_table(results))
     print(f"Wrote {out / 'results.json'} and {out / 'demo.png'}.")
@@ -156,10 +152,7 @@ def run(args: argparse.Namespace) -> int:
         args.tolerance = 0.0
     cfg = config_from_args(args, demo=True)
     out = Path(args.out or f"runs/demo-{cfg.dataset}")
-    validate(cfg)
-    check_data_dir(cfg.dataset, cfg.data_dir)
-    check_writable(out)
-    results = run_benchmark(cfg, out, resume=args.resume)
+    results = run_benchmark(cfg, out, resume=args.resume)   # checks everything before it writes
     plot_demo(results, out / "demo.png")
     print(demo_table(results))
     print(f"Wrote {out / 'results.json'} and {out / 'demo.png'}.")

@@ -89,10 +89,23 @@ class Benchmark(Protocol):
 
 
 def prepare(out_dir: Path, threads: int) -> None:
-    """Before loading data: use ``threads`` torch threads (0: leave torch's choice) and create ``out_dir``."""
+    """Before loading data: use ``threads`` torch threads (0: leave torch's choice) and create ``out_dir``
+    (:func:`check_writable`)."""
     if threads > 0:
         torch.set_num_threads(threads)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_writable(out_dir)
+
+
+def check_writable(out: Path, option: str = "--out") -> None:
+    """Fail before any run if ``out`` cannot be created or written (one clear line, not a traceback later)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".autoassist-write-check"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise fail(option, "a folder this user can create and write", str(out),
+                   f"({error.strerror or error}). Choose another {option}.") from None
 
 
 def describe_hardware(device: str) -> dict[str, Any]:

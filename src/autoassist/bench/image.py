@@ -61,15 +61,18 @@ class BenchConfig:
 def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     d = BenchConfig()
     p.add_argument("--dataset", default="mnist1d", choices=["mnist1d", "fashion-mnist", "mnist", "cifar10"])
-    p.add_argument("--data-dir", default=None, help="folder with the dataset's files (not needed for mnist1d; default: none)")
+    p.add_argument("--data-dir", default=None,
+                   help="folder with the dataset's files (not needed for mnist1d; default: none)")
     p.add_argument("--model", default=None,
                    help="cnn, conv1d, mlp or resnet20, with options as cnn:width=16 (default: the dataset's)")
     p.add_argument("--out", default=None, help="output folder (default: runs/<command>-<dataset>)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="one run per seed and method")
-    p.add_argument("--epochs", type=float, default=None, help="uniform's budget in epochs of ceil(N/B) steps (default: the dataset's: mnist1d 30, "
+    p.add_argument("--epochs", type=float, default=None,
+                   help="uniform's budget in epochs of ceil(N/B) steps (default: the dataset's: mnist1d 30, "
                         "fashion-mnist 5, mnist 3, cifar10 30)")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="instances per Boss step")
-    p.add_argument("--lr", type=float, default=None, help="peak learning rate of SGD with Nesterov momentum (default: 0.05; cifar10 0.1)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="peak learning rate of SGD with Nesterov momentum (default: 0.05; cifar10 0.1)")
     p.add_argument("--schedule", default=d.schedule, choices=["cosine", "linear", "constant"],
                    help="learning-rate schedule after the warm-up")
     p.add_argument("--warmup-fraction", type=float, default=d.warmup_fraction,
@@ -79,11 +82,13 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--lag", type=int, default=d.lag,
                    help="AutoAssist's lag: batch t+lag is assembled after the feedback of step t is learned")
     p.add_argument("--weight-decay", type=float, default=d.weight_decay, help="SGD weight decay")
-    p.add_argument("--tolerance", type=float, default=d.tolerance, help="points below uniform's accuracy (default: 0.2; the demo 0)")
+    p.add_argument("--tolerance", type=float, default=d.tolerance,
+                   help="points below uniform's accuracy (default: 0.2; the demo 0)")
     p.add_argument("--eval-points", type=int, default=d.eval_points, help="test evaluations along each run")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: all cores)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--limit-train", type=int, default=None, help="use only the first N training instances (default: all)")
+    p.add_argument("--limit-train", type=int, default=None,
+                   help="use only the first N training instances (default: all)")
     p.add_argument("--synchronous", action="store_true", help="run selectors inline (deterministic, slower)")
     p.add_argument("--resume", action="store_true", help="skip runs already in --out/results.json")
     if not demo:
@@ -128,10 +133,7 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> BenchCo
 def validate(cfg: BenchConfig) -> None:
     """Refuse a bad option by its command-line name before any data is loaded or anything is written."""
     check_device(cfg.device)
-    if cfg.batch_size < 1:
-        raise fail("--batch-size", ">= 1", cfg.batch_size)
-    if cfg.epochs <= 0:
-        raise fail("--epochs", "> 0", cfg.epochs)
+    check_float("--epochs", cfg.epochs, positive=True)
     for f in cfg.fractions:
         if not 0 < f <= 1:
             raise fail("--fractions", "values in (0, 1]", f, "Fractions are of uniform's Boss-step budget.")
@@ -142,7 +144,7 @@ def validate(cfg: BenchConfig) -> None:
         check_float("--clip-grad-norm", cfg.clip_grad_norm, nonnegative=True, fix="0 switches clipping off.")
     if not 0.0 <= cfg.warmup_fraction < 1.0:
         raise fail("--warmup-fraction", "in [0, 1)", cfg.warmup_fraction, "It is the fraction of each run warmed up.")
-    for option, value, least in (("--lag", cfg.lag, 1), ("--eval-points", cfg.eval_points, 1),
+    for option, value, least in (("--batch-size", cfg.batch_size, 1), ("--lag", cfg.lag, 1), ("--eval-points", cfg.eval_points, 1),
                                  ("--threads", cfg.threads, 0), ("--limit-train", cfg.limit_train, 1)):
         if value is not None:
             check_int(option, value, minimum=least)
@@ -166,6 +168,7 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     validate(cfg)
     model_name = cfg.model or default_model_for(cfg.dataset)
     cfg.model = model_name
+    check_data_dir(cfg.dataset, cfg.data_dir)
     check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)
     prepare(out_dir, cfg.threads)
     start = time.perf_counter()
@@ -251,18 +254,6 @@ def finalize(results: dict[str, Any]) -> None:
     results["summary"] = summary
 
 
-def check_writable(out: Path, option: str = "--out") -> None:
-    """Fail before any run if ``out`` cannot be created or written (one clear line, not a traceback later)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".autoassist-write-check"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as error:
-        raise fail(option, "a folder this user can create and write", str(out),
-                   f"({error.strerror or error}). Choose another {option}.") from None
-
-
 def check_data_dir(dataset: str, data_dir: str | None) -> None:
     """Fail before anything is written if a dataset that needs files has no existing ``--data-dir``."""
     if dataset == "mnist1d":
@@ -281,10 +272,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     out = Path(args.out or f"runs/bench-{cfg.dataset}")
-    validate(cfg)
-    check_data_dir(cfg.dataset, cfg.data_dir)
-    check_writable(out)
-    run_benchmark(cfg, out, resume=args.resume)
+    run_benchmark(cfg, out, resume=args.resume)   # every check before it reads or writes anything
     report_results(out, plot_results)
     return 0
 

@@ -110,10 +110,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark described by ``args`` (as ``configure`` defines them); return the exit status."""
     _check_options(args)
+    methods = _methods(args)   # unknown names refused here, before the files are read
     X, y, Xt, yt = _split(args)
     _check_out(args)
     n = X.shape[0]
-    methods = _methods(args)
     lambdas = args.lambdas or [1.0 / n]
     out = Path(args.out)
     _warm_up(X, y, lambdas[0], methods)
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_options(args: argparse.Namespace) -> None:
-    """One clear error before anything is read, run or written: options in range, methods known, inputs exist."""
+    """One clear error before anything is read, run or written: options in range, inputs exist."""
     if not 0.0 < args.test_fraction < 1.0 and args.test is None:
         raise fail("--test-fraction", "in (0, 1)", args.test_fraction)
     if args.passes < 1:
@@ -164,7 +164,6 @@ def _check_options(args: argparse.Namespace) -> None:
         check_int("--n-features", args.n_features, minimum=1, fix="Leave it out to read it from the files.")
     for lam in args.lambdas or []:
         check_float("--lambda", lam, positive=True, fix="It is the regularisation strength, e.g. --lambda 1e-4.")
-    _methods(args)
     for flag, path in (("--data", args.data), ("--test", args.test)):
         if path is not None and not Path(path).is_file():
             raise fail(flag, "an existing LIBSVM/svmlight file", str(path),

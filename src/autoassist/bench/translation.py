@@ -177,21 +177,16 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
 
 def validate(cfg: TranslationBenchConfig) -> None:
     check_device(cfg.device)
-    if cfg.epochs <= 0:
-        raise fail("--epochs", "> 0", cfg.epochs)
+    check_float("--epochs", cfg.epochs, positive=True)
     if not 0.0 <= cfg.synthetic_noise < 1.0:
         raise fail("--synthetic-noise", "in [0, 1)", cfg.synthetic_noise,
                    "It is the fraction of corrupted training pairs: 0 for a clean corpus, 0.05 by default.")
-    if cfg.decode_batch_size < 1:
-        raise fail("--decode-batch-size", ">= 1", cfg.decode_batch_size)
     if cfg.pool_batches < 1:
         raise fail("--pool-batches", ">= 1", cfg.pool_batches, f"The default, {POOL_BATCHES}, cuts batches from "
                    f"{POOL_BATCHES} batches' worth.")
     if not 0.0 <= cfg.eval_ema < 1.0:
         raise fail("--eval-ema", "in [0, 1)", cfg.eval_ema,
                    "0 evaluates the Boss's weights themselves; 0.99 averages over roughly the last 100 steps.")
-    if cfg.max_tokens < 8:
-        raise fail("--max-tokens", ">= 8", cfg.max_tokens)
     _check_numbers(cfg)
     for f in cfg.fractions:
         if not 0 < f <= 1:
@@ -212,7 +207,8 @@ def validate(cfg: TranslationBenchConfig) -> None:
 
 def _check_numbers(cfg: TranslationBenchConfig) -> None:
     """The corpus, model, optimiser and evaluation options, by their command-line names, before any data is read."""
-    minimum = {"--vocab-size": (cfg.vocab_size, 8), "--synthetic-train": (cfg.synthetic_train, 1),
+    minimum = {"--max-tokens": (cfg.max_tokens, 8), "--decode-batch-size": (cfg.decode_batch_size, 1),
+               "--vocab-size": (cfg.vocab_size, 8), "--synthetic-train": (cfg.synthetic_train, 1),
                "--limit-train": (cfg.limit_train, 1), "--val-sentences": (cfg.val_sentences, 1),
                "--test-sentences": (cfg.test_sentences, 1), "--warmup-steps": (cfg.warmup_steps, 0),
                "--d-model": (cfg.d_model, 1), "--heads": (cfg.n_heads, 1), "--layers": (cfg.layers, 1),
@@ -383,12 +379,6 @@ def finalize(results: dict[str, Any]) -> None:
     results["summary"] = summary
 
 
-def check_writable(out: Path) -> None:
-    from autoassist.bench.image import check_writable as check
-
-    check(out)
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``autoassist bench translate``."""
     add_arguments(parser)
@@ -398,10 +388,8 @@ def run(args: argparse.Namespace) -> int:
     from autoassist.bench.translation_report import plot_results
 
     cfg = config_from_args(args)
-    validate(cfg)
     out = Path(args.out or f"runs/bench-translate-{'synthetic' if cfg.data_dir is None else Path(cfg.data_dir).name}")
-    check_writable(out)
-    run_benchmark(cfg, out, resume=args.resume)
+    run_benchmark(cfg, out, resume=args.resume)   # every check before it reads or writes anything
     report_results(out, plot_results)
     return 0
 
