@@ -2,7 +2,7 @@
 # Uniform's learning rate and batch bound tuned together in the CPU setting (README (2)), then the selection
 # methods at uniform's best: the sequence as it was run, one round at a time (each decided from the previous
 # round's results), two processes side by side (run-setting.sh each).
-# Usage: bash benchmarks/translation/run-joint.sh ROUND (1 to 12, in order), then run-joint.sh merge (the results
+# Usage: bash benchmarks/translation/run-joint.sh ROUND (1 to 14, in order), then run-joint.sh merge (the results
 # folders benchmarks/translation/multi30k-BOUND-lrLR); comparisons: analyse-joint.sh.
 set -euo pipefail
 S=benchmarks/translation/run-setting.sh
@@ -52,16 +52,23 @@ case $1 in
   12)  # protocol (b) at 0.6: random skipping at the paper's Assistant's keep rate there (0.77), seeds 0-1 and 2
     SEEDS="0 1" bash $S 1024-lr5e-3-frac06-random-a "$TUNED --fractions 0.6" random:keep_rate=0.77 &
     SEEDS=2 bash $S 1024-lr5e-3-frac06-random-b "$TUNED --fractions 0.6" random:keep_rate=0.77 & ;;
+  13)  # twenty-first session: the 8-epoch comparison for the last two methods of the issue (loss-history Assistant,
+       # importance sampling; both behind uniform at 3 epochs, round 8), seeds 0-2 each, then round 14 in the same lanes
+    bash $S 1024-lr5e-3-8ep-history "$TUNED --epochs 8 --eval-points 16" autoassist:assistant=loss-history &
+    bash $S 1024-lr5e-3-8ep-importance "$TUNED --epochs 8 --eval-points 16" importance & ;;
+  14)  # protocol (b) at the tuned setting for the same two methods: 0.8 and 0.6 of uniform's Boss steps (as round 9)
+    bash $S 1024-lr5e-3-frac-history "$TUNED --fractions 0.8 0.6" autoassist:assistant=loss-history &
+    bash $S 1024-lr5e-3-frac-importance "$TUNED --fractions 0.8 0.6" importance & ;;
   merge)  # the results folders of README (2), "Learning rate and batch bound, tuned together", and their plots
     A=${AUTOASSIST:-.venv/bin/autoassist}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3; do $A merge benchmarks/translation/multi30k-$N runs/m30k-set/$N; done
-    $A merge benchmarks/translation/multi30k-1024-lr5e-3 runs/m30k-set/1024-lr5e-3{,-paper,-random,-history,-infobatch,-importance-a,-importance-b,-frac,-frac-paper,-frac-random-a,-frac-random-b,-frac06-random-a,-frac06-random-b}
+    $A merge benchmarks/translation/multi30k-1024-lr5e-3 runs/m30k-set/1024-lr5e-3{,-paper,-random,-history,-infobatch,-importance-a,-importance-b,-frac,-frac-paper,-frac-random-a,-frac-random-b,-frac06-random-a,-frac06-random-b,-frac-history,-frac-importance}
     $A merge benchmarks/translation/multi30k-2048-lr5e-3 runs/m30k-set/2048-lr5e-3{,-paper,-random-a,-random-b}
     $A merge benchmarks/translation/multi30k-768-lr3e-3 runs/m30k-set/768-lr3e-3{,-paper}
-    $A merge benchmarks/translation/multi30k-1024-lr5e-3-8epochs runs/m30k-set/1024-lr5e-3-8ep{,-paper,-random,-infobatch}
+    $A merge benchmarks/translation/multi30k-1024-lr5e-3-8epochs runs/m30k-set/1024-lr5e-3-8ep{,-paper,-random,-infobatch,-history,-importance}
     for N in 2048-lr3e-3 1024-lr2e-3 1024-lr3e-3 1024-lr5e-3 2048-lr5e-3 768-lr3e-3 1024-lr5e-3-8epochs; do
       $A plot benchmarks/translation/multi30k-$N
     done ;;
-  *) echo "run-joint.sh: ROUND must be 1 to 12 or merge, got '$1'" >&2; exit 2 ;;
+  *) echo "run-joint.sh: ROUND must be 1 to 14 or merge, got '$1'" >&2; exit 2 ;;
 esac
 wait
