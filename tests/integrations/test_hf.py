@@ -176,3 +176,30 @@ def test_the_readme_hf_diff_runs(tmp_path: Path) -> None:
                                  "train_set": _Tokens(32), "collator": _collate}
         exec(compile(code, "README.md", "exec"), scope)
     assert scope["trainer"].assist.stats()["feedback_batches"] == 4
+
+
+def _bert_tagger() -> Any:
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=64, num_labels=VOCAB)
+    return transformers.BertForTokenClassification(config)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("build", [_gpt2, _bert_tagger], ids=["causal", "token-classification"])
+def test_the_loss_equals_the_trainers_own_on_the_same_batch(tmp_path: Path, build: Any, smoothing: float) -> None:
+    """Token-normalised, label-smoothed, shifted only for a causal LM: what the Trainer back-propagates."""
+    model = build().eval()  # no dropout: both losses from one forward's numbers
+    args = _args(tmp_path, label_smoothing_factor=smoothing)
+    ours = AutoAssistTrainer(model=model, args=args, train_dataset=_Tokens(16), data_collator=_collate)
+    batch = next(iter(ours.get_train_dataloader()))
+    plain = transformers.Trainer(model=model, args=args, train_dataset=_Tokens(16), data_collator=_collate)
+    theirs = plain.compute_loss(model, {k: v for k, v in batch.items() if k != "autoassist_index"})
+    assert torch.allclose(ours.compute_loss(model, batch), theirs, atol=1e-6)
+    ours.assist.close()
+
+
+def test_a_batch_loss_function_is_refused_up_front(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="compute_loss_func.*per_example_loss"):
+        AutoAssistTrainer(model=_gpt2(), args=_args(tmp_path), train_dataset=_Tokens(16), data_collator=_collate,
+                          compute_loss_func=lambda outputs, labels, num_items_in_batch=None: outputs["logits"].sum())

@@ -14,12 +14,19 @@ recommends for both, :class:`AutoAssistTrainer` overrides ``get_train_dataloader
   ``model(**inputs)``. ``per_device_train_batch_size`` is AutoAssist's batch size, ``args.seed`` its seed.
 * **Per-example losses**: ``compute_loss`` computes one loss per example from the logits: for a
   causal language model the mean token loss of each sequence (logits shifted, labels ``-100``
-  ignored), for an encoder-decoder model the same without the shift, for a classifier (labels of
-  shape ``(B,)``) the cross-entropy. The Assistant learns from them; the Boss back-propagates their
-  mean (weighted when the selector weights instances), i.e. every example counts equally however long.
-  For other heads override :meth:`AutoAssistTrainer.per_example_loss`.
-* **Gradient accumulation**: every micro-batch is one AutoAssist batch; the loss is divided by the
-  accumulation steps as for any mean loss.
+  ignored), for other token labels (encoder-decoder, token classification) the same without the shift
+  (``shift_labels=`` decides for models ``transformers`` does not know), for a classifier (labels of
+  shape ``(B,)``) the cross-entropy; label-smoothed by ``args.label_smoothing_factor``, as the
+  ``Trainer``'s own loss is. The Assistant learns from them. The Boss back-propagates the loss the
+  ``Trainer`` would: for token labels the mean over the batch's counted tokens (each example weighted by
+  its token count), for a classifier the mean over examples; weighted when the selector weights
+  instances. For other heads override :meth:`AutoAssistTrainer.per_example_loss`; a
+  ``compute_loss_func`` cannot give per-example losses and is refused.
+* **Gradient accumulation**: every micro-batch is one AutoAssist batch, its loss a mean over the
+  micro-batch, divided by the accumulation steps (the ``Trainer`` before 4.46 did the same; since then, for
+  models that take loss keywords, it divides the summed token losses by the tokens of all the accumulated
+  micro-batches, of all processes by default, which weights micro-batches by their token count).
+  Without accumulation, in one process, the loss equals the ``Trainer``'s on the same batch.
 * **Several processes** (``accelerate launch`` or ``torchrun``): the Trainer's process group is
   found by AutoAssist, every rank's Assistant learns the feedback of all ranks, and the loader is
   not re-sharded by Accelerate (AutoAssist's batches are already this rank's).
@@ -42,6 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from transformers import Trainer
+from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
 
 from autoassist._errors import fail
@@ -53,19 +61,28 @@ STATE_FILE = "autoassist.pt"
 
 
 def per_example_token_loss(logits: torch.Tensor, labels: torch.Tensor, *, shift: bool,
-                           ignore_index: int = -100) -> torch.Tensor:
+                           ignore_index: int = -100, label_smoothing: float = 0.0) -> torch.Tensor:
     """Mean token cross-entropy of each example, shape ``(B,)``; ``ignore_index`` labels do not count.
 
     ``shift=True`` for causal language models (token ``t``'s logits predict label ``t + 1``). An
-    example with no counted token gets loss 0.
+    example with no counted token gets loss 0. ``label_smoothing`` as in ``F.cross_entropy`` (the
+    ``Trainer``'s ``label_smoothing_factor`` computes the same).
     """
     if shift:
         logits, labels = logits[:, :-1, :], labels[:, 1:]
     batch, length = labels.shape
     tokens = F.cross_entropy(logits.reshape(batch * length, -1).float(), labels.reshape(-1),
-                             ignore_index=ignore_index, reduction="none").view(batch, length)
+                             ignore_index=ignore_index, reduction="none",
+                             label_smoothing=label_smoothing).view(batch, length)
     counted = (labels != ignore_index).to(tokens.dtype)
     return (tokens * counted).sum(1) / counted.sum(1).clamp(min=1.0)
+
+
+def counted_tokens(labels: torch.Tensor, *, shift: bool, ignore_index: int = -100) -> torch.Tensor:
+    """Each example's number of counted label tokens, shape ``(B,)`` (``shift`` drops the first label)."""
+    if shift:
+        labels = labels[:, 1:]
+    return (labels != ignore_index).sum(1)
 
 
 class AutoAssistTrainer(Trainer):
@@ -75,10 +92,18 @@ class AutoAssistTrainer(Trainer):
         *args, **kwargs: what ``Trainer`` takes.
         autoassist: keyword arguments for :class:`~autoassist.AutoAssist` (default
             ``{"assistant": "loss-only"}``); ``batch_size`` and ``seed`` come from ``args``.
+        shift_labels: whether token labels are shifted against the logits (a causal language model) or
+            aligned (encoder-decoder, token classification); default: decided from the model (:func:`causal_lm`).
     """
 
-    def __init__(self, *args: Any, autoassist: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, autoassist: dict[str, Any] | None = None, shift_labels: bool | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.shift_labels = shift_labels
+        if self.compute_loss_func is not None:
+            raise fail("compute_loss_func", "None", self.compute_loss_func,
+                       "AutoAssist needs one loss per example, which a batch loss function cannot give: subclass "
+                       "AutoAssistTrainer and override per_example_loss(model, outputs, labels) instead.")
         if self.train_dataset is None:
             raise fail("train_dataset", "given", None, "AutoAssistTrainer selects training batches: pass train_dataset.")
         options = {"assistant": "loss-only", **(autoassist or {})}
@@ -108,10 +133,13 @@ class AutoAssistTrainer(Trainer):
     def per_example_loss(self, model: Any, outputs: Any, labels: torch.Tensor) -> torch.Tensor:
         """One loss per example, shape ``(B,)``, from the model's outputs (see the module docstring)."""
         logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        smoothing = self.args.label_smoothing_factor
         if labels.dim() == 1:
-            return F.cross_entropy(logits.float(), labels, reduction="none")
-        config = getattr(_unwrap(model), "config", None)
-        return per_example_token_loss(logits, labels, shift=not getattr(config, "is_encoder_decoder", False))
+            return F.cross_entropy(logits.float(), labels, reduction="none", label_smoothing=smoothing)
+        return per_example_token_loss(logits, labels, shift=self._shift(model), label_smoothing=smoothing)
+
+    def _shift(self, model: Any) -> bool:
+        return causal_lm(model) if self.shift_labels is None else self.shift_labels
 
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
@@ -125,14 +153,16 @@ class AutoAssistTrainer(Trainer):
             raise fail("the training batch", "holding 'labels'", sorted(inputs),
                        "AutoAssist learns from per-example losses: the data collator must produce labels "
                        "(e.g. DataCollatorForLanguageModeling(tokenizer, mlm=False)).")
-        config = getattr(_unwrap(model), "config", None)
-        if labels.dim() > 1 and not getattr(config, "is_encoder_decoder", False):
+        if labels.dim() > 1 and self._shift(model):
             inputs.pop("labels")  # a causal LM's own loss is not needed; an encoder-decoder needs labels for its decoder
         if self._restore_rng_from is not None:
             self._load_rng_state(self._restore_rng_from)
             self._restore_rng_from = None
         outputs = model(**inputs)
-        loss = self.assist.report(idx, self.per_example_loss(model, outputs, labels))
+        losses = self.per_example_loss(model, outputs, labels)
+        # token labels: the Trainer's own normalisation, by the batch's counted tokens
+        tokens = counted_tokens(labels, shift=self._shift(model)) if labels.dim() > 1 else None
+        loss = self.assist.report(idx, losses, tokens=tokens)
         return (loss, outputs) if return_outputs else loss
 
     # ------------------------------------------------------------------ checkpoints
@@ -175,6 +205,19 @@ class _IndexInBatch:
         batch = dict(batch)
         batch[INDEX_KEY] = torch.tensor([i for i, _ in pairs], dtype=torch.int64)
         return batch
+
+
+def causal_lm(model: Any) -> bool:
+    """Whether ``model`` is a causal language model (token ``t``'s logits predict label ``t + 1``).
+
+    As the ``Trainer`` decides for its label smoothing: the model's class is one of ``transformers``'
+    causal language models (or its ``loss_type`` is ``"ForCausalLM"``), and it is not an encoder-decoder.
+    """
+    model = _unwrap(model)
+    if getattr(getattr(model, "config", None), "is_encoder_decoder", False):
+        return False
+    return type(model).__name__ in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values() or \
+        getattr(model, "loss_type", None) == "ForCausalLM"
 
 
 def _unwrap(model: Any) -> Any:
