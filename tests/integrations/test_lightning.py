@@ -45,6 +45,37 @@ def test_the_readme_lightning_diff_runs(tmp_path: Path, monkeypatch: pytest.Monk
     assert set(threading.enumerate()) == before
 
 
+def test_report_takes_token_counts_for_the_token_normalised_loss(tmp_path: Path) -> None:
+    import lightning as L
+
+    from autoassist.integrations.lightning import AutoAssistCallback, report
+
+    class Tagger(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = torch.nn.Linear(4, 3)
+            self.checked = 0
+
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            idx, (x, y, tokens) = batch
+            losses = torch.nn.functional.cross_entropy(self.model(x), y, reduction="none")
+            loss = report(self, idx, losses, tokens=tokens)
+            assert torch.allclose(loss, (losses * tokens).sum() / tokens.sum())
+            self.checked += 1
+            return loss
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 4, generator=g)
+    data = TensorDataset(x, (x[:, 0] > 0).long(), torch.randint(1, 20, (64,), generator=g).float())
+    assist = AutoAssistCallback(data, batch_size=16, seed=0, assistant="loss-only", log=())
+    module = Tagger()
+    trainer = L.Trainer(max_epochs=1, callbacks=[assist], default_root_dir=str(tmp_path), logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(module, assist.loader())
+    assert module.checked == 4
 
 
 def _run(out: Path, *args: str) -> list[dict[str, Any]]:

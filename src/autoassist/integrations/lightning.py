@@ -29,7 +29,8 @@ What the callback does:
 * **shuts the worker thread down** at the end of training, on exceptions and in ``teardown``.
 
 ``report(self, idx, losses)`` finds the callback among the trainer's callbacks and returns the loss to
-back-propagate (the mean, weighted by the selector's loss weights when it gives any).
+back-propagate (the mean, weighted by the selector's loss weights when it gives any; with ``tokens=``,
+each sequence's target token count, the token-normalised loss, as in :meth:`AutoAssist.report`).
 """
 
 from __future__ import annotations
@@ -78,9 +79,9 @@ class AutoAssistCallback(pl.Callback):
         """The training data for ``trainer.fit``: yields ``(idx, batch)`` (see :meth:`AutoAssist.loader`)."""
         return AutoAssistLoader(self, dataloader_kwargs)
 
-    def report(self, indices: Any, losses: torch.Tensor) -> torch.Tensor:
+    def report(self, indices: Any, losses: torch.Tensor, tokens: Any = None) -> torch.Tensor:
         """:meth:`AutoAssist.report`: record the per-instance losses; return the loss to back-propagate."""
-        return self.assist.report(indices, losses)
+        return self.assist.report(indices, losses, tokens=tokens)
 
     # ------------------------------------------------------------------ Lightning hooks
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
@@ -148,14 +149,15 @@ class AutoAssistLoader:
         return self.callback.assist.steps_per_epoch
 
 
-def report(module: pl.LightningModule, indices: Any, losses: torch.Tensor) -> torch.Tensor:
+def report(module: pl.LightningModule, indices: Any, losses: torch.Tensor, tokens: Any = None) -> torch.Tensor:
     """In ``training_step``: hand the per-instance losses to the trainer's :class:`AutoAssistCallback`.
 
-    Returns the loss to back-propagate (return it from ``training_step``).
+    Returns the loss to back-propagate (return it from ``training_step``); for sequences pass each one's
+    target token count as ``tokens`` for the token-normalised loss (see :meth:`AutoAssist.report`).
     """
     trainer = module.trainer
     found = [cb for cb in trainer.callbacks if isinstance(cb, AutoAssistCallback)]  # type: ignore[attr-defined]
     if len(found) != 1:
         raise fail("trainer.callbacks", "holding exactly one AutoAssistCallback", f"{len(found)} of them",
                    "Pass callbacks=[AutoAssistCallback(train_set, ...)] to the Trainer, and its loader() to fit.")
-    return found[0].report(indices, losses)
+    return found[0].report(indices, losses, tokens)
