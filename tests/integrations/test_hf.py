@@ -203,3 +203,36 @@ def test_a_batch_loss_function_is_refused_up_front(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="compute_loss_func.*per_example_loss"):
         AutoAssistTrainer(model=_gpt2(), args=_args(tmp_path), train_dataset=_Tokens(16), data_collator=_collate,
                           compute_loss_func=lambda outputs, labels, num_items_in_batch=None: outputs["logits"].sum())
+
+
+def test_token_bounded_batches_replace_the_batch_size(tmp_path: Path) -> None:
+    data = _Tokens(48)
+    lengths = [len(item["input_ids"]) for item in data.items]
+    trainer = _Recording(model=_gpt2(), args=_args(tmp_path, num_train_epochs=1), train_dataset=data,
+                         data_collator=_collate, autoassist={"max_tokens": 40, "lengths": lengths})
+    trainer.seen = []
+    trainer.train()
+    assert trainer.seen and all(len(b) * max(lengths[i] for i in b) <= 40 for b in trainer.seen)
+    assert len(trainer.seen) == trainer.assist.steps_per_epoch
+
+
+@pytest.mark.parametrize("setting", [{"train_sampling_strategy": "group_by_length"}, {"group_by_length": True}])
+def test_another_sampling_strategy_is_refused_with_the_fix(tmp_path: Path, setting: dict[str, Any]) -> None:
+    try:
+        args = _args(tmp_path, **setting)
+    except TypeError:
+        pytest.skip(f"this transformers has no {setting}")
+    with pytest.raises(ValueError, match="train_sampling_strategy.*max_tokens"):
+        AutoAssistTrainer(model=_gpt2(), args=args, train_dataset=_Tokens(16), data_collator=_collate)
+
+
+def test_the_data_seed_seeds_the_batches(tmp_path: Path) -> None:
+    def first(**kw: Any) -> list[int]:
+        trainer = AutoAssistTrainer(model=_gpt2(), args=_args(tmp_path, **kw), train_dataset=_Tokens(32),
+                                    data_collator=_collate)
+        batch = next(iter(trainer.get_train_dataloader()))["autoassist_index"].tolist()
+        trainer.assist.close()
+        return batch
+
+    assert first(seed=0, data_seed=5) == first(seed=1, data_seed=5) == first(seed=5)
+    assert first(seed=0) != first(seed=5)

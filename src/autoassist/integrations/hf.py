@@ -11,7 +11,10 @@ recommends for both, :class:`AutoAssistTrainer` overrides ``get_train_dataloader
 
 * **Batches** come from AutoAssist: each training batch is the collated dict of the accepted
   instances plus their indices under ``"autoassist_index"``, which ``compute_loss`` removes before
-  ``model(**inputs)``. ``per_device_train_batch_size`` is AutoAssist's batch size, ``args.seed`` its seed.
+  ``model(**inputs)``. ``per_device_train_batch_size`` is AutoAssist's batch size (unless ``autoassist={"max_tokens": N,
+  "lengths": ...}`` bounds batches by padded tokens instead), ``args.data_seed`` (else ``args.seed``) its
+  seed; a ``train_sampling_strategy`` other than ``"random"`` (or ``group_by_length``) is refused, since
+  AutoAssist draws the batches.
 * **Per-example losses**: ``compute_loss`` computes one loss per example from the logits: for a
   causal language model the mean token loss of each sequence (logits shifted, labels ``-100``
   ignored), for other token labels (encoder-decoder, token classification) the same without the shift
@@ -91,7 +94,8 @@ class AutoAssistTrainer(Trainer):
     Args:
         *args, **kwargs: what ``Trainer`` takes.
         autoassist: keyword arguments for :class:`~autoassist.AutoAssist` (default
-            ``{"assistant": "loss-only"}``); ``batch_size`` and ``seed`` come from ``args``.
+            ``{"assistant": "loss-only"}``); ``batch_size`` and ``seed`` come from ``args``
+            (``per_device_train_batch_size``; ``data_seed``, else ``seed``).
         shift_labels: whether token labels are shifted against the logits (a causal language model) or
             aligned (encoder-decoder, token classification); default: decided from the model (:func:`causal_lm`).
     """
@@ -106,13 +110,21 @@ class AutoAssistTrainer(Trainer):
                        "AutoAssistTrainer and override per_example_loss(model, outputs, labels) instead.")
         if self.train_dataset is None:
             raise fail("train_dataset", "given", None, "AutoAssistTrainer selects training batches: pass train_dataset.")
+        strategy = getattr(self.args, "train_sampling_strategy", "random")  # transformers 5
+        if getattr(self.args, "group_by_length", False) or strategy != "random":  # group_by_length: 4.x
+            raise fail("train_sampling_strategy", "'random' (the default)",
+                       "group_by_length" if getattr(self.args, "group_by_length", False) else strategy,
+                       "AutoAssist draws the training batches; for length-grouped batches pass "
+                       "autoassist={'max_tokens': N, 'lengths': each example's length}.")
         options = {"assistant": "loss-only", **(autoassist or {})}
         for taken in ("batch_size", "seed"):
             if taken in options:
                 raise fail(f"autoassist['{taken}']", "left out", options[taken],
-                           f"Set it in TrainingArguments ({'per_device_train_batch_size' if taken == 'batch_size' else 'seed'}).")
-        self.assist = AutoAssist(self.train_dataset, batch_size=self.args.per_device_train_batch_size,
-                                 seed=self.args.seed, **options)
+                           f"Set it in TrainingArguments ({'per_device_train_batch_size' if taken == 'batch_size' else 'data_seed or seed'}).")
+        seed = self.args.seed if self.args.data_seed is None else self.args.data_seed  # as the Trainer's sampler
+        # token-bounded batches (max_tokens) replace the batch size
+        batch_size = None if options.get("max_tokens") is not None else self.args.per_device_train_batch_size
+        self.assist = AutoAssist(self.train_dataset, batch_size=batch_size, seed=seed, **options)
         self._restore_rng_from: str | None = None
         # compute_loss returns a mean per micro-batch: let the Trainer divide by the accumulation steps.
         self.model_accepts_loss_kwargs = False
