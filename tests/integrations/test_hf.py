@@ -236,3 +236,21 @@ def test_the_data_seed_seeds_the_batches(tmp_path: Path) -> None:
 
     assert first(seed=0, data_seed=5) == first(seed=1, data_seed=5) == first(seed=5)
     assert first(seed=0) != first(seed=5)
+
+
+def test_the_seq2seq_trainer_trains_through_autoassist_and_evaluates_by_generating(tmp_path: Path) -> None:
+    from autoassist.integrations.hf import AutoAssistSeq2SeqTrainer
+
+    torch.manual_seed(0)
+    config = transformers.T5Config(vocab_size=VOCAB, d_model=16, d_ff=32, d_kv=8, num_layers=1, num_heads=2,
+                                   decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+    base = {k: v for k, v in vars(_args(tmp_path, num_train_epochs=1)).items() if not k.startswith("_")}
+    args = transformers.Seq2SeqTrainingArguments(**{k: base[k] for k in (
+        "output_dir", "per_device_train_batch_size", "num_train_epochs", "learning_rate", "report_to", "save_strategy",
+        "seed", "use_cpu", "disable_tqdm", "dataloader_pin_memory")}, predict_with_generate=True)
+    trainer = AutoAssistSeq2SeqTrainer(model=transformers.T5ForConditionalGeneration(config), args=args,
+                                       train_dataset=_Tokens(24, seq2seq=True), data_collator=_collate)
+    trainer.train()
+    assert trainer.assist.stats()["feedback_instances"] == 24
+    generated = trainer.predict(_Tokens(4, seq2seq=True)).predictions
+    assert generated.ndim == 2 and generated.shape[0] == 4 and generated.dtype.kind == "i"  # generate()'s ids

@@ -9,6 +9,8 @@ recommends for both, :class:`AutoAssistTrainer` overrides ``get_train_dataloader
     trainer = AutoAssistTrainer(model=model, args=args, train_dataset=train_set, data_collator=collator)
     trainer.train()
 
+(``AutoAssistSeq2SeqTrainer`` does the same for ``Seq2SeqTrainer``.)
+
 * **Batches** come from AutoAssist: each training batch is the collated dict of the accepted
   instances plus their indices under ``"autoassist_index"``, which ``compute_loss`` removes before
   ``model(**inputs)``. ``per_device_train_batch_size`` is AutoAssist's batch size (unless ``autoassist={"max_tokens": N,
@@ -51,7 +53,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
-from transformers import Trainer
+from transformers import Seq2SeqTrainer, Trainer
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
 
@@ -202,6 +204,11 @@ class AutoAssistTrainer(Trainer):
             raise
         finally:
             self.assist.close()
+
+
+class AutoAssistSeq2SeqTrainer(AutoAssistTrainer, Seq2SeqTrainer):
+    """:class:`AutoAssistTrainer` on ``Seq2SeqTrainer`` (translation, summarisation): training as above,
+    evaluation as ``Seq2SeqTrainer``'s (``predict_with_generate``, generation settings)."""
 
 
 class _IndexInBatch:
