@@ -254,3 +254,39 @@ def test_the_seq2seq_trainer_trains_through_autoassist_and_evaluates_by_generati
     assert trainer.assist.stats()["feedback_instances"] == 24
     generated = trainer.predict(_Tokens(4, seq2seq=True)).predictions
     assert generated.ndim == 2 and generated.shape[0] == 4 and generated.dtype.kind == "i"  # generate()'s ids
+
+
+class _Scored(torch.utils.data.Dataset):
+    """Token sequences with float targets: one score (regression) or several 0/1 labels (multi-label)."""
+
+    def __init__(self, n: int, targets: int) -> None:
+        g = torch.Generator().manual_seed(0)
+        self.items = [{"input_ids": torch.randint(3, VOCAB, (6,), generator=g).tolist(),
+                       "labels": (torch.rand(targets, generator=g).round() if targets > 1
+                                  else torch.randn((), generator=g)).tolist()} for _ in range(n)]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return self.items[i]
+
+
+def _stack(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+    return {"input_ids": torch.tensor([it["input_ids"] for it in items]),
+            "labels": torch.tensor([it["labels"] for it in items])}
+
+
+@pytest.mark.parametrize("targets", [1, 3], ids=["regression", "multi-label"])
+def test_regression_and_multi_label_heads_back_propagate_the_models_own_loss(tmp_path: Path, targets: int) -> None:
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=64, num_labels=targets)
+    model = transformers.BertForSequenceClassification(config).eval()
+    ours = AutoAssistTrainer(model=model, args=_args(tmp_path), train_dataset=_Scored(16, targets),
+                             data_collator=_stack)
+    batch = next(iter(ours.get_train_dataloader()))
+    loss = ours.compute_loss(model, batch)
+    assert model.config.problem_type == ("regression" if targets == 1 else "multi_label_classification")
+    assert torch.allclose(loss, model(**{k: v for k, v in batch.items() if k != "autoassist_index"}).loss, atol=1e-6)
+    ours.assist.close()

@@ -22,7 +22,8 @@ recommends for both, :class:`AutoAssistTrainer` overrides ``get_train_dataloader
   ignored), for other token labels (encoder-decoder, token classification) the same without the shift
   (``shift_labels=`` decides for models ``transformers`` does not know), for a classifier (labels of
   shape ``(B,)``) the cross-entropy; label-smoothed by ``args.label_smoothing_factor``, as the
-  ``Trainer``'s own loss is. The Assistant learns from them. The Boss back-propagates the loss the
+  ``Trainer``'s own loss is; for ``config.problem_type`` ``"regression"`` and
+  ``"multi_label_classification"`` the models' squared error and binary cross-entropy. The Assistant learns from them. The Boss back-propagates the loss the
   ``Trainer`` would: for token labels the mean over the batch's counted tokens (each example weighted by
   its token count), for a classifier the mean over examples; weighted when the selector weights
   instances. For other heads override :meth:`AutoAssistTrainer.per_example_loss`; a
@@ -147,10 +148,24 @@ class AutoAssistTrainer(Trainer):
     def per_example_loss(self, model: Any, outputs: Any, labels: torch.Tensor) -> torch.Tensor:
         """One loss per example, shape ``(B,)``, from the model's outputs (see the module docstring)."""
         logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        problem = _problem_type(model)
+        if problem == "regression":  # the models' MSELoss, per example
+            return (logits.float().reshape(len(labels), -1) - labels.float().reshape(len(labels), -1)).pow(2).mean(1)
+        if problem == "multi_label_classification":  # the models' BCEWithLogitsLoss, per example
+            return F.binary_cross_entropy_with_logits(logits.float(), labels.float(),
+                                                      reduction="none").reshape(len(labels), -1).mean(1)
+        if labels.is_floating_point():
+            raise fail("labels", "class or token ids (integers)", f"floating point, shape {tuple(labels.shape)}",
+                       "For a regression or multi-label head set the model's config.problem_type ('regression', "
+                       "'multi_label_classification'), or override AutoAssistTrainer.per_example_loss.")
         smoothing = self.args.label_smoothing_factor
         if labels.dim() == 1:
             return F.cross_entropy(logits.float(), labels, reduction="none", label_smoothing=smoothing)
         return per_example_token_loss(logits, labels, shift=self._shift(model), label_smoothing=smoothing)
+
+    def _token_labels(self, model: Any, labels: torch.Tensor) -> bool:
+        """Whether ``labels`` are token ids, one sequence per example (not classes, targets or label sets)."""
+        return labels.dim() > 1 and _problem_type(model) not in ("regression", "multi_label_classification")
 
     def _shift(self, model: Any) -> bool:
         return causal_lm(model) if self.shift_labels is None else self.shift_labels
@@ -167,7 +182,7 @@ class AutoAssistTrainer(Trainer):
             raise fail("the training batch", "holding 'labels'", sorted(inputs),
                        "AutoAssist learns from per-example losses: the data collator must produce labels "
                        "(e.g. DataCollatorForLanguageModeling(tokenizer, mlm=False)).")
-        if labels.dim() > 1 and self._shift(model):
+        if self._token_labels(model, labels) and self._shift(model):
             inputs.pop("labels")  # a causal LM's own loss is not needed; an encoder-decoder needs labels for its decoder
         if self._restore_rng_from is not None:
             self._load_rng_state(self._restore_rng_from)
@@ -175,7 +190,7 @@ class AutoAssistTrainer(Trainer):
         outputs = model(**inputs)
         losses = self.per_example_loss(model, outputs, labels)
         # token labels: the Trainer's own normalisation, by the batch's counted tokens
-        tokens = counted_tokens(labels, shift=self._shift(model)) if labels.dim() > 1 else None
+        tokens = counted_tokens(labels, shift=self._shift(model)) if self._token_labels(model, labels) else None
         loss = self.assist.report(idx, losses, tokens=tokens)
         return (loss, outputs) if return_outputs else loss
 
@@ -224,6 +239,11 @@ class _IndexInBatch:
         batch = dict(batch)
         batch[INDEX_KEY] = torch.tensor([i for i, _ in pairs], dtype=torch.int64)
         return batch
+
+
+def _problem_type(model: Any) -> str | None:
+    """The model's ``config.problem_type`` (set by sequence-classification models on their first forward)."""
+    return getattr(getattr(_unwrap(model), "config", None), "problem_type", None)
 
 
 def causal_lm(model: Any) -> bool:
