@@ -36,7 +36,7 @@ for M in autoassist:assistant=loss-history infobatch importance; do
   run cross_pool.py --method $M --x target_tokens --at 0.6e6 1.0e6 1.4e6 -- ../multi30k-1024-lr5e-3 \
       ../multi30k-1024-lr5e-3
 done
-# Rounds 9, 10 and 12: protocol (b), 0.8 and 0.6 of uniform's Boss steps with the schedule compressed (random
+# Rounds 9, 10, 12 and 14: protocol (b), 0.8 and 0.6 of uniform's Boss steps with the schedule compressed (random
 # skipping at its keep rate at each: 0.75 at 0.8, 0.77 at 0.6); the last level is the full-budget uniform's target
 # (26.52).
 for F in 0.8 0.6; do run levels.py --fraction $F --levels 24 25 26.52 -- ../multi30k-1024-lr5e-3; done
@@ -44,6 +44,12 @@ for F in 0.8 0.6; do run levels.py --fraction $F --levels 24 25 26.52 -- ../mult
 # them too (the merged folder gained their runs). They ran in another round than uniform (machine speed differs
 # between rounds): compare in Boss steps.
 for M in random:keep_rate=0.73 infobatch; do
+  run cross_pool.py --method $M --x step --at 2000 3000 4000 -- ../multi30k-1024-lr5e-3-8epochs \
+      ../multi30k-1024-lr5e-3-8epochs
+done
+# Rounds 13 and 14 (twenty-first session): the loss-history Assistant and importance sampling for 8 epochs (another
+# round than uniform: compare in Boss steps) and in protocol (b) (the fraction tables above hold them).
+for M in autoassist:assistant=loss-history importance; do
   run cross_pool.py --method $M --x step --at 2000 3000 4000 -- ../multi30k-1024-lr5e-3-8epochs \
       ../multi30k-1024-lr5e-3-8epochs
 done
