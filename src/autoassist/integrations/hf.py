@@ -126,7 +126,8 @@ class AutoAssistTrainer(Trainer):
                            f"Set it in TrainingArguments ({'per_device_train_batch_size' if taken == 'batch_size' else 'data_seed or seed'}).")
         seed = self.args.seed if self.args.data_seed is None else self.args.data_seed  # as the Trainer's sampler
         # token-bounded batches (max_tokens) replace the batch size
-        batch_size = None if options.get("max_tokens") is not None else self.args.per_device_train_batch_size
+        # (args.train_batch_size: per_device_train_batch_size, times the GPUs under DataParallel, as the Trainer's)
+        batch_size = None if options.get("max_tokens") is not None else self.args.train_batch_size
         self.assist = AutoAssist(self.train_dataset, batch_size=batch_size, seed=seed, **options)
         self._restore_rng_from: str | None = None
         # compute_loss returns a mean per micro-batch: let the Trainer divide by the accumulation steps.
