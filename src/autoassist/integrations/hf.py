@@ -32,7 +32,7 @@ recommends for both, :class:`AutoAssistTrainer` overrides ``get_train_dataloader
   micro-batch, divided by the accumulation steps (the ``Trainer`` before 4.46 did the same; since then, for
   models that take loss keywords, it divides the summed token losses by the tokens of all the accumulated
   micro-batches, of all processes by default, which weights micro-batches by their token count).
-  Without accumulation, in one process, the loss equals the ``Trainer``'s on the same batch.
+  A batch's loss equals ``Trainer.compute_loss`` of the same batch.
 * **Several processes** (``accelerate launch`` or ``torchrun``): the Trainer's process group is
   found by AutoAssist, every rank's Assistant learns the feedback of all ranks, and the loader is
   not re-sharded by Accelerate (AutoAssist's batches are already this rank's).
