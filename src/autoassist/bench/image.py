@@ -144,8 +144,9 @@ def validate(cfg: BenchConfig) -> None:
         check_float("--clip-grad-norm", cfg.clip_grad_norm, nonnegative=True, fix="0 switches clipping off.")
     if not 0.0 <= cfg.warmup_fraction < 1.0:
         raise fail("--warmup-fraction", "in [0, 1)", cfg.warmup_fraction, "It is the fraction of each run warmed up.")
-    for option, value, least in (("--batch-size", cfg.batch_size, 1), ("--lag", cfg.lag, 1), ("--eval-points", cfg.eval_points, 1),
-                                 ("--threads", cfg.threads, 0), ("--limit-train", cfg.limit_train, 1)):
+    for option, value, least in (("--batch-size", cfg.batch_size, 1), ("--lag", cfg.lag, 1),
+                                 ("--eval-points", cfg.eval_points, 1), ("--threads", cfg.threads, 0),
+                                 ("--limit-train", cfg.limit_train, 1)):
         if value is not None:
             check_int(option, value, minimum=least)
     # each method built once per protocol it runs in, on a placeholder dataset: a bad option fails now, not after

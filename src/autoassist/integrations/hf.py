@@ -183,15 +183,17 @@ class AutoAssistTrainer(Trainer):
             raise fail("the training batch", "holding 'labels'", sorted(inputs),
                        "AutoAssist learns from per-example losses: the data collator must produce labels "
                        "(e.g. DataCollatorForLanguageModeling(tokenizer, mlm=False)).")
-        if self._token_labels(model, labels) and self._shift(model):
+        shift = self._shift(model)
+        if self._token_labels(model, labels) and shift:
             inputs.pop("labels")  # a causal LM's own loss is not needed; an encoder-decoder needs labels for its decoder
         if self._restore_rng_from is not None:
             self._load_rng_state(self._restore_rng_from)
             self._restore_rng_from = None
         outputs = model(**inputs)
         losses = self.per_example_loss(model, outputs, labels)
-        # token labels: the Trainer's own normalisation, by the batch's counted tokens
-        tokens = counted_tokens(labels, shift=self._shift(model)) if self._token_labels(model, labels) else None
+        # token labels: the Trainer's own normalisation, by the batch's counted tokens (asked again after the
+        # forward, where a sequence classifier sets its problem_type on its first batch)
+        tokens = counted_tokens(labels, shift=shift) if self._token_labels(model, labels) else None
         loss = self.assist.report(idx, losses, tokens=tokens)
         return (loss, outputs) if return_outputs else loss
 
