@@ -101,7 +101,7 @@ def test_unwritable_out_is_one_clear_error_before_any_run(tmp_path: Path) -> Non
     data = tmp_path / "tiny.svm"
     dump_svmlight_file(np.eye(4), [0, 1, 0, 1], str(data))
     (tmp_path / "file").write_text("not a folder")
-    with pytest.raises(ParameterError, match="--out must be a folder that can be created and written to"):
+    with pytest.raises(ParameterError, match="--out must be a folder this user can create and write"):
         svm.main(["--data", str(data), "--out", str(tmp_path / "file" / "out")])
 
 

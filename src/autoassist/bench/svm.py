@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from tqdm import tqdm
 import autoassist
 from autoassist._errors import check_float, check_int, fail
 from autoassist.bench.hardware import hardware_info
+from autoassist.bench.harness import check_writable
 from autoassist.linear import ShrinkingSVC, primal_objective
 
 TARGETS = (1e-2, 1e-3)
@@ -112,16 +111,17 @@ def run(args: argparse.Namespace) -> int:
     _check_options(args)
     methods = _methods(args)   # unknown names refused here, before the files are read
     X, y, Xt, yt = _split(args)
-    _check_out(args)
+    check_writable(Path(args.out))   # once the files have loaded
     n = X.shape[0]
     lambdas = args.lambdas or [1.0 / n]
     out = Path(args.out)
     _warm_up(X, y, lambdas[0], methods)
+    hardware = hardware_info()
     results: dict[str, Any] = {
         "config": {"argv": getattr(args, "argv", None), "data": args.data, "test": args.test, "n_train": n,
                    "n_test": Xt.shape[0], "n_features": X.shape[1], "nnz_per_row": X.nnz / n, "seeds": args.seeds,
                    "passes": args.passes, "targets": list(TARGETS), "methods": methods, "sv_tolerance": SV_TOLERANCE},
-        "version": autoassist.__version__, "git_commit": _git_commit(), "hardware": hardware_info(), "runs": [],
+        "version": autoassist.__version__, "git_commit": hardware["git_commit"], "hardware": hardware, "runs": [],
     }
     for lam in lambdas:
         optimum, sv_mask, optimum_seconds = _optimum(X, y, lam)
@@ -168,18 +168,6 @@ def _check_options(args: argparse.Namespace) -> None:
         if path is not None and not Path(path).is_file():
             raise fail(flag, "an existing LIBSVM/svmlight file", str(path),
                        "Check the path (the LIBSVM sets are in ../shared/data/libsvm/).")
-
-
-def _check_out(args: argparse.Namespace) -> None:
-    """--out is a folder this user can create and write to (checked once the files have loaded)."""
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
-            pass
-    except OSError as error:
-        raise fail("--out", "a folder that can be created and written to", str(out),
-                   f"({error.strerror or error}); pass another folder.") from None
 
 
 def _methods(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -238,20 +226,6 @@ def _warm_up(X: sp.csr_matrix, y: np.ndarray, lam: float, methods: dict[str, dic
         if not name.startswith("sklearn-sgd"):
             kept = {k: v for k, v in params.items() if k != "oracle_sv"}
             ShrinkingSVC(alpha=lam, max_iter=1, random_state=0, **kept).fit(X[rows], y[rows])
-
-
-def _git_commit() -> str | None:
-    """HEAD, with ``-dirty`` when tracked files under ``src/`` differ from it (None outside git)."""
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/src"], cwd=here,
-                               capture_output=True, text=True, timeout=10)  # the package's code, not earlier outputs
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if commit.returncode != 0:
-        return None
-    return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
 # ------------------------------------------------------------------ runs
