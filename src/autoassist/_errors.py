@@ -61,7 +61,7 @@ def check_probability(name: str, value: Any, *, fix: str = "") -> float:
 
 def check_float(name: str, value: Any, *, positive: bool = False, nonnegative: bool = False, fix: str = "") -> float:
     """Return ``value`` as a finite float, optionally > 0 or >= 0."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, str, bytes)):
         raise ParameterTypeError(f"{name} must be a number; got {value!r}.")
     try:
         number = float(value)
@@ -74,6 +74,21 @@ def check_float(name: str, value: Any, *, positive: bool = False, nonnegative: b
     if nonnegative and number < 0:
         raise fail(name, ">= 0", number, fix)
     return number
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is True or False (a numpy bool too): a string such as "False" is refused, not read
+    as true."""
+    try:
+        import numpy as np
+
+        if isinstance(value, np.bool_):
+            return bool(value)
+    except ImportError:  # pragma: no cover
+        pass
+    if not isinstance(value, bool):
+        raise ParameterTypeError(f"{name} must be True or False; got {_short(value)} of type {type(value).__name__}.")
+    return value
 
 
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:

@@ -22,8 +22,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.data._utils.collate import default_collate
 
-from autoassist._errors import ParameterTypeError, check_choice, fail
-from autoassist.assistants.linear import LinearAssistant
+from autoassist._errors import ParameterTypeError, check_bool, check_choice, check_int, fail
+from autoassist.assistants.linear import LinearAssistant, check_learning
 from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
 from autoassist.distributed import FeedbackExchange
@@ -150,15 +150,20 @@ class AutoAssist:
                 raise fail("selector", "given without assistant= or features= (they configure AutoAssist's own "
                            "selector)", selector.name, "Drop assistant= and features=, or drop selector=.")
             self.selector: Selector = selector
-        else:
+        else:  # every option checked before the Assistant's features are read
+            options = AutoAssistSelector.check_options(
+                base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
+                anneal_fraction=anneal_fraction, total_steps=total_steps, accept_first_pass=accept_first_pass,
+                adaptive_base=adaptive_base, prefer=prefer, switch_fraction=switch_fraction)
+            check_learning(lr, l2, threshold)
+            check_int("feature_workers", feature_workers, minimum=0, fix="0 reads the items in this process.")
+            if progress is not None:
+                check_bool("progress", progress)
+            if labels is not None:
+                resolve_labels(labels, None, n)
             self.assistant = self._make_assistant(assistant, dataset, n, features, labels, max_feature_dim,
                                                   feature_workers, progress, lr, l2, threshold)
-            self.selector = AutoAssistSelector(
-                self.assistant, base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
-                anneal_fraction=anneal_fraction, total_steps=total_steps, accept_first_pass=accept_first_pass,
-                adaptive_base=adaptive_base, prefer=prefer,
-                switch_fraction=switch_fraction,
-            )
+            self.selector = AutoAssistSelector(self.assistant, **options)
         self.batches = BatchGenerator(
             self.selector, n, batch_size, max_tokens=max_tokens, lengths=lengths, pool_batches=pool_batches,
             fresh_decisions=fresh_decisions, seed=seed, steps_per_epoch=steps_per_epoch,
@@ -225,23 +230,42 @@ class AutoAssist:
         any; with ``tokens`` (each sentence's token count, shape (B,)) the token-normalised loss
         ``sum(w * tokens * losses) / sum(tokens)`` that translation training back-propagates.
         """
-        if isinstance(losses, torch.Tensor) and losses.ndim == 2:
+        if not isinstance(losses, torch.Tensor):
+            raise ParameterTypeError(f"losses must be a tensor of per-instance losses of shape (B,), the model's "
+                                     f"(it keeps the graph to back-propagate); got {type(losses).__name__}. Compute "
+                                     'the loss with reduction="none", e.g. F.cross_entropy(out, y, reduction="none").')
+        if losses.ndim == 2 and self.batches.max_tokens is not None:  # token losses of sentences (B, T)
             from autoassist.losses import check_sentence_losses
 
             check_sentence_losses(losses)
+        count = None if tokens is None else self._token_counts(tokens, losses)  # checked before anything is recorded
         weights = self.batches.report(indices, losses)
-        if tokens is not None:
-            count = torch.as_tensor(tokens, dtype=losses.dtype, device=losses.device)
-            if count.shape != losses.shape:
-                raise ParameterTypeError(f"tokens must have the shape of losses {tuple(losses.shape)}; got "
-                                         f"{tuple(count.shape)}. Pass each sentence's number of target tokens.")
+        if count is not None:
+            total = count.sum()
             if not np.all(weights == 1.0):
                 count = count * torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)
-            return (losses * count).sum() / torch.as_tensor(tokens, dtype=losses.dtype, device=losses.device).sum()
+            return (losses * count).sum() / total
         if np.all(weights == 1.0):
             return losses.mean()
         w = torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)
         return (losses * w).mean()
+
+    @staticmethod
+    def _token_counts(tokens: Any, losses: torch.Tensor) -> torch.Tensor:
+        """``tokens`` as a tensor like ``losses``: one positive token count per sentence, or a clear error."""
+        try:
+            count = torch.as_tensor(tokens, device=losses.device)
+        except (TypeError, ValueError, RuntimeError):
+            raise fail("tokens", "one token count per sentence, shape (B,)", type(tokens).__name__,
+                       "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).") from None
+        if count.shape != losses.shape:
+            raise fail("tokens", f"of the shape of losses {tuple(losses.shape)}", f"shape {tuple(count.shape)}",
+                       "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
+        if count.is_complex() or count.dtype == torch.bool or (count.numel() and bool((count < 0).any())) \
+                or not bool(count.sum() > 0):
+            raise fail("tokens", "non-negative token counts with a positive sum", f"{count.dtype} values",
+                       "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
+        return count.to(losses.dtype)
 
     def stats(self) -> dict[str, float]:
         """Candidates scanned and accepted, keep rate, Assistant accuracy, seconds spent, ..."""

@@ -291,7 +291,7 @@ def _warn_if_random(dataset: Any) -> None:
     first, second = split_item(dataset[0])[0], split_item(dataset[0])[0]
     try:
         same = np.array_equal(np.asarray(first), np.asarray(second))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):  # not an array (a dict of tensors: its own error comes next)
         return
     if not same:
         warnings.warn("two reads of instance 0 differ (a random augmentation?): the Assistant's raw features are "

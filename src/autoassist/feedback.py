@@ -112,8 +112,16 @@ class FeedbackLedger:
         self.feedback_instances = 0
 
     def expect(self, batch: Batch) -> None:
-        """Register a batch as it is yielded to the Boss."""
+        """Register a batch as it is yielded to the Boss.
+
+        At most ``remember`` batches wait for feedback: a loop that does not report (a baseline that
+        needs no feedback) would otherwise keep every batch it was ever given. The oldest beyond that
+        becomes final, unreported (a report of it now gets the "more than 64 steps ahead" error).
+        """
         self.outstanding[batch.step] = _Pending(batch)
+        limit = self.recent.maxlen or 0
+        while len(self.outstanding) > limit:
+            self._finalize(min(self.outstanding))
 
     def check(self, indices: Any, losses: Any) -> tuple[np.ndarray, Any, int | None, np.ndarray]:
         """Validate a report completely; return (indices, loss copy, matched step or None, weights).
@@ -181,9 +189,13 @@ class FeedbackLedger:
         """The oldest final feedback not yet learned (the caller checks there is one)."""
         return self.final.popleft()
 
-    def unconsumed(self) -> list[Batch]:
-        """Yielded batches the Boss has not reported yet (all of them if nothing was ever reported: none)."""
-        if not self.any_report:
+    def unconsumed(self, reports_expected: bool = False) -> list[Batch]:
+        """Yielded batches the Boss has not reported yet.
+
+        Before the first report they count as trained (none is returned) unless ``reports_expected``:
+        a loop that never reports trains on what it is given.
+        """
+        if not (self.any_report or reports_expected):
             return []
         return [p.batch for s, p in self.outstanding.items() if s >= self.consumed]
 

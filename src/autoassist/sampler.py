@@ -21,7 +21,9 @@ Epochs belong to the generator, not to an iterator: a new ``iter()`` continues a
 (after ``break``, Ctrl-C or ``load_state_dict`` alike), so a resumed run takes exactly the steps the
 uninterrupted run would. A step counts as trained once it is reported: batches that were yielded
 but not reported (a DataLoader fetches ahead of the loop) are yielded again by the next iterator,
-and ``state_dict`` saves them for the same purpose. The newest ``iter()`` owns the generator; an
+and ``state_dict`` saves them for the same purpose (with a selector that learns, even before the first
+report; a loop that has gone a whole epoch without one, or whose selector needs no feedback, is taken to
+train on what it is given). The newest ``iter()`` owns the generator; an
 older iterator that is still alive (an interrupted notebook cell) raises a clear error if it is used
 again. The worker thread lives only while the owning iterator runs.
 """
@@ -37,7 +39,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 from torch.utils.data import Sampler
 
-from autoassist._errors import ParameterTypeError, check_int, fail
+from autoassist._errors import ParameterTypeError, check_bool, check_int, fail
 from autoassist._state import from_saved, to_saveable
 from autoassist.batching import (POOL_BATCHES, Batch, Batcher, CountBatcher, TokenBatcher, count_steps,
                                  instance_sizes)
@@ -176,7 +178,7 @@ class BatchGenerator(Sampler[list[int]]):
         self.max_tokens = max_tokens
         self.pool_batches = 0 if max_tokens is None else int(POOL_BATCHES if pool_batches is None else pool_batches)
         self.fresh_decisions = fresh_decisions
-        self.asynchronous = bool(asynchronous)
+        self.asynchronous = check_bool("asynchronous", asynchronous)
         for name in ("rank", "world_size"):
             theirs = getattr(exchange, name, None)
             if theirs is not None and theirs != getattr(self, name):
@@ -239,7 +241,9 @@ class BatchGenerator(Sampler[list[int]]):
 
     def _rewind(self) -> tuple[list[Batch], int, int, int]:
         """Yielded batches not reported yet (to be yielded again), and the counters as if they never were."""
-        replay = self.ledger.unconsumed()
+        # A selector that learns needs reports: until the loop has shown it makes none (a whole epoch without
+        # one), a batch not reported yet is one the Boss has not trained on, even before the first report.
+        replay = self.ledger.unconsumed(reports_expected=self.selector.learns and self.epoch == 0)
         epoch, in_epoch = self.epoch, self.steps_in_epoch - len(replay)
         while in_epoch < 0:  # the replayed batches end the previous epoch
             epoch, in_epoch = epoch - 1, in_epoch + self.steps_per_epoch
@@ -340,6 +344,11 @@ class BatchGenerator(Sampler[list[int]]):
                 "rank": self.rank, "world_size": self.world_size, "lag": self.lag,
                 "steps_per_epoch": self.steps_per_epoch}
 
+    def _kind(self) -> str:
+        """The selector's name, and its Assistant's class if it has one: a state restores only the same kind."""
+        assistant = getattr(self.selector, "assistant", None)
+        return self.selector.name + ("" if assistant is None else f" with {type(assistant).__name__}")
+
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly as an uninterrupted run (tensors and Python numbers only).
 
@@ -360,6 +369,7 @@ class BatchGenerator(Sampler[list[int]]):
             gather = getattr(self.exchange, "gather_objects", None)
             state = {
                 "config": self._config(),
+                "kind": self._kind(),
                 "epoch": epoch,
                 "steps_in_epoch": in_epoch,
                 "steps": steps,
@@ -377,8 +387,19 @@ class BatchGenerator(Sampler[list[int]]):
         return to_saveable(state)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned; the next ``iter()`` continues the saved epoch."""
+        """Restore what :meth:`state_dict` returned; the next ``iter()`` continues the saved epoch.
+
+        Nothing changes unless the whole state loads: a state of another setting or kind of selector is
+        refused before anything is restored.
+        """
+        if not isinstance(state, dict) or not isinstance(state.get("config"), dict):
+            got = f"a dict with keys {sorted(map(str, state))[:6]}" if isinstance(state, dict) else type(state).__name__
+            raise fail("state", "what AutoAssist.state_dict() returned", got,
+                       "Pass the entry of the checkpoint that holds assist.state_dict(), not the whole checkpoint.")
         state = from_saved(state)
+        if "kind" in state and str(state["kind"]) != self._kind():  # states saved before it was kept: not checked
+            raise fail("state", f"saved from the same kind of selector ({self._kind()})", str(state["kind"]),
+                       "Build AutoAssist with the same selector= / assistant= as the run that saved it.")
         saved = {k: int(v) for k, v in state["config"].items() if k != "rank"}
         saved.setdefault("pool_batches", POOL_BATCHES if saved.get("max_tokens") else 0)  # saved before it was kept
         saved.setdefault("fresh_decisions", 0)
@@ -398,6 +419,14 @@ class BatchGenerator(Sampler[list[int]]):
         asm = self._assembler
         asm.stop()
         with asm.cond:
+            before = self.selector.state_dict()
+            try:  # the selector first: the only part whose contents the config does not vouch for
+                self.selector.load_state_dict(state["selector"])
+            except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as error:
+                self.selector.load_state_dict(before)
+                raise fail("state", f"a state of this selector ({self._kind()})", "one it cannot load",
+                           f"({error}) Build AutoAssist with the same selector=, assistant= and features as the run "
+                           "that saved it.") from None
             self.epoch = int(state["epoch"])
             self.steps_in_epoch = int(state["steps_in_epoch"])
             self.steps = int(state["steps"])
@@ -407,7 +436,6 @@ class BatchGenerator(Sampler[list[int]]):
             asm.batcher.load_state_dict(state["batcher"])
             self.ledger.load_state_dict(ledger)
             asm.load_state_dict(state["assembler"], [Batch.from_global_state(b, self.rank) for b in state["ready"]])
-            self.selector.load_state_dict(state["selector"])
 
     def close(self, drain: bool = True) -> None:
         """Stop the worker thread if one is running (safe to call twice; also done automatically).

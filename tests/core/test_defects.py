@@ -95,7 +95,9 @@ def test_an_old_iterator_collected_mid_epoch_does_not_stop_the_new_loop() -> Non
             steps += 1
         return steps
 
-    assert _finishes(run) == 8 - 1  # the new loop finishes the epoch the old one started
+    # the new loop finishes the epoch the old one started; the old one's batch was never reported, so it is
+    # yielded again (a step counts as trained once it is reported)
+    assert _finishes(run) == 8
 
 
 class _InterruptOnce(Dataset):
@@ -379,3 +381,114 @@ def test_sparse_features_score_like_the_dense_reference() -> None:
     np.testing.assert_allclose(sparse_a.score(np.arange(60)), dense_a.score(np.arange(60)), rtol=1e-5)
     assist = AutoAssist(_data(60), batch_size=8, features=sp.csr_matrix(dense))
     assert assist.assistant is not None
+
+
+# ---------------------------------------------------------------------------------------------- second probe
+def test_a_random_split_subset_yields_its_indices() -> None:
+    # Subset defines __getitems__; the DataLoader must not reach it through IndexedDataset (items without idx)
+    train, _ = torch.utils.data.random_split(_data(), [200, 56], generator=torch.Generator().manual_seed(0))
+    assist = AutoAssist(train, batch_size=8, assistant="loss-only")
+    idx, (x, y) = next(iter(assist.loader()))
+    assert idx.dtype == torch.int64 and idx.shape == (8,) and x.shape == (8, 10) and y.shape == (8,)
+    assist.close()
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_a_checkpoint_before_the_first_report_loses_no_batch(num_workers: int) -> None:
+    def run(assist: AutoAssist, save_at: int | None = None) -> tuple[list[list[int]], dict[str, Any] | None]:
+        torch.manual_seed(0)
+        model = torch.nn.Linear(10, 2)
+        seen: list[list[int]] = []
+        for idx, (x, y) in assist.loader(num_workers=num_workers):
+            if len(seen) == save_at:
+                return seen, assist.state_dict()  # saved at the top of the step, then the process stops
+            assist.report(idx, F.cross_entropy(model(x), y, reduction="none").detach())
+            seen.append(idx.tolist())
+        return seen, None
+
+    full, _ = run(AutoAssist(_data(), batch_size=16, seed=0))
+    head, state = run(AutoAssist(_data(), batch_size=16, seed=0), save_at=0)
+    resumed = AutoAssist(_data(), batch_size=16, seed=0)
+    resumed.load_state_dict(state)  # type: ignore[arg-type]
+    assert head + run(resumed)[0] == full
+
+
+def test_a_loop_that_never_reports_keeps_a_bounded_ledger() -> None:
+    from autoassist.selectors import UniformSelector
+
+    assist = AutoAssist(_data(), batch_size=4, selector=UniformSelector())
+    for _ in range(3):
+        assert len([idx for idx, _ in assist.loader()]) == 64  # every epoch whole: nothing replayed
+    assert len(assist.batches.ledger.outstanding) <= 64
+    assert assist.stats()["steps_unreported"] == 3 * 64 - len(assist.batches.ledger.outstanding)
+
+
+def test_a_state_of_another_kind_is_refused_and_changes_nothing() -> None:
+    from autoassist.selectors import UniformSelector
+
+    trained = AutoAssist(_data(), batch_size=16, seed=0)
+    _train(trained, epochs=1)
+    state = trained.state_dict()
+    for other in (dict(assistant="paper"), dict(selector=UniformSelector())):
+        target = AutoAssist(_data(), batch_size=16, seed=0, **other)  # type: ignore[arg-type]
+        with pytest.raises(ParameterError, match="state must be saved from the same kind of selector"):
+            target.load_state_dict(state)
+    target = AutoAssist(_data(), batch_size=16, seed=0, assistant="loss-only")  # same class, other features
+    before = target.stats()
+    with pytest.raises(ParameterError, match="state must be a state of this selector"):
+        target.load_state_dict(state)
+    assert target.stats() == before
+    with pytest.raises(ParameterError, match="what AutoAssist.state_dict"):
+        target.load_state_dict({"model": {}})
+
+
+def test_bad_tokens_are_refused_before_the_report_is_recorded() -> None:
+    assist = AutoAssist(_data(), batch_size=8, seed=0)
+    idx, _ = next(iter(assist.loader()))
+    losses = torch.rand(8, requires_grad=True)
+    for tokens in (torch.ones(3), torch.zeros(8), -torch.ones(8)):
+        with pytest.raises(ParameterError, match="tokens must be"):
+            assist.report(idx, losses, tokens=tokens)
+    assert assist.stats()["feedback_batches"] == 0
+    counts = torch.arange(1, 9)
+    loss = assist.report(idx, losses, tokens=counts)
+    assert torch.allclose(loss, (losses * counts).sum() / counts.sum())
+    with pytest.raises(ParameterTypeError, match="tensor of per-instance losses"):
+        assist.report(idx, losses.detach().numpy())
+
+
+def test_classification_losses_of_shape_b_c_get_the_per_instance_message() -> None:
+    assist = AutoAssist(_data(), batch_size=8, seed=0)
+    idx, (x, _) = next(iter(assist.loader()))
+    with pytest.raises(ParameterError, match='vector of per-instance losses.*reduction="none"'):
+        assist.report(idx, F.log_softmax(torch.randn(8, 3), 1))
+
+
+@pytest.mark.parametrize("option", [dict(base_prob=-0.1), dict(base_prob=float("nan")), dict(lr=0.0), dict(l2=-1.0),
+                                    dict(prefer="x"), dict(threshold="x"), dict(switch_fraction=2.0),
+                                    dict(anneal_fraction=0.5), dict(labels=[0, 1]), dict(feature_workers=-1)])
+def test_options_are_checked_before_any_item_is_read(option: dict[str, Any]) -> None:
+    data = _Counting(_data())
+    with pytest.raises((ParameterError, ParameterTypeError), match=next(iter(option))):
+        AutoAssist(data, batch_size=8, **option)
+    assert data.reads == 0
+
+
+@pytest.mark.parametrize("option", [dict(accept_first_pass="False"), dict(asynchronous="False"),
+                                    dict(unbiased="False"), dict(adaptive_base="x"), dict(progress="x"),
+                                    dict(base_prob="0.5")])
+def test_flags_and_numbers_given_as_strings_are_refused(option: dict[str, Any]) -> None:
+    with pytest.raises(ParameterTypeError, match=next(iter(option))):
+        AutoAssist(_data(), batch_size=8, **option)
+
+
+def test_dict_items_holding_tensors_get_the_dict_message() -> None:
+    class Tensors(Dataset):
+        def __len__(self) -> int:
+            return 20
+
+        def __getitem__(self, i: int) -> dict[str, Any]:
+            return {"input_ids": torch.arange(3), "labels": i % 2}
+
+    with pytest.raises(ParameterTypeError, match="dicts.*assistant='loss-only'"):
+        AutoAssist(Tensors(), batch_size=4)

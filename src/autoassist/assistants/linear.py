@@ -23,6 +23,12 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # numerically safe logistic
 
 
+def check_learning(lr: float, l2: float, threshold: str) -> tuple[float, float, str]:
+    """The Assistant's SGD step, L2 penalty and target threshold, checked (``AutoAssist`` calls it before building)."""
+    return (check_float("lr", lr, positive=True), check_float("l2", l2, nonnegative=True),
+            check_choice("threshold", threshold, ("ema", "previous-pass")))
+
+
 class LinearAssistant:
     """Online logistic-regression Assistant over a fixed :class:`InstanceFeatures` matrix.
 
@@ -46,13 +52,11 @@ class LinearAssistant:
         threshold: str = "ema",
     ) -> None:
         self.features = features
-        self.lr = check_float("lr", lr, positive=True)
-        self.l2 = check_float("l2", l2, nonnegative=True)
+        self.lr, self.l2, self.threshold = check_learning(lr, l2, threshold)
         self.mean_decay = check_float("mean_decay", mean_decay, nonnegative=True)
         if self.mean_decay >= 1:
             raise fail("mean_decay", "in [0, 1)", mean_decay)
         self.stat_decay = check_float("stat_decay", stat_decay, nonnegative=True)
-        self.threshold = check_choice("threshold", threshold, ("ema", "previous-pass"))
         self.pass_sum, self.pass_count = 0.0, 0
         self.previous_pass_mean: float | None = None
         d = features.dim

@@ -34,7 +34,9 @@ class IndexedDataset(Dataset, Generic[T]):
         return index, self.dataset[index]
 
     def __getattr__(self, name: str) -> Any:
-        # Only called for attributes not found normally: expose the wrapped dataset's (e.g. .classes).
-        if name == "dataset":
+        # Only called for attributes not found normally: expose the wrapped dataset's (e.g. .classes). Never its
+        # special names: the DataLoader calls ``__getitems__`` where it exists (``Subset``, ``random_split``), which
+        # would fetch the wrapped items without their indices.
+        if name == "dataset" or (name.startswith("__") and name.endswith("__")):
             raise AttributeError(name)
         return getattr(self.dataset, name)

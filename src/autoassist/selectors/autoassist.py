@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autoassist._errors import check_choice, check_int, check_probability, fail
+from autoassist._errors import check_bool, check_choice, check_int, check_probability, fail
 if TYPE_CHECKING:
     from autoassist.protocols import Assistant
 from autoassist.selectors.base import Decision, Selector
@@ -78,24 +78,47 @@ class AutoAssistSelector(Selector):
         switch_fraction: float = 0.5,
     ) -> None:
         self.assistant = assistant
-        self.prefer = check_choice("prefer", prefer, PREFER)
-        self.accept_first_pass = bool(accept_first_pass)
-        self.adaptive_base = bool(adaptive_base)
+        options = self.check_options(base_prob=base_prob, unbiased=unbiased, warmup_instances=warmup_instances,
+                                     anneal_fraction=anneal_fraction, total_steps=total_steps,
+                                     accept_first_pass=accept_first_pass, adaptive_base=adaptive_base,
+                                     prefer=prefer, switch_fraction=switch_fraction)
+        self.prefer: str = options["prefer"]
+        self.accept_first_pass: bool = options["accept_first_pass"]
+        self.adaptive_base: bool = options["adaptive_base"]
         self._pass = -1
-        self.base_prob = check_probability("base_prob", base_prob)
-        self.unbiased = bool(unbiased)
+        self.base_prob: float = options["base_prob"]
+        self.unbiased: bool = options["unbiased"]
         self.normalize_weights = self.unbiased
-        self.warmup_instances = check_int("warmup_instances", warmup_instances, minimum=0)
-        self.anneal_fraction = check_probability("anneal_fraction", anneal_fraction)
-        self.total_steps = None if total_steps is None else check_int("total_steps", total_steps, minimum=1)
-        if self.anneal_fraction > 0 and self.total_steps is None:
+        self.warmup_instances: int = options["warmup_instances"]
+        self.anneal_fraction: float = options["anneal_fraction"]
+        self.total_steps: int | None = options["total_steps"]
+        self.switch_fraction: float = options["switch_fraction"]
+        self._step = 0
+
+    @staticmethod
+    def check_options(*, base_prob: float, unbiased: bool, warmup_instances: int, anneal_fraction: float,
+                      total_steps: int | None, accept_first_pass: bool, adaptive_base: bool, prefer: str,
+                      switch_fraction: float) -> dict[str, Any]:
+        """The options checked and normalised (cheap: ``AutoAssist`` calls it before it builds the Assistant)."""
+        total = None if total_steps is None else check_int("total_steps", total_steps, minimum=1)
+        options: dict[str, Any] = {
+            "prefer": check_choice("prefer", prefer, PREFER),
+            "accept_first_pass": check_bool("accept_first_pass", accept_first_pass),
+            "adaptive_base": check_bool("adaptive_base", adaptive_base),
+            "base_prob": check_probability("base_prob", base_prob),
+            "unbiased": check_bool("unbiased", unbiased),
+            "warmup_instances": check_int("warmup_instances", warmup_instances, minimum=0),
+            "anneal_fraction": check_probability("anneal_fraction", anneal_fraction),
+            "total_steps": total,
+            "switch_fraction": check_probability("switch_fraction", switch_fraction),
+        }
+        if options["anneal_fraction"] > 0 and total is None:
             raise fail("total_steps", "set when anneal_fraction > 0", None,
                        "Annealing accepts everything in the last fraction of a known budget: pass total_steps.")
-        self.switch_fraction = check_probability("switch_fraction", switch_fraction)
-        if self.prefer == "easy-then-hard" and self.total_steps is None:
+        if options["prefer"] == "easy-then-hard" and total is None:
             raise fail("total_steps", 'set when prefer="easy-then-hard"', None,
                        "The choice switches at switch_fraction of a known budget: pass total_steps.")
-        self._step = 0
+        return options
 
     def bind(self, num_instances: int) -> None:
         super().bind(num_instances)
