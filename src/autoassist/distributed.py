@@ -24,7 +24,8 @@ How, and what it costs:
   batch larger than any before costs a second ``all_gather`` once. ``stats()["exchange_ms_per_step"]``
   reports the time per step, which includes waiting for the slowest rank to report.
 * A rank whose step number differs from the others' (a loop that reports differently on one rank)
-  raises at once instead of mixing steps.
+  raises at once instead of mixing steps; so does a rank that stops (the end of its epoch, a saved
+  state) with the feedback of other steps final than the others' (:meth:`FeedbackExchange.agree`).
 * **No hang forever**: the group has a ``timeout`` (default 30 minutes, torch's own default for
   gloo); a rank that died or stopped training makes the others' exchange raise after it, and the
   error surfaces on the Boss's thread at the next batch.
@@ -42,6 +43,10 @@ import torch
 from autoassist._errors import ParameterTypeError, check_float, fail
 
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)
+
+
+class RanksDisagree(RuntimeError):
+    """The ranks reported different batches, or were built with different settings."""
 
 
 def process_group_ready() -> bool:
@@ -93,11 +98,7 @@ class FeedbackExchange:
         start = time.perf_counter()
         width = self.width
         gathered = self._gather(self._pack(step, idx, loss, width))
-        steps = [int(g[0]) for g in gathered]
-        if any(s != step for s in steps):
-            raise RuntimeError(f"the ranks exchanged the feedback of different steps {steps} (this rank: {step}): "
-                               "every rank must iterate and report the same steps (report every batch on every "
-                               "rank, the same way).")
+        self._check_steps(gathered, step)
         sizes = [int(g[1]) for g in gathered]
         if max(sizes) > width:  # someone's batch did not fit: all ranks see it and gather again, wider
             width = self.width = max(sizes)
@@ -107,6 +108,29 @@ class FeedbackExchange:
         self.seconds += time.perf_counter() - start
         self.calls += 1
         return all_idx.numpy().copy(), all_loss.numpy().copy()
+
+    def agree(self, final_steps: int) -> None:
+        """Every rank stops with the feedback of the same steps exchanged (``final_steps`` of them), or all raise.
+
+        A collective with the payload of a step's exchange, so a rank that stops while another still
+        exchanges a step (it reported a batch this rank did not) meets it, and both raise at once
+        instead of one waiting for the timeout.
+        """
+        gathered = self._gather(self._pack(-1 - int(final_steps), torch.zeros(0, dtype=torch.int64),
+                                           torch.zeros(0, dtype=torch.float64), self.width))
+        self._check_steps(gathered, -1 - int(final_steps))
+
+    @staticmethod
+    def _check_steps(gathered: list[torch.Tensor], mine: int) -> None:
+        """Raise unless every rank sent the same step (an exchange) or the same count of final steps (agree)."""
+        steps = [int(g[0]) for g in gathered]
+        if all(s == mine for s in steps):
+            return
+        said = "; ".join(f"rank {r} " + (f"exchanges the feedback of step {s}" if s >= 0 else
+                                         f"stops with the feedback of {-1 - s} steps final")
+                         for r, s in enumerate(steps))
+        raise RanksDisagree(f"the ranks' feedback differs ({said}): every rank must iterate and report the same "
+                            "batches (call report() for every batch on every rank, the same way).")
 
     @staticmethod
     def _pack(step: int, idx: torch.Tensor, loss: torch.Tensor, width: int) -> torch.Tensor:

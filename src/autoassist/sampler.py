@@ -34,12 +34,13 @@ import threading
 import time
 import warnings
 import weakref
+import zlib
 from typing import Any, Callable, Iterator
 
 import numpy as np
 from torch.utils.data import Sampler
 
-from autoassist._errors import ParameterTypeError, check_bool, check_int, fail
+from autoassist._errors import ParameterError, ParameterTypeError, check_bool, check_int, fail
 from autoassist._state import from_saved, to_saveable
 from autoassist.batching import (POOL_BATCHES, Batch, Batcher, CountBatcher, TokenBatcher, count_steps,
                                  instance_sizes)
@@ -204,6 +205,8 @@ class BatchGenerator(Sampler[list[int]]):
             first = np.random.default_rng([self.seed, 0]).permutation(self.num_instances)
             steps = make_batcher().steps_per_pass(first)
         self.steps_per_epoch = steps
+        if exchange is not None and self.world_size > 1:
+            self._check_ranks_agree(getattr(exchange, "gather_objects", None), lengths)
         self._assembler = Assembler(selector, self.stream, make_batcher(), self.ledger, rank=self.rank, lag=self.lag,
                                     asynchronous=self.asynchronous, exchange=exchange)
         weakref.finalize(self, self._assembler.stop)
@@ -343,6 +346,23 @@ class BatchGenerator(Sampler[list[int]]):
                 "fresh_decisions": int(self.fresh_decisions),
                 "rank": self.rank, "world_size": self.world_size, "lag": self.lag,
                 "steps_per_epoch": self.steps_per_epoch}
+
+    def _check_ranks_agree(self, gather: Callable[[Any], list[Any]] | None, lengths: Any) -> None:
+        """Under DDP every rank must build the generator alike (a collective): a seed per rank, a common habit,
+        would give overlapping shards and instances never seen, without a word."""
+        if gather is None:
+            return
+        mine: dict[str, Any] = {k: v for k, v in self._config().items() if k != "rank"}
+        mine["selector"] = self._kind()
+        if lengths is not None:
+            mine["lengths"] = zlib.crc32(np.ascontiguousarray(np.asarray(lengths), dtype=np.int64).tobytes())
+        every = gather(mine)
+        differ = [k for k in mine if any(other.get(k) != mine[k] for other in every)]
+        if differ:
+            said = "; ".join(f"{k} {[other.get(k) for other in every]}" for k in differ)
+            raise ParameterError(f"{', '.join(differ)} must be the same on every rank (each rank trains its slice of "
+                                 f"the same global batch); got, by rank: {said}. Pass the same seed, batch size, "
+                                 f"data and options on every rank (rank and world_size come from the process group).")
 
     def _kind(self) -> str:
         """The selector's name, and its Assistant's class if it has one: a state restores only the same kind."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 import atexit
 import threading
 import time
+import warnings
 import weakref
 from collections import deque
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from autoassist.batching import Batch, Batcher
+from autoassist.distributed import RanksDisagree
 from autoassist.feedback import FeedbackLedger, loss_array
 from autoassist.selectors.base import Selector
 from autoassist.stream import CandidateStream
@@ -88,12 +90,15 @@ class Assembler:
         self.learned = 0  # final feedback steps learned
         self.exchanged: deque[tuple[int, np.ndarray, np.ndarray]] = deque()  # global feedback, not learned yet
         self._drain_to = 0  # a stopping worker exchanges the final steps before this one first
+        self._agree = False  # ... and then agrees with the other ranks on that count (FeedbackExchange.agree)
+        self._inline_since_stop = False  # inline mode: batches were assembled since the last stop
         self.caps: dict[int, int] = {}  # step -> feedback steps it may learn before it (set on demand)
         self.busy = False
         self.error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._stop = False
         self._warned_nonfinite = False
+        self._warned_disagree = False
 
     # ------------------------------------------------------------------ scheduling
     def _action(self) -> str:
@@ -194,6 +199,7 @@ class Assembler:
                     self.caps[j] = self.ledger.finalized
                     self.cond.notify_all()
         if not self.asynchronous:
+            self._inline_since_stop = True
             while True:
                 with self.cond:
                     if self.ready:
@@ -246,9 +252,22 @@ class Assembler:
             thread, self._thread = self._thread, None
             self._stop = True
             self._drain_to = self.ledger.finalized if drain and self.exchange is not None else 0
+            self._agree = drain and self.exchange is not None
             self.cond.notify_all()
+            if not self.asynchronous and self._agree and self._inline_since_stop and self.error is None:
+                self._inline_since_stop = False
+                self._settle_or_keep_error()  # inline: the Boss's thread exchanges and agrees itself
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+        if isinstance(self.error, RanksDisagree) and not self._warned_disagree:  # raised at the next batch too
+            self._warned_disagree = True
+            warnings.warn(str(self.error), RuntimeWarning, stacklevel=3)
+
+    def _settle_or_keep_error(self) -> None:
+        try:
+            self.settle()
+        except RanksDisagree as error:
+            self.error = error
 
     def _must_drain(self) -> bool:
         return self.exchange is not None and bool(self.ledger.final) and self.ledger.final[0][0] < self._drain_to
@@ -265,13 +284,22 @@ class Assembler:
             self.quiesce()
             self._raise_error()
             if not self.ledger.final or self.ledger.final[0][0] >= target:
-                return
+                break
             if self._thread is not None and self._thread.is_alive():
                 self.cond.wait(timeout=0.1)  # the worker exchanges final steps eagerly
                 continue
             self.exchanged.append(self._exchange(*self.ledger.pop_final()))
+        self._agree_on(target)
+
+    def _agree_on(self, final_steps: int) -> None:
+        """Check with the other ranks that each has the feedback of ``final_steps`` steps final (a collective)."""
+        agree = getattr(self.exchange, "agree", None)
+        if agree is not None:
+            agree(final_steps)
 
     def _raise_error(self) -> None:
+        if isinstance(self.error, RanksDisagree):
+            raise RanksDisagree(str(self.error)) from self.error
         if self.error is not None:
             raise RuntimeError("the batch generator's worker thread failed; this generator cannot continue") \
                 from self.error
@@ -284,16 +312,19 @@ class Assembler:
                     with self.cond:
                         while True:
                             if self._stop:
-                                if not self._must_drain():
-                                    return
-                                action = "exchange"
+                                action = "exchange" if self._must_drain() else "agree" if self._agree else "return"
                                 break
                             action = self._action()
                             if action != "wait":
                                 break
                             self.cond.wait(timeout=0.5)
+                        if action == "return":
+                            return
                         self.busy = True
                     try:
+                        if action == "agree":
+                            self._agree_on(self._drain_to)
+                            return
                         self._work(action)
                     finally:
                         with self.cond:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -169,3 +170,44 @@ def dead_rank(rank: int, world_size: int, folder: str) -> None:
         assist.close(after_error=outcome != "finished")
     (Path(folder) / f"rank{rank}.txt").write_text(f"{outcome}\n{time.perf_counter() - start:.1f}")
     # no destroy_process_group: its barrier would wait for the other rank
+
+
+def skipped_report(rank: int, world_size: int, folder: str) -> None:
+    """Rank 1 leaves the epoch's last batch unreported (asynchronous), then inline: both must raise, not hang."""
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{folder}/store", rank=rank, world_size=world_size)
+    outcomes = []
+    for asynchronous in (True, False):
+        assist = AutoAssist(dataset(), batch_size=BATCH, seed=SEED, asynchronous=asynchronous,
+                            exchange=FeedbackExchange(timeout=datetime.timedelta(seconds=20)))
+        start = time.perf_counter()
+        outcome = "finished"
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                for epoch in range(2):
+                    for step, (idx, _batch) in enumerate(assist.loader()):
+                        if not (rank == 1 and epoch == 0 and step == assist.steps_per_epoch - 1):
+                            assist.report(idx, fake_losses(idx, step))
+            outcome = "no error"
+        except RuntimeError as error:
+            outcome = f"error: {error}"
+        warned = any("feedback differs" in str(c.message) for c in caught)
+        outcomes.append(f"{outcome}|{warned}|{time.perf_counter() - start:.1f}")
+        assist.close(after_error=True)
+        dist.barrier()
+    (Path(folder) / f"rank{rank}.txt").write_text("\n".join(outcomes))
+    dist.destroy_process_group()
+
+
+def seed_per_rank(rank: int, world_size: int, folder: str) -> None:
+    """Each rank seeded with its rank (a common habit): both must get the same clear error."""
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{folder}/store", rank=rank, world_size=world_size)
+    try:
+        AutoAssist(dataset(), batch_size=BATCH, seed=rank, selector=UniformSelector())
+        outcome = "accepted"
+    except ValueError as error:
+        outcome = f"error: {error}"
+    (Path(folder) / f"rank{rank}.txt").write_text(outcome)
+    dist.destroy_process_group()

@@ -126,3 +126,19 @@ def test_the_readme_torchrun_command_runs_the_example_and_resumes(tmp_path: Path
     second = subprocess.run(cmd + ["--resume", str(ckpt)], env=env, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "epoch 2:" in second.stdout and "Boss steps 32" in second.stdout  # 2 epochs of ceil(1000 / 64) steps
+
+
+def test_a_batch_one_rank_leaves_unreported_makes_every_rank_raise_at_once(tmp_path: Path) -> None:
+    # rank 1 skips the report of its epoch's last batch; the exchange timeout is 20 s, so a hang shows as >= 20 s
+    _spawn(w.skipped_report, tmp_path)
+    for r in range(2):
+        for line in (tmp_path / f"rank{r}.txt").read_text().splitlines():  # asynchronous, then inline
+            outcome, warned, seconds = line.split("|")
+            assert outcome.startswith("error:") and "feedback differs" in outcome, outcome
+            assert float(seconds) < 15
+
+
+def test_a_seed_per_rank_is_refused_on_every_rank(tmp_path: Path) -> None:
+    _spawn(w.seed_per_rank, tmp_path)
+    for r in range(2):
+        assert (tmp_path / f"rank{r}.txt").read_text().startswith("error: seed must be the same on every rank")
