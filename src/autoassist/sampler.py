@@ -425,9 +425,11 @@ class BatchGenerator(Sampler[list[int]]):
         saved.setdefault("fresh_decisions", 0)
         mine = {k: v for k, v in self._config().items() if k != "rank"}
         if saved != mine:
-            raise fail("state", f"saved from a generator with the same settings {mine}", saved,
-                       "Build the generator (AutoAssist) with the saved settings (the same world_size too) "
-                       "before loading its state.")
+            differ = ", ".join(f"{k} {saved.get(k)} (here {mine.get(k)})" for k in sorted(set(saved) | set(mine))
+                               if saved.get(k) != mine.get(k))
+            raise ParameterError(f"state must be saved from a generator with the same settings; got one saved with "
+                                 f"{differ}. Build the generator (AutoAssist) with the saved settings (the same "
+                                 f"world_size too) before loading its state.")
         ledger = state["ledger"]
         if "ledgers" in state:  # saved under DDP: this rank's own ledger
             ledger = state["ledgers"][self.rank]
