@@ -351,3 +351,33 @@ def test_bad_average_weighting_raises(weighting: object, match: str) -> None:
     X, y = _noisy(n=20)
     with pytest.raises((ParameterError, TypeError), match=match):
         ShrinkingSVC(average=True, average_weighting=weighting).fit(X, y)
+
+
+# ------------------------------------------------------------------ a new user's probe
+def _probe_data() -> tuple[sp.csr_matrix, np.ndarray]:
+    """12 rows in 3 kinds: indices in descending order, column 0 twice (a duplicate), both (4 of each)."""
+    data = np.tile([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, -1.0], 4) * np.repeat(np.arange(1.0, 5.0), 7)
+    indices = np.tile([1, 0, 0, 0, 1, 0, 0], 4)
+    indptr = np.r_[0, np.cumsum(np.tile([2, 2, 3], 4))]
+    return sp.csr_matrix((data, indices, indptr), shape=(12, 2)), np.tile([0, 1, 0, 1], 3)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_a_non_canonical_sparse_X_is_left_as_the_caller_gave_it(fit_intercept: bool) -> None:
+    """fit, partial_fit and objective sorted the caller's indices and summed its duplicates in place (without an
+    intercept column X's arrays were shared), and failed on read-only arrays; the fit is the canonical X's."""
+    X, y = _probe_data()
+    data, indices, indptr = X.data.copy(), X.indices.copy(), X.indptr.copy()
+    reference = ShrinkingSVC(fit_intercept=fit_intercept, max_iter=2, random_state=0).fit(X.toarray(), y)
+    clf = ShrinkingSVC(fit_intercept=fit_intercept, max_iter=2, random_state=0).fit(X, y)
+    objective = clf.objective(X, y)
+    ShrinkingSVC(fit_intercept=fit_intercept, random_state=0).partial_fit(X, y, n_samples_total=12)
+    for kept, given in ((data, X.data), (indices, X.indices), (indptr, X.indptr)):
+        np.testing.assert_array_equal(kept, given)
+    np.testing.assert_allclose(clf.coef_, reference.coef_, rtol=1e-12)
+    assert objective == pytest.approx(reference.objective(X.toarray(), y), rel=1e-12)
+    for array in (X.data, X.indices, X.indptr):
+        array.flags.writeable = False
+    read_only = ShrinkingSVC(fit_intercept=fit_intercept, max_iter=2, random_state=0).fit(X, y)
+    np.testing.assert_allclose(read_only.coef_, reference.coef_, rtol=1e-12)
+    assert read_only.objective(X, y) == pytest.approx(objective, rel=1e-12)

@@ -80,11 +80,18 @@ def two_classes(y: np.ndarray) -> np.ndarray:
 
 
 def prepare(X: Any, intercept: float | None) -> Prepared:
-    """CSR rows with an optional constant column ``intercept`` (regularised, as in LIBLINEAR)."""
+    """CSR rows with an optional constant column ``intercept`` (regularised, as in LIBLINEAR).
+
+    The caller's X is never changed: a CSR X of float64 shares its arrays with ``A`` here, so rows with
+    unsorted or duplicate indices are put in canonical order on a copy (``sum_duplicates`` sorts in place,
+    and cannot at all on read-only arrays).
+    """
     A = sp.csr_matrix(X, dtype=np.float64)
     if intercept is not None:
         column = sp.csr_matrix(np.full((A.shape[0], 1), intercept))
-        A = sp.hstack([A, column], format="csr")
+        A = sp.hstack([A, column], format="csr")  # new arrays
+    elif not A.has_canonical_format:
+        A = A.copy()
     A.sum_duplicates()
     data = np.ascontiguousarray(A.data, dtype=np.float64)
     indices = np.ascontiguousarray(A.indices, dtype=np.int64)
