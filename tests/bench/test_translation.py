@@ -74,19 +74,27 @@ def test_resume_skips_finished_runs_and_plot_merge_read_the_json(bench_dir: Path
     (bench_dir / "table.md").unlink()
     assert main(["plot", str(bench_dir)]) == 0
     assert (bench_dir / "table.md").is_file()
-    assert main(["merge", str(tmp_path / "merged"), str(bench_dir), str(bench_dir)]) == 0
+    assert main(["merge", str(tmp_path / "twice"), str(bench_dir), str(bench_dir)]) == 2  # each run once
+    assert "twice" in capsys.readouterr().err and not (tmp_path / "twice" / "results.json").exists()
+    other = tmp_path / "seed1"
+    assert main(["bench", "translate", *TINY, "--methods", "uniform", "--seeds", "1", "--out", str(other)]) == 0
+    assert main(["merge", str(tmp_path / "merged"), str(bench_dir), str(other)]) == 0
     merged = json.loads((tmp_path / "merged" / "results.json").read_text())
-    assert merged["steps_per_epoch"]["0"] > 0 and len(merged["runs"]) == 24
-    assert merged["summary"]["rows"][0]["seeds"] == 2
+    assert merged["steps_per_epoch"]["0"] > 0 and merged["steps_per_epoch"]["1"] > 0 and len(merged["runs"]) == 13
+    assert merged["summary"]["rows"][0]["method"] == "uniform" and merged["summary"]["rows"][0]["seeds"] == 2
 
 
 def test_demo_task_translation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "demo"
+    # --eval-points 12 and --threads 0 are the image demo's defaults: given here, they are the user's values
     assert main(["demo", "--task", "translation", "--synthetic-train", "150", "--epochs", "1", "--max-tokens", "400",
-                 "--val-sentences", "8", "--test-sentences", "8", "--eval-points", "2", "--out", str(out)]) == 0
+                 "--val-sentences", "8", "--test-sentences", "8", "--eval-points", "12", "--threads", "0",
+                 "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "test BLEU" in printed and "autoassist:assistant=paper" in printed
     results = json.loads((out / "results.json").read_text())
+    assert results["config"]["eval_points"] == 12 and results["config"]["threads"] == 0
+    assert results["config"]["device"] == "cpu" and results["config"]["lr"] == 2e-3
     assert [r["method"] for r in results["runs"]] == ["uniform", "autoassist:assistant=paper"]
     assert len({r["boss_steps"] for r in results["runs"]}) == 1
     assert (out / "demo.png").stat().st_size > 10_000
@@ -106,7 +114,20 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
     assert main(["bench", "translate", "--methods", "selective_backprop", "--out", str(tmp_path)]) == 2
     assert "forward passes do not fit the translation benchmark" in capsys.readouterr().err
     assert main(["bench", "translate", "--data-dir", str(tmp_path / "none"), "--out", str(tmp_path)]) == 2
-    assert "data_dir must be an existing folder" in capsys.readouterr().err
+    assert "--data-dir must be an existing folder" in capsys.readouterr().err
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for split in ("train", "val"):
+        for lang in ("en", "de"):
+            (corpus / f"{split}.{lang}").write_text("a b\n")
+    assert main(["bench", "translate", "--data-dir", str(corpus), "--out", str(tmp_path / "out")]) == 2
+    assert "--data-dir must be a folder holding test.en or test.en.gz" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("")
+    assert main(["bench", "translate", "--bpe-dir", str(tmp_path / "afile"), "--out", str(tmp_path / "out")]) == 2
+    assert "--bpe-dir must be a folder this user can create and write" in capsys.readouterr().err
+    (tmp_path / "afile").unlink()
+    assert main(["bench", "translate", "--seeds", "-1", "--out", str(tmp_path / "out")]) == 2
+    assert "--seeds must be >= 0; got -1" in capsys.readouterr().err
     assert main(["bench", "translate", "--device", "tpu", "--out", str(tmp_path)]) == 2
     assert "--device must be cpu, cuda or cuda:N; got tpu" in capsys.readouterr().err
     assert main(["bench", "translate", "--decode-batch-size", "0", "--out", str(tmp_path)]) == 2
@@ -117,7 +138,7 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
     assert "--synthetic-noise must be in [0, 1); got -0.1" in capsys.readouterr().err
     assert main(["bench", "translate", "--pool-batches", "0", "--out", str(tmp_path)]) == 2
     assert "--pool-batches must be >= 1; got 0" in capsys.readouterr().err
-    assert not list(tmp_path.iterdir())  # refused before anything was written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]  # refused before anything was written
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -245,7 +266,8 @@ def test_each_seeds_budget_is_its_own_pass_whichever_seeds_share_the_command(tmp
     assert [run["boss_steps"] for run in both["runs"]] == [round(0.5 * passes[0]), round(0.5 * passes[1])]
     assert alone["runs"][0]["boss_steps"] == both["runs"][1]["boss_steps"]
     assert alone["runs"][0]["final_val_bleu"] == both["runs"][1]["final_val_bleu"]
-    assert main(["merge", str(tmp_path / "merged"), str(tmp_path / "alone"), str(tmp_path / "both")]) == 0
+    assert main(["bench", "translate", *small, "--seeds", "0", "--out", str(tmp_path / "zero")]) == 0
+    assert main(["merge", str(tmp_path / "merged"), str(tmp_path / "alone"), str(tmp_path / "zero")]) == 0
     merged = json.loads((tmp_path / "merged" / "results.json").read_text())
     assert merged["full_steps"] == both["full_steps"]
     assert main(["plot", str(tmp_path / "merged")]) == 0

@@ -17,6 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from autoassist._errors import fail
 from autoassist.bench.image import add_arguments, config_from_args, run_benchmark
 
 
@@ -102,12 +103,34 @@ TRANSLATION_DEMO: dict[str, float] = {
     "vocab_size": 1000, "tolerance": 0.5}
 
 
+# Options of the image demo alone (the translation demo's model, batches and schedule are its own), and the
+# options both demos take with a default of each task's; all default to None here so that a value the user gives
+# is never mistaken for the default.
+IMAGE_ONLY = {"dataset": "--dataset", "data_dir": "--data-dir", "model": "--model", "batch_size": "--batch-size",
+              "schedule": "--schedule", "warmup_fraction": "--warmup-fraction", "clip_grad_norm": "--clip-grad-norm",
+              "weight_decay": "--weight-decay"}
+PER_TASK = {"epochs": ("the dataset's (mnist1d 30)", TRANSLATION_DEMO["epochs"]),
+            "lr": ("0.05 (cifar10 0.1)", TRANSLATION_DEMO["lr"]), "tolerance": ("0", TRANSLATION_DEMO["tolerance"]),
+            "eval_points": (None, TRANSLATION_DEMO["eval_points"]), "threads": ("0 (all cores)", 1)}
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``autoassist demo``."""
     parser.add_argument("--task", choices=["image", "translation"], default="image",
                         help="image: MNIST-1D (or --dataset); translation: the synthetic translation corpus")
     add_arguments(parser, demo=True)
-    parser.set_defaults(tolerance=None)
+    image_defaults = {a.dest: a.default for a in parser._actions if a.dest in IMAGE_ONLY or a.dest in PER_TASK}
+    for action in parser._actions:
+        if action.dest in IMAGE_ONLY:
+            said = "default" in (action.help or "")
+            action.help = (f"{action.help or ''} (image only" + (")" if said else
+                                                                 f"; default: {image_defaults[action.dest]})")).lstrip()
+        elif action.dest in PER_TASK:
+            image, translation = PER_TASK[action.dest]
+            image = image if image is not None else image_defaults[action.dest]
+            action.help = (f"{(action.help or '').split(' (default')[0]} (default: image {image}; translation "
+                           f"{translation:g})")
+    parser.set_defaults(image_defaults=image_defaults, **{dest: None for dest in [*IMAGE_ONLY, *PER_TASK]})
     group = parser.add_argument_group("translation (--task translation)")
     group.add_argument("--synthetic-train", type=int, default=int(TRANSLATION_DEMO["synthetic_train"]),
                        help="training pairs of the synthetic corpus")
@@ -120,17 +143,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _translation_config(args: argparse.Namespace) -> Any:
     from autoassist.bench.translation import DEMO_METHODS, TranslationBenchConfig
 
+    given = [(flag, getattr(args, dest)) for dest, flag in IMAGE_ONLY.items() if getattr(args, dest, None) is not None]
+    if given:
+        raise fail(given[0][0], "left out with --task translation (it sets the image demo)", str(given[0][1]),
+                   "The translation demo bounds batches by --max-tokens and uses its own model and schedule; drop "
+                   + ", ".join(flag for flag, _ in given) + ".")
     d = TRANSLATION_DEMO
+
+    def chosen(dest: str) -> Any:
+        value = getattr(args, dest, None)
+        return PER_TASK[dest][1] if value is None else value
+
     return TranslationBenchConfig(
         synthetic_train=args.synthetic_train, vocab_size=int(d["vocab_size"]), limit_train=args.limit_train,
         val_sentences=args.val_sentences, test_sentences=args.test_sentences, methods=DEMO_METHODS,
-        seeds=tuple(args.seeds), epochs=args.epochs if args.epochs is not None else float(d["epochs"]),
-        tolerance=args.tolerance if args.tolerance is not None else float(d["tolerance"]),
-        max_tokens=args.max_tokens, lr=args.lr if args.lr is not None else d["lr"],
-        warmup_steps=int(d["warmup_steps"]), beam_size=args.beam_size, d_model=int(d["d_model"]),
-        d_ff=int(d["d_ff"]),
-        eval_points=args.eval_points if args.eval_points != 12 else int(d["eval_points"]), lag=args.lag,
-        threads=args.threads or 1, synchronous=args.synchronous)
+        seeds=tuple(args.seeds), epochs=float(chosen("epochs")), tolerance=float(chosen("tolerance")),
+        max_tokens=args.max_tokens, lr=float(chosen("lr")), warmup_steps=int(d["warmup_steps"]),
+        beam_size=args.beam_size, d_model=int(d["d_model"]), d_ff=int(d["d_ff"]),
+        eval_points=int(chosen("eval_points")), lag=args.lag, threads=int(chosen("threads")),
+        synchronous=args.synchronous, device=args.device)
 
 
 def run_translation(args: argparse.Namespace) -> int:
@@ -148,6 +179,9 @@ def run_translation(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.task == "translation":
         return run_translation(args)
+    for dest, default in args.image_defaults.items():  # the image demo's own defaults where none was given
+        if getattr(args, dest) is None and dest not in ("epochs", "lr"):  # those two: the dataset's
+            setattr(args, dest, default)
     if args.tolerance is None:
         args.tolerance = 0.0
     cfg = config_from_args(args, demo=True)

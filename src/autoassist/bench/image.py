@@ -28,6 +28,7 @@ from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_
 from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
 from autoassist.bench.report import plot_results
 from autoassist.bench.runner import TrainConfig, check_method, train_run
+from autoassist.models import MODEL_OPTIONS
 
 
 @dataclass
@@ -72,7 +73,8 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
                         "fashion-mnist 5, mnist 3, cifar10 30)")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="instances per Boss step")
     p.add_argument("--lr", type=float, default=None,
-                   help="peak learning rate of SGD with Nesterov momentum (default: 0.05; cifar10 0.1)")
+                   help="peak learning rate" + (" (image: SGD with Nesterov momentum; translation: Adam)" if demo else
+                                                " of SGD with Nesterov momentum (default: 0.05; cifar10 0.1)"))
     p.add_argument("--schedule", default=d.schedule, choices=["cosine", "linear", "constant"],
                    help="learning-rate schedule after the warm-up")
     p.add_argument("--warmup-fraction", type=float, default=d.warmup_fraction,
@@ -85,10 +87,11 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     p.add_argument("--tolerance", type=float, default=d.tolerance,
                    help="points below uniform's accuracy (default: 0.2; the demo 0)")
     p.add_argument("--eval-points", type=int, default=d.eval_points, help="test evaluations along each run")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: all cores)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads" + ("" if demo else " (0: all cores)"))
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--limit-train", type=int, default=None,
-                   help="use only the first N training instances (default: all)")
+                   help="train on N instances: MNIST-1D generates N (default: 4000); a dataset read from files keeps "
+                        "a random subset of N drawn from the seed (default: all)")
     p.add_argument("--synchronous", action="store_true", help="run selectors inline (deterministic, slower)")
     p.add_argument("--resume", action="store_true", help="skip runs already in --out/results.json")
     if not demo:
@@ -149,10 +152,23 @@ def validate(cfg: BenchConfig) -> None:
                                  ("--limit-train", cfg.limit_train, 1)):
         if value is not None:
             check_int(option, value, minimum=least)
+    for seed in cfg.seeds:
+        check_int("--seeds", seed, minimum=0, fix="Seeds are non-negative integers, e.g. --seeds 0 1 2.")
+    if cfg.model is not None:
+        model = parse_options(cfg.model, "--model")
+        if model.name not in MODEL_OPTIONS:
+            raise fail("--model", "one of " + ", ".join(MODEL_OPTIONS) + " (optionally with :key=value)", cfg.model)
+        for key, value in model.options.items():
+            if key not in MODEL_OPTIONS[model.name]:
+                raise fail("--model", f"options among {sorted(MODEL_OPTIONS[model.name])} for {model.name}", cfg.model)
+            check_int(f"--model {model.name}:{key}", value, minimum=1, fix=f"For example {model.name}:{key}=16.")
     # each method built once per protocol it runs in, on a placeholder dataset: a bad option fails now, not after
     # the runs listed before it
     for spec in cfg.methods:
         method = parse_method(spec)
+        if method.name == "infobatch" and "passes" not in cfg.protocols:
+            raise fail("--methods", "methods that run in one of --protocols " + " ".join(cfg.protocols), spec,
+                       "InfoBatch prunes whole passes: it runs in the passes protocol only; add --protocols passes.")
         for protocol in cfg.protocols:
             if protocol == "budget" and method.name == "infobatch":
                 continue
@@ -171,7 +187,6 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     cfg.model = model_name
     check_data_dir(cfg.dataset, cfg.data_dir)
     check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)
-    prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_dataset(cfg.dataset, cfg.data_dir, limit_train=cfg.limit_train)
     model_spec = parse_options(model_name, "--model")
@@ -183,6 +198,16 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
                            input_shape=tuple(sample.shape[1:]), **model_spec.options)
 
     n = len(data.x_train)
+    # what needs the data, checked before --out is created: the model fits the inputs, a batch fits the data
+    try:
+        make_model()
+    except ValueError as error:
+        raise fail("--model", f"a model for {cfg.dataset}'s inputs of shape {tuple(sample.shape[1:])}", model_name,
+                   f"({error}) The default for {cfg.dataset} is {default_model_for(cfg.dataset)}.") from None
+    if cfg.batch_size > n:
+        raise fail("--batch-size", f"at most the training instances ({n})", cfg.batch_size,
+                   "Lower --batch-size or raise --limit-train.")
+    prepare(out_dir, cfg.threads)
     full_steps = int(round(cfg.epochs * math.ceil(n / cfg.batch_size)))
     log(f"{cfg.dataset}: {n} training / {len(data.x_test)} test instances, model {model_name}, "
         f"uniform budget {full_steps} Boss steps ({cfg.epochs:g} epochs of {math.ceil(n / cfg.batch_size)}); "

@@ -31,12 +31,13 @@ import numpy as np
 import torch
 
 from autoassist._errors import check_float, check_int, fail
-from autoassist.batching import POOL_BATCHES
-from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, describe_hardware, mark_target,
-                                     plan_runs, prepare, report_results, run_planned)
+from autoassist.batching import POOL_BATCHES, instance_sizes
+from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, check_writable,
+                                     describe_hardware, mark_target, plan_runs, prepare, report_results, run_planned)
 from autoassist.bench.methods import parse_method
 from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, check_method,
                                                  lengths_of, train_translation_run)
+from autoassist.data.parallel import split_file
 
 TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance", "oracle")
 METHOD_HELP = {
@@ -177,6 +178,10 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
 
 def validate(cfg: TranslationBenchConfig) -> None:
     check_device(cfg.device)
+    for seed in cfg.seeds:
+        check_int("--seeds", seed, minimum=0, fix="Seeds are non-negative integers, e.g. --seeds 0 1 2.")
+    if cfg.data_dir is not None:
+        _check_corpus_files(cfg)
     check_float("--epochs", cfg.epochs, positive=True)
     if not 0.0 <= cfg.synthetic_noise < 1.0:
         raise fail("--synthetic-noise", "in [0, 1)", cfg.synthetic_noise,
@@ -203,6 +208,20 @@ def validate(cfg: TranslationBenchConfig) -> None:
                            "List autoassist:assistant=paper first, or give random a number: random:keep_rate=0.7.")
         for fraction in cfg.fractions:
             check_method(method, _train_config(cfg, 100, fraction, seed=0))
+
+
+def _check_corpus_files(cfg: TranslationBenchConfig) -> None:
+    """--data-dir holds the three splits in both languages (read later; named here by the flags that chose them)."""
+    folder = Path(cfg.data_dir or "")
+    if not folder.is_dir():
+        raise fail("--data-dir", "an existing folder", str(folder), "Pass the folder that holds the corpus files.")
+    for flag, split in (("--train-split", cfg.train_split), ("--val-split", cfg.val_split),
+                        ("--test-split", cfg.test_split)):
+        for lang in (cfg.src, cfg.tgt):
+            if split_file(folder, split, lang) is None:
+                raise fail("--data-dir", f"a folder holding {split}.{lang} or {split}.{lang}.gz", str(folder),
+                           f"Check {flag} {split} and --src/--tgt {cfg.src}/{cfg.tgt} (Multi30k's test split is "
+                           "test_2016_flickr).")
 
 
 def _check_numbers(cfg: TranslationBenchConfig) -> None:
@@ -292,7 +311,12 @@ def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seed: i
     from autoassist.selectors.uniform import UniformSelector
 
     dataset = TranslationDataset(data.train_src, data.train_tgt)
-    with AutoAssist(dataset, max_tokens=cfg.max_tokens, lengths=lengths_of(dataset), pool_batches=cfg.pool_batches,
+    lengths = lengths_of(dataset)
+    longest = int(instance_sizes(np.asarray(lengths)).max())
+    if cfg.max_tokens < longest:  # by its command-line name (AutoAssist would name its own parameter)
+        raise fail("--max-tokens", f"at least the longest training pair's padded size ({longest} tokens)",
+                   cfg.max_tokens, "Raise --max-tokens, or drop long pairs with a smaller --limit-train.")
+    with AutoAssist(dataset, max_tokens=cfg.max_tokens, lengths=lengths, pool_batches=cfg.pool_batches,
                     selector=UniformSelector(), seed=seed, asynchronous=False) as assist:
         return int(assist.steps_per_epoch)
 
@@ -318,6 +342,8 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
 
     validate(cfg)
     check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)
+    if cfg.bpe_dir:
+        check_writable(Path(cfg.bpe_dir), "--bpe-dir")
     prepare(out_dir, cfg.threads)
     start = time.perf_counter()
     data = load_text_data(cfg, Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe", log)

@@ -40,10 +40,18 @@ class ParallelCorpus:
         return ParallelCorpus([self.src[i] for i in indices], [self.tgt[i] for i in indices])
 
 
-def _find(data_dir: Path, split: str, lang: str) -> Path:
+def split_file(data_dir: Path, split: str, lang: str) -> Path | None:
+    """``{split}.{lang}`` or ``{split}.{lang}.gz`` in ``data_dir``, if there is one."""
     for name in (f"{split}.{lang}", f"{split}.{lang}.gz"):
         if (data_dir / name).is_file():
             return data_dir / name
+    return None
+
+
+def _find(data_dir: Path, split: str, lang: str) -> Path:
+    found = split_file(data_dir, split, lang)
+    if found is not None:
+        return found
     raise FileNotFoundError(
         f"no file {split}.{lang} or {split}.{lang}.gz in {data_dir}. Pass the folder that holds the corpus "
         f"(for Multi30k, splits are {', '.join(MULTI30K_SPLITS)}) and check split={split!r} and the language codes.")

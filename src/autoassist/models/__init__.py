@@ -18,11 +18,14 @@ from autoassist.models.mnist1d import MLP, ConvNet1D
 from autoassist.models.resnet import ResNetCIFAR, resnet20
 from autoassist.models.transformer import Seq2SeqTransformer, TransformerConfig, translate
 
-MODEL_NAMES = ("cnn", "conv1d", "mlp", "resnet20")
+#: The reference models and the options each takes (``cnn:width=16``).
+MODEL_OPTIONS: dict[str, tuple[str, ...]] = {"cnn": ("width",), "conv1d": ("channels",), "mlp": ("hidden",),
+                                             "resnet20": ()}
+MODEL_NAMES = tuple(MODEL_OPTIONS)
 _DEFAULTS = {"mnist1d": "conv1d", "mnist": "cnn", "fashion-mnist": "cnn", "cifar10": "resnet20"}
 
-__all__ = ["MLP", "MODEL_NAMES", "ConvNet1D", "ResNetCIFAR", "Seq2SeqTransformer", "SmallCNN", "TransformerConfig",
-           "build_model", "default_model_for", "resnet20", "translate"]
+__all__ = ["MLP", "MODEL_NAMES", "MODEL_OPTIONS", "ConvNet1D", "ResNetCIFAR", "Seq2SeqTransformer", "SmallCNN",
+           "TransformerConfig", "build_model", "default_model_for", "resnet20", "translate"]
 
 
 def build_model(name: str, *, num_classes: int, in_channels: int, input_shape: tuple[int, ...],
@@ -35,7 +38,7 @@ def build_model(name: str, *, num_classes: int, in_channels: int, input_shape: t
     ``options`` go to the model's constructor: ``width`` for "cnn", ``channels`` for "conv1d",
     ``hidden`` for "mlp" (the benchmarks write them as ``cnn:width=16``).
     """
-    allowed = {"cnn": {"width"}, "conv1d": {"channels"}, "mlp": {"hidden"}, "resnet20": set()}.get(name, set())
+    allowed = set(MODEL_OPTIONS.get(name, ()))
     if set(options) - allowed:
         raise fail("model options", f"among {sorted(allowed)} for model {name!r}", sorted(options))
     shape = tuple(int(s) for s in input_shape)
