@@ -381,3 +381,46 @@ def test_a_non_canonical_sparse_X_is_left_as_the_caller_gave_it(fit_intercept: b
     read_only = ShrinkingSVC(fit_intercept=fit_intercept, max_iter=2, random_state=0).fit(X, y)
     np.testing.assert_allclose(read_only.coef_, reference.coef_, rtol=1e-12)
     assert read_only.objective(X, y) == pytest.approx(objective, rel=1e-12)
+
+
+@pytest.mark.parametrize("random_state, error, match", [
+    (-1, ParameterError, r"random_state must be None or an int >= 0; got -1\. .*random_state=0"),
+    ("abc", TypeError, r"random_state must be None, an int >= 0, a numpy.random.Generator or a "
+                       r"numpy.random.RandomState; got 'abc' of type str"),
+    (1.5, TypeError, "random_state must be None, an int >= 0.*got 1.5 of type float"),
+    (True, TypeError, "random_state must be None, an int >= 0.*got True of type bool"),
+])
+def test_bad_random_state_names_the_parameter(random_state: object, error: type, match: str) -> None:
+    X, y = _noisy(n=20)
+    with pytest.raises(error, match=match):
+        ShrinkingSVC(random_state=random_state).fit(X, y)
+    with pytest.raises(error, match=match):
+        ShrinkingSVC(random_state=random_state).partial_fit(X, y, n_samples_total=20)
+
+
+def test_every_documented_random_state_gives_a_run_of_its_seed() -> None:
+    X, y = _noisy(n=40)
+    fit = lambda rs: ShrinkingSVC(max_iter=2, random_state=rs).fit(X, y).coef_  # noqa: E731
+    np.testing.assert_array_equal(fit(3), fit(np.int64(3)))
+    np.testing.assert_array_equal(fit(np.random.default_rng(1)), fit(np.random.default_rng(1)))
+    np.testing.assert_array_equal(fit(np.random.RandomState(1)), fit(np.random.RandomState(1)))
+    assert fit(None).shape == (1, 5)
+
+
+@pytest.mark.parametrize("value", ["no", "False", 0, 1, None])
+def test_fit_intercept_must_be_a_bool(value: object) -> None:
+    """Any truthy string fitted with an intercept."""
+    X, y = _noisy(n=20)
+    with pytest.raises(TypeError, match=f"fit_intercept must be True or False; got {value!r}"):
+        ShrinkingSVC(fit_intercept=value).fit(X, y)
+
+
+def test_numpy_bools_are_bools() -> None:
+    """average=np.True_ was refused as "an integer"; numpy bools act as Python's for every flag."""
+    X, y = _noisy(n=40)
+    for flag, np_flag in ((True, np.True_), (False, np.False_)):
+        python = ShrinkingSVC(average=flag, fit_intercept=flag, max_iter=2, random_state=0).fit(X, y)
+        numpy = ShrinkingSVC(average=np_flag, fit_intercept=np_flag, max_iter=2, random_state=0).fit(X, y)
+        np.testing.assert_array_equal(python.coef_, numpy.coef_)
+        np.testing.assert_array_equal(python.intercept_, numpy.intercept_)
+    assert numpy.intercept_[0] == 0.0

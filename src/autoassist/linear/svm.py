@@ -74,7 +74,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from autoassist._errors import check_choice, check_float, check_int, check_probability, fail
+from autoassist._errors import ParameterTypeError, check_bool, check_choice, check_float, check_int, check_probability, fail
 from autoassist.linear import _data, _kernels as K, _random, _sampling
 
 _SHRINKING = {"off": K.OFF, "paper": K.PAPER, "stale": K.STALE, "stale-unbiased": K.STALE_UNBIASED, "drift": K.DRIFT}
@@ -118,8 +118,9 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
     below 1e-2, for uniform SGD and shrinking alike: ``benchmarks/svm/averaging_sweep.txt``);
     ``tol``/``n_iter_no_change`` (stop once the objective has not beaten the best so far by ``tol``
     relative for ``n_iter_no_change`` passes).
-    ``random_state`` seeds a ``numpy.random.Generator`` that gives each pass two 64-bit seeds; the
-    pass's permutation and shrinking decisions are drawn from them inside the compiled loops
+    ``random_state`` (None, an int >= 0, a ``numpy.random.Generator`` or a ``numpy.random.RandomState``,
+    whose next draw seeds the run) seeds a ``numpy.random.Generator`` that gives each pass two 64-bit seeds;
+    the pass's permutation and shrinking decisions are drawn from them inside the compiled loops
     (SplitMix64, ``_random``), so a run is a function of ``random_state``.
     """
 
@@ -183,7 +184,9 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             "avg_start": _average_start(self.average),
             "avg_rho": _average_rho(self.average_weighting),
             "lagged": check_choice("stale_correction", self.stale_correction, ("lagged", "unbiased")) == "lagged",
+            "fit_intercept": check_bool("fit_intercept", self.fit_intercept),
         }
+        _check_random_state(self.random_state)
         if self.stale_gradients is not None and not isinstance(self.stale_gradients, (bool, np.bool_)):
             raise fail("stale_gradients", "True, False or None", repr(self.stale_gradients),
                        "None uses them with shrinking='drift' only.")
@@ -207,7 +210,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             check_float("C", self.C, positive=True, fix="C is LIBLINEAR's, e.g. C=1.0.")
         if self.tol is not None:
             check_float("tol", self.tol, nonnegative=True)
-        if self.fit_intercept:
+        if p["fit_intercept"]:
             check_float("intercept_scaling", self.intercept_scaling, positive=True)
         if p["mode"] != K.OFF and p["sampling"] != "uniform":
             raise fail("shrinking", f"'off' when sampling={p['sampling']!r}", repr(shrinking),
@@ -303,7 +306,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         p = self._check_params()
         data, y = self._check_Xy(X, y, reset=True)
         self.classes_ = _data.two_classes(y)
-        self._start(p, data.n_rows, self.n_features_in_ + int(bool(self.fit_intercept)))
+        self._start(p, data.n_rows, self.n_features_in_ + int(p["fit_intercept"]))
         self._reset_instances(data.n_rows)
         yy = _data.binary_targets(y, self.classes_)
         self._rows = (data, yy)
@@ -350,7 +353,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if first:
             self.classes_ = _data.two_classes(np.asarray(classes) if classes is not None else y)
             self._start(p, n_samples_total if n_samples_total is not None else data.n_rows,
-                        self.n_features_in_ + int(bool(self.fit_intercept)))
+                        self.n_features_in_ + int(p["fit_intercept"]))
             self._reset_instances(data.n_rows)
         elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise fail("classes", f"the same on every partial_fit call ({self.classes_.tolist()})",
@@ -499,9 +502,9 @@ class _PassBuffers:
 
 def _average_start(average: Any) -> int:
     """``average`` as the visit from which iterates are averaged (-1: off), as scikit-learn's SGD."""
-    if average is True:
-        return 0
-    if average is False or average is None or (isinstance(average, (int, np.integer)) and average == 0):
+    if isinstance(average, (bool, np.bool_)):
+        return 0 if average else -1
+    if average is None or (isinstance(average, (int, np.integer)) and average == 0):
         return -1
     return check_int("average", average, minimum=1, fix="Pass True, False, or the number of visits after which to average.")
 
@@ -515,6 +518,20 @@ def _average_rho(weighting: Any) -> float:
             raise fail("average_weighting", 'a number >= 0, "linear" or "uniform"', repr(weighting), fix)
         return named[weighting]
     return 1.0 + check_float("average_weighting", weighting, nonnegative=True, fix=fix)
+
+
+def _check_random_state(random_state: Any) -> None:
+    """None, an int >= 0, a ``numpy.random.Generator`` or ``RandomState`` (scikit-learn's ``random_state``, and
+    numpy's Generator); a bool or a float is refused rather than read as a seed."""
+    if random_state is None or isinstance(random_state, (np.random.Generator, np.random.RandomState)):
+        return
+    if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, (int, np.integer)):
+        raise ParameterTypeError(f"random_state must be None, an int >= 0, a numpy.random.Generator or a "
+                                 f"numpy.random.RandomState; got {random_state!r} of type "
+                                 f"{type(random_state).__name__}. Pass e.g. random_state=0.")
+    if random_state < 0:
+        raise fail("random_state", "None or an int >= 0", int(random_state),
+                   "Seeds are non-negative: pass e.g. random_state=0 (or a numpy.random.Generator).")
 
 
 def _z_floor(scale: float, floor: float) -> float:
