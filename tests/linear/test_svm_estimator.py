@@ -424,3 +424,36 @@ def test_numpy_bools_are_bools() -> None:
         np.testing.assert_array_equal(python.coef_, numpy.coef_)
         np.testing.assert_array_equal(python.intercept_, numpy.intercept_)
     assert numpy.intercept_[0] == 0.0
+
+
+def test_label_errors_print_plain_values_and_fit_the_caller() -> None:
+    X, y = _noisy(n=40)
+    y = np.where(y == 1, 1, -1).astype(np.int64)
+    clf = ShrinkingSVC(alpha=0.01, max_iter=1, random_state=0).fit(X, y)
+    bad = y.copy()
+    bad[3] = 7
+    with pytest.raises(ParameterError) as error:
+        clf.objective(X, bad)
+    assert str(error.value) == ("y must be made of the classes [-1, 1]; got label 7. objective() scores the "
+                                "estimator's own classes [-1, 1]: pass labels from those only.")
+    with pytest.raises(ParameterError, match=r"got label 7\. The classes were fixed on the first partial_fit call"):
+        clf.partial_fit(X, bad)
+    fresh = ShrinkingSVC(alpha=0.01)
+    with pytest.raises(ParameterError, match=r"got label 7\. Pass every class on the first partial_fit call"):
+        fresh.partial_fit(X, bad, classes=[-1, 1])
+    assert not hasattr(fresh, "coef_")  # refused before any state was written: the next call is a first call
+    fresh.partial_fit(X, y, classes=[-1, 1])
+    with pytest.raises(ParameterError, match=r"classes must be made of exactly two classes; got 3 classes: \[-1, 1, 7\]"):
+        ShrinkingSVC(alpha=0.01).partial_fit(X, y, classes=np.array([-1, 1, 7]))
+
+
+def test_n_samples_total_smaller_than_a_chunk_is_refused() -> None:
+    X, y = _noisy(n=40)
+    with pytest.raises(ParameterError, match=r"n_samples_total must be at least this call's number of rows \(40\); "
+                                             r"got 30\. It is the number of instances in the whole training set"):
+        ShrinkingSVC().partial_fit(X, y, classes=[0, 1], n_samples_total=30)
+    clf = ShrinkingSVC().partial_fit(X[:20], y[:20], classes=[0, 1], n_samples_total=30)
+    with pytest.raises(ParameterError, match=r"\(40\); got 30 \(given on the first partial_fit call\)"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[20:], y[20:])  # 20 rows of the 30: fine
+    ShrinkingSVC(alpha=0.01).partial_fit(X[:20], y[:20], classes=[0, 1]).partial_fit(X, y)  # no total said: any size

@@ -58,22 +58,28 @@ def check_finite(X: np.ndarray | sp.csr_matrix) -> None:
         )
 
 
-def binary_targets(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """Map ``classes[1]`` to +1 and ``classes[0]`` to -1."""
+def binary_targets(y: np.ndarray, classes: np.ndarray, fix: str) -> np.ndarray:
+    """Map ``classes[1]`` to +1 and ``classes[0]`` to -1; ``fix`` ends the error for a label outside ``classes``
+    (what the caller should do differs: partial_fit's first call can take more classes, objective cannot)."""
     unknown = ~np.isin(y, classes)
     if unknown.any():
-        raise fail("y", f"made of the classes {list(classes)}", f"label {y[unknown][0]!r}",
-                   "Pass every class on the first partial_fit call with classes=[...].")
+        raise fail("y", f"made of the classes {classes.tolist()}", f"label {_plain(y[unknown][0])!r}", fix)
     return np.where(y == classes[1], 1.0, -1.0)
 
 
-def two_classes(y: np.ndarray) -> np.ndarray:
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds, so that messages print ``-1``, not ``np.int64(-1)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def two_classes(y: np.ndarray, name: str = "y") -> np.ndarray:
+    """The two classes of ``y`` (``name``: what the caller calls it, for the error), sorted."""
     check_classification_targets(y)  # 'Unknown label type' for continuous targets
     classes = np.unique(y)
     if classes.shape[0] != 2:
         word = "class" if classes.shape[0] == 1 else "classes"
         raise fail(
-            "y", "made of exactly two classes", f"{classes.shape[0]} {word}: {[c.item() if hasattr(c, 'item') else c for c in classes[:10]]}",
+            name, "made of exactly two classes", f"{classes.shape[0]} {word}: {[_plain(c) for c in classes[:10]]}",
             "Only binary classification is supported; for more classes wrap it in sklearn.multiclass.OneVsRestClassifier.",
         )
     return classes

@@ -251,7 +251,9 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         return _data.prepare(X, float(self.intercept_scaling) if self.fit_intercept else None), y
 
     # ---------------------------------------------------------------- training
-    def _start(self, p: dict[str, Any], n_total: int, n_columns: int) -> None:
+    def _start(self, p: dict[str, Any], n_total: int, n_columns: int, *, n_total_given: bool = False) -> None:
+        """Fresh model state; ``n_total``: n in lambda = 1/(C n), ``n_total_given``: whether the caller said it
+        (partial_fit's ``n_samples_total``: no later chunk may be larger)."""
         rs = self.random_state
         if isinstance(rs, np.random.Generator):
             self._rng = np.random.default_rng(rs.bit_generator.random_raw())
@@ -260,6 +262,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         else:
             self._rng = np.random.default_rng(rs)
         self._n_total = n_total
+        self._n_total_given = n_total_given
         if self.alpha is not None:
             self._lam = float(self.alpha)
         elif self.C is not None:
@@ -308,7 +311,7 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         self.classes_ = _data.two_classes(y)
         self._start(p, data.n_rows, self.n_features_in_ + int(p["fit_intercept"]))
         self._reset_instances(data.n_rows)
-        yy = _data.binary_targets(y, self.classes_)
+        yy = _data.binary_targets(y, self.classes_, "")  # the classes are y's own: every label is one of them
         self._rows = (data, yy)
         self._record(data, yy, eval_set, p)
         best, no_change = np.inf, 0
@@ -350,21 +353,34 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             raise fail("n_samples_total", f"the same on every call ({self._n_total})", n_samples_total,
                        "lambda was fixed on the first call; pass the same value or none.")
         data, y = self._check_Xy(X, y, reset=first)
+        total = n_samples_total if n_samples_total is not None else None if first or not self._n_total_given \
+            else self._n_total
+        if total is not None and total < data.n_rows:
+            raise fail("n_samples_total", f"at least this call's number of rows ({data.n_rows})",
+                       total if n_samples_total is not None else f"{total} (given on the first partial_fit call)",
+                       "It is the number of instances in the whole training set, every chunk included.")
+        # every check before the state changes: a refused first call leaves the estimator unfitted
         if first:
-            self.classes_ = _data.two_classes(np.asarray(classes) if classes is not None else y)
+            classes_ = _data.two_classes(np.asarray(classes) if classes is not None else y,
+                                         "classes" if classes is not None else "y")
+            yy = _data.binary_targets(y, classes_, "Pass every class on the first partial_fit call with classes=[...].")
+            self.classes_ = classes_
             self._start(p, n_samples_total if n_samples_total is not None else data.n_rows,
-                        self.n_features_in_ + int(p["fit_intercept"]))
+                        self.n_features_in_ + int(p["fit_intercept"]), n_total_given=n_samples_total is not None)
             self._reset_instances(data.n_rows)
-        elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
-            raise fail("classes", f"the same on every partial_fit call ({self.classes_.tolist()})",
-                       str(np.unique(np.asarray(classes)).tolist()),
-                       "Pass the classes of the first call, or start again with a new estimator.")
-        for name, wanted, held in (("average", p["avg_start"] >= 0, self._avg.shape[0] > 0),
-                                   ("stale_gradients", p["cv"], self._u.shape[0] > 0)):
-            if wanted != held:  # set_params between calls: the state was sized for the other setting
-                raise fail(name, f"unchanged since the first partial_fit call (the state holds {name} {held})",
-                           getattr(self, name), "Set it before the first call, or start again with a new estimator.")
-        yy = _data.binary_targets(y, self.classes_)
+        else:
+            if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+                raise fail("classes", f"the same on every partial_fit call ({self.classes_.tolist()})",
+                           str(np.unique(np.asarray(classes)).tolist()),
+                           "Pass the classes of the first call, or start again with a new estimator.")
+            for name, wanted, held in (("average", p["avg_start"] >= 0, self._avg.shape[0] > 0),
+                                       ("stale_gradients", p["cv"], self._u.shape[0] > 0)):
+                if wanted != held:  # set_params between calls: the state was sized for the other setting
+                    raise fail(name, f"unchanged since the first partial_fit call (the state holds {name} {held})",
+                               getattr(self, name), "Set it before the first call, or start again with a new estimator.")
+            yy = _data.binary_targets(
+                y, self.classes_, "The classes were fixed on the first partial_fit call; to train on others, start "
+                "again with a new estimator and pass every class on its first call with classes=[...].")
         if not first and not self._same_rows(data, yy):  # other rows: stale margins and gradients do not carry over
             self._reset_instances(data.n_rows)
         self._rows = (data, yy)
@@ -476,9 +492,11 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
     def objective(self, X: Any, y: Any) -> float:
         """Primal objective of the current ``coef_``/``intercept_`` on (X, y), with this fit's lambda."""
         check_is_fitted(self, "coef_")
+        loss = self._check_params()["loss"]
         data, y = self._check_Xy(X, y, reset=False)
-        yy = _data.binary_targets(y, self.classes_)
-        return self._objective(data, yy, self._w, self._check_params()["loss"])
+        yy = _data.binary_targets(y, self.classes_, f"objective() scores the estimator's own classes "
+                                  f"{self.classes_.tolist()}: pass labels from those only.")
+        return self._objective(data, yy, self._w, loss)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
