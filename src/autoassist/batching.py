@@ -279,12 +279,16 @@ class Batch:
     (all ranks' instances) it is a slice of, so that one rank's saved state serves every rank.
     """
 
-    __slots__ = ("step", "indices", "weights", "position", "global_indices", "global_weights", "bounds")
+    __slots__ = ("step", "indices", "weights", "position", "global_indices", "global_weights", "bounds", "decided")
 
     def __init__(self, step: int, indices: np.ndarray, weights: np.ndarray, position: float,
                  global_indices: np.ndarray | None = None, global_weights: np.ndarray | None = None,
-                 bounds: np.ndarray | None = None) -> None:
+                 bounds: np.ndarray | None = None, decided: tuple[int, int] = (0, 0)) -> None:
         self.step = int(step)
+        # (candidates scanned, accepted) by the decisions that became final as this batch was assembled: counted
+        # when the batch is yielded, so the keep rate in stats() is a function of the seed, not of how far ahead
+        # the worker assembled
+        self.decided = (int(decided[0]), int(decided[1]))
         self.indices = indices
         self.weights = weights
         self.position = float(position)
@@ -296,7 +300,7 @@ class Batch:
     def to_global_state(self) -> dict[str, Any]:
         """The global batch (every rank's slice), from which :meth:`from_global_state` takes a rank's."""
         return {"step": self.step, "indices": self.global_indices.copy(), "weights": self.global_weights.copy(),
-                "position": self.position, "bounds": self.bounds.copy()}
+                "position": self.position, "bounds": self.bounds.copy(), "decided": list(self.decided)}
 
     @classmethod
     def from_global_state(cls, state: dict[str, Any], rank: int) -> "Batch":
@@ -305,13 +309,19 @@ class Batch:
         bounds = np.asarray(state["bounds"], dtype=np.int64).copy()
         part = slice(int(bounds[rank]), int(bounds[rank + 1]))
         return cls(int(state["step"]), indices[part].copy(), weights[part].copy(), float(state["position"]),
-                   indices, weights, bounds)
+                   indices, weights, bounds, _decided(state))
 
     def to_state(self) -> dict[str, Any]:
         return {"step": self.step, "indices": self.indices.copy(), "weights": self.weights.copy(),
-                "position": self.position}
+                "position": self.position, "decided": list(self.decided)}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "Batch":
         return cls(int(state["step"]), np.asarray(state["indices"], dtype=np.int64).copy(),
-                   np.asarray(state["weights"], dtype=np.float64).copy(), float(state["position"]))
+                   np.asarray(state["weights"], dtype=np.float64).copy(), float(state["position"]),
+                   decided=_decided(state))
+
+
+def _decided(state: dict[str, Any]) -> tuple[int, int]:
+    scanned, accepted = state.get("decided", (0, 0))  # states saved before batches kept it: (0, 0)
+    return int(scanned), int(accepted)

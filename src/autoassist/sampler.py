@@ -218,6 +218,7 @@ class BatchGenerator(Sampler[list[int]]):
         self._owner_running = False
         self._warned: set[str] = set()
         self._lock = threading.Lock()
+        self.decided = [0, 0]  # candidates scanned and accepted for the batches yielded (stats()'s keep rate)
         self.position = 0.0  # stream position (passes, fractional) after the last yielded batch
         self.last_weights = np.ones(0)
 
@@ -237,6 +238,7 @@ class BatchGenerator(Sampler[list[int]]):
         with self._assembler.cond:
             self._assembler.quiesce()
             replay, self.epoch, self.steps_in_epoch, self.steps = self._rewind()
+            self.decided = self._decided_without(replay)
             for batch in replay:
                 del self.ledger.outstanding[batch.step]
             self._assembler.ready.extendleft(reversed(replay))
@@ -251,6 +253,10 @@ class BatchGenerator(Sampler[list[int]]):
         while in_epoch < 0:  # the replayed batches end the previous epoch
             epoch, in_epoch = epoch - 1, in_epoch + self.steps_per_epoch
         return replay, epoch, in_epoch, self.steps - len(replay)
+
+    def _decided_without(self, replay: list[Batch]) -> list[int]:
+        """The decision counts of the yielded batches, less those yielded again."""
+        return [self.decided[0] - sum(b.decided[0] for b in replay), self.decided[1] - sum(b.decided[1] for b in replay)]
 
     def _iterate(self, token: int) -> Iterator[list[int]]:
         try:
@@ -279,6 +285,7 @@ class BatchGenerator(Sampler[list[int]]):
         with self._assembler.cond:
             self.ledger.expect(batch)
         self.steps += 1
+        self.decided = [self.decided[0] + batch.decided[0], self.decided[1] + batch.decided[1]]
         self.position = batch.position
         self.last_weights = batch.weights
 
@@ -325,9 +332,10 @@ class BatchGenerator(Sampler[list[int]]):
     def stats(self) -> dict[str, float]:
         """Candidates scanned and accepted, keep rate, feedback counters, seconds, selector statistics."""
         a, led = self._assembler.stats, self.ledger
+        scanned, accepted = self.decided
         out = {
-            "steps": float(self.steps), "epoch": float(self.epoch), "scanned": float(a.scanned),
-            "accepted": float(a.accepted), "keep_rate": a.accepted / a.scanned if a.scanned else 1.0,
+            "steps": float(self.steps), "epoch": float(self.epoch), "scanned": float(scanned),
+            "accepted": float(accepted), "keep_rate": accepted / scanned if scanned else 1.0,
             "passes": float(self.stream.pass_index + 1), "position": self.position,
             "feedback_batches": float(led.feedback_batches), "feedback_instances": float(led.feedback_instances),
             "steps_unreported": float(led.steps_unreported), "duplicate_reports": float(led.duplicate_reports),
@@ -393,6 +401,7 @@ class BatchGenerator(Sampler[list[int]]):
                 "epoch": epoch,
                 "steps_in_epoch": in_epoch,
                 "steps": steps,
+                "decided": self._decided_without(replay),
                 "report_seconds": self.report_seconds,
                 "position": replay[0].position if replay else self.position,
                 "stream": self.stream.state_dict(),
@@ -452,6 +461,8 @@ class BatchGenerator(Sampler[list[int]]):
             self.epoch = int(state["epoch"])
             self.steps_in_epoch = int(state["steps_in_epoch"])
             self.steps = int(state["steps"])
+            saved = state["assembler"]["stats"]  # states saved before "decided" was kept: the assembler's counts
+            self.decided = [int(v) for v in state.get("decided", (saved[0], saved[1]))]
             self.report_seconds = float(state["report_seconds"])
             self.position = float(state["position"])
             self.stream.load_state_dict(state["stream"])

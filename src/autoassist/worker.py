@@ -185,7 +185,7 @@ class Assembler:
         if self.selector.normalize_weights:
             all_weights = all_weights / all_weights.mean()
         return Batch(step, indices.copy(), all_weights[bounds[self.rank]:bounds[self.rank + 1]].copy(),
-                     self.stream.position, np.concatenate(every), all_weights, bounds)
+                     self.stream.position, np.concatenate(every), all_weights, bounds, (scanned, accepted))
 
     # ------------------------------------------------------------------ the Boss's side
     def next_batch(self) -> Batch:

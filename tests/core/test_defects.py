@@ -492,3 +492,14 @@ def test_dict_items_holding_tensors_get_the_dict_message() -> None:
 
     with pytest.raises(ParameterTypeError, match="dicts.*assistant='loss-only'"):
         AutoAssist(Tensors(), batch_size=4)
+
+
+def test_the_keep_rate_counts_the_batches_yielded_so_it_is_a_function_of_the_seed() -> None:
+    # it counted what the worker had assembled ahead, which depends on thread timing
+    stats = []
+    for asynchronous in (True, False, True):
+        assist = AutoAssist(_data(), batch_size=16, seed=5, asynchronous=asynchronous)
+        _train(assist, epochs=3)
+        stats.append({k: assist.stats()[k] for k in ("scanned", "accepted", "keep_rate")})
+    assert stats[0] == stats[1] == stats[2] and stats[0]["keep_rate"] < 1.0
+    assert stats[0]["accepted"] == 3 * 256  # 16 steps of 16 per epoch: every accepted instance was yielded
