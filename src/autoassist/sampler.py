@@ -67,6 +67,9 @@ def check_settings(num_instances: int, batch_size: int | None, seed: int, rank: 
             raise fail("pool_batches", "given only with max_tokens (it sizes the pool token batches are cut "
                        "from)", pool_batches, "Drop pool_batches, or pass max_tokens= and lengths=.")
         check_int("pool_batches", pool_batches, minimum=1, fix=f"Use for example pool_batches={POOL_BATCHES}.")
+    if lengths is not None and max_tokens is None:
+        raise fail("lengths", "given only with max_tokens (they bound token batches)", "lengths without max_tokens",
+                   "Pass max_tokens= too for token-bounded batches, or drop lengths= for batch_size batches.")
     if not isinstance(fresh_decisions, bool):
         raise fail("fresh_decisions", "True or False", fresh_decisions)
     if fresh_decisions and max_tokens is None:

@@ -503,3 +503,9 @@ def test_the_keep_rate_counts_the_batches_yielded_so_it_is_a_function_of_the_see
         stats.append({k: assist.stats()[k] for k in ("scanned", "accepted", "keep_rate")})
     assert stats[0] == stats[1] == stats[2] and stats[0]["keep_rate"] < 1.0
     assert stats[0]["accepted"] == 3 * 256  # 16 steps of 16 per epoch: every accepted instance was yielded
+
+
+def test_lengths_without_max_tokens_are_refused() -> None:
+    # they were ignored without a word: batches were counted, not bounded by tokens
+    with pytest.raises(ParameterError, match="lengths must be given only with max_tokens"):
+        AutoAssist(_data(), batch_size=8, lengths=np.full(256, 5))
