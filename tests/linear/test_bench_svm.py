@@ -110,6 +110,11 @@ def test_unwritable_out_is_one_clear_error_before_any_run(tmp_path: Path) -> Non
     (["--n-features", "2"], "--n-features must be at least the largest feature index in the files; got 2"),
     (["--lambda", "1e-3", "-1"], "--lambda must be > 0; got -1.0"),
     (["--methods", "magic"], "--methods must be names from"),
+    (["--seeds", "0", "-1"], "--seeds must be >= 0; got -1. Seeds are non-negative integers"),
+    (["--seeds", "0", "1", "0"], "--seeds must be values without repeats (each run is planned once); got 0 1 0. "
+                                 "Give 0 once."),
+    (["--methods", "uniform", "shrinking", "uniform"], "--methods must be values without repeats (each run is "
+                                                       "planned once); got uniform shrinking uniform. Give uniform once."),
 ])
 def test_bad_options_are_one_clear_error_before_out_is_created(argv: list[str], message: str,
                                                                tmp_path: Path) -> None:

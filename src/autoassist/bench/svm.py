@@ -160,6 +160,10 @@ def _check_options(args: argparse.Namespace) -> None:
         raise fail("--test-fraction", "in (0, 1)", args.test_fraction)
     if args.passes < 1:
         raise fail("--passes", ">= 1", args.passes)
+    for seed in args.seeds:
+        check_int("--seeds", seed, minimum=0, fix="Seeds are non-negative integers, e.g. --seeds 0 1 2.")
+    for flag, values in (("--seeds", args.seeds), ("--methods", args.methods or [])):
+        _check_no_repeats(flag, values)
     if args.n_features is not None:
         check_int("--n-features", args.n_features, minimum=1, fix="Leave it out to read it from the files.")
     for lam in args.lambdas or []:
@@ -168,6 +172,15 @@ def _check_options(args: argparse.Namespace) -> None:
         if path is not None and not Path(path).is_file():
             raise fail(flag, "an existing LIBSVM/svmlight file", str(path),
                        "Check the path (the LIBSVM sets are in ../shared/data/libsvm/).")
+
+
+def _check_no_repeats(flag: str, values: list[Any]) -> None:
+    """Refuse a value given twice: a repeated seed or method would be run twice, and a seed counted twice in the
+    medians."""
+    repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
+    if repeated is not None:
+        raise fail(flag, "values without repeats (each run is planned once)", " ".join(map(str, values)),
+                   f"Give {repeated} once.")
 
 
 def _methods(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
