@@ -125,6 +125,36 @@ def test_bad_options_are_one_clear_error_before_out_is_created(argv: list[str], 
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("files", "argv", "message"), [
+    ({"data": "hello world\n"}, [],
+     "--data must be a LIBSVM/svmlight file ('label index:value ...' per line); got {data}. The parser says: "
+     "could not convert string to float: b'hello'."),
+    ({"data": "1 1:1\n-1 2:1\n1 1:2\n-1 2:2\n1 1:3\n", "test": "hello world\n"}, ["--test", "{test}"],
+     "--test must be a LIBSVM/svmlight file ('label index:value ...' per line); got {test}. The parser says"),
+    ({"data": ""}, [], "--data must be a file of exactly two labels (binary classification); got 0 instances, "
+                           "0 labels. Every method here is a binary SVM"),
+    ({"data": "1 1:1\n-1 2:1\n2 1:3\n"}, [], "--data must be a file of exactly two labels (binary "
+                                                  "classification); got 3 instances, 3 labels (-1.0, 1.0, 2.0)."),
+    ({"data": "1 1:1\n-1 2:1\n"}, ["--test-fraction", "0.5"], "--test-fraction must be a share that leaves both labels in the training "
+                                          "part; got 1 instance, 1 label"),
+    ({"data": "1 1:1\n-1 2:1\n1 1:2\n"}, ["--test-fraction", "0.1"],
+     "--test-fraction must be large enough to hold out one of the 3 instances of --data; got 0.1."),
+    ({"data": "1 1:1\n-1 2:1\n", "test": ""}, ["--test", "{test}"],
+     "--test must be a file with at least one instance; got {test}."),
+])
+def test_bad_data_is_one_clear_error_before_out_is_created(files: dict[str, str], argv: list[str], message: str,
+                                                           tmp_path: Path) -> None:
+    """A file the parser refuses ended in its ValueError traceback; one it reads but no SVM can train on (one
+    label, three, nothing to test on) created --out, compiled, then failed in the warm-up's fit."""
+    paths = {name: str(tmp_path / f"{name}.svm") for name in files}
+    for name, text in files.items():
+        Path(paths[name]).write_text(text)
+    with pytest.raises(ParameterError) as error:
+        svm.main(["--data", paths["data"], *[a.format(**paths) for a in argv], "--out", str(tmp_path / "out")])
+    assert message.format(**paths) in str(error.value)
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_test_file_with_more_features_than_the_training_file_loads(tmp_path: Path) -> None:
     # LIBSVM test files often name a feature the training file never does; both are read at the larger width
     dump_svmlight_file(np.eye(3), [0, 1, 0], str(tmp_path / "train.svm"))

@@ -33,7 +33,7 @@ from sklearn.svm import LinearSVC
 from tqdm import tqdm
 
 import autoassist
-from autoassist._errors import check_float, check_int, fail
+from autoassist._errors import ParameterError, check_float, check_int, fail
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.harness import check_writable
 from autoassist.linear import ShrinkingSVC, primal_objective
@@ -210,17 +210,50 @@ def _split(args: argparse.Namespace) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_
     try:
         # the files together: a test file whose largest feature index exceeds the training file's is common
         loaded = load_svmlight_files(paths, n_features=args.n_features)
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # UnicodeDecodeError is a ValueError, a bad .gz an OSError
         if args.n_features is not None and "n_features was set" in str(error):
             raise fail("--n-features", "at least the largest feature index in the files", args.n_features,
                        f"({error}); leave it out to read it from the files.") from None
-        raise
+        raise _unreadable(args, error) from None
     X, y = _csr32(loaded[0]), loaded[1]
+    _check_binary("--data", "a file of exactly two labels (binary classification)", y,
+                  "Every method here is a binary SVM: give a two-class LIBSVM file.")
     if args.test:
-        return X, y, _csr32(loaded[2]), loaded[3]
+        Xt, yt = _csr32(loaded[2]), loaded[3]
+        if yt.shape[0] == 0:
+            raise fail("--test", "a file with at least one instance", str(args.test), "Check the path.")
+        return X, y, Xt, yt
     order = np.random.default_rng(0).permutation(X.shape[0])
     cut = int(round(X.shape[0] * (1 - args.test_fraction)))
+    fix = f"Hold out another share of the {X.shape[0]} instances of --data, or pass --test."
+    if cut == X.shape[0]:
+        raise fail("--test-fraction", f"large enough to hold out one of the {X.shape[0]} instances of --data",
+                   args.test_fraction, fix)
+    _check_binary("--test-fraction", "a share that leaves both labels in the training part", y[order[:cut]], fix)
     return X[order[:cut]], y[order[:cut]], X[order[cut:]], y[order[cut:]]
+
+
+def _unreadable(args: argparse.Namespace, error: Exception) -> ParameterError:
+    """The error for files the parser refused, naming the one it refused (each is read again on its own)."""
+    for flag, path in (("--data", args.data), ("--test", args.test)):
+        if path is not None:
+            try:
+                load_svmlight_files([path], n_features=args.n_features)
+            except (ValueError, OSError) as own:
+                return fail(flag, "a LIBSVM/svmlight file ('label index:value ...' per line)", str(path),
+                            f"The parser says: {own}. Check the path and the format.")
+    return fail("--data and --test", "LIBSVM/svmlight files that load together", f"{args.data} and {args.test}",
+                f"The parser says: {error}.")
+
+
+def _check_binary(flag: str, rule: str, y: np.ndarray, fix: str) -> None:
+    """Exactly two labels to train on, refused before --out is created (not by the warm-up's fit after)."""
+    labels = np.unique(y)
+    if labels.shape[0] != 2:
+        shown = ", ".join(str(label.item()) for label in labels[:10]) + (", ..." if labels.shape[0] > 10 else "")
+        n, k = y.shape[0], labels.shape[0]
+        raise fail(flag, rule, f"{n} instance{'' if n == 1 else 's'}, {k} label{'' if k == 1 else 's'}"
+                   + (f" ({shown})" if shown else ""), fix)
 
 
 def warm_up_rows(y: np.ndarray, size: int = 50, seed: int = 0) -> np.ndarray:
