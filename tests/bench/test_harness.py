@@ -12,7 +12,7 @@ import torch
 from autoassist._errors import ParameterError
 from autoassist.bench.methods import parse_method
 from autoassist.bench.harness import check_resume
-from autoassist.bench.report import markdown_table, merge_results, summarize
+from autoassist.bench.report import combine_results, load_results, markdown_table, merge_results, summarize
 from autoassist.bench.curves import time_to_target
 from autoassist.bench.runner import TrainConfig, lr_at, train_run
 
@@ -153,10 +153,95 @@ def test_merge_refuses_parts_trained_differently_and_writes_nothing(tmp_path: Pa
 def test_resume_refuses_another_setting_before_any_data_is_read(tmp_path: Path) -> None:
     path = tmp_path / "results.json"
     config = dict(task="translation", lr=5e-3, seeds=[0], methods=["uniform"])
-    path.write_text(json.dumps({"config": config, "runs": [{"seed": 0}]}))
+    path.write_text(json.dumps({"config": config, "runs": [{"method": "uniform", "seed": 0}]}))
     check_resume(path, {**config, "seeds": [1, 2], "methods": ["autoassist"]}, resume=True)   # more runs: fine
     with pytest.raises(ParameterError, match=r"--resume must keep .* got lr = 0.005 in .* but 0.001 in this command"):
         check_resume(path, {**config, "lr": 1e-3}, resume=True)
     lines: list[str] = []
     check_resume(path, {**config, "lr": 1e-3}, resume=False, log=lines.append)   # a fresh benchmark replaces
     assert lines and "holds 1 finished runs" in lines[0]
+
+
+def _svm_part(folder: Path) -> Path:
+    """The structure `autoassist bench svm` writes: no task in the config, one entry per lambda."""
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps({"config": {"n_train": 10, "seeds": [0], "sv_tolerance": 1e-6},
+                                                     "hardware": {}, "runs": [{"lambda": 0.1, "methods": {}}]}))
+    return folder
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("not json", r"which is not JSON \(Expecting value at line 1, column 1\)"),
+    ("[1, 2]", "which holds an array, not an object"),
+    ('{"foo": 1}', 'which has no "config" object'),
+    ('{"config": {"dataset": "mnist1d"}}', 'which has no "runs" list'),
+    ('{"config": {"lr": 1}, "runs": []}', 'whose config names neither a "task" nor a "dataset"'),
+    ('{"config": {"dataset": "mnist1d"}, "runs": [{"seed": 0}]}',
+     r"whose runs\[0\] is not a finished run \(it needs a method name"),
+])
+@pytest.mark.parametrize("resume", [True, False])
+def test_a_results_json_autoassist_did_not_write_is_refused_with_or_without_resume(
+        tmp_path: Path, text: str, problem: str, resume: bool) -> None:
+    path = tmp_path / "results.json"
+    path.write_text(text)
+    with pytest.raises(ParameterError, match=f"--out must be a folder without results.json or with one an autoassist "
+                                             rf"benchmark wrote; got {path}, {problem}.*\. Move that file away"):
+        check_resume(path, {"dataset": "mnist1d", "seeds": [0]}, resume=resume)
+    assert path.read_text() == text
+
+
+def test_resume_refuses_results_of_another_kind_and_a_fresh_run_says_what_it_replaces(tmp_path: Path) -> None:
+    svm = _svm_part(tmp_path / "svm") / "results.json"
+    image = {"dataset": "mnist1d", "lr": 0.05, "seeds": [0], "methods": ["uniform"]}
+    with pytest.raises(ParameterError, match=r"--resume must continue results of this benchmark \(`autoassist bench "
+                                             r"image` or `demo`\); got .*svm/results.json, which holds results of "
+                                             "`autoassist bench svm`"):
+        check_resume(svm, image, resume=True)
+    lines: list[str] = []
+    check_resume(svm, image, resume=False, log=lines.append)
+    assert "holds the results of `autoassist bench svm` (regularisation strengths: 1): this benchmark replaces" \
+        in lines[0]
+    translation = _part(tmp_path / "t", task="translation", lr=0.05, seeds=[0])
+    with pytest.raises(ParameterError, match="got .*t/results.json, which holds results of `autoassist bench "
+                                             "translate`"):
+        check_resume(translation / "results.json", image, resume=True)
+
+
+def test_a_repeated_seed_method_or_protocol_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    for key, flag, values in (("seeds", "--seeds", [0, 0]), ("methods", "--methods", ["uniform", "a", "uniform"]),
+                              ("protocols", "--protocols", ["budget", "budget"])):
+        with pytest.raises(ParameterError, match=f"{flag} must be values without repeats"):
+            check_resume(tmp_path / "absent.json", {"dataset": "mnist1d", key: values}, resume=False)
+
+
+def test_load_results_names_the_file_and_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="DIR must be a folder holding results.json .*; got .*, which holds no "
+                                             "results.json"):
+        load_results(tmp_path)
+    (tmp_path / "results.json").write_text("{")
+    with pytest.raises(ParameterError, match=r"got .*results.json, which is not JSON \(Expecting"):
+        load_results(tmp_path)
+
+
+def test_merge_refuses_a_run_held_twice_and_svm_results_and_writes_nothing(tmp_path: Path) -> None:
+    def runs(*seeds: int) -> list[dict[str, Any]]:
+        return [{"protocol": "budget", "method": "uniform", "seed": s, "fraction": 1.0} for s in seeds]
+
+    base = dict(task="translation", lr=5e-3)
+    both = _part(tmp_path / "g01", **base, seeds=[0, 1])
+    one = _part(tmp_path / "g1", **base, seeds=[1])
+    two = _part(tmp_path / "g2", **base, seeds=[2])
+    for folder, seeds in ((both, (0, 1)), (one, (1,)), (two, (2,))):
+        (folder / "results.json").write_text(json.dumps({"config": {**base, "seeds": list(seeds)}, "hardware": {},
+                                                         "runs": runs(*seeds)}))
+    assert [r["seed"] for r in combine_results([both, two])["runs"]] == [0, 1, 2]
+    with pytest.raises(ParameterError, match=r"each run once; got the run uniform seed 1 at fraction 1 in both "
+                                             r".*g01 and .*g1\. "):
+        merge_results(tmp_path / "no", [both, one])
+    with pytest.raises(ParameterError, match=r"in both .*g1 and .*g1 \(one folder given twice\)"):
+        merge_results(tmp_path / "no", [one, one])
+    svm = _svm_part(tmp_path / "svm")
+    with pytest.raises(ParameterError, match=r"DIR must be folders of image or translation results .*; got "
+                                             r".*svm, which holds results of `autoassist bench svm`"):
+        merge_results(tmp_path / "no", [svm, svm])
+    assert not (tmp_path / "no").exists()

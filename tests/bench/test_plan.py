@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from autoassist.bench.harness import PlannedRun, Progress, finished_key, mark_target, plan_runs, run_planned
+from autoassist._errors import ParameterError
+from autoassist.bench.harness import (Interrupted, PlannedRun, Progress, finished_key, mark_target, plan_runs,
+                                     run_planned)
 
 
 def test_plan_order_is_protocol_fraction_seed_method_and_passes_runs_are_whole() -> None:
@@ -21,14 +23,22 @@ def test_plan_order_is_protocol_fraction_seed_method_and_passes_runs_are_whole()
         ("passes", 1.0, 1, "uniform"), ("passes", 1.0, 1, "infobatch")]
 
 
+def test_a_repeated_seed_or_method_is_refused_by_its_flag_not_planned_twice() -> None:
+    with pytest.raises(ParameterError, match="--seeds must be values without repeats .*; got 0 1 0. Give 0 once."):
+        plan_runs(["uniform"], [0, 1, 0], [1.0])
+    with pytest.raises(ParameterError, match="--methods must be values without repeats .*; got uniform uniform"):
+        plan_runs(["uniform", "uniform"], [0], [1.0])
+
+
 def test_a_record_without_protocol_or_fraction_matches_its_budget_run() -> None:
     assert finished_key({"method": "uniform", "seed": 0}) == PlannedRun("uniform", 0).key
     assert finished_key({"method": "a", "seed": 1, "fraction": 0.5}) == PlannedRun("a", 1, 0.5).key
 
 
 class _Fake:
-    def __init__(self) -> None:
+    def __init__(self, interrupt_at: int | None = None) -> None:
         self.trained: list[PlannedRun] = []
+        self.interrupt_at = interrupt_at   # Ctrl-C while training this run (1: the first)
 
     def label(self, run: PlannedRun) -> str:
         return run.spec
@@ -37,12 +47,19 @@ class _Fake:
         return 2
 
     def train(self, run: PlannedRun, results: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        if len(self.trained) + 1 == self.interrupt_at:
+            raise KeyboardInterrupt
         self.trained.append(run)
         progress(2, 2)
         return {"method": run.spec, "seed": run.seed, "fraction": run.fraction, "finished_before": len(results["runs"])}
 
     def outcome(self, record: dict[str, Any]) -> str:
         return "ok"
+
+
+def _fresh() -> dict[str, Any]:
+    """A benchmark's results before its first run (run_planned writes them as results.json)."""
+    return {"config": {"dataset": "fake"}, "runs": []}
 
 
 def _finalize(results: dict[str, Any]) -> None:
@@ -53,13 +70,40 @@ def test_resume_keeps_finished_runs_and_trains_only_the_rest(tmp_path: Path) -> 
     path = tmp_path / "results.json"
     lines: list[str] = []
     first = _Fake()
-    run_planned(first, plan_runs(["a"], [0], [1.0]), {"runs": []}, path, _finalize, log=lines.append)
+    run_planned(first, plan_runs(["a"], [0], [1.0]), _fresh(), path, _finalize, log=lines.append)
     assert json.loads(path.read_text())["summary"] == 1 and lines == ["[1/1] a: ok"]
     second = _Fake()
-    results = run_planned(second, plan_runs(["a", "b"], [0], [1.0]), {"runs": []}, path, _finalize, resume=True,
+    results = run_planned(second, plan_runs(["a", "b"], [0], [1.0]), _fresh(), path, _finalize, resume=True,
                           log=lines.append)
     assert [r.spec for r in second.trained] == ["b"] and results["runs"][1]["finished_before"] == 1
     assert json.loads(path.read_text())["summary"] == 2
+
+
+def test_ctrl_c_says_how_many_finished_runs_the_file_holds_and_resume_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    plan = plan_runs(["a", "b", "c"], [0], [1.0])
+    with pytest.raises(Interrupted, match=f"^interrupted before the first run finished; this command wrote nothing "
+                                          f"to {path}$"):
+        run_planned(_Fake(interrupt_at=1), plan, _fresh(), path, _finalize, log=lambda line: None)
+    assert not path.exists()
+    with pytest.raises(Interrupted, match=f"^interrupted; the finished runs \\(2\\) are in {path}: rerun the same "
+                                          "command with --resume$"):
+        run_planned(_Fake(interrupt_at=3), plan, _fresh(), path, _finalize, log=lambda line: None)
+    assert [r["method"] for r in json.loads(path.read_text())["runs"]] == ["a", "b"]
+    with pytest.raises(Interrupted, match=r"the finished runs \(2\) are in"):   # kept, though none finished now
+        run_planned(_Fake(interrupt_at=1), plan, _fresh(), path, _finalize, resume=True, log=lambda line: None)
+    rest = _Fake()
+    run_planned(rest, plan, _fresh(), path, _finalize, resume=True, log=lambda line: None)
+    assert [r.spec for r in rest.trained] == ["c"]
+
+
+def test_resume_refuses_a_file_that_is_not_results_before_training(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    path.write_text("[1, 2]")
+    fake = _Fake()
+    with pytest.raises(ParameterError, match="--out must be .*; got .*results.json, which holds an array"):
+        run_planned(fake, plan_runs(["a"], [0], [1.0]), _fresh(), path, _finalize, resume=True)
+    assert fake.trained == [] and path.read_text() == "[1, 2]"
 
 
 def test_mark_target_records_first_and_staying_times() -> None:

@@ -3,10 +3,13 @@
 ``autoassist bench image``, ``bench translate`` and ``demo`` differ in what one run is (a Boss, its
 data and its recipe) and in what they summarise; they share the rest, here:
 
+* :func:`check_resume`: before anything is read or written, each run is planned once and ``--out``'s
+  ``results.json``, if any, is an autoassist benchmark's that this command may keep or replace;
 * :func:`plan_runs`: every (protocol, fraction, seed, method) in a fixed order;
 * :func:`run_planned`: with ``resume``, the runs already in ``results.json`` are kept and skipped;
   each remaining run is trained (a progress bar while it runs), appended, the results finalised and
-  written atomically, and one line logged;
+  written atomically, and one line logged; Ctrl-C raises :class:`Interrupted`, which says where the
+  finished runs are;
 * :func:`mark_target`: each run's target and time to reach it, for a benchmark's ``finalize``;
 * :func:`report_results`: the plots and ``table.md`` from ``results.json``, the table printed.
 
@@ -15,21 +18,19 @@ A benchmark supplies a :class:`Benchmark`: how to name, size, train and describe
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 import torch
 
 from autoassist._errors import ParameterError, fail
 from autoassist.bench.curves import time_to_stay, time_to_target
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.report import (MERGE_MAY_DIFFER, RUN_LISTS, setting_difference, unite_run_lists,
-                                     write_results)
+from autoassist.bench.report import (KINDS, MERGE_MAY_DIFFER, RUN_LISTS, RunKey, finished_key, read_results,
+                                     results_kind, setting_difference, unite_run_lists, write_results)
 
 Progress = Callable[[int, int], None]  # (Boss steps done, steps planned)
-RunKey = tuple[str, str, int, float]  # (protocol, method spec, seed, fraction)
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,19 @@ class PlannedRun:
         return (self.protocol, self.spec, self.seed, float(self.fraction))
 
 
-def finished_key(record: dict[str, Any]) -> RunKey:
-    """The key of a finished run's record (a translation record has no protocol: it is a budget run)."""
-    return (str(record.get("protocol", "budget")), record["method"], int(record["seed"]),
-            float(record.get("fraction", 1.0)))
+# the command-line flag of each list of a config that plans runs (a run key is planned once: no repeats)
+RUN_LIST_FLAGS = {"methods": "--methods", "seeds": "--seeds", "fractions": "--fractions", "protocols": "--protocols"}
+
+
+def check_planned_once(lists: Mapping[str, Iterable[Any]]) -> None:
+    """Refuse a repeated value in a config's lists of methods, seeds, fractions or protocols, by its flag: each
+    run is trained once (a repeated seed would train the same run twice and count it as two seeds)."""
+    for key, flag in RUN_LIST_FLAGS.items():
+        values = list(lists.get(key, ()))
+        repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        if repeated is not None:
+            raise fail(flag, "values without repeats (each run is planned once)", " ".join(map(str, values)),
+                       f"Give {repeated} once.")
 
 
 def plan_runs(methods: Iterable[str], seeds: Iterable[int], fractions: Iterable[float],
@@ -57,9 +67,11 @@ def plan_runs(methods: Iterable[str], seeds: Iterable[int], fractions: Iterable[
               skip: Callable[[str, str], bool] | None = None) -> list[PlannedRun]:
     """Every run in order: protocol, then fraction (budget protocol only; passes runs are whole), seed, method.
 
-    ``skip(protocol, spec)`` leaves a method out of a protocol.
+    ``skip(protocol, spec)`` leaves a method out of a protocol. A repeated value is refused
+    (:func:`check_planned_once`).
     """
-    methods, seeds, fractions = tuple(methods), tuple(seeds), tuple(fractions)
+    methods, seeds, fractions, protocols = tuple(methods), tuple(seeds), tuple(fractions), tuple(protocols)
+    check_planned_once({"methods": methods, "seeds": seeds, "fractions": fractions, "protocols": protocols})
     return [PlannedRun(spec, seed, fraction, protocol)
             for protocol in protocols
             for fraction in (fractions if protocol == "budget" else (1.0,))
@@ -104,8 +116,9 @@ def check_writable(out: Path, option: str = "--out") -> None:
         probe.write_text("")
         probe.unlink()
     except OSError as error:
-        raise fail(option, "a folder this user can create and write", str(out),
-                   f"({error.strerror or error}). Choose another {option}.") from None
+        # the path in full (fail() would shorten a long one)
+        raise ParameterError(f"{option} must be a folder this user can create and write; got {out} "
+                             f"({error.strerror or error}). Choose another {option}.") from None
 
 
 def describe_hardware(device: str) -> dict[str, Any]:
@@ -116,23 +129,49 @@ def describe_hardware(device: str) -> dict[str, Any]:
     return hardware
 
 
-def check_resume(path: Path, config: dict[str, Any], *, resume: bool, log: Callable[[str], None] = print) -> None:
-    """Before any data is read: the finished runs that ``--resume`` keeps must come from this setting.
+OUT_RULE = "a folder without results.json or with one an autoassist benchmark wrote"
 
-    A resumed benchmark may add seeds, methods and fractions (``MERGE_MAY_DIFFER``), never
-    another learning rate, batch bound or model: its results would hold runs of two settings under one config.
-    Without ``resume`` an existing file's runs are replaced, and the log says how many.
+
+def _read_out(path: Path) -> dict[str, Any]:
+    """The results in ``--out``'s ``path``, or one clear ``--out`` error naming the file and what is wrong."""
+    return read_results(path, "--out", OUT_RULE, "Move that file away (this command would replace it) or choose "
+                        "another --out.")
+
+
+def check_resume(path: Path, config: dict[str, Any], *, resume: bool, log: Callable[[str], None] = print) -> None:
+    """Before any data is read or anything written: ``config`` plans each run once, and the ``results.json`` at
+    ``path``, if there is one, is one this command may keep (``resume``) or replace.
+
+    A file that is not an autoassist benchmark's results (not JSON, another structure) is refused either way. A
+    resumed benchmark continues results of its own kind (image or translation; never bench svm's) and may add
+    seeds, methods and fractions (``MERGE_MAY_DIFFER``), never another learning rate, batch bound or model: its
+    results would hold runs of two settings under one config. Without ``resume`` an existing file's runs are
+    replaced, and the log says how many.
     """
-    if not path.is_file():
+    check_planned_once(config)
+    if not path.exists():
         return
-    old = json.loads(path.read_text())
-    difference = setting_difference((str(path), old.get("config", {})), ("this command", config)) if resume else None
+    old = _read_out(path)
+    kind, this = results_kind(old), config.get("task", "image")
+    if resume and kind != this:
+        raise ParameterError(f"--resume must continue results of this benchmark ({KINDS[this]}); got {path}, which "
+                             f"holds results of {KINDS[kind]}. Choose another --out (or leave out --resume to "
+                             "replace them).")
+    difference = setting_difference((str(path), old["config"]), ("this command", config)) if resume else None
     if difference:
         raise ParameterError(f"--resume must keep the setting of the finished runs; got {difference}. Resume with "
                              "the same options (only " + ", ".join(MERGE_MAY_DIFFER) + " may change), or choose "
                              "another --out for the new setting.")
-    if not resume and old.get("runs"):
-        log(f"{path} holds {len(old['runs'])} finished runs: this benchmark replaces them (--resume keeps them).")
+    if not resume and old["runs"]:
+        what = (f"the results of {KINDS['svm']} (regularisation strengths: {len(old['runs'])})" if kind == "svm"
+                else f"{len(old['runs'])} finished runs")
+        log(f"{path} holds {what}: this benchmark replaces them (--resume keeps runs of this benchmark; another "
+            "--out keeps the file).")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`run_planned`; its message says where the finished runs are and how to go on
+    (``autoassist`` prints it as its one line)."""
 
 
 def run_planned(bench: Benchmark, plan: list[PlannedRun], results: dict[str, Any], path: Path,
@@ -141,32 +180,44 @@ def run_planned(bench: Benchmark, plan: list[PlannedRun], results: dict[str, Any
     """Train every run of ``plan`` not finished yet; write ``results`` to ``path`` after each run and at the end.
 
     With ``resume``, the runs of an existing ``path`` are kept and their keys skipped. ``finalize`` adds the
-    summary (from the runs alone) before every write, so an interrupted benchmark's file is complete.
+    summary (from the runs alone) before every write, so an interrupted benchmark's file is complete. Ctrl-C
+    raises :class:`Interrupted`, which says how many finished runs ``path`` holds.
     """
     from tqdm.auto import tqdm
 
+    on_disk = 0   # the finished runs in path that this command keeps or wrote (0: it has written nothing there)
     if resume and path.is_file():
-        kept = json.loads(path.read_text())
-        results["runs"] = kept.get("runs", [])
+        kept = _read_out(path)
+        results["runs"] = kept["runs"]
+        on_disk = len(kept["runs"])
         if "config" in results:   # the config names the kept runs too, first, as they came first
-            config = {**results["config"], **{k: v for k, v in kept.get("config", {}).items() if k in RUN_LISTS}}
+            config = {**results["config"], **{k: v for k, v in kept["config"].items() if k in RUN_LISTS}}
             unite_run_lists(config, results["config"])
             results["config"] = config
     done = {finished_key(r) for r in results["runs"]}
     todo = [run for run in plan if run.key not in done]
-    for i, run in enumerate(todo, 1):
-        desc = f"[{i}/{len(todo)}] {bench.label(run)}"
-        with tqdm(total=bench.total_steps(run), desc=desc, leave=False, mininterval=refresh_s, disable=None) as bar:
-            def progress(step: int, total: int) -> None:
-                bar.update(step - bar.n)
+    try:
+        for i, run in enumerate(todo, 1):
+            desc = f"[{i}/{len(todo)}] {bench.label(run)}"
+            with tqdm(total=bench.total_steps(run), desc=desc, leave=False, mininterval=refresh_s,
+                      disable=None) as bar:
+                def progress(step: int, total: int) -> None:
+                    bar.update(step - bar.n)
 
-            record = bench.train(run, results, progress)
-        results["runs"].append(record)
+                record = bench.train(run, results, progress)
+            results["runs"].append(record)
+            finalize(results)
+            write_results(path, results)
+            on_disk = len(results["runs"])
+            log(f"{desc}: {bench.outcome(record)}")
         finalize(results)
         write_results(path, results)
-        log(f"{desc}: {bench.outcome(record)}")
-    finalize(results)
-    write_results(path, results)
+    except KeyboardInterrupt:
+        if not on_disk:
+            raise Interrupted(f"interrupted before the first run finished; this command wrote nothing to {path}") \
+                from None
+        raise Interrupted(f"interrupted; the finished runs ({on_disk}) are in {path}: rerun the same command "
+                          "with --resume") from None
     return results
 
 

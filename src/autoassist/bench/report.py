@@ -1,4 +1,9 @@
-"""Summaries, tables and plots of an image benchmark, made from its ``results.json`` alone."""
+"""Summaries, tables and plots of an image benchmark, made from its ``results.json`` alone.
+
+Also what every command that reads a ``results.json`` shares: :func:`read_results` refuses a file autoassist did
+not write (not JSON, not its structure) with one clear line, :func:`results_kind` says which benchmark wrote it,
+and :func:`combine_results` merges the parts of one benchmark in memory.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,90 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Sequence
 
-from autoassist._errors import ParameterError, fail
+from autoassist._errors import ParameterError
 from autoassist.bench.curves import time_to_stay, time_to_target
 
+RunKey = tuple[str, str, int, float]  # (protocol, method spec, seed, fraction)
 
-def load_results(out_dir: str | Path) -> dict[str, Any]:
+# which command writes results of each kind (a config's "task"; image results record none, svm results none yet)
+KINDS = {"image": "`autoassist bench image` or `demo`", "translation": "`autoassist bench translate` or "
+         "`demo --task translation`", "svm": "`autoassist bench svm`"}
+
+
+class _NotResults(Exception):
+    """What makes a JSON value something other than the results.json of an autoassist benchmark."""
+
+
+def _kind(results: Any) -> str:
+    """The kind of ``results`` (a key of ``KINDS``) from its structure; raise :class:`_NotResults` saying what is
+    wrong if no autoassist benchmark wrote it."""
+    if not isinstance(results, dict):
+        names = {list: "an array", str: "a string", bool: "true or false", int: "a number", float: "a number"}
+        raise _NotResults(f"which holds {names.get(type(results), 'null')}, not an object")
+    config, runs = results.get("config"), results.get("runs")
+    if not isinstance(config, dict):
+        raise _NotResults('which has no "config" object')
+    if not isinstance(runs, list):
+        raise _NotResults('which has no "runs" list')
+    task = config.get("task")
+    # bench svm (bench/svm.py) records no task: its runs are one entry per regularisation strength
+    if task == "svm" or task is None and ("sv_tolerance" in config
+                                          or any(isinstance(r, dict) and "lambda" in r for r in runs)):
+        for i, run in enumerate(runs):
+            if not (isinstance(run, dict) and "lambda" in run and isinstance(run.get("methods"), dict)):
+                raise _NotResults(f'whose runs[{i}] is not a bench svm entry (a "lambda" and its "methods")')
+        return "svm"
+    if task is None and "dataset" not in config:
+        raise _NotResults('whose config names neither a "task" nor a "dataset"')
+    if task is not None and task not in KINDS:
+        raise _NotResults(f"whose config names the task {task!r}, which autoassist does not write")
+    for i, run in enumerate(runs):
+        if not (isinstance(run, dict) and isinstance(run.get("method"), str) and _is_int(run.get("seed"))
+                and isinstance(run.get("protocol", ""), str) and _is_number(run.get("fraction", 1.0))):
+            raise _NotResults(f"whose runs[{i}] is not a finished run (it needs a method name and an integer seed, "
+                              "and a number as fraction and a name as protocol if it records them)")
+    return "image" if task is None else str(task)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def results_kind(results: dict[str, Any]) -> str:
+    """Which benchmark wrote ``results`` (as :func:`read_results` returns them): image, translation or svm."""
+    return _kind(results)
+
+
+def read_results(path: Path, name: str, rule: str, fix: str) -> dict[str, Any]:
+    """The results in ``path``, or one error naming ``name``, the ``rule``, the file and what is wrong with it
+    (not readable, not JSON, not the structure an autoassist benchmark writes), then the ``fix``."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+        _kind(results)
+        return results
+    except UnicodeDecodeError:
+        problem = "which is not UTF-8 text"
+    except OSError as error:
+        problem = f"which cannot be read ({error.strerror or error})"
+    except json.JSONDecodeError as error:
+        problem = f"which is not JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+    except _NotResults as error:
+        problem = str(error)
+    raise ParameterError(f"{name} must be {rule}; got {path}, {problem}. {fix}")
+
+
+def load_results(out_dir: str | Path, name: str = "DIR") -> dict[str, Any]:
+    """``out_dir/results.json`` of any benchmark (:func:`results_kind` says which), or a clear error naming ``name``."""
     path = Path(out_dir) / "results.json"
+    rule = "a folder holding results.json written by `autoassist bench image`, `bench translate`, `bench svm` or `demo`"
+    fix = "Pass the --out folder of a finished or interrupted benchmark."
     if not path.is_file():
-        raise fail("DIR", "a folder holding results.json written by `autoassist bench image`, `bench translate` "
-                   "or `demo`", str(out_dir), "Pass the --out folder of a finished or interrupted benchmark.")
-    return json.loads(path.read_text())
+        raise ParameterError(f"{name} must be {rule}; got {out_dir}, which holds no results.json. {fix}")
+    return read_results(path, name, rule, fix)
 
 
 def write_results(path: Path, payload: dict[str, Any]) -> None:
@@ -26,6 +105,18 @@ def write_results(path: Path, payload: dict[str, Any]) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(payload, indent=1))
     os.replace(tmp, path)
+
+
+def finished_key(record: dict[str, Any]) -> RunKey:
+    """The key of a finished run's record (a translation record has no protocol: it is a budget run)."""
+    return (str(record.get("protocol", "budget")), record["method"], int(record["seed"]),
+            float(record.get("fraction", 1.0)))
+
+
+def describe_key(key: RunKey) -> str:
+    """A run key in words, for messages."""
+    protocol, method, seed, fraction = key
+    return f"{method} seed {seed}" + (f" at fraction {fraction:g}" if protocol == "budget" else f" ({protocol})")
 
 
 # what may differ between the parts of one merged benchmark: which runs each part made, how often and how fast it
@@ -61,33 +152,60 @@ def unite_run_lists(config: dict[str, Any], other: dict[str, Any]) -> None:
         config[key] = values + [v for v in other.get(key, []) if v not in values]
 
 
-def merge_results(out_dir: str | Path, sources: Sequence[str | Path]) -> Path:
-    """Combine the runs of several benchmark folders (e.g. run in parallel) into ``out_dir/results.json``.
+def combine_results(sources: Sequence[str | Path]) -> dict[str, Any]:
+    """The runs of several folders of one benchmark (e.g. run in parallel) in one results dict, in memory.
 
-    The parts must share every setting but those in ``MERGE_MAY_DIFFER``; nothing is written otherwise."""
-    merged: dict[str, Any] = {}
+    Every part is read and checked first: each must hold image or translation results, share every setting but
+    those in ``MERGE_MAY_DIFFER``, and hold runs that no other part (nor itself) holds too. The caller finalises
+    and writes the result."""
     parts = [(str(source), load_results(source)) for source in sources]
+    for source, results in parts:
+        if results_kind(results) == "svm":
+            raise ParameterError(f"DIR must be folders of image or translation results (`autoassist bench image`, "
+                                 f"`bench translate` or `demo`); got {source}, which holds results of {KINDS['svm']}. "
+                                 "Merging them is not supported: each svm folder has its own table and plots "
+                                 f"(`autoassist plot {source}`).")
     for source, results in parts[1:]:
         difference = setting_difference((parts[0][0], parts[0][1]["config"]), (source, results["config"]))
         if difference:
             raise ParameterError(f"DIR must be folders of one benchmark setting; got {difference}. Only "
                                  + ", ".join(MERGE_MAY_DIFFER) + " may differ: merge each setting into its own folder.")
+    seen: dict[RunKey, int] = {}   # the part that holds each run
+    for part, (source, results) in enumerate(parts):
+        for run in results["runs"]:
+            key = finished_key(run)
+            if key in seen:
+                first = parts[seen[key]][0]
+                where = (f"twice in {source}" if seen[key] == part else f"in both {first} and {source}"
+                         + (" (one folder given twice)" if first == source else ""))
+                raise ParameterError(f"DIR must be folders that hold each run once; got the run {describe_key(key)} "
+                                     f"{where}. Merge folders of different seeds, methods or fractions (leave the "
+                                     "repeated folder out, or keep one copy of the run).")
+            seen[key] = part
+    merged: dict[str, Any] = {}
     for source, results in parts:
         if not merged:
             # top-level facts of the first part (a translation benchmark's corpus, steps per epoch, ...)
             merged = {**{k: v for k, v in results.items() if k not in ("runs", "summary", "methods")},
-                      "config": dict(results["config"]), "hardware": results["hardware"], "runs": [],
+                      "config": dict(results["config"]), "hardware": results.get("hardware", {}), "runs": [],
                       "merged_from": []}
         unite_run_lists(merged["config"], results["config"])
-        for key in ("steps_per_epoch", "full_steps"):  # translation budgets recorded per seed
-            if isinstance(merged.get(key), dict) and isinstance(results.get(key), dict):
-                merged[key] = {**merged[key], **results[key]}
+        for budget in ("steps_per_epoch", "full_steps"):  # translation budgets recorded per seed
+            if isinstance(merged.get(budget), dict) and isinstance(results.get(budget), dict):
+                merged[budget] = {**merged[budget], **results[budget]}
         merged["runs"].extend(results["runs"])
-        merged["merged_from"].append({"dir": str(source), "config": results["config"]})
+        merged["merged_from"].append({"dir": source, "config": results["config"]})
+    return merged
+
+
+def merge_results(out_dir: str | Path, sources: Sequence[str | Path]) -> Path:
+    """:func:`combine_results` written to ``out_dir/results.json`` (not finalised); nothing is written if a part
+    is refused."""
+    merged = combine_results(sources)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.json"
-    path.write_text(json.dumps(merged, indent=1))
+    write_results(path, merged)
     return path
 
 
