@@ -9,8 +9,9 @@ with one line that names the problem and the fix, and exit status 2.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+import textwrap
+from pathlib import Path
 from typing import Callable
 
 Handler = Callable[[argparse.Namespace], int]
@@ -26,29 +27,34 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
         return text if says_default or action.required else super()._get_help_string(action)
 
 
-def _is_translation(results: dict[str, object]) -> bool:
-    config = results.get("config")
-    return isinstance(config, dict) and config.get("task") == "translation"
-
-
 def _plot(args: argparse.Namespace) -> int:
     from autoassist.bench import report, translation_report
 
-    results = report.load_results(args.dir)
-    plot = translation_report.plot_results if _is_translation(results) else report.plot_results
-    for path in plot(args.dir):
+    kind = report.results_kind(report.load_results(args.dir))   # a clear error if DIR holds no readable results
+    if kind == "svm":
+        from autoassist.bench.svm_plots import plot_svm
+
+        written = [Path(args.dir) / "table.md", *plot_svm(args.dir)]
+    else:
+        written = (translation_report.plot_results if kind == "translation" else report.plot_results)(args.dir)
+    for path in written:
         print(f"wrote {path}")
     return 0
 
 
 def _merge(args: argparse.Namespace) -> int:
     from autoassist.bench import image, translation
-    from autoassist.bench.report import load_results, merge_results
+    from autoassist.bench.harness import check_writable
+    from autoassist.bench.report import combine_results, results_kind, write_results
 
-    path = merge_results(args.out, args.dirs)
-    results = load_results(args.out)
-    (translation.finalize if _is_translation(results) else image.finalize)(results)
-    path.write_text(json.dumps(results, indent=1))
+    results = combine_results(args.dirs)   # every part read and checked, merged in memory
+    (translation.finalize if results_kind(results) == "translation" else image.finalize)(results)
+    out = Path(args.out)
+    check_writable(out, "OUT")
+    path = out / "results.json"
+    if path.exists():
+        print(f"{path} existed: replaced by the merge")
+    write_results(path, results)   # once, when everything above has passed
     print(f"wrote {path} ({len(results['runs'])} runs); make its plots with `autoassist plot {args.out}`")
     return 0
 
@@ -81,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line (subcommands import their heavy modules only when they run)."""
     from autoassist import __version__
     from autoassist.bench import demo, image, svm, translation
+    from autoassist.bench.report import MERGE_MAY_DIFFER
 
     parser = argparse.ArgumentParser(
         prog="autoassist", formatter_class=_Formatter,
@@ -114,13 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("plot", formatter_class=_Formatter, help="table.md and PNGs from DIR/results.json",
                             description="Make table.md and the PNG plots from DIR/results.json alone.")
-    p.add_argument("dir", metavar="DIR", help="a folder holding results.json (of bench image, bench translate or demo)")
+    p.add_argument("dir", metavar="DIR",
+                   help="a folder holding results.json (of bench image, bench translate, bench svm or demo)")
     p.set_defaults(handler=_plot)
 
     p = commands.add_parser("merge", formatter_class=_Formatter, help="combine benchmark parts run side by side",
-                            description="Combine the results.json of benchmark parts into OUT/results.json. The "
-                            "parts must be of one setting: only their seeds, methods, fractions, protocols, evaluation "
-                            "points, decoding batch, threads and file paths may differ.")
+                            description=textwrap.fill(
+                                "Combine the results.json of benchmark parts (bench image, bench translate or demo) "
+                                "into OUT/results.json. The parts must be of one setting: only the "
+                                + ", ".join(MERGE_MAY_DIFFER[:-1]) + f" and {MERGE_MAY_DIFFER[-1]} of their configs "
+                                "may differ, and each run may be in one part only. Every part is checked before OUT "
+                                "is written; nothing is written otherwise.", 100))
     p.add_argument("out", metavar="OUT", help="output folder")
     p.add_argument("dirs", metavar="DIR", nargs="+", help="folders holding results.json")
     p.set_defaults(handler=_merge)
@@ -128,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; bad input ends with its message (no traceback) and exit status 2."""
+    """Run one command; bad input ends with its message (no traceback) and exit status 2, Ctrl-C with one line
+    and exit status 130."""
     from autoassist._errors import ParameterError, ParameterTypeError
 
     parser = build_parser()
@@ -141,6 +153,25 @@ def main(argv: list[str] | None = None) -> int:
     except (ParameterError, ParameterTypeError, FileNotFoundError) as error:
         print(f"autoassist: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as interrupt:
+        print(f"autoassist: {_interrupted(args, interrupt)}", file=sys.stderr)
+        return 130
+
+
+def _interrupted(args: argparse.Namespace, interrupt: KeyboardInterrupt) -> str:
+    """The line for Ctrl-C: the benchmark loop's own (harness.Interrupted carries where the finished runs are),
+    else where a command with --out and --resume keeps them."""
+    if str(interrupt):
+        return str(interrupt)
+    if not hasattr(args, "resume"):
+        return "interrupted"
+    if args.out is None:
+        return ("interrupted; the finished runs, if any, are in results.json in the --out folder (see --help for its "
+                "default): rerun the same command with --resume")
+    path = Path(args.out) / "results.json"
+    if not path.is_file():
+        return f"interrupted before the first run finished; {path} was not written"
+    return f"interrupted; the finished runs are in {path}: rerun the same command with --resume"
 
 
 if __name__ == "__main__":

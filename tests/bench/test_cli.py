@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,9 +33,126 @@ def test_plot_and_merge_read_the_json_alone(demo_dir: Path, tmp_path: Path,
     assert main(["plot", str(demo_dir)]) == 0
     assert "| budget | uniform |" in (demo_dir / "table.md").read_text()
     assert (demo_dir / "curves_budget.png").is_file()
-    assert main(["merge", str(tmp_path / "merged"), str(demo_dir), str(demo_dir)]) == 0
+    other_seed = _with_seed(demo_dir, tmp_path / "seed1", 1)
+    assert main(["merge", str(tmp_path / "merged"), str(demo_dir), str(other_seed)]) == 0
     merged = json.loads((tmp_path / "merged" / "results.json").read_text())
     assert len(merged["runs"]) == 6 and merged["summary"]["rows"][0]["seeds"] == 2
+    capsys.readouterr()
+    # the same folder twice would count each run as two seeds: refused, and OUT is not written
+    assert main(["merge", str(tmp_path / "twice"), str(demo_dir), str(demo_dir)]) == 2
+    assert "(one folder given twice)" in capsys.readouterr().err and not (tmp_path / "twice").exists()
+
+
+def _with_seed(source: Path, folder: Path, seed: int) -> Path:
+    """A copy of ``source``'s results whose runs are relabelled as seed ``seed`` (another part to merge)."""
+    results = json.loads((source / "results.json").read_text())
+    for run in results["runs"]:
+        run["seed"] = seed
+    results["config"]["seeds"] = [seed]
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps(results))
+    return folder
+
+
+def test_merge_checks_every_part_and_out_before_writing(demo_dir: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    svm = tmp_path / "svm"
+    svm.mkdir()
+    (svm / "results.json").write_text(json.dumps({"config": {"sv_tolerance": 1e-6}, "hardware": {},
+                                                  "runs": [{"lambda": 0.1, "methods": {}}]}))
+    assert main(["merge", str(tmp_path / "m1"), str(demo_dir), str(svm)]) == 2
+    assert "holds results of `autoassist bench svm`" in capsys.readouterr().err
+    assert not (tmp_path / "m1").exists()
+    afile = tmp_path / "afile"
+    afile.write_text("kept")
+    assert main(["merge", str(afile), str(demo_dir), str(_with_seed(demo_dir, tmp_path / "s1", 1))]) == 2
+    assert f"OUT must be a folder this user can create and write; got {afile} (" in capsys.readouterr().err
+    assert afile.read_text() == "kept"
+
+
+def test_merge_help_lists_exactly_what_may_differ(capsys: pytest.CaptureFixture[str]) -> None:
+    from autoassist.bench.report import MERGE_MAY_DIFFER
+
+    assert main(["merge", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "only the " + ", ".join(MERGE_MAY_DIFFER[:-1]) + f" and {MERGE_MAY_DIFFER[-1]} of their configs" in text
+
+
+def test_plot_sends_svm_results_to_the_svm_plots_and_refuses_bad_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import autoassist.bench.svm_plots as svm_plots
+
+    calls: list[str] = []
+    monkeypatch.setattr(svm_plots, "plot_svm", lambda out: calls.append(str(out)) or [Path(out) / "svm.png"])
+    (tmp_path / "results.json").write_text(json.dumps({"config": {"n_train": 3}, "runs": [{"lambda": 0.1,
+                                                                                          "methods": {}}]}))
+    assert main(["plot", str(tmp_path)]) == 0
+    assert calls == [str(tmp_path)] and "svm.png" in capsys.readouterr().out
+    (tmp_path / "results.json").write_text("{")
+    assert main(["plot", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("autoassist: error: DIR must be") and f"{tmp_path / 'results.json'}, which is not JSON" in err
+
+
+def test_results_json_autoassist_did_not_write_stops_demo_before_it_runs(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "results.json").write_text("not json")
+    for resume in ([], ["--resume"]):
+        assert main(["demo", "--epochs", "1", "--limit-train", "300", "--out", str(tmp_path), *resume]) == 2
+        err = capsys.readouterr().err
+        assert f"--out must be a folder without results.json or with one an autoassist benchmark wrote; got " \
+               f"{tmp_path / 'results.json'}, which is not JSON" in err and "[1/3]" not in err
+    assert (tmp_path / "results.json").read_text() == "not json"
+
+
+def test_a_repeated_seed_is_refused_not_trained_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--seeds", "0", "0", "--out", str(tmp_path / "d")]) == 2
+    assert "--seeds must be values without repeats (each run is planned once); got 0 0" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()
+
+
+class _Fake:
+    """Two tiny runs; Ctrl-C while the second trains."""
+
+    def label(self, run: Any) -> str:
+        return run.spec
+
+    def total_steps(self, run: Any) -> int | None:
+        return None
+
+    def train(self, run: Any, results: dict[str, Any], progress: Any) -> dict[str, Any]:
+        if results["runs"]:
+            raise KeyboardInterrupt
+        return {"method": run.spec, "seed": run.seed}
+
+    def outcome(self, record: dict[str, Any]) -> str:
+        return "ok"
+
+
+def test_ctrl_c_ends_a_benchmark_with_one_line_and_status_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    import autoassist.bench.demo as demo
+    from autoassist.bench.harness import plan_runs, run_planned
+
+    def fake_run(args: argparse.Namespace) -> int:
+        run_planned(_Fake(), plan_runs(["a", "b"], [0], [1.0]), {"config": {"dataset": "fake"}, "runs": []},
+                    Path(args.out) / "results.json", lambda results: None, log=lambda line: None)
+        return 0
+
+    monkeypatch.setattr(demo, "run", fake_run)
+    assert main(["demo", "--out", str(tmp_path)]) == 130
+    assert capsys.readouterr().err == (f"autoassist: interrupted; the finished runs (1) are in "
+                                       f"{tmp_path / 'results.json'}: rerun the same command with --resume\n")
+
+    def interrupted_elsewhere(args: argparse.Namespace) -> int:
+        raise KeyboardInterrupt   # e.g. while the plots are drawn, after the runs
+
+    monkeypatch.setattr(demo, "run", interrupted_elsewhere)
+    assert main(["demo", "--out", str(tmp_path)]) == 130
+    assert capsys.readouterr().err == (f"autoassist: interrupted; the finished runs are in {tmp_path / 'results.json'}"
+                                       ": rerun the same command with --resume\n")
 
 
 def test_bad_commands(capsys: pytest.CaptureFixture[str]) -> None:
