@@ -19,7 +19,8 @@ from autoassist.bench.curves import time_to_stay, time_to_target
 
 RunKey = tuple[str, str, int, float]  # (protocol, method spec, seed, fraction)
 
-# which command writes results of each kind (a config's "task"; image results record none, svm results none yet)
+# which command writes results of each kind (a config's "task"; image results record none, nor did svm results
+# before 2026-11-29)
 KINDS = {"image": "`autoassist bench image` or `demo`", "translation": "`autoassist bench translate` or "
          "`demo --task translation`", "svm": "`autoassist bench svm`"}
 
@@ -40,7 +41,7 @@ def _kind(results: Any) -> str:
     if not isinstance(runs, list):
         raise _NotResults('which has no "runs" list')
     task = config.get("task")
-    # bench svm (bench/svm.py) records no task: its runs are one entry per regularisation strength
+    # bench svm results (bench/svm.py) recorded no task before 2026-11-29: their runs are one entry per lambda
     if task == "svm" or task is None and ("sv_tolerance" in config
                                           or any(isinstance(r, dict) and "lambda" in r for r in runs)):
         for i, run in enumerate(runs):

@@ -35,7 +35,7 @@ from tqdm import tqdm
 import autoassist
 from autoassist._errors import ParameterError, check_float, check_int, fail
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.harness import check_writable
+from autoassist.bench.harness import check_planned_once, check_writable
 from autoassist.linear import ShrinkingSVC, primal_objective
 
 TARGETS = (1e-2, 1e-3)
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     _warm_up(X, y, lambdas[0], methods)
     hardware = hardware_info()
     results: dict[str, Any] = {
-        "config": {"argv": getattr(args, "argv", None), "data": args.data, "test": args.test, "n_train": n,
+        "config": {"task": "svm", "argv": getattr(args, "argv", None), "data": args.data, "test": args.test, "n_train": n,
                    "n_test": Xt.shape[0], "n_features": X.shape[1], "nnz_per_row": X.nnz / n, "seeds": args.seeds,
                    "passes": args.passes, "targets": list(TARGETS), "methods": methods, "sv_tolerance": SV_TOLERANCE},
         "version": autoassist.__version__, "git_commit": hardware["git_commit"], "hardware": hardware, "runs": [],
@@ -162,8 +162,7 @@ def _check_options(args: argparse.Namespace) -> None:
         raise fail("--passes", ">= 1", args.passes)
     for seed in args.seeds:
         check_int("--seeds", seed, minimum=0, fix="Seeds are non-negative integers, e.g. --seeds 0 1 2.")
-    for flag, values in (("--seeds", args.seeds), ("--methods", args.methods or [])):
-        _check_no_repeats(flag, values)
+    check_planned_once({"seeds": args.seeds, "methods": args.methods or []})
     if args.n_features is not None:
         check_int("--n-features", args.n_features, minimum=1, fix="Leave it out to read it from the files.")
     for lam in args.lambdas or []:
@@ -172,15 +171,6 @@ def _check_options(args: argparse.Namespace) -> None:
         if path is not None and not Path(path).is_file():
             raise fail(flag, "an existing LIBSVM/svmlight file", str(path),
                        "Check the path (the LIBSVM sets are in ../shared/data/libsvm/).")
-
-
-def _check_no_repeats(flag: str, values: list[Any]) -> None:
-    """Refuse a value given twice: a repeated seed or method would be run twice, and a seed counted twice in the
-    medians."""
-    repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
-    if repeated is not None:
-        raise fail(flag, "values without repeats (each run is planned once)", " ".join(map(str, values)),
-                   f"Give {repeated} once.")
 
 
 def _methods(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
