@@ -130,7 +130,8 @@ class FeedbackExchange:
                                          f"stops with the feedback of {-1 - s} steps final")
                          for r, s in enumerate(steps))
         raise RanksDisagree(f"the ranks' feedback differs ({said}): every rank must iterate and report the same "
-                            "batches (call report() for every batch on every rank, the same way).")
+                            "batches (call report() for every batch on every rank, the same way), and call "
+                            "state_dict() on every rank at the same step (rank 0 alone saves it).")
 
     @staticmethod
     def _pack(step: int, idx: torch.Tensor, loss: torch.Tensor, width: int) -> torch.Tensor:
