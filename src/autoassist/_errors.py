@@ -94,5 +94,6 @@ def check_bool(name: str, value: Any) -> bool:
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``."""
     if value not in choices:
-        raise fail(name, "one of " + ", ".join(repr(c) for c in choices), repr(value))
+        shown = repr(str(value)) if isinstance(value, str) else repr(value)  # np.str_('x') shown as 'x'
+        raise fail(name, "one of " + ", ".join(repr(c) for c in choices), shown)
     return str(value)

@@ -239,11 +239,6 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         p["loop"] = K.pass_for(p["mode"], p["cv"], p["avg_start"], p["loss"], p["projection"], p["clock_updates"])
         return p
 
-    def _check_X(self, X: Any, *, reset: bool) -> _data.Prepared:
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=reset, ensure_all_finite=False)
-        _data.check_finite(X)
-        return _data.prepare(X, float(self.intercept_scaling) if self.fit_intercept else None)
-
     def _check_Xy(self, X: Any, y: Any, *, reset: bool) -> tuple[_data.Prepared, np.ndarray]:
         _data.check_lengths(X, y)
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, reset=reset, ensure_all_finite=False)
