@@ -15,6 +15,7 @@ the mean over the batch, weighted by the selector's loss weights when it gives a
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -146,9 +147,16 @@ class AutoAssist:
                 raise fail("selector", "a stream selector", selector.name,
                            "Selective Backprop and the oracle need a no-grad forward pass on every candidate: use "
                            "autoassist.ForwardFilter with a uniform AutoAssist(selector=UniformSelector()).")
-            if features is not None or assistant != "loss-history":
-                raise fail("selector", "given without assistant= or features= (they configure AutoAssist's own "
-                           "selector)", selector.name, "Drop assistant= and features=, or drop selector=.")
+            mine = dict(assistant=assistant, features=features, labels=labels, base_prob=base_prob,
+                        max_feature_dim=max_feature_dim, feature_workers=feature_workers, progress=progress, lr=lr,
+                        l2=l2, unbiased=unbiased, warmup_instances=warmup_instances, anneal_fraction=anneal_fraction,
+                        total_steps=total_steps, accept_first_pass=accept_first_pass, adaptive_base=adaptive_base,
+                        threshold=threshold, prefer=prefer, switch_fraction=switch_fraction)
+            given = [name for name, value in mine.items() if not _is_default(name, value)]
+            if given:
+                raise fail("selector", f"given without {', '.join(given)} (options of AutoAssist's own selector, "
+                           f"which {selector.name} replaces)", selector.name,
+                           f"Drop {', '.join(given)}, or drop selector=.")
             self.selector: Selector = selector
         else:  # every option checked before the Assistant's features are read
             options = AutoAssistSelector.check_options(
@@ -306,6 +314,14 @@ class AutoAssist:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_default(name: str, value: Any) -> bool:
+    """Whether ``value`` is ``AutoAssist``'s default for the option ``name`` (an array never is)."""
+    default = inspect.signature(AutoAssist.__init__).parameters[name].default
+    if value is None or default is None:
+        return value is default
+    return type(value) is type(default) and bool(value == default)
 
 
 class _IndexedCollate:

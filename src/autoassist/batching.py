@@ -10,6 +10,8 @@ batches (sequences), both from instances decided as they are taken (:class:`Deci
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -179,6 +181,7 @@ class TokenPool:
         self.sizes = instance_sizes(lengths)
         self.max_tokens = int(max_tokens)
         self.parts = int(parts)
+        self.pool_batches = int(pool_batches)
         mean = float(self.sizes.mean()) if len(self.sizes) else 1.0
         self.pool_size = max(self.parts, int(pool_batches * max(1.0, self.max_tokens / max(mean, 1.0))))
 
@@ -237,6 +240,11 @@ class TokenBatcher(TokenPool, DecidedBatcher):
     def pop(self) -> Parts:
         out, self._queue = self._queue[:self.parts], self._queue[self.parts:]
         return out
+
+    def decision_lead(self) -> int:
+        """Steps by which the candidates decided now may be trained after the next batch, at most: the batches
+        queued, then a pool's (cut from about ``pool_batches`` batches' worth; twice that, for the padding)."""
+        return math.ceil((len(self._queue) + 2 * self.pool_batches) / self.parts)
 
     def steps_per_pass(self, order: np.ndarray) -> int:
         """Global batches one unfiltered pass over ``order`` makes (an epoch's length); call on a new batcher,

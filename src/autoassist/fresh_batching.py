@@ -47,11 +47,13 @@ class FreshTokenBatcher(TokenPool):
         """The next global batch as ``parts`` pieces ``(indices, weights)``, deciding what it needs."""
         runs: list[tuple[np.ndarray, np.ndarray]] = []
         while len(runs) < self.parts:
+            if runs and self._pass_drained(stream) and split_largest(runs):
+                continue  # the pass's last batches are shared out among the ranks before the next pass begins
             self._fill(stream)
             run = self._cut(stream, decide)
             if len(run[0]):
                 runs.append(run)
-            elif not (self._pass_drained(stream) and runs and split_largest(runs)) and not self._fill(stream):
+            elif not self._fill(stream):
                 break  # nothing left to take (only a single pass ends so)
         return runs
 

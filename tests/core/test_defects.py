@@ -509,3 +509,28 @@ def test_lengths_without_max_tokens_are_refused() -> None:
     # they were ignored without a word: batches were counted, not bounded by tokens
     with pytest.raises(ParameterError, match="lengths must be given only with max_tokens"):
         AutoAssist(_data(), batch_size=8, lengths=np.full(256, 5))
+
+
+def test_options_of_autoassists_own_selector_are_refused_beside_another_selector() -> None:
+    from autoassist import TRANSLATION_RULES
+    from autoassist.selectors import RandomSelector
+
+    # they were accepted and ignored: unbiased=True gave no weights, base_prob=5 no error
+    with pytest.raises(ParameterError, match="selector must be given without base_prob, unbiased"):
+        AutoAssist(_data(), batch_size=8, selector=RandomSelector(0.5), unbiased=True, base_prob=5.0)
+    with pytest.raises(ParameterError, match="accept_first_pass, adaptive_base, threshold"):
+        AutoAssist(_data(), batch_size=8, selector=RandomSelector(0.5), **TRANSLATION_RULES)
+
+
+def test_selector_and_forward_filter_seeds_and_sizes_are_checked() -> None:
+    from autoassist import ForwardFilter
+    from autoassist.selectors import InfoBatchSelector
+    from autoassist.selectors.selective_backprop import SelectiveBackpropSelector
+
+    with pytest.raises(ParameterError, match="seed must be >= 0"):
+        InfoBatchSelector(num_passes=3, seed=-1)  # it failed in the worker thread at the first batch
+    for bad in (2.5, True, "4"):
+        with pytest.raises(ParameterTypeError, match="batch_size must be an integer"):
+            ForwardFilter(SelectiveBackpropSelector(), batch_size=bad)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="seed must be >= 0"):
+        ForwardFilter(SelectiveBackpropSelector(), batch_size=4, seed=-1)

@@ -230,3 +230,60 @@ def test_bad_fresh_settings() -> None:
     state = BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, seed=0).state_dict()
     with pytest.raises(ParameterError, match="same settings"):
         _fresh(UniformSelector()).load_state_dict(state)
+
+
+def test_fresh_batches_share_a_passs_last_batch_among_the_ranks_before_the_next_pass() -> None:
+    # the pass's last run (3 instances) used to go to rank 0 while rank 1 took the next pass's first batch
+    data = torch.utils.data.TensorDataset(torch.arange(9))
+    epoch = []
+    for rank in (0, 1):
+        assist = AutoAssist(data, max_tokens=3, lengths=np.ones(9, dtype=np.int64), selector=UniformSelector(),
+                            seed=0, rank=rank, world_size=2, fresh_decisions=True, pool_batches=2, asynchronous=False)
+        epoch += [i for batch in assist.batches for i in batch]
+    assert sorted(epoch) == list(range(9))
+
+
+class _Indifferent:
+    """An Assistant that scores every candidate 0: only base_prob and accept-all decide."""
+
+    instances_seen = 0
+
+    def score(self, indices: np.ndarray) -> np.ndarray:
+        return np.zeros(len(indices))
+
+    def learn(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self.instances_seen += len(indices)
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+    def stats(self) -> dict:
+        return {}
+
+
+def test_anneal_trains_the_last_steps_on_every_instance_though_a_pool_is_decided_ahead() -> None:
+    # the pool batcher decides up to a pool's worth of steps ahead: accept-all used to start only when the
+    # deciding step crossed the boundary, so the first steps of the anneal trained on base_prob's choice
+    data = torch.utils.data.TensorDataset(torch.arange(N))
+    total = 3 * BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, seed=0).steps_per_epoch
+    assist = AutoAssist(data, max_tokens=300, lengths=LENGTHS, assistant=_Indifferent(), base_prob=0.3,  # type: ignore[arg-type]
+                        anneal_fraction=0.15, total_steps=total, pool_batches=8, seed=0, asynchronous=False)
+    selector, decided_all = assist.selector, {}
+    decide = selector.decide
+
+    def recording(indices: np.ndarray):  # type: ignore[no-untyped-def]
+        decided_all.update(dict.fromkeys(np.asarray(indices).tolist(), selector._accept_all()))  # type: ignore[attr-defined]
+        return decide(indices)
+
+    selector.decide = recording  # type: ignore[method-assign]
+    step, window = 0, []
+    while step < total:
+        for idx, _ in assist.loader():
+            if step >= 0.85 * total:
+                window.append(all(decided_all[i] for i in idx.tolist()))
+            assist.report(idx, torch.rand(len(idx)))
+            step += 1
+    assert window and all(window)

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autoassist._errors import fail
+from autoassist._errors import check_int, fail
 from autoassist._state import from_saved, to_saveable
 from autoassist.batching import CountBatcher
 
@@ -76,7 +76,8 @@ class Selector:
         """Called when the candidate stream starts pass ``pass_index`` (0, 1, 2, ...)."""
 
     def set_step(self, step: int) -> None:
-        """Called before each batch is assembled with the number of batches assembled so far."""
+        """Called before each batch is assembled with the Boss step by which the candidates decided now are
+        trained, at the latest (the batch's own step, unless a pool batcher decides ahead of it)."""
 
     def candidates(self, pass_index: int, rng: np.random.Generator) -> np.ndarray | None:
         """The candidate order of one pass, or None for the default: a fresh permutation of all instances.
@@ -126,11 +127,10 @@ class ForwardFilter:
         if not selector.needs_boss_losses:
             raise fail("selector", "a forward selector (needs_boss_losses=True)", type(selector).__name__,
                        "Stream selectors go to the batch generator, not to ForwardFilter.")
-        if batch_size < 1:
-            raise fail("batch_size", ">= 1", batch_size)
         self.selector = selector
-        self.batch_size = int(batch_size)
-        self._rng = np.random.default_rng([int(seed), 0xF0F0])
+        self.batch_size = check_int("batch_size", batch_size, minimum=1, fix="Use for example batch_size=128.")
+        self._rng = np.random.default_rng([check_int("seed", seed, minimum=0, fix="Use a non-negative seed, e.g. "
+                                                     "seed=0."), 0xF0F0])
         self._batcher = CountBatcher(self.batch_size)
         self.scanned = 0
         self.accepted = 0

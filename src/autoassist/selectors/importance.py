@@ -3,12 +3,10 @@ Samples Are Created Equal: Deep Learning with Importance Sampling"), with unbias
 
 Use::
 
-    selector = ImportanceSelector(smoothing=0.1)
-    batches = BatchGenerator(selector, len(train_set), batch_size=128)
-    for idx, (x, y) in loader:
-        losses = F.cross_entropy(model(x), y, reduction="none")
-        batches.report(idx, losses)
-        (losses * torch.as_tensor(batches.weights_for(idx), dtype=losses.dtype)).mean().backward()
+    assist = AutoAssist(train_set, batch_size=128, selector=ImportanceSelector(smoothing=0.1))
+    for idx, (x, y) in assist.loader():
+        loss = assist.report(idx, F.cross_entropy(model(x), y, reduction="none"))  # mean weighted by 1 / (N p_i)
+        opt.zero_grad(); loss.backward(); opt.step()
 
 Each pass draws N candidates *with replacement*, instance ``i`` with probability
 

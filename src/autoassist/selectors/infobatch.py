@@ -3,12 +3,14 @@ Pruning"): each pass, randomly prune part of the instances whose last loss is be
 
 Use::
 
-    selector = InfoBatchSelector(num_passes=30, prune_ratio=0.5, delta=0.875, seed=0)
-    batches = BatchGenerator(selector, len(train_set), batch_size=128)
-    for idx, (x, y) in loader:
-        losses = F.cross_entropy(model(x), y, reduction="none")
-        batches.report(idx, losses)
-        (losses * torch.as_tensor(batches.weights_for(idx), dtype=losses.dtype)).mean().backward()
+    assist = AutoAssist(train_set, batch_size=128,
+                        selector=InfoBatchSelector(num_passes=30, prune_ratio=0.5, delta=0.875, seed=0))
+    while assist.stats()["position"] < 30:       # a run of num_passes passes (pruned passes are shorter)
+        for idx, (x, y) in assist.loader():
+            loss = assist.report(idx, F.cross_entropy(model(x), y, reduction="none"))  # weighted mean
+            opt.zero_grad(); loss.backward(); opt.step()
+            if assist.stats()["position"] >= 30:
+                break
 
 The rule, for pass ``p`` (0-based) of a run of ``num_passes`` passes:
 
@@ -99,7 +101,7 @@ class InfoBatchSelector(Selector):
             raise fail("prune_ratio", "in [0, 1)", prune_ratio,
                        "Kept low-loss instances get weight 1/(1 - prune_ratio): use for example 0.5.")
         self.delta = check_probability("delta", delta, fix="The paper uses delta=0.875.")
-        self.seed = check_int("seed", seed)
+        self.seed = check_int("seed", seed, minimum=0, fix="Use a non-negative seed, e.g. seed=0.")
         self.full_from_pass = first_full_pass(self.delta, self.num_passes)
         self._pass = -1
         self.bind(0)
