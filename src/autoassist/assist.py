@@ -270,8 +270,8 @@ class AutoAssist:
             raise fail("tokens", f"of the shape of losses {tuple(losses.shape)}", f"shape {tuple(count.shape)}",
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
         if count.is_complex() or count.dtype == torch.bool or (count.numel() and bool((count < 0).any())) \
-                or not bool(count.sum() > 0):
-            raise fail("tokens", "non-negative token counts with a positive sum", f"{count.dtype} values",
+                or not bool(torch.isfinite(count).all()) or not bool(count.sum() > 0):
+            raise fail("tokens", "finite non-negative token counts with a positive sum", f"{count.dtype} values",
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
         return count.to(losses.dtype)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from autoassist._errors import ParameterError, check_float, fail
+from autoassist._errors import ParameterError, check_float, check_int, fail
 
 __all__ = ["check_sentence_losses", "sequence_losses", "token_normalised_loss"]
 
@@ -59,6 +59,7 @@ def sequence_losses(logits: torch.Tensor, target: torch.Tensor, pad_id: int,
     label_smoothing = check_float("label_smoothing", label_smoothing, nonnegative=True)
     if label_smoothing >= 1.0:
         raise fail("label_smoothing", "in [0, 1)", label_smoothing)
+    pad_id = check_int("pad_id", pad_id, fix="Pass the id that pads target, e.g. tokenizer.pad_id.")
     token = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), reduction="none",
                             ignore_index=pad_id, label_smoothing=label_smoothing).view(target.shape)
     counts = (target != pad_id).sum(1)

@@ -109,11 +109,21 @@ def check_lengths(lengths: Any, n: int) -> np.ndarray:
     if lengths is None:
         raise fail("lengths", "given with max_tokens (one token count per instance)", None,
                    "Pass lengths= as an (N,) array, or (N, 2) for (source, target) lengths.")
-    arr = np.asarray(lengths.cpu().numpy() if hasattr(lengths, "cpu") else lengths)
+    try:
+        arr = np.asarray(lengths.cpu().numpy() if hasattr(lengths, "cpu") else lengths)
+    except ValueError:  # ragged nesting
+        raise fail("lengths", f"of shape ({n},) or ({n}, 2)", "a ragged nesting",
+                   "Pass one count per instance, or one (source, target) pair per instance.") from None
     if arr.ndim not in (1, 2) or arr.shape[0] != n or (arr.ndim == 2 and arr.shape[1] != 2):
         raise fail("lengths", f"of shape ({n},) or ({n}, 2)", f"shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.integer) or (arr.size and arr.min() < 1):
-        raise fail("lengths", "positive integer token counts", f"dtype {arr.dtype}, min {arr.min() if arr.size else None}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise fail("lengths", "integer token counts", f"dtype {arr.dtype}", "Pass the counts as integers.")
+    # one side of a pair may be empty (an empty target), not both: every instance takes room in a batch
+    bad = np.flatnonzero((arr.min(axis=1) < 0) | (arr.max(axis=1) < 1) if arr.ndim == 2 else arr < 1)
+    if len(bad):
+        raise fail("lengths", "positive token counts (a (source, target) pair: non-negative, not both 0)",
+                   f"{arr[bad[0]].tolist()} for instance {int(bad[0])}",
+                   "Count the tokens each instance occupies (with BOS/EOS), or drop empty instances.")
     return instance_sizes(arr)
 
 

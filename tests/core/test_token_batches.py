@@ -287,3 +287,25 @@ def test_anneal_trains_the_last_steps_on_every_instance_though_a_pool_is_decided
             assist.report(idx, torch.rand(len(idx)))
             step += 1
     assert window and all(window)
+
+
+def test_lengths_and_token_counts_a_new_user_got_wrong_are_named() -> None:
+    data = torch.utils.data.TensorDataset(torch.arange(4))
+    pairs = np.array([[3, 2], [4, 0], [2, 2], [1, 1]])  # an empty target takes the source's room: accepted
+    assert AutoAssist(data, max_tokens=8, lengths=pairs, assistant="loss-only").steps_per_epoch >= 1
+    with pytest.raises(ParameterError, match=r"lengths must be positive token counts.*\[0, 0\] for instance 1"):
+        AutoAssist(data, max_tokens=8, lengths=np.array([[3, 2], [0, 0], [2, 2], [1, 1]]), assistant="loss-only")
+    with pytest.raises(ParameterError, match="ragged"):
+        AutoAssist(data, max_tokens=8, lengths=[[1, 2], [3], [1, 1], [2, 2]], assistant="loss-only")
+    assist = AutoAssist(data, max_tokens=8, lengths=np.full(4, 2), assistant="loss-only")
+    idx, _ = next(iter(assist.loader()))
+    with pytest.raises(ParameterError, match="tokens must be finite"):
+        assist.report(idx, torch.rand(len(idx)), tokens=torch.full((len(idx),), float("inf")))
+
+
+def test_sequence_losses_names_a_bad_pad_id() -> None:
+    from autoassist._errors import ParameterTypeError
+    from autoassist.losses import sequence_losses
+
+    with pytest.raises(ParameterTypeError, match="pad_id must be an integer"):
+        sequence_losses(torch.randn(2, 3, 5), torch.zeros(2, 3, dtype=torch.long), pad_id=0.5)  # type: ignore[arg-type]
