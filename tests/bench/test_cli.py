@@ -25,6 +25,7 @@ def test_demo_writes_results_and_plot(demo_dir: Path) -> None:
             assert key in entry
     steps = {m["boss_steps"] for m in results["methods"].values()}
     assert len(steps) == 1  # same number of Boss steps for both
+    assert results["config"]["tolerance"] == 0.0 and results["config"]["batch_size"] == 128  # the image demo's
     assert (demo_dir / "demo.png").stat().st_size > 10_000
 
 

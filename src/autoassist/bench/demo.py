@@ -180,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
     if args.task == "translation":
         return run_translation(args)
     for dest, default in args.image_defaults.items():  # the image demo's own defaults where none was given
-        if getattr(args, dest) is None and dest not in ("epochs", "lr"):  # those two: the dataset's
+        if getattr(args, dest) is None and dest not in ("epochs", "lr", "tolerance"):  # the dataset's; 0
             setattr(args, dest, default)
     if args.tolerance is None:
         args.tolerance = 0.0
