@@ -12,3 +12,9 @@ COMMON="--dataset fashion-mnist --data-dir ../shared/data/fashion-mnist --model 
 ( $A bench image $COMMON --protocols budget --fractions 1.0 0.8 0.7 0.6 0.5 \
     --methods uniform random:keep_rate=0.45 importance selective_backprop oracle --out runs/fm4/others --resume ) &
 wait
+# The merges behind the committed folders (their results.json "merged_from" lists these parts):
+$A merge benchmarks/image/fashion-mnist runs/fm2/partA runs/fm2/partB runs/fm2/partC runs/fm2/partD \
+    runs/fm2/partE runs/fm2/partF runs/fm4/assistants
+$A merge benchmarks/image/fashion-mnist-others runs/fm3/budget runs/fm3/passes runs/fm4/others runs/fm4/passes
+$A plot benchmarks/image/fashion-mnist
+$A plot benchmarks/image/fashion-mnist-others

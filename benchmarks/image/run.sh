@@ -7,8 +7,8 @@
 #
 # Session of 2026-11-27: the machine was shared with two other jobs (Boss steps ~100 ms instead of ~12 ms
 # on a quiet machine), so this rerun on the new core covers the AutoAssist Assistants against uniform
-# only, seed 0 first (then seed 1 as time allowed); the other methods' numbers in README are from the first
-# version's benchmark (benchmarks/image/fashion-mnist-v0.1). Extend with --resume and more --seeds/--methods.
+# only, seed 0 first (then seed 1 as time allowed). Later sessions added the other methods (run-others.sh) and a
+# third seed (run-seed2.sh, which also holds the merges behind the committed folders).
 set -euo pipefail
 export OMP_NUM_THREADS=1
 A=.venv/bin/autoassist
