@@ -290,3 +290,13 @@ def test_regression_and_multi_label_heads_back_propagate_the_models_own_loss(tmp
     assert model.config.problem_type == ("regression" if targets == 1 else "multi_label_classification")
     assert torch.allclose(loss, model(**{k: v for k, v in batch.items() if k != "autoassist_index"}).loss, atol=1e-6)
     ours.assist.close()
+
+
+def test_another_selector_replaces_autoassists_own(tmp_path: Path) -> None:
+    from autoassist.selectors import InfoBatchSelector
+
+    # the default assistant="loss-only" used to go along with it, and was refused beside selector=
+    trainer = AutoAssistTrainer(model=_gpt2(), args=_args(tmp_path), train_dataset=_Tokens(16), data_collator=_collate,
+                                autoassist={"selector": InfoBatchSelector(num_passes=2)})
+    assert trainer.assist.selector.name == "infobatch" and trainer.assist.assistant is None
+    trainer.assist.close()

@@ -119,7 +119,9 @@ class AutoAssistTrainer(Trainer):
                        "group_by_length" if getattr(self.args, "group_by_length", False) else strategy,
                        "AutoAssist draws the training batches; for length-grouped batches pass "
                        "autoassist={'max_tokens': N, 'lengths': each example's length}.")
-        options = {"assistant": "loss-only", **(autoassist or {})}
+        options = dict(autoassist or {})
+        if "selector" not in options:  # another selector (InfoBatch, ...) replaces AutoAssist's own
+            options.setdefault("assistant", "loss-only")
         for taken in ("batch_size", "seed"):
             if taken in options:
                 raise fail(f"autoassist['{taken}']", "left out", options[taken],
