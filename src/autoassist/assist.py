@@ -236,7 +236,8 @@ class AutoAssist:
         Assistant gets a detached copy and learns off the Boss's critical path. The returned tensor
         keeps its graph: the mean of ``losses`` weighted by the selector's loss weights when it gives
         any; with ``tokens`` (each sentence's token count, shape (B,)) the token-normalised loss
-        ``sum(w * tokens * losses) / sum(tokens)`` that translation training back-propagates.
+        ``sum(w * tokens * losses) / sum(tokens)`` that translation training back-propagates (zero for a
+        batch without tokens).
         """
         if not isinstance(losses, torch.Tensor):
             raise ParameterTypeError(f"losses must be a tensor of per-instance losses of shape (B,), the model's "
@@ -252,7 +253,8 @@ class AutoAssist:
             total = count.sum()
             if not np.all(weights == 1.0):
                 count = count * torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)
-            return (losses * count).sum() / total
+            # a batch without a counted token (prompts masked out) adds nothing: a zero loss, not 0 / 0
+            return (losses * count).sum() / total.clamp(min=1)
         if np.all(weights == 1.0):
             return losses.mean()
         w = torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)
@@ -270,8 +272,8 @@ class AutoAssist:
             raise fail("tokens", f"of the shape of losses {tuple(losses.shape)}", f"shape {tuple(count.shape)}",
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
         if count.is_complex() or count.dtype == torch.bool or (count.numel() and bool((count < 0).any())) \
-                or not bool(torch.isfinite(count).all()) or not bool(count.sum() > 0):
-            raise fail("tokens", "finite non-negative token counts with a positive sum", f"{count.dtype} values",
+                or not bool(torch.isfinite(count).all()):
+            raise fail("tokens", "finite non-negative token counts", f"{count.dtype} values",
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
         return count.to(losses.dtype)
 

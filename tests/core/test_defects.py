@@ -446,13 +446,16 @@ def test_bad_tokens_are_refused_before_the_report_is_recorded() -> None:
     assist = AutoAssist(_data(), batch_size=8, seed=0)
     idx, _ = next(iter(assist.loader()))
     losses = torch.rand(8, requires_grad=True)
-    for tokens in (torch.ones(3), torch.zeros(8), -torch.ones(8)):
+    for tokens in (torch.ones(3), -torch.ones(8), torch.full((8,), float("nan"))):
         with pytest.raises(ParameterError, match="tokens must be"):
             assist.report(idx, losses, tokens=tokens)
     assert assist.stats()["feedback_batches"] == 0
     counts = torch.arange(1, 9)
     loss = assist.report(idx, losses, tokens=counts)
     assert torch.allclose(loss, (losses * counts).sum() / counts.sum())
+    idx2, _ = next(iter(assist.loader()))
+    zero = assist.report(idx2, losses, tokens=torch.zeros(8))  # every token masked out: nothing to learn, not nan
+    assert zero.item() == 0.0 and zero.requires_grad
     with pytest.raises(ParameterTypeError, match="tensor of per-instance losses"):
         assist.report(idx, losses.detach().numpy())
 
