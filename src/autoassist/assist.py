@@ -254,7 +254,7 @@ class AutoAssist:
             if not np.all(weights == 1.0):
                 count = count * torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)
             # a batch without a counted token (prompts masked out) adds nothing: a zero loss, not 0 / 0
-            return (losses * count).sum() / total.clamp(min=1)
+            return (losses * count).sum() / torch.where(total > 0, total, torch.ones_like(total))
         if np.all(weights == 1.0):
             return losses.mean()
         w = torch.as_tensor(weights, dtype=losses.dtype, device=losses.device)
@@ -263,21 +263,22 @@ class AutoAssist:
     @staticmethod
     def _token_counts(tokens: Any, losses: torch.Tensor) -> torch.Tensor:
         """``tokens`` as a tensor like ``losses``: one non-negative token count per sentence, or a clear error."""
+        # the values are checked where that costs nothing (given on the CPU): on an accelerator, reading them
+        # would make the Boss wait for the device
+        on_cpu = not isinstance(tokens, torch.Tensor) or tokens.device.type == "cpu"
         try:
-            count = torch.as_tensor(tokens, device=losses.device)
+            count = torch.as_tensor(tokens)
         except (TypeError, ValueError, RuntimeError):
             raise fail("tokens", "one token count per sentence, shape (B,)", type(tokens).__name__,
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).") from None
         if count.shape != losses.shape:
             raise fail("tokens", f"of the shape of losses {tuple(losses.shape)}", f"shape {tuple(count.shape)}",
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
-        # the values are checked where that costs nothing: on an accelerator, reading them would make the Boss wait
-        on_cpu = count.device.type == "cpu"
         if count.is_complex() or count.dtype == torch.bool or on_cpu and count.numel() and (
                 bool((count < 0).any()) or not bool(torch.isfinite(count).all())):
             raise fail("tokens", "finite non-negative token counts", f"{count.dtype} values",
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
-        return count.to(losses.dtype)
+        return count.to(losses.device, losses.dtype)
 
     def stats(self) -> dict[str, float]:
         """Candidates scanned and accepted, keep rate, Assistant accuracy, seconds spent, ..."""

@@ -40,6 +40,10 @@ class Batcher(Protocol):
 
     def steps_per_pass(self, order: np.ndarray) -> int: ...
 
+    def decision_lead(self) -> int:
+        """Steps by which candidates decided now may be trained after the next batch, at most (0: at once)."""
+        ...
+
     def state_dict(self) -> dict[str, Any]: ...
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
@@ -104,6 +108,10 @@ class CountBatcher(DecidedBatcher):
     def steps_per_pass(self, order: np.ndarray) -> int:
         """Global batches of one unfiltered pass over ``order``, the last one partial (an epoch's length)."""
         return count_steps(len(order), self.size, self.parts)
+
+    def decision_lead(self) -> int:
+        """Candidates are decided as the batch that takes them is assembled."""
+        return 0
 
     def missing(self) -> int:
         """How many more accepted instances the next global batch needs (0: one is ready)."""

@@ -22,6 +22,7 @@ import torch
 from autoassist._errors import ParameterTypeError, fail
 from autoassist.batching import Batch
 
+MAX_OUTSTANDING = 1024  # batches that may wait for their report (a few MB), far beyond any DataLoader's prefetch
 _LOSS_FIX = 'Compute the loss with reduction="none", e.g. F.cross_entropy(out, y, reduction="none").'
 
 
@@ -114,13 +115,13 @@ class FeedbackLedger:
     def expect(self, batch: Batch) -> None:
         """Register a batch as it is yielded to the Boss.
 
-        At most ``remember`` batches wait for feedback: a loop that does not report (a baseline that
-        needs no feedback) would otherwise keep every batch it was ever given. The oldest beyond that
-        becomes final, unreported (a report of it now gets the "more than 64 steps ahead" error).
+        At most ``MAX_OUTSTANDING`` batches wait for feedback: a loop that does not report (a baseline
+        that needs no feedback) would otherwise keep every batch it was ever given. A reporting loop
+        never comes near it (each report makes the older batches final; a DataLoader fetches a few
+        dozen ahead at most); beyond it the oldest becomes final, unreported.
         """
         self.outstanding[batch.step] = _Pending(batch)
-        limit = self.recent.maxlen or 0
-        while len(self.outstanding) > limit:
+        while len(self.outstanding) > MAX_OUTSTANDING:
             self._finalize(min(self.outstanding))
 
     def check(self, indices: Any, losses: Any) -> tuple[np.ndarray, Any, int | None, np.ndarray]:

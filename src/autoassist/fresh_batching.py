@@ -133,6 +133,10 @@ class FreshTokenBatcher(TokenPool):
         return order[~gone[order]]
 
     # ------------------------------------------------------------------ the epoch's length, state
+    def decision_lead(self) -> int:
+        """Each batch's candidates are decided as it is cut."""
+        return 0
+
     def steps_per_pass(self, order: np.ndarray) -> int:
         """Global batches a fresh batcher makes from one unfiltered pass over ``order``."""
         stream = _OnePass(order)

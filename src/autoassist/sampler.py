@@ -70,8 +70,7 @@ def check_settings(num_instances: int, batch_size: int | None, seed: int, rank: 
     if lengths is not None and max_tokens is None:
         raise fail("lengths", "given only with max_tokens (they bound token batches)", "lengths without max_tokens",
                    "Pass max_tokens= too for token-bounded batches, or drop lengths= for batch_size batches.")
-    if not isinstance(fresh_decisions, bool):
-        raise fail("fresh_decisions", "True or False", fresh_decisions)
+    fresh_decisions = check_bool("fresh_decisions", fresh_decisions)
     if fresh_decisions and max_tokens is None:
         raise fail("fresh_decisions", "True only with max_tokens (it decides token batches as they are cut)",
                    fresh_decisions, "Drop fresh_decisions, or pass max_tokens= and lengths=.")
@@ -189,6 +188,8 @@ class BatchGenerator(Sampler[list[int]]):
         (self.num_instances, self.batch_size, self.seed, self.rank, self.world_size, steps,
          self.lag) = check_settings(num_instances, batch_size, seed, rank, world_size, steps_per_epoch, lag,
                                     max_tokens, lengths, pool_batches, fresh_decisions)
+        if lengths is not None:  # checked: one array on the CPU from here on (a tensor may live on a GPU)
+            lengths = np.asarray(lengths.cpu().numpy() if hasattr(lengths, "cpu") else lengths)
         self.max_tokens = max_tokens
         self.pool_batches = 0 if max_tokens is None else int(POOL_BATCHES if pool_batches is None else pool_batches)
         self.fresh_decisions = fresh_decisions
@@ -376,7 +377,7 @@ class BatchGenerator(Sampler[list[int]]):
         mine: dict[str, Any] = {k: v for k, v in self._config().items() if k != "rank"}
         mine["selector"] = self._kind()
         if lengths is not None:
-            mine["lengths"] = zlib.crc32(np.ascontiguousarray(np.asarray(lengths), dtype=np.int64).tobytes())
+            mine["lengths"] = zlib.crc32(np.ascontiguousarray(lengths, dtype=np.int64).tobytes())
         every = gather(mine)
         differ = [k for k in mine if any(other.get(k) != mine[k] for other in every)]
         if differ:

@@ -171,9 +171,7 @@ class Assembler:
 
     def _assemble(self, step: int) -> Batch:
         start, cpu = time.perf_counter(), time.thread_time()
-        # the step by which what is decided now is trained, at the latest: a pool batcher decides ahead
-        lead = getattr(self.batcher, "decision_lead", None)
-        self.selector.set_step(step + (lead() if lead is not None else 0))
+        self.selector.set_step(step + self.batcher.decision_lead())  # a pool batcher decides ahead of training
         parts = self.batcher.next_parts(self.stream, self._decide)
         scanned, accepted = self.batcher.take_counts()  # final decisions only
         self.stats.scanned += scanned

@@ -416,11 +416,25 @@ def test_a_checkpoint_before_the_first_report_loses_no_batch(num_workers: int) -
 def test_a_loop_that_never_reports_keeps_a_bounded_ledger() -> None:
     from autoassist.selectors import UniformSelector
 
-    assist = AutoAssist(_data(), batch_size=4, selector=UniformSelector())
-    for _ in range(3):
-        assert len([idx for idx, _ in assist.loader()]) == 64  # every epoch whole: nothing replayed
-    assert len(assist.batches.ledger.outstanding) <= 64
-    assert assist.stats()["steps_unreported"] == 3 * 64 - len(assist.batches.ledger.outstanding)
+    from autoassist.feedback import MAX_OUTSTANDING
+
+    assist = AutoAssist(_data(), batch_size=2, selector=UniformSelector())
+    for _ in range(10):
+        assert len([idx for idx, _ in assist.loader()]) == 128  # every epoch whole: nothing replayed
+    assert len(assist.batches.ledger.outstanding) == MAX_OUTSTANDING
+    assert assist.stats()["steps_unreported"] == 10 * 128 - MAX_OUTSTANDING
+
+
+def test_a_deep_prefetch_loses_no_feedback() -> None:
+    # a cap of 64 outstanding batches made a batch final before the loop received it when a DataLoader
+    # fetched 64 ahead (16 workers x 4): its report was then ignored as a duplicate
+    assist = AutoAssist(_data(), batch_size=2, seed=0)
+    it = iter(assist.loader())
+    held = [next(it)[0] for _ in range(100)]  # fetched ahead of the loop
+    for idx in held:
+        assist.report(idx, torch.rand(len(idx)))
+    s = assist.stats()
+    assert s["feedback_batches"] == 100 and s["duplicate_reports"] == 0 and s["steps_unreported"] == 0
 
 
 def test_a_state_of_another_kind_is_refused_and_changes_nothing() -> None:

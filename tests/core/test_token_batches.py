@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from autoassist import AutoAssist, BatchGenerator
-from autoassist._errors import ParameterError
+from autoassist._errors import ParameterError, ParameterTypeError
 from autoassist.assist import TRANSLATION_RULES
 from autoassist.batching import TokenBatcher, cut_by_tokens, instance_sizes
 from autoassist.selectors.random import RandomSelector
@@ -225,7 +225,7 @@ def test_a_fresh_run_resumed_mid_epoch_equals_the_uninterrupted_one() -> None:
 def test_bad_fresh_settings() -> None:
     with pytest.raises(ParameterError, match="fresh_decisions must be True only with max_tokens"):
         AutoAssist([(i, 0) for i in range(N)], batch_size=8, fresh_decisions=True)  # type: ignore[arg-type]
-    with pytest.raises(ParameterError, match="fresh_decisions must be True or False"):
+    with pytest.raises(ParameterTypeError, match="fresh_decisions must be True or False"):
         _fresh(UniformSelector(), fresh_decisions="yes")
     state = BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, seed=0).state_dict()
     with pytest.raises(ParameterError, match="same settings"):
@@ -304,7 +304,6 @@ def test_lengths_and_token_counts_a_new_user_got_wrong_are_named() -> None:
 
 
 def test_sequence_losses_names_a_bad_pad_id() -> None:
-    from autoassist._errors import ParameterTypeError
     from autoassist.losses import sequence_losses
 
     with pytest.raises(ParameterTypeError, match="pad_id must be an integer"):

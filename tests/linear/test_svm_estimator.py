@@ -472,3 +472,24 @@ def test_n_samples_total_smaller_than_a_chunk_is_refused() -> None:
         clf.partial_fit(X, y)
     clf.partial_fit(X[20:], y[20:])  # 20 rows of the 30: fine
     ShrinkingSVC(alpha=0.01).partial_fit(X[:20], y[:20], classes=[0, 1]).partial_fit(X, y)  # no total said: any size
+
+
+def test_a_refused_first_partial_fit_leaves_the_estimator_unfitted_for_sklearn() -> None:
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    clf = ShrinkingSVC(alpha=0.1)
+    with pytest.raises(ValueError):
+        clf.partial_fit(X, np.r_[np.zeros(5), np.ones(5)], classes=[0, 1, 2])  # three classes: refused
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
+
+
+def test_an_estimator_pickled_before_n_total_given_was_kept_still_partial_fits() -> None:
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    y = np.r_[np.zeros(5), np.ones(5)]
+    clf = ShrinkingSVC(alpha=0.1, random_state=0).partial_fit(X, y, classes=[0, 1])
+    del clf._n_total_given  # what an older version's pickle holds
+    clf.partial_fit(X, y)
+    assert clf.coef_.shape == (1, 3)

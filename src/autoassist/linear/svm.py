@@ -348,17 +348,23 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             raise fail("n_samples_total", f"the same on every call ({self._n_total})", n_samples_total,
                        "lambda was fixed on the first call; pass the same value or none.")
         data, y = self._check_Xy(X, y, reset=first)
-        total = n_samples_total if n_samples_total is not None else None if first or not self._n_total_given \
-            else self._n_total
-        if total is not None and total < data.n_rows:
-            raise fail("n_samples_total", f"at least this call's number of rows ({data.n_rows})",
-                       total if n_samples_total is not None else f"{total} (given on the first partial_fit call)",
-                       "It is the number of instances in the whole training set, every chunk included.")
-        # every check before the state changes: a refused first call leaves the estimator unfitted
+        try:  # every check before the state changes: a refused first call leaves the estimator unfitted
+            total = n_samples_total if n_samples_total is not None else None if first or not getattr(
+                self, "_n_total_given", False) else self._n_total  # estimators pickled before it was kept: not given
+            if total is not None and total < data.n_rows:
+                raise fail("n_samples_total", f"at least this call's number of rows ({data.n_rows})",
+                           total if n_samples_total is not None else f"{total} (given on the first partial_fit call)",
+                           "It is the number of instances in the whole training set, every chunk included.")
+            if first:
+                classes_ = _data.two_classes(np.asarray(classes) if classes is not None else y,
+                                             "classes" if classes is not None else "y")
+                yy = _data.binary_targets(y, classes_,
+                                          "Pass every class on the first partial_fit call with classes=[...].")
+        except ValueError:
+            if first:  # validate_data set it (reset=True)
+                del self.n_features_in_
+            raise
         if first:
-            classes_ = _data.two_classes(np.asarray(classes) if classes is not None else y,
-                                         "classes" if classes is not None else "y")
-            yy = _data.binary_targets(y, classes_, "Pass every class on the first partial_fit call with classes=[...].")
             self.classes_ = classes_
             self._start(p, n_samples_total if n_samples_total is not None else data.n_rows,
                         self.n_features_in_ + int(p["fit_intercept"]), n_total_given=n_samples_total is not None)
