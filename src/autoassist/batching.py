@@ -40,8 +40,13 @@ class Batcher(Protocol):
 
     def steps_per_pass(self, order: np.ndarray) -> int: ...
 
-    def decision_lead(self) -> int:
-        """Steps by which candidates decided now may be trained after the next batch, at most (0: at once)."""
+    def queued_steps(self) -> int:
+        """Steps until candidates decided now begin to be trained (0: in the next batch)."""
+        ...
+
+    def limit_next_pool(self, steps: int | None) -> None:
+        """Candidates decided now must be trained within ``steps`` steps of :meth:`queued_steps` (None: no
+        limit): a batcher that decides ahead keeps a pool from straddling a change of the selector's rule."""
         ...
 
     def state_dict(self) -> dict[str, Any]: ...
@@ -109,9 +114,12 @@ class CountBatcher(DecidedBatcher):
         """Global batches of one unfiltered pass over ``order``, the last one partial (an epoch's length)."""
         return count_steps(len(order), self.size, self.parts)
 
-    def decision_lead(self) -> int:
+    def queued_steps(self) -> int:
         """Candidates are decided as the batch that takes them is assembled."""
         return 0
+
+    def limit_next_pool(self, steps: int | None) -> None:
+        """Nothing is decided ahead: nothing to limit."""
 
     def missing(self) -> int:
         """How many more accepted instances the next global batch needs (0: one is ready)."""
@@ -213,19 +221,37 @@ class TokenBatcher(TokenPool, DecidedBatcher):
         self._pooled = 0
         self._queue: list[tuple[np.ndarray, np.ndarray]] = []
         self._pools_cut = 0
+        self._limit: int | None = None  # steps the pool being gathered may make (set before each assembly)
 
     def missing(self) -> int:
         if len(self._queue) >= self.parts:
             return 0
-        return max(1, self.pool_size - self._pooled)
+        return max(1, self._pool_target() - self._pooled)
 
     def add(self, indices: np.ndarray, weights: np.ndarray) -> None:
         if len(indices):
             self._pool_idx.append(np.asarray(indices, dtype=np.int64))
             self._pool_w.append(np.asarray(weights, dtype=np.float64))
             self._pooled += len(indices)
-        if self._pooled >= self.pool_size:
+        if self._pooled >= self._pool_target():
             self._cut()
+
+    def _pool_target(self) -> int:
+        """Instances the pool gathers before it is cut: ``pool_size``, or fewer, to make at most about ``_limit``
+        steps (sized low: padding makes a pool's batches more than its tokens suggest, and a pool that falls
+        short is followed by another, limited again)."""
+        if self._limit is None:
+            return self.pool_size
+        per_step = self.pool_size * self.parts / max(self.pool_batches, 1)
+        return max(self.parts, min(self.pool_size, int(0.8 * self._limit * per_step)))
+
+    def queued_steps(self) -> int:
+        """The batches already cut and waiting: what is decided now is trained after them."""
+        return len(self._queue) // self.parts
+
+    def limit_next_pool(self, steps: int | None) -> None:
+        """Cut the pool being gathered at about ``steps`` steps' worth (None: a whole pool)."""
+        self._limit = None if steps is None else max(1, int(steps))
 
     def end_pass(self) -> None:
         """Cut whatever the pool holds: batches never mix two passes, and a pass makes a whole number of
@@ -249,10 +275,6 @@ class TokenBatcher(TokenPool, DecidedBatcher):
         out, self._queue = self._queue[:self.parts], self._queue[self.parts:]
         return out
 
-    def decision_lead(self) -> int:
-        """Steps by which the candidates decided now may be trained after the next batch, at most: the batches
-        queued, then a pool's (cut from about ``pool_batches`` batches' worth; twice that, for the padding)."""
-        return math.ceil((len(self._queue) + 2 * self.pool_batches) / self.parts)
 
     def steps_per_pass(self, order: np.ndarray) -> int:
         """Global batches one unfiltered pass over ``order`` makes (an epoch's length); call on a new batcher,

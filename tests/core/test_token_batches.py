@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -265,8 +267,8 @@ class _Indifferent:
 
 
 def test_anneal_trains_the_last_steps_on_every_instance_though_a_pool_is_decided_ahead() -> None:
-    # the pool batcher decides up to a pool's worth of steps ahead: accept-all used to start only when the
-    # deciding step crossed the boundary, so the first steps of the anneal trained on base_prob's choice
+    # the pool batcher decides a pool's worth of steps ahead: accept-all used to start only when the deciding
+    # step crossed the boundary, so the first steps of the anneal trained on base_prob's choice
     data = torch.utils.data.TensorDataset(torch.arange(N))
     total = 3 * BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=LENGTHS, seed=0).steps_per_epoch
     assist = AutoAssist(data, max_tokens=300, lengths=LENGTHS, assistant=_Indifferent(), base_prob=0.3,  # type: ignore[arg-type]
@@ -279,14 +281,15 @@ def test_anneal_trains_the_last_steps_on_every_instance_though_a_pool_is_decided
         return decide(indices)
 
     selector.decide = recording  # type: ignore[method-assign]
-    step, window = 0, []
+    step, every = 0, []
     while step < total:
         for idx, _ in assist.loader():
-            if step >= 0.85 * total:
-                window.append(all(decided_all[i] for i in idx.tolist()))
+            every.append(all(decided_all[i] for i in idx.tolist()))
             assist.report(idx, torch.rand(len(idx)))
             step += 1
-    assert window and all(window)
+    # pools are cut short of the anneal's first step: it starts there, neither later nor a pool early
+    start = math.ceil(0.85 * total)
+    assert all(every[start:total]) and not any(every[start - 10:start])
 
 
 def test_lengths_and_token_counts_a_new_user_got_wrong_are_named() -> None:

@@ -33,6 +33,7 @@ batch is one (B x d) product. Both run off the Boss's critical path in the batch
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -143,6 +144,16 @@ class AutoAssistSelector(Selector):
             return self.base_prob
         accuracy = float(getattr(self.assistant, "accuracy", 1.0))
         return max(self.base_prob, 1.0 - accuracy)
+
+    def rule_changes(self) -> tuple[int, ...]:
+        """The first step of the anneal, and of the hard half of easy-then-hard (the steps _accept_all and
+        _prefers_easy change at)."""
+        changes = []
+        if self.anneal_fraction > 0 and self.total_steps is not None:
+            changes.append(math.ceil((1.0 - self.anneal_fraction) * self.total_steps))
+        if self.prefer == "easy-then-hard" and self.total_steps is not None:
+            changes.append(math.ceil(self.switch_fraction * self.total_steps))
+        return tuple(changes)
 
     def _accept_all(self) -> bool:
         if self.accept_first_pass and self._pass <= 0:

@@ -76,8 +76,13 @@ class Selector:
         """Called when the candidate stream starts pass ``pass_index`` (0, 1, 2, ...)."""
 
     def set_step(self, step: int) -> None:
-        """Called before each batch is assembled with the Boss step by which the candidates decided now are
-        trained, at the latest (the batch's own step, unless a pool batcher decides ahead of it)."""
+        """Called before each batch is assembled with the Boss step at which the candidates decided now begin
+        to be trained (the batch's own step, unless a pool batcher decides ahead of it)."""
+
+    def rule_changes(self) -> tuple[int, ...]:
+        """Steps at which the rule changes (AutoAssist's anneal, its easy-then-hard switch): a pool batcher
+        cuts its pools short of them, so that no pool is decided by the rule of the wrong side."""
+        return ()
 
     def candidates(self, pass_index: int, rng: np.random.Generator) -> np.ndarray | None:
         """The candidate order of one pass, or None for the default: a fresh permutation of all instances.
