@@ -46,7 +46,8 @@ METHOD_HELP = {
                              "of the same seed and fraction, run before it); or random:keep_rate=0.7",
     "autoassist:assistant=paper": "AutoAssist with the paper's text Assistant (TF, TF-IDF, lengths) and the "
                                   "official translation rules (TRANSLATION_RULES)",
-    "autoassist:assistant=loss-history": "the same, with the loss-history Assistant (features plus last loss)",
+    "autoassist:assistant=loss-history": "the same, with the loss-history Assistant (features plus last loss); "
+                                         "plain autoassist here means assistant=paper, the translation default",
     "infobatch": "InfoBatch, annealed over uniform's passes",
     "importance": "importance sampling by stale loss, unbiased weights",
     "oracle": "diagnosis: AutoAssist's translation rules with a perfect Assistant that scores candidates with "

@@ -174,6 +174,10 @@ def build_assist(method: MethodSpec, features: Callable[[], sp.csr_matrix], data
             raise fail("method", "oracle options that AutoAssist() takes (base_prob, anneal_fraction, ...)",
                        method.label, str(error)) from None
     if method.name == "autoassist":
+        if "max_feature_dim" in opts:  # it sizes pooled raw inputs; here the features are the text's own
+            raise fail("method", "autoassist options that apply to text (max_feature_dim sizes pooled raw inputs; "
+                       "the translation Assistant's features are TF, TF-IDF and lengths)", method.label,
+                       "Drop max_feature_dim.")
         kind = str(opts.pop("assistant", "paper"))
         kwargs: dict[str, Any] = {**TRANSLATION_RULES, **opts, "assistant": kind}
         if kind != "loss-only":
