@@ -418,3 +418,29 @@ def test_corrupted_pairs_keep_their_identity_through_tokenising(tmp_path: Path) 
     assert np.flatnonzero(data.noisy).tolist() == expected and len(expected) > 0
     for i in expected:  # the same pair, as token ids
         assert data.train_tgt[i] == data.tokenizer.encode([corpus.train.tgt[i]])[0]
+
+
+def test_resume_and_merge_refuse_runs_of_another_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the config names the data folder, which may move (MERGE_MAY_DIFFER): what the runs read is compared too
+    def corpus(name: str, words: str) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        rng = np.random.default_rng(len(words))
+        for split, n in (("train", 120), ("val", 6), ("test", 4)):
+            lines = [" ".join(rng.choice(list(words), size=int(rng.integers(2, 6)))) for _ in range(n)]
+            (folder / f"{split}.en").write_text("\n".join(lines) + "\n")
+            (folder / f"{split}.de").write_text("\n".join(line.upper() for line in lines) + "\n")
+        return folder
+
+    one, other = corpus("one", "abcdefgh"), corpus("other", "ijklmnop")
+    small = [*TINY_MODEL, "--vocab-size", "60", "--epochs", "0.5", "--max-tokens", "200", "--eval-points", "1",
+             "--beam-size", "1", "--methods", "uniform"]
+    assert main(["bench", "translate", *small, "--data-dir", str(one), "--out", str(tmp_path / "a")]) == 0
+    assert main(["bench", "translate", *small, "--data-dir", str(other), "--seeds", "1", "--resume",
+                 "--out", str(tmp_path / "a")]) == 2
+    assert "--data-dir must be the corpus of the runs --resume keeps" in capsys.readouterr().err
+    assert main(["bench", "translate", *small, "--data-dir", str(other), "--seeds", "1",
+                 "--out", str(tmp_path / "b")]) == 0
+    assert main(["merge", str(tmp_path / "ab"), str(tmp_path / "a"), str(tmp_path / "b")]) == 2
+    assert "the corpus (corpus_sha256)" in capsys.readouterr().err
+    assert not (tmp_path / "ab" / "results.json").exists()

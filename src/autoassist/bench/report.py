@@ -153,6 +153,19 @@ def unite_run_lists(config: dict[str, Any], other: dict[str, Any]) -> None:
         config[key] = values + [v for v in other.get(key, []) if v not in values]
 
 
+def _corpus_difference(a: tuple[str, dict[str, Any]], b: tuple[str, dict[str, Any]]) -> str | None:
+    """Whether two translation parts trained on different corpora (their fingerprints, or, for results written
+    before fingerprints were kept, their corpus names), said as setting_difference says it."""
+    (name_a, results_a), (name_b, results_b) = a, b
+    if results_a.get("config", {}).get("task") != "translation":
+        return None
+    key = "corpus_sha256" if results_a.get("corpus_sha256") and results_b.get("corpus_sha256") else "corpus"
+    if results_a.get(key) == results_b.get(key):
+        return None
+    return (f"the corpus ({key}) {results_a.get(key)!r} in {name_a} but {results_b.get(key)!r} in {name_b}"
+            f" ({results_a.get('corpus')} against {results_b.get('corpus')})")
+
+
 def combine_results(sources: Sequence[str | Path]) -> dict[str, Any]:
     """The runs of several folders of one benchmark (e.g. run in parallel) in one results dict, in memory.
 
@@ -168,6 +181,8 @@ def combine_results(sources: Sequence[str | Path]) -> dict[str, Any]:
                                  f"(`autoassist plot {source}`).")
     for source, results in parts[1:]:
         difference = setting_difference((parts[0][0], parts[0][1]["config"]), (source, results["config"]))
+        if not difference:
+            difference = _corpus_difference((parts[0][0], parts[0][1]), (source, results))
         if difference:
             raise ParameterError(f"DIR must be folders of one benchmark setting; got {difference}. Only "
                                  + ", ".join(MERGE_MAY_DIFFER) + " may differ: merge each setting into its own folder.")

@@ -22,6 +22,8 @@ the synthetic corpus is generated locally. Results go to ``--out/results.json`` 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -332,6 +334,29 @@ def _auto_keep_rate(results: dict[str, Any], cfg: TranslationBenchConfig, seed: 
                "Run the autoassist method in the same --out first (it is listed before random).")
 
 
+def corpus_fingerprint(data: TextData) -> str:
+    """What the runs trained and were evaluated on, in 16 hex digits: the training pairs' token ids and the
+    validation and test references (a moved copy of a corpus keeps it; another corpus, or another --limit-train,
+    does not)."""
+    digest = hashlib.sha256()
+    for sequence in (*data.train_src, *data.train_tgt):
+        digest.update(np.asarray(sequence, dtype=np.int32).tobytes() + b"|")
+    digest.update("\n".join([*data.val_refs, "", *data.test_refs]).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def _check_same_corpus(path: Path, name: str, fingerprint: str, resume: bool) -> None:
+    """``--resume`` keeps runs of this corpus only (the config names the folder, not what it holds)."""
+    if not resume or not path.is_file():
+        return
+    old = json.loads(path.read_text(encoding="utf-8"))
+    theirs = old.get("corpus_sha256")
+    if (theirs is not None and theirs != fingerprint) or (theirs is None and old.get("corpus") != name):
+        kept = f"{old.get('corpus')}, " + (theirs or "no fingerprint")
+        raise fail("--data-dir", f"the corpus of the runs --resume keeps ({kept})", f"{name} ({fingerprint})",
+                   "Resume with the data those runs used, or write these runs to another --out.")
+
+
 def _print(line: str) -> None:
     print(line, flush=True)
 
@@ -356,8 +381,11 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
         f"test; joint BPE {data.vocab_size} ids; uniform budget {per_seed(full_steps)} Boss steps "
         f"({cfg.epochs:g} epochs of {per_seed(epoch_steps)} batches of <= {cfg.max_tokens} tokens); "
         f"prepared in {time.perf_counter() - start:.1f}s")
+    fingerprint = corpus_fingerprint(data)
+    _check_same_corpus(out_dir / "results.json", data.name, fingerprint, resume)
     results: dict[str, Any] = {"config": asdict(cfg), "hardware": describe_hardware(describe_device(cfg.device)),
-                               "corpus": data.name, "train_pairs": len(data.train_src), "vocab_size": data.vocab_size,
+                               "corpus": data.name, "corpus_sha256": fingerprint, "train_pairs": len(data.train_src),
+                               "vocab_size": data.vocab_size,
                                "steps_per_epoch": {str(k): v for k, v in epoch_steps.items()},  # JSON keys
                                "full_steps": {str(k): v for k, v in full_steps.items()}, "runs": []}
     runs = _TranslationRuns(cfg, data, full_steps, log)
