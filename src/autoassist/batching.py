@@ -10,7 +10,6 @@ batches (sequences), both from instances decided as they are taken (:class:`Deci
 
 from __future__ import annotations
 
-
 from typing import Any, Callable, Protocol
 
 import numpy as np
