@@ -19,6 +19,7 @@ import inspect
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.data._utils.collate import default_collate
@@ -106,7 +107,8 @@ class AutoAssist:
         assistant: str | Assistant = "loss-history",
         selector: Selector | None = None,
         base_prob: float = 0.3,
-        features: InstanceFeatures | np.ndarray | torch.Tensor | Callable[[Any], Any] | None = None,
+        features: InstanceFeatures | np.ndarray | torch.Tensor | sp.spmatrix | sp.sparray | Callable[[Any], Any]
+        | None = None,
         labels: Sequence[int] | np.ndarray | torch.Tensor | None = None,
         max_feature_dim: int = 1024,
         feature_workers: int = 0,
@@ -210,7 +212,7 @@ class AutoAssist:
     def steps_per_epoch(self) -> int:
         return self.batches.steps_per_epoch
 
-    def loader(self, **dataloader_kwargs: Any) -> DataLoader:
+    def loader(self, **dataloader_kwargs: Any) -> DataLoader[tuple[torch.Tensor, Any]]:
         """A DataLoader whose batches come from this AutoAssist; it yields ``(idx, batch)``.
 
         ``idx`` is a LongTensor of the batch's instance indices (what ``report`` needs) and ``batch``
@@ -219,10 +221,7 @@ class AutoAssist:
         (``num_workers``, ``pin_memory``, ...); ``batch_size``, ``shuffle``, ``sampler``,
         ``batch_sampler`` and ``drop_last`` are AutoAssist's to choose.
         """
-        for taken in ("batch_size", "shuffle", "sampler", "batch_sampler", "drop_last"):
-            if taken in dataloader_kwargs:
-                raise ParameterTypeError(f"loader() got {taken}={dataloader_kwargs[taken]!r}, but AutoAssist chooses "
-                                         f"the batches; set batch_size when constructing AutoAssist and drop {taken}.")
+        check_loader_kwargs(dataloader_kwargs)
         user_collate = dataloader_kwargs.pop("collate_fn", None)
         collate = default_collate if user_collate is None else _IndexedCollate(user_collate)
         return DataLoader(IndexedDataset(self.dataset), batch_sampler=self.batches, collate_fn=collate,
@@ -319,6 +318,14 @@ class AutoAssist:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_loader_kwargs(dataloader_kwargs: dict[str, Any]) -> None:
+    """Refuse the DataLoader options that are AutoAssist's to choose (the batches)."""
+    for taken in ("batch_size", "shuffle", "sampler", "batch_sampler", "drop_last"):
+        if taken in dataloader_kwargs:
+            raise ParameterTypeError(f"loader() got {taken}={dataloader_kwargs[taken]!r}, but AutoAssist chooses "
+                                     f"the batches; set batch_size when constructing AutoAssist and drop {taken}.")
 
 
 def _is_default(name: str, value: Any) -> bool:

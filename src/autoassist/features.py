@@ -199,7 +199,7 @@ def _collate(items: list[tuple[torch.Tensor, int]]) -> tuple[torch.Tensor, torch
 def build_features(
     dataset: Any,
     *,
-    features: np.ndarray | torch.Tensor | Callable[[Any], Any] | None = None,
+    features: np.ndarray | torch.Tensor | sp.spmatrix | sp.sparray | Callable[[Any], Any] | None = None,
     labels: Sequence[int] | np.ndarray | torch.Tensor | None = None,
     max_dim: int = 1024,
     num_workers: int = 0,

@@ -99,3 +99,22 @@ def test_lightning_ddp_on_two_cpu_processes_agrees_and_resumes(tmp_path: Path) -
     resumed = _run(tmp_path / "tail", str(tmp_path / "head" / "last.ckpt"))
     for r in range(2):
         assert resumed[r]["seen"] == full[r]["seen"][7:]
+
+
+def test_misspelt_options_and_taken_loader_options_are_named_before_fit(tmp_path: Path) -> None:
+    import lightning as L
+
+    from autoassist._errors import ParameterTypeError
+    from autoassist.integrations.lightning import AutoAssistCallback
+
+    data = TensorDataset(torch.randn(40, 4), torch.randint(0, 2, (40,)))
+    with pytest.raises(ParameterTypeError, match="batch_sise"):  # it failed only inside trainer.fit
+        AutoAssistCallback(data, batch_sise=8)
+    callback = AutoAssistCallback(data, batch_size=8, seed=0)
+    with pytest.raises(ParameterTypeError, match="loader\\(\\) got batch_size=4"):  # Lightning replaced it
+        callback.loader(batch_size=4)
+    trainer = L.Trainer(max_epochs=1, limit_train_batches=2, callbacks=[callback], default_root_dir=str(tmp_path),
+                        logger=False, enable_checkpointing=False, enable_progress_bar=False)
+    with pytest.warns(RuntimeWarning, match="limit_train_batches / overfit_batches"):
+        callback.setup(trainer, L.LightningModule(), "fit")
+    callback.teardown(trainer, L.LightningModule(), "fit")

@@ -35,14 +35,16 @@ each sequence's target token count, the token-normalised loss, as in :meth:`Auto
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from typing import Any, Iterator, Sequence
 
 import lightning.pytorch as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from autoassist._errors import fail
-from autoassist.assist import AutoAssist
+from autoassist._errors import ParameterTypeError, fail
+from autoassist.assist import AutoAssist, check_loader_kwargs
 
 DEFAULT_LOGGED = ("keep_rate", "assistant_accuracy", "wait_seconds", "exchange_ms_per_step")
 
@@ -61,6 +63,11 @@ class AutoAssistCallback(pl.Callback):
     def __init__(self, dataset: Dataset[Any], *, log: Sequence[str] = DEFAULT_LOGGED,
                  **autoassist_kwargs: Any) -> None:
         super().__init__()
+        try:  # a misspelt option is said now, not when trainer.fit builds AutoAssist
+            inspect.signature(AutoAssist.__init__).bind(None, dataset, **autoassist_kwargs)
+        except TypeError as error:
+            raise ParameterTypeError(f"AutoAssistCallback takes AutoAssist's options; {error}. See "
+                                     "help(autoassist.AutoAssist) for their names.") from None
         self.dataset = dataset
         self.logged = tuple(log)
         self.kwargs = autoassist_kwargs
@@ -77,6 +84,7 @@ class AutoAssistCallback(pl.Callback):
 
     def loader(self, **dataloader_kwargs: Any) -> "AutoAssistLoader":
         """The training data for ``trainer.fit``: yields ``(idx, batch)`` (see :meth:`AutoAssist.loader`)."""
+        check_loader_kwargs(dataloader_kwargs)  # now: inside fit, Lightning would replace the message with its own
         return AutoAssistLoader(self, dataloader_kwargs)
 
     def report(self, indices: Any, losses: torch.Tensor, tokens: Any = None) -> torch.Tensor:
@@ -87,6 +95,13 @@ class AutoAssistCallback(pl.Callback):
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if stage != "fit" or self._assist is not None:
             return
+        limit, overfit = getattr(trainer, "limit_train_batches", 1.0), getattr(trainer, "overfit_batches", 0)
+        if (limit is not None and limit != 1.0) or overfit:
+            warnings.warn("limit_train_batches / overfit_batches cut Lightning's epochs short, but AutoAssist's "
+                          "loader continues its own unfinished epoch: each Lightning epoch gets the next batches of "
+                          "AutoAssist's stream (none lost or repeated), not the first ones of an epoch; overfit_batches "
+                          "does not repeat the same batches. Train full epochs, or use max_steps to stop early.",
+                          RuntimeWarning, stacklevel=2)
         self._assist = AutoAssist(self.dataset, **self.kwargs)
         if self._pending_state is not None:
             self._assist.load_state_dict(self._pending_state)

@@ -24,6 +24,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
+import torch
+from numpy.typing import ArrayLike
 
 from autoassist._errors import check_int, fail
 from autoassist._state import from_saved, to_saveable
@@ -140,10 +142,12 @@ class ForwardFilter:
         self.scanned = 0
         self.accepted = 0
 
-    def offer(self, indices: np.ndarray, losses: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Decide on one candidate batch; return the full batches that are now ready (maybe none)."""
-        indices = np.asarray(indices, dtype=np.int64)
-        losses = np.asarray(losses, dtype=np.float64)
+    def offer(self, indices: ArrayLike | torch.Tensor,
+              losses: ArrayLike | torch.Tensor) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Decide on one candidate batch (its ``idx`` and no-grad losses, tensors or arrays); return the full
+        batches that are now ready (maybe none)."""
+        indices = np.asarray(_host(indices), dtype=np.int64)
+        losses = np.asarray(_host(losses), dtype=np.float64)
         decision = self.selector.decide_from_losses(indices, losses)
         keep = self._rng.random(len(indices)) < decision.accept_prob
         self.scanned += len(indices)
@@ -178,3 +182,8 @@ class ForwardFilter:
         self.scanned = int(state["scanned"])
         self.accepted = int(state["accepted"])
         self.selector.load_state_dict(state["selector"])
+
+
+def _host(values: Any) -> Any:
+    """A tensor's values on the CPU (the selector reads them); anything else as it is."""
+    return values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else values
