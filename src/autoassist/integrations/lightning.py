@@ -163,6 +163,14 @@ class AutoAssistLoader:
     def __len__(self) -> int:
         return self.callback.assist.steps_per_epoch
 
+    def state_dict(self) -> dict[str, Any]:
+        """Nothing: the callback's checkpoint state holds where AutoAssist's stream is. Having the method tells
+        Lightning a mid-epoch resume is exact (it warned that the loader was not resumable)."""
+        return {}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Nothing to restore here (see :meth:`state_dict`)."""
+
 
 def report(module: pl.LightningModule, indices: Any, losses: torch.Tensor, tokens: Any = None) -> torch.Tensor:
     """In ``training_step``: hand the per-instance losses to the trainer's :class:`AutoAssistCallback`.
