@@ -38,13 +38,9 @@ class Batcher(Protocol):
 
     def steps_per_pass(self, order: np.ndarray) -> int: ...
 
-    def queued_steps(self) -> int:
-        """Steps until candidates decided now begin to be trained (0: in the next batch)."""
-        ...
-
     def limit_next_pool(self, steps: int | None) -> None:
-        """Candidates decided now must be trained within ``steps`` steps of :meth:`queued_steps` (None: no
-        limit): a batcher that decides ahead keeps a pool from straddling a change of the selector's rule."""
+        """Candidates decided now must be trained within ``steps`` steps (None: no limit): a batcher that decides
+        ahead keeps a pool from straddling a change of the selector's rule."""
         ...
 
     def state_dict(self) -> dict[str, Any]: ...
@@ -112,12 +108,8 @@ class CountBatcher(DecidedBatcher):
         """Global batches of one unfiltered pass over ``order``, the last one partial (an epoch's length)."""
         return count_steps(len(order), self.size, self.parts)
 
-    def queued_steps(self) -> int:
-        """Candidates are decided as the batch that takes them is assembled."""
-        return 0
-
     def limit_next_pool(self, steps: int | None) -> None:
-        """Nothing is decided ahead: nothing to limit."""
+        """Candidates are decided as the batch that takes them is assembled: nothing to limit."""
 
     def missing(self) -> int:
         """How many more accepted instances the next global batch needs (0: one is ready)."""
@@ -242,10 +234,6 @@ class TokenBatcher(TokenPool, DecidedBatcher):
             return self.pool_size
         per_step = self.pool_size * self.parts / max(self.pool_batches, 1)
         return max(self.parts, min(self.pool_size, int(0.8 * self._limit * per_step)))
-
-    def queued_steps(self) -> int:
-        """The batches already cut and waiting: what is decided now is trained after them."""
-        return len(self._queue) // self.parts
 
     def limit_next_pool(self, steps: int | None) -> None:
         """Cut the pool being gathered at about ``steps`` steps' worth (None: a whole pool)."""

@@ -133,12 +133,8 @@ class FreshTokenBatcher(TokenPool):
         return order[~gone[order]]
 
     # ------------------------------------------------------------------ the epoch's length, state
-    def queued_steps(self) -> int:
-        """Each batch's candidates are decided as it is cut."""
-        return 0
-
     def limit_next_pool(self, steps: int | None) -> None:
-        """Nothing is decided ahead: nothing to limit."""
+        """Each batch's candidates are decided as it is cut: nothing to limit."""
 
     def steps_per_pass(self, order: np.ndarray) -> int:
         """Global batches a fresh batcher makes from one unfiltered pass over ``order``."""

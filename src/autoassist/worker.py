@@ -171,11 +171,10 @@ class Assembler:
 
     def _assemble(self, step: int) -> Batch:
         start, cpu = time.perf_counter(), time.thread_time()
-        # a pool batcher decides ahead of training: the selector is told the step at which what it decides now
-        # begins to be trained, and the pool is cut short of the selector's next change of rule
-        start = step + self.batcher.queued_steps()
-        self.selector.set_step(start)
-        ahead = [change - start for change in self.selector.rule_changes() if change > start]
+        # what is decided now begins to be trained at this step (a batcher decides only when its queue cannot fill
+        # the batch); a pool batcher cuts its pool short of the selector's next change of rule
+        self.selector.set_step(step)
+        ahead = [change - step for change in self.selector.rule_changes() if change > step]
         self.batcher.limit_next_pool(min(ahead) if ahead else None)
         parts = self.batcher.next_parts(self.stream, self._decide)
         scanned, accepted = self.batcher.take_counts()  # final decisions only

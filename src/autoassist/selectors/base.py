@@ -78,8 +78,8 @@ class Selector:
         """Called when the candidate stream starts pass ``pass_index`` (0, 1, 2, ...)."""
 
     def set_step(self, step: int) -> None:
-        """Called before each batch is assembled with the Boss step at which the candidates decided now begin
-        to be trained (the batch's own step, unless a pool batcher decides ahead of it)."""
+        """Called before each batch is assembled with its step, at which the candidates decided now begin to
+        be trained."""
 
     def rule_changes(self) -> tuple[int, ...]:
         """Steps at which the rule changes (AutoAssist's anneal, its easy-then-hard switch): a pool batcher
