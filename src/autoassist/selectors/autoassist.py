@@ -146,28 +146,33 @@ class AutoAssistSelector(Selector):
         return max(self.base_prob, 1.0 - accuracy)
 
     def rule_changes(self) -> tuple[int, ...]:
-        """The first step of the anneal, and of the hard half of easy-then-hard (the steps _accept_all and
-        _prefers_easy change at)."""
-        changes = []
+        """The steps the rule changes at: the anneal's first, the first of easy-then-hard's hard part."""
+        return tuple(step for step in (self._anneal_start(), self._hard_start()) if step is not None)
+
+    def _anneal_start(self) -> int | None:
+        """The first step that accepts everything (``anneal_fraction`` of ``total_steps`` before the end)."""
         if self.anneal_fraction > 0 and self.total_steps is not None:
-            changes.append(math.ceil((1.0 - self.anneal_fraction) * self.total_steps))
+            return math.ceil((1.0 - self.anneal_fraction) * self.total_steps)
+        return None
+
+    def _hard_start(self) -> int | None:
+        """The first step of easy-then-hard that prefers the hard instances."""
         if self.prefer == "easy-then-hard" and self.total_steps is not None:
-            changes.append(math.ceil(self.switch_fraction * self.total_steps))
-        return tuple(changes)
+            return math.ceil(self.switch_fraction * self.total_steps)
+        return None
 
     def _accept_all(self) -> bool:
         if self.accept_first_pass and self._pass <= 0:
             return True
         if self.assistant.instances_seen < self.warmup_instances:
             return True
-        if self.anneal_fraction > 0 and self.total_steps is not None:
-            return self._step >= (1.0 - self.anneal_fraction) * self.total_steps
-        return False
+        anneal = self._anneal_start()
+        return anneal is not None and self._step >= anneal
 
     def _prefers_easy(self) -> bool:
-        if self.prefer == "easy-then-hard":
-            assert self.total_steps is not None
-            return self._step < self.switch_fraction * self.total_steps
+        hard = self._hard_start()
+        if hard is not None:
+            return self._step < hard
         return self.prefer == "easy"
 
     def decide(self, indices: np.ndarray) -> Decision:
