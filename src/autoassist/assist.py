@@ -154,7 +154,8 @@ class AutoAssist:
                         l2=l2, unbiased=unbiased, warmup_instances=warmup_instances, anneal_fraction=anneal_fraction,
                         total_steps=total_steps, accept_first_pass=accept_first_pass, adaptive_base=adaptive_base,
                         threshold=threshold, prefer=prefer, switch_fraction=switch_fraction)
-            given = [name for name, value in mine.items() if not _is_default(name, value)]
+            defaults = inspect.signature(AutoAssist.__init__).parameters
+            given = [name for name, value in mine.items() if not _is_default(value, defaults[name].default)]
             if given:
                 raise fail("selector", f"given without {', '.join(given)} (options of AutoAssist's own selector, "
                            f"which {selector.name} replaces)", selector.name,
@@ -328,9 +329,8 @@ def check_loader_kwargs(dataloader_kwargs: dict[str, Any]) -> None:
                                      f"the batches; set batch_size when constructing AutoAssist and drop {taken}.")
 
 
-def _is_default(name: str, value: Any) -> bool:
-    """Whether ``value`` is ``AutoAssist``'s default for the option ``name`` (an array never is)."""
-    default = inspect.signature(AutoAssist.__init__).parameters[name].default
+def _is_default(value: Any, default: Any) -> bool:
+    """Whether ``value`` is an option's ``default`` (an array never is)."""
     if value is None or default is None:
         return value is default
     return type(value) is type(default) and bool(value == default)
