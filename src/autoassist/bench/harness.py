@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 
 import torch
 
-from autoassist._errors import ParameterError, fail
+from autoassist._errors import ParameterError, check_int, fail
 from autoassist.bench.curves import time_to_stay, time_to_target
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.report import (KINDS, MERGE_MAY_DIFFER, RUN_LISTS, RunKey, finished_key, read_results,
@@ -49,6 +49,12 @@ class PlannedRun:
 
 # the command-line flag of each list of a config that plans runs (a run key is planned once: no repeats)
 RUN_LIST_FLAGS = {"methods": "--methods", "seeds": "--seeds", "fractions": "--fractions", "protocols": "--protocols"}
+
+
+def check_seeds(seeds: Iterable[Any]) -> None:
+    """``--seeds`` are non-negative integers (each run's generators derive from its seed)."""
+    for seed in seeds:
+        check_int("--seeds", seed, minimum=0, fix="Seeds are non-negative integers, e.g. --seeds 0 1 2.")
 
 
 def check_planned_once(lists: Mapping[str, Iterable[Any]]) -> None:

@@ -23,8 +23,8 @@ from typing import Any, Callable
 import torch
 
 from autoassist._errors import check_float, check_int, fail
-from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, describe_hardware, mark_target,
-                                     plan_runs, prepare, report_results, run_planned)
+from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, check_seeds, describe_hardware,
+                                     mark_target, plan_runs, prepare, report_results, run_planned)
 from autoassist.bench.methods import METHOD_HELP, parse_method, parse_options
 from autoassist.bench.report import plot_results
 from autoassist.bench.runner import TrainConfig, check_method, train_run
@@ -152,8 +152,7 @@ def validate(cfg: BenchConfig) -> None:
                                  ("--limit-train", cfg.limit_train, 1)):
         if value is not None:
             check_int(option, value, minimum=least)
-    for seed in cfg.seeds:
-        check_int("--seeds", seed, minimum=0, fix="Seeds are non-negative integers, e.g. --seeds 0 1 2.")
+    check_seeds(cfg.seeds)
     if cfg.model is not None:
         model = parse_options(cfg.model, "--model")
         if model.name not in MODEL_OPTIONS:

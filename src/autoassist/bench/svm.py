@@ -35,7 +35,7 @@ from tqdm import tqdm
 import autoassist
 from autoassist._errors import ParameterError, check_float, check_int, fail
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.harness import check_planned_once, check_writable
+from autoassist.bench.harness import check_planned_once, check_seeds, check_writable
 from autoassist.linear import ShrinkingSVC, primal_objective
 
 TARGETS = (1e-2, 1e-3)
@@ -160,8 +160,7 @@ def _check_options(args: argparse.Namespace) -> None:
         raise fail("--test-fraction", "in (0, 1)", args.test_fraction)
     if args.passes < 1:
         raise fail("--passes", ">= 1", args.passes)
-    for seed in args.seeds:
-        check_int("--seeds", seed, minimum=0, fix="Seeds are non-negative integers, e.g. --seeds 0 1 2.")
+    check_seeds(args.seeds)
     check_planned_once({"seeds": args.seeds, "methods": args.methods or []})
     if args.n_features is not None:
         check_int("--n-features", args.n_features, minimum=1, fix="Leave it out to read it from the files.")

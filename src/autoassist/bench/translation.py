@@ -34,7 +34,7 @@ import torch
 
 from autoassist._errors import check_float, check_int, fail
 from autoassist.batching import POOL_BATCHES, instance_sizes
-from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, check_writable,
+from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, check_seeds, check_writable,
                                      describe_hardware, mark_target, plan_runs, prepare, report_results, run_planned)
 from autoassist.bench.methods import parse_method
 from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, check_method,
@@ -181,8 +181,7 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
 
 def validate(cfg: TranslationBenchConfig) -> None:
     check_device(cfg.device)
-    for seed in cfg.seeds:
-        check_int("--seeds", seed, minimum=0, fix="Seeds are non-negative integers, e.g. --seeds 0 1 2.")
+    check_seeds(cfg.seeds)
     if cfg.data_dir is not None:
         _check_corpus_files(cfg)
     check_float("--epochs", cfg.epochs, positive=True)
