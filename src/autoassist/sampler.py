@@ -231,6 +231,7 @@ class BatchGenerator(Sampler[list[int]]):
         self._owner = 0  # the iterator that owns the generator (a counter; 0: none)
         self._owner_running = False
         self._warned: set[str] = set()
+        self._silent_epoch = False  # an epoch was yielded whole before any report: said once the loop is past it
         self._lock = threading.Lock()
         self.decided = [0, 0]  # candidates scanned and accepted for the batches yielded (stats()'s keep rate)
         self.position = 0.0  # stream position (passes, fractional) after the last yielded batch
@@ -249,6 +250,7 @@ class BatchGenerator(Sampler[list[int]]):
             self._owner += 1
             token = self._owner
             self._owner_running = True
+        self._say_if_never_reported()
         with self._assembler.cond:
             self._assembler.quiesce()
             replay, self.epoch, self.steps_in_epoch, self.steps = self._rewind()
@@ -333,9 +335,16 @@ class BatchGenerator(Sampler[list[int]]):
         return weights
 
     def _check_reports(self) -> None:
+        # Said later (the next epoch's iter(), stats(), state_dict()): a DataLoader fetches ahead, so the last
+        # batch of a short epoch can be yielded before the loop has trained on its first one.
         if self.selector.learns and self.steps >= 2 * self.lag + 2 and not self.ledger.any_report:
-            self._warn_once("never", "report() was never called: the selector learned nothing during this epoch. "
+            self._silent_epoch = True
+
+    def _say_if_never_reported(self) -> None:
+        if self._silent_epoch and not self.ledger.any_report:
+            self._warn_once("never", "report() was never called in a whole epoch: the selector learned nothing. "
                             "Call loss = assist.report(idx, losses) in every step.")
+        self._silent_epoch = False
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -345,6 +354,7 @@ class BatchGenerator(Sampler[list[int]]):
     # ------------------------------------------------------------------ state
     def stats(self) -> dict[str, float]:
         """Candidates scanned and accepted, keep rate, feedback counters, seconds, selector statistics."""
+        self._say_if_never_reported()
         a, led = self._assembler.stats, self.ledger
         scanned, accepted = self.decided
         out = {
@@ -401,6 +411,7 @@ class BatchGenerator(Sampler[list[int]]):
         per-rank part) is gathered into ``ledgers``, so any rank's state, saved by rank 0, restores
         every rank.
         """
+        self._say_if_never_reported()
         asm = self._assembler
         with asm.cond:
             asm.quiesce()

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -320,10 +321,31 @@ def test_duplicate_and_missing_reports_are_counted_with_one_warning() -> None:
 
 def test_never_reporting_is_said_once() -> None:
     assist = AutoAssist(_data(), batch_size=8, seed=0)
+    for _ in assist.loader():
+        pass
     with pytest.warns(RuntimeWarning, match="never called"):
-        for _ in assist.loader():
-            pass
-    assert assist.stats()["feedback_batches"] == 0
+        assert assist.stats()["feedback_batches"] == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assist.stats()
+    assist2 = AutoAssist(_data(), batch_size=8, seed=0)
+    list(assist2.loader())
+    with pytest.warns(RuntimeWarning, match="never called"):
+        next(iter(assist2.loader()))  # the next epoch says it
+
+
+def test_a_short_epoch_fetched_whole_before_the_first_report_is_not_said_to_go_unreported() -> None:
+    """A DataLoader's workers can fetch a short epoch whole before the loop trains on its first batch."""
+    assist = AutoAssist(_data(), batch_size=8, seed=0)
+    data = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            fetched = list(assist.batches)  # the sampler runs to the epoch's end first
+            for indices in fetched:
+                assist.report(torch.tensor(indices), data.tensors[0][indices].sum(1).abs())
+        assist.stats()
+    assert assist.stats()["feedback_batches"] == 2 * len(fetched)
 
 
 # ---------------------------------------------------------------------------------------------- construction
