@@ -118,3 +118,36 @@ def test_misspelt_options_and_taken_loader_options_are_named_before_fit(tmp_path
     with pytest.warns(RuntimeWarning, match="limit_train_batches / overfit_batches"):
         callback.setup(trainer, L.LightningModule(), "fit")
     callback.teardown(trainer, L.LightningModule(), "fit")
+
+
+def test_a_second_callback_is_refused_with_our_error_before_training(tmp_path: Path) -> None:
+    """Two AutoAssistCallbacks (one added after Trainer(...), which Lightning does not check) are refused in setup,
+    before a step is taken and before either builds its AutoAssist."""
+    import lightning as L
+
+    from autoassist._errors import ParameterError
+    from autoassist.integrations.lightning import AutoAssistCallback
+
+    class Never(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = torch.nn.Linear(4, 2)
+            self.steps = 0
+
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            self.steps += 1
+            raise AssertionError("training started")
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    data = TensorDataset(torch.randn(32, 4), torch.randint(0, 2, (32,)))
+    first, second = (AutoAssistCallback(data, batch_size=8, seed=0, assistant="loss-only", log=()) for _ in range(2))
+    trainer = L.Trainer(max_epochs=1, callbacks=[first], default_root_dir=str(tmp_path), logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.callbacks.append(second)
+    module = Never()
+    with pytest.raises(ParameterError, match="trainer.callbacks must be holding exactly one AutoAssistCallback; "
+                                             "got 2 of them.*one per Trainer"):
+        trainer.fit(module, first.loader())
+    assert module.steps == 0 and first._assist is None and second._assist is None

@@ -52,6 +52,10 @@ DEFAULT_LOGGED = ("keep_rate", "assistant_accuracy", "wait_seconds", "exchange_m
 class AutoAssistCallback(pl.Callback):
     """Owns an :class:`~autoassist.AutoAssist` for ``trainer.fit``; see the module docstring.
 
+    One per Trainer: ``Trainer(callbacks=[...])`` with two is refused by Lightning itself ("more than one
+    stateful callback", before any hook of the callback runs); one added later (``trainer.callbacks``,
+    ``configure_callbacks``) is refused in ``setup``, before training starts.
+
     Args:
         dataset: the map-style training set.
         log: ``stats()`` keys logged every step as ``autoassist/KEY`` (those present); ``()`` logs nothing.
@@ -93,6 +97,7 @@ class AutoAssistCallback(pl.Callback):
 
     # ------------------------------------------------------------------ Lightning hooks
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        _one_callback(trainer)  # else each would build its own AutoAssist, and the checkpoint keep one's state
         if stage != "fit" or self._assist is not None:
             return
         limit, overfit = getattr(trainer, "limit_train_batches", 1.0), getattr(trainer, "overfit_batches", 0)
@@ -178,9 +183,14 @@ def report(module: pl.LightningModule, indices: Any, losses: torch.Tensor, token
     Returns the loss to back-propagate (return it from ``training_step``); for sequences pass each one's
     target token count as ``tokens`` for the token-normalised loss (see :meth:`AutoAssist.report`).
     """
-    trainer = module.trainer
+    return _one_callback(module.trainer).report(indices, losses, tokens)
+
+
+def _one_callback(trainer: pl.Trainer) -> AutoAssistCallback:
+    """The trainer's AutoAssistCallback; none or several are refused."""
     found = [cb for cb in trainer.callbacks if isinstance(cb, AutoAssistCallback)]  # type: ignore[attr-defined]
     if len(found) != 1:
         raise fail("trainer.callbacks", "holding exactly one AutoAssistCallback", f"{len(found)} of them",
-                   "Pass callbacks=[AutoAssistCallback(train_set, ...)] to the Trainer, and its loader() to fit.")
-    return found[0].report(indices, losses, tokens)
+                   "Pass callbacks=[AutoAssistCallback(train_set, ...)] to the Trainer (one per Trainer), and its "
+                   "loader() to fit.")
+    return found[0]
