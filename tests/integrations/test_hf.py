@@ -300,3 +300,24 @@ def test_another_selector_replaces_autoassists_own(tmp_path: Path) -> None:
                                 autoassist={"selector": InfoBatchSelector(num_passes=2)})
     assert trainer.assist.selector.name == "infobatch" and trainer.assist.assistant is None
     trainer.assist.close()
+
+
+@pytest.mark.parametrize("bad", [{"train_dataset": None}, {"autoassist": {"batch_size": 4}},
+                                 {"compute_loss_func": lambda outputs, labels, num_items_in_batch=None: 0.0}],
+                         ids=["no-train-dataset", "autoassist-batch-size", "compute-loss-func"])
+def test_bad_arguments_are_refused_before_the_trainer_does_anything(tmp_path: Path, bad: dict[str, Any]) -> None:
+    """Refused before Trainer.__init__, which makes output_dir and reseeds the global RNG."""
+    args = _args(tmp_path / "out", seed=7)
+    model = _gpt2()
+    rng = torch.get_rng_state()
+    given = {"model": model, "args": args, "train_dataset": _Tokens(16), "data_collator": _collate, **bad}
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        AutoAssistTrainer(**given)
+    assert not (tmp_path / "out").exists()
+    assert torch.equal(torch.get_rng_state(), rng)
+
+
+def test_arguments_given_by_position_are_checked_too(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="train_dataset must be given"):
+        AutoAssistTrainer(_gpt2(), _args(tmp_path / "out"), _collate, None)
+    assert not (tmp_path / "out").exists()

@@ -48,6 +48,7 @@ keyword (``selector=``, ``features=``, ``lag=``, ...) to change it.
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any
 
@@ -105,32 +106,14 @@ class AutoAssistTrainer(Trainer):
 
     def __init__(self, *args: Any, autoassist: dict[str, Any] | None = None, shift_labels: bool | None = None,
                  **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        dataset, options = _checked(inspect.signature(super().__init__).bind(*args, **kwargs).arguments, autoassist)
+        super().__init__(*args, **kwargs)  # after the checks: it seeds the global RNGs and makes output_dir
         self.shift_labels = shift_labels
-        if self.compute_loss_func is not None:
-            raise fail("compute_loss_func", "None", self.compute_loss_func,
-                       "AutoAssist needs one loss per example, which a batch loss function cannot give: subclass "
-                       "AutoAssistTrainer and override per_example_loss(model, outputs, labels) instead.")
-        if self.train_dataset is None:
-            raise fail("train_dataset", "given", None, "AutoAssistTrainer selects training batches: pass train_dataset.")
-        strategy = getattr(self.args, "train_sampling_strategy", "random")  # transformers 5
-        if getattr(self.args, "group_by_length", False) or strategy != "random":  # group_by_length: 4.x
-            raise fail("train_sampling_strategy", "'random' (the default)",
-                       "group_by_length" if getattr(self.args, "group_by_length", False) else strategy,
-                       "AutoAssist draws the training batches; for length-grouped batches pass "
-                       "autoassist={'max_tokens': N, 'lengths': each example's length}.")
-        options = dict(autoassist or {})
-        if "selector" not in options:  # another selector (InfoBatch, ...) replaces AutoAssist's own
-            options.setdefault("assistant", "loss-only")
-        for taken in ("batch_size", "seed"):
-            if taken in options:
-                raise fail(f"autoassist['{taken}']", "left out", options[taken],
-                           f"Set it in TrainingArguments ({'per_device_train_batch_size' if taken == 'batch_size' else 'data_seed or seed'}).")
         seed = self.args.seed if self.args.data_seed is None else self.args.data_seed  # as the Trainer's sampler
         # token-bounded batches (max_tokens) replace the batch size
         # (args.train_batch_size: per_device_train_batch_size, times the GPUs under DataParallel, as the Trainer's)
         batch_size = None if options.get("max_tokens") is not None else self.args.train_batch_size
-        self.assist = AutoAssist(self.train_dataset, batch_size=batch_size, seed=seed, **options)
+        self.assist = AutoAssist(dataset, batch_size=batch_size, seed=seed, **options)
         self._restore_rng_from: str | None = None
         # compute_loss returns a mean per micro-batch: let the Trainer divide by the accumulation steps.
         self.model_accepts_loss_kwargs = False
@@ -244,6 +227,32 @@ class _IndexInBatch:
         batch = dict(batch)
         batch[INDEX_KEY] = torch.tensor([i for i, _ in pairs], dtype=torch.int64)
         return batch
+
+
+def _checked(given: dict[str, Any], autoassist: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
+    """The training set and AutoAssist's options, after refusing the Trainer arguments AutoAssistTrainer cannot take (``given``: the
+    arguments bound to the Trainer's signature), so that nothing is done before a refusal."""
+    if given.get("compute_loss_func") is not None:
+        raise fail("compute_loss_func", "None", given["compute_loss_func"],
+                   "AutoAssist needs one loss per example, which a batch loss function cannot give: subclass "
+                   "AutoAssistTrainer and override per_example_loss(model, outputs, labels) instead.")
+    if given.get("train_dataset") is None:
+        raise fail("train_dataset", "given", None, "AutoAssistTrainer selects training batches: pass train_dataset.")
+    args = given.get("args")  # None: the Trainer's default arguments, which sample at random
+    strategy = getattr(args, "train_sampling_strategy", "random")  # transformers 5
+    if getattr(args, "group_by_length", False) or strategy != "random":  # group_by_length: 4.x
+        raise fail("train_sampling_strategy", "'random' (the default)",
+                   "group_by_length" if getattr(args, "group_by_length", False) else strategy,
+                   "AutoAssist draws the training batches; for length-grouped batches pass "
+                   "autoassist={'max_tokens': N, 'lengths': each example's length}.")
+    options = dict(autoassist or {})
+    if "selector" not in options:  # another selector (InfoBatch, ...) replaces AutoAssist's own
+        options.setdefault("assistant", "loss-only")
+    for taken in ("batch_size", "seed"):
+        if taken in options:
+            raise fail(f"autoassist['{taken}']", "left out", options[taken],
+                       f"Set it in TrainingArguments ({'per_device_train_batch_size' if taken == 'batch_size' else 'data_seed or seed'}).")
+    return given["train_dataset"], options
 
 
 def _problem_type(model: Any) -> str | None:
