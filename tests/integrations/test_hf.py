@@ -321,3 +321,11 @@ def test_arguments_given_by_position_are_checked_too(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="train_dataset must be given"):
         AutoAssistTrainer(_gpt2(), _args(tmp_path / "out"), _collate, None)
     assert not (tmp_path / "out").exists()
+
+
+def test_train_is_typed_as_the_trainers_own() -> None:
+    import typing
+
+    from transformers.trainer_utils import TrainOutput
+
+    assert typing.get_type_hints(AutoAssistTrainer.train)["return"] is TrainOutput
