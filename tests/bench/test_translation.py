@@ -64,6 +64,7 @@ def test_bench_translate_records_every_run(bench_dir: Path) -> None:
     table = (bench_dir / "table.md").read_text()
     assert "budget to target" in table and "| 0.5 | importance |" in table
     assert (bench_dir / "curves.png").is_file() and (bench_dir / "budget_sweep.png").is_file()
+    assert len(list((bench_dir / "bpe").glob("bpe*.model"))) == 1   # the default BPE cache, kept for --resume
 
 
 def test_resume_skips_finished_runs_and_plot_merge_read_the_json(bench_dir: Path, tmp_path: Path,
@@ -161,6 +162,39 @@ def test_every_option_is_checked_before_the_corpus_is_read(argv: list[str], mess
     assert main(["bench", "translate", *argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and "synthetic-" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def _small_corpus(folder: Path, train_en: list[str] | None = None, train_de: list[str] | None = None) -> Path:
+    """A tiny line-aligned corpus in ``folder``; ``train_en`` and ``train_de`` replace the training sides."""
+    folder.mkdir()
+    lines = ["a b c", "b c d e a c e b d a c e b", "c d", "d e a b"]
+    for split in ("train", "val", "test"):
+        en = train_en if split == "train" and train_en is not None else lines
+        de = train_de if split == "train" and train_de is not None else [line.upper() for line in en]
+        (folder / f"{split}.en").write_text("\n".join(en) + "\n")
+        (folder / f"{split}.de").write_text("\n".join(de) + "\n")
+    return folder
+
+
+LONG = " ".join(["a c e b d"] * 60)   # 300 words: longer than the model's 250 subwords a side
+
+
+@pytest.mark.parametrize(("train_en", "train_de", "argv", "message"), [
+    (None, ["A B C", "B C D E A C E B D A C E B"], [],
+     "parallel files must have the same number of lines; got 4 lines in train.en"),
+    (None, None, ["--max-tokens", "8"], "--max-tokens must be at least the longest training pair's padded size"),
+    ([LONG, LONG], None, [], "--data-dir must be a corpus whose train split keeps at least one pair of 1 to 250"),
+])
+def test_a_corpus_refused_by_its_data_leaves_no_out_folder(train_en: list[str] | None, train_de: list[str] | None,
+                                                           argv: list[str], message: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # the corpus is read, its vocabulary learnt and its longest pair measured before --out (and its bpe cache) exists
+    corpus = _small_corpus(tmp_path / "corpus", train_en, train_de)
+    assert main(["bench", "translate", "--data-dir", str(corpus), "--vocab-size", "20", *argv,
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 

@@ -24,6 +24,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -290,6 +293,10 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
     src_ids, tgt_ids = tok.encode(train.src), tok.encode(train.tgt)
     longest = 250  # the model's 256 positions, less <s>, </s> and a margin
     keep = [i for i in range(len(src_ids)) if 0 < len(src_ids[i]) <= longest and 0 < len(tgt_ids[i]) <= longest]
+    if not keep:
+        raise fail("--data-dir", f"a corpus whose {cfg.train_split} split keeps at least one pair of 1 to {longest} "
+                   "subwords on each side", f"{cfg.data_dir} ({len(src_ids)} pairs, every one empty or longer)",
+                   f"Check the training files (the model reads at most {longest} subwords a side).")
     if len(keep) < len(src_ids):
         log(f"dropped {len(src_ids) - len(keep)} training pairs that are empty or longer than {longest} subwords")
     val_c = val.subset(range(len(val) if cfg.val_sentences is None else min(cfg.val_sentences, len(val))))
@@ -356,6 +363,19 @@ def _check_same_corpus(path: Path, name: str, fingerprint: str, resume: bool) ->
                    "Resume with the data those runs used, or write these runs to another --out.")
 
 
+def _keep_bpe_model(data: TextData, cache: Path) -> None:
+    """Copy the BPE model learnt in a scratch folder into ``cache`` under its own name (the cache key), atomically,
+    and point ``data``'s tokenizer at the copy."""
+    from autoassist.data.tokenize import SubwordTokenizer
+
+    cache.mkdir(parents=True, exist_ok=True)
+    source = data.tokenizer.model_path
+    temporary = cache / f"{source.name}.tmp{os.getpid()}"
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, cache / source.name)
+    data.tokenizer = SubwordTokenizer(cache / source.name)
+
+
 def _print(line: str) -> None:
     print(line, flush=True)
 
@@ -369,19 +389,26 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
     check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)
     if cfg.bpe_dir:
         check_writable(Path(cfg.bpe_dir), "--bpe-dir")
-    prepare(out_dir, cfg.threads)
     start = time.perf_counter()
-    data = load_text_data(cfg, Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe", log)
-    # Each seed's budget is its own unfiltered pass (the batches' order, and so their packing, follows the seed):
-    # a run is a function of its seed, whichever other seeds share its command.
-    epoch_steps = {seed: uniform_steps_per_epoch(data, cfg, seed) for seed in cfg.seeds}
+    # --out is created once the data has passed every check (its alignment, the vocabulary, the longest pair against
+    # --max-tokens, the corpus of the runs --resume keeps), so a refused corpus leaves nothing behind: a BPE model for
+    # the default cache, --out/bpe, is learnt in a scratch folder while that folder does not exist, and kept after.
+    cache = Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe"
+    with tempfile.TemporaryDirectory(prefix="autoassist-bpe-") as scratch:
+        data = load_text_data(cfg, cache if cache.is_dir() else Path(scratch), log)
+        # Each seed's budget is its own unfiltered pass (the batches' order, and so their packing, follows the seed):
+        # a run is a function of its seed, whichever other seeds share its command.
+        epoch_steps = {seed: uniform_steps_per_epoch(data, cfg, seed) for seed in cfg.seeds}
+        fingerprint = corpus_fingerprint(data)
+        _check_same_corpus(out_dir / "results.json", data.name, fingerprint, resume)
+        prepare(out_dir, cfg.threads)
+        if not cache.is_dir():
+            _keep_bpe_model(data, cache)
     full_steps = {seed: max(1, int(round(cfg.epochs * steps))) for seed, steps in epoch_steps.items()}
     log(f"{data.name}: {len(data.train_src)} training pairs, {len(data.val_src)} validation, {len(data.test_src)} "
         f"test; joint BPE {data.vocab_size} ids; uniform budget {per_seed(full_steps)} Boss steps "
         f"({cfg.epochs:g} epochs of {per_seed(epoch_steps)} batches of <= {cfg.max_tokens} tokens); "
         f"prepared in {time.perf_counter() - start:.1f}s")
-    fingerprint = corpus_fingerprint(data)
-    _check_same_corpus(out_dir / "results.json", data.name, fingerprint, resume)
     results: dict[str, Any] = {"config": asdict(cfg), "hardware": describe_hardware(describe_device(cfg.device)),
                                "corpus": data.name, "corpus_sha256": fingerprint, "train_pairs": len(data.train_src),
                                "vocab_size": data.vocab_size,
