@@ -232,6 +232,7 @@ class BatchGenerator(Sampler[list[int]]):
         self._owner_running = False
         self._warned: set[str] = set()
         self._silent_epoch = False  # an epoch was yielded whole before any report: said once the loop is past it
+        self.report_call = "loss = assist.report(idx, losses)"  # named in that warning; integrations set their own
         self._lock = threading.Lock()
         self.decided = [0, 0]  # candidates scanned and accepted for the batches yielded (stats()'s keep rate)
         self.position = 0.0  # stream position (passes, fractional) after the last yielded batch
@@ -343,7 +344,7 @@ class BatchGenerator(Sampler[list[int]]):
     def _say_if_never_reported(self) -> None:
         if self._silent_epoch and not self.ledger.any_report:
             self._warn_once("never", "report() was never called in a whole epoch: the selector learned nothing. "
-                            "Call loss = assist.report(idx, losses) in every step.")
+                            f"Call {self.report_call} in every step.")
         self._silent_epoch = False
 
     def _warn_once(self, key: str, message: str) -> None:

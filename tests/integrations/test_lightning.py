@@ -151,3 +151,29 @@ def test_a_second_callback_is_refused_with_our_error_before_training(tmp_path: P
                                              "got 2 of them.*one per Trainer"):
         trainer.fit(module, first.loader())
     assert module.steps == 0 and first._assist is None and second._assist is None
+
+
+def test_a_module_that_never_reports_is_told_the_lightning_call(tmp_path: Path) -> None:
+    """The "never called" warning names what a Lightning user calls, not the plain loop's assist.report."""
+    import lightning as L
+
+    from autoassist.integrations.lightning import AutoAssistCallback
+
+    class Forgets(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = torch.nn.Linear(4, 2)
+
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            _, (x, y) = batch
+            return torch.nn.functional.cross_entropy(self.model(x), y)
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    data = TensorDataset(torch.randn(64, 4), torch.randint(0, 2, (64,)))
+    callback = AutoAssistCallback(data, batch_size=8, seed=0, log=())
+    trainer = L.Trainer(max_epochs=2, callbacks=[callback], default_root_dir=str(tmp_path), logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    with pytest.warns(RuntimeWarning, match=r"never called.*Call return report\(self, idx, losses\) in training_step"):
+        trainer.fit(Forgets(), callback.loader())

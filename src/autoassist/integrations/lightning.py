@@ -108,6 +108,7 @@ class AutoAssistCallback(pl.Callback):
                           "does not repeat the same batches. Train full epochs, or use max_steps to stop early.",
                           RuntimeWarning, stacklevel=2)
         self._assist = AutoAssist(self.dataset, **self.kwargs)
+        self._assist.batches.report_call = "return report(self, idx, losses) in training_step"
         if self._pending_state is not None:
             self._assist.load_state_dict(self._pending_state)
             self._pending_state = None
