@@ -198,6 +198,23 @@ def test_a_corpus_refused_by_its_data_leaves_no_out_folder(train_en: list[str] |
     assert not (tmp_path / "out").exists()
 
 
+def test_a_vocabulary_the_corpus_cannot_fill_is_refused_by_its_flag(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # train_joint_bpe names its parameter vocab_size; the command names its flag, the value and the least that works:
+    # a-e in both cases and the word boundary (11 characters) plus <pad>, <unk>, <s>, </s>
+    out = tmp_path / "out"
+    assert main(["bench", "translate", "--data-dir", str(_small_corpus(tmp_path / "corpus")), "--vocab-size", "10",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert ("--vocab-size must be at least the training pairs' distinct characters plus 4 special ids (15 here); "
+            "got 10. Use --vocab-size 15 or more") in err
+    assert "vocab_size" not in err and not out.exists()
+    blank = _small_corpus(tmp_path / "blank", ["", ""], ["", ""])
+    assert main(["bench", "translate", "--data-dir", str(blank), "--out", str(out)]) == 2
+    assert "--data-dir must be a corpus whose train split holds at least one sentence" in capsys.readouterr().err
+    assert not out.exists()
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
 def test_cuda_device_refused_without_a_gpu(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["bench", "translate", "--device", "cuda", "--out", str(tmp_path / "out")]) == 2

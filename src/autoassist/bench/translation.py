@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -35,14 +36,15 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from autoassist._errors import check_float, check_int, fail
+from autoassist._errors import ParameterError, check_float, check_int, fail
 from autoassist.batching import POOL_BATCHES, instance_sizes
 from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, check_seeds, check_writable,
                                      describe_hardware, mark_target, plan_runs, prepare, report_results, run_planned)
 from autoassist.bench.methods import parse_method
 from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, check_method,
                                                  lengths_of, train_translation_run)
-from autoassist.data.parallel import split_file
+from autoassist.data.parallel import ParallelCorpus, load_parallel, split_file
+from autoassist.data.tokenize import SubwordTokenizer, train_joint_bpe
 
 TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance", "oracle")
 METHOD_HELP = {
@@ -270,9 +272,6 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
 
     Training pairs empty on either side, or longer than the model's positions, are dropped (and counted).
     """
-    from autoassist.data.parallel import ParallelCorpus, load_parallel
-    from autoassist.data.tokenize import train_joint_bpe
-
     if cfg.data_dir is None:
         from autoassist.data.synthetic_translation import make_synthetic_translation
 
@@ -289,7 +288,7 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
     corrupted = synthetic.noisy if cfg.data_dir is None else None
     if cfg.limit_train is not None:
         train = train.subset(range(min(cfg.limit_train, len(train))))
-    tok = train_joint_bpe(train, cfg.vocab_size, bpe_dir, seed=0)
+    tok = _learn_bpe(train, cfg, bpe_dir)
     src_ids, tgt_ids = tok.encode(train.src), tok.encode(train.tgt)
     longest = 250  # the model's 256 positions, less <s>, </s> and a margin
     keep = [i for i in range(len(src_ids)) if 0 < len(src_ids[i]) <= longest and 0 < len(tgt_ids[i]) <= longest]
@@ -306,6 +305,25 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
     return TextData(name=name, tokenizer=tok, train_src=[src_ids[i] for i in keep],
                     train_tgt=[tgt_ids[i] for i in keep], val_src=tok.encode(val_c.src), val_refs=list(val_c.tgt),
                     test_src=tok.encode(test_c.src), test_refs=list(test_c.tgt), noisy=noisy)
+
+
+def _learn_bpe(train: ParallelCorpus, cfg: TranslationBenchConfig, bpe_dir: Path) -> SubwordTokenizer:
+    """The joint BPE of the training split (``train_joint_bpe``), a vocabulary it cannot build refused by the
+    command's flags rather than by ``train_joint_bpe``'s parameters."""
+    try:
+        return train_joint_bpe(train, cfg.vocab_size, bpe_dir, seed=0)
+    except ParameterError as error:
+        text = str(error)
+        if text.startswith("vocab_size "):   # below the corpus's characters plus the 4 special ids
+            needed = re.search(r"\b\d+ vs (\d+)\b", text)   # SentencePiece says "<asked> vs <needed>"
+            least = f" ({needed.group(1)} here)" if needed else ""
+            raise fail("--vocab-size", f"at least the training pairs' distinct characters plus 4 special ids{least}",
+                       cfg.vocab_size, (f"Use --vocab-size {needed.group(1)} or more" if needed else
+                                        "Raise --vocab-size") + " (a ceiling: a small corpus keeps fewer ids).") from None
+        if text.startswith("corpus "):   # every training pair empty
+            raise fail("--data-dir", f"a corpus whose {cfg.train_split} split holds at least one sentence",
+                       str(cfg.data_dir), f"Check the {cfg.train_split} files (or --train-split).") from None
+        raise
 
 
 def _train_config(cfg: TranslationBenchConfig, full_steps: int, fraction: float, seed: int) -> TranslationTrainConfig:
@@ -366,8 +384,6 @@ def _check_same_corpus(path: Path, name: str, fingerprint: str, resume: bool) ->
 def _keep_bpe_model(data: TextData, cache: Path) -> None:
     """Copy the BPE model learnt in a scratch folder into ``cache`` under its own name (the cache key), atomically,
     and point ``data``'s tokenizer at the copy."""
-    from autoassist.data.tokenize import SubwordTokenizer
-
     cache.mkdir(parents=True, exist_ok=True)
     source = data.tokenizer.model_path
     temporary = cache / f"{source.name}.tmp{os.getpid()}"
