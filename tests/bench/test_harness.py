@@ -108,6 +108,30 @@ def test_budget_to_target_is_the_smallest_fraction_from_which_every_larger_one_r
     assert "| autoassist | 0.80 |" in markdown_table({"config": {"tolerance": 0.2}, "runs": runs})
 
 
+def test_a_target_a_run_meets_before_training_is_not_defined() -> None:
+    from autoassist.bench.demo import demo_table
+    from autoassist.bench.image import finalize
+
+    # uniform ends at 52%, 2 points above where every run started (50%): 5 points below it, every run is at the
+    # "target" at step 0
+    results: dict[str, Any] = {"config": {"tolerance": 5.0}, "hardware": {},
+                               "runs": [{**_run(m, 1.0, 0, acc), "config": {}} for m, acc in (("uniform", 0.52),
+                                                                                           ("autoassist", 0.51))]}
+    finalize(results)
+    s = results["summary"]
+    assert s["target_accuracy"] is None
+    assert s["target_undefined"] == ("uniform's final score 52.00% minus the tolerance is 47.00%, not above 50.00%, "
+                                     "which a run scored before training")
+    assert all(r["time_to_target_s"] is None for r in results["runs"])   # not "reached at 0 s"
+    assert all(row["time_to_target_s"] is None and not row["reaches_target"] for row in s["rows"])
+    assert "is not defined (uniform's final score 52.00%" in markdown_table(results)
+    assert "no target" in markdown_table(results) and "no target" in demo_table(results)
+    results["config"]["tolerance"] = 1.0   # 51% is above every start: a target
+    finalize(results)
+    assert results["summary"]["target_accuracy"] == pytest.approx(0.51)
+    assert results["summary"]["target_undefined"] is None and "no target" not in demo_table(results)
+
+
 def test_time_to_stay_is_the_point_from_which_the_curve_stays_above_the_target() -> None:
     from autoassist.bench.curves import time_to_stay, time_to_target
 

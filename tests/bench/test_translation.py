@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -107,6 +108,37 @@ def test_compressed_schedule_is_the_full_one_at_scaled_steps() -> None:
     assert inverse_sqrt_lr(40, full) == pytest.approx(1e-3)
     assert inverse_sqrt_lr(20, half) == pytest.approx(1e-3)
     assert inverse_sqrt_lr(160, full) == pytest.approx(inverse_sqrt_lr(80, half)) == pytest.approx(5e-4)
+
+
+def _bleu_run(method: str, final: float) -> dict[str, Any]:
+    """A finished full run whose validation BLEU goes from 0 before training to ``final``."""
+    return {"method": method, "seed": 0, "fraction": 1.0, "final_val_bleu": final, "test_bleu": final, "wall_time_s": 5.0,
+            "boss_steps": 10, "backprop_instances": 100, "selector_stats": {},
+            "curves": {"step": [0, 10], "wall_time_s": [0.0, 5.0], "val_bleu": [0.0, final]}}
+
+
+def test_a_target_at_or_below_zero_bleu_is_not_defined() -> None:
+    # at tiny sizes uniform's final BLEU minus the tolerance can be negative: every run would "reach" it at step 0
+    from autoassist.bench.demo import translation_demo_table
+    from autoassist.bench.translation import finalize
+    from autoassist.bench.translation_report import markdown_table
+
+    results: dict[str, Any] = {"config": {"tolerance": 0.5, "methods": ["uniform", "autoassist"], "beam_size": 2},
+                               "runs": [_bleu_run("uniform", 0.3), _bleu_run("autoassist", 0.2)]}
+    finalize(results)
+    s = results["summary"]
+    assert s["target_bleu"] is None
+    assert s["target_undefined"] == ("uniform's final score 0.30 BLEU minus the tolerance is -0.20 BLEU, not above "
+                                     "0.00 BLEU, which a run scored before training")
+    assert all(r["time_to_target_s"] is None and r["time_to_stay_s"] is None for r in results["runs"])
+    assert not any(row["reaches_target"] for row in s["rows"])
+    for table in (markdown_table(results), translation_demo_table(results)):
+        assert "minus 0.5 is not defined (uniform's final score 0.30 BLEU" in table
+        assert "no target" in table and "not reached" not in table
+    results["config"]["tolerance"] = 0.1   # 0.2 BLEU, above where the runs started: a target the runs reach
+    finalize(results)
+    assert results["summary"]["target_bleu"] == pytest.approx(0.2)
+    assert [r["time_to_target_s"] for r in results["runs"]] == [5.0, 5.0]
 
 
 def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

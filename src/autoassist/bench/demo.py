@@ -23,16 +23,18 @@ from autoassist.bench.image import add_arguments, config_from_args, run_benchmar
 
 def demo_table(results: dict[str, Any]) -> str:
     """Plain-text table: one row per method."""
-    target = results["summary"]["target_accuracy"]
+    s = results["summary"]
     width = max(12, *(len(name) for name in results["methods"]))
     lines = [f"{'method':<{width}} {'test acc %':>10} {'back-prop inst.':>16} {'Boss steps':>10} {'wall s':>8} "
              f"{'keep rate':>9} {'time to target s':>17}"]
     for name, m in results["methods"].items():
-        ttt = "not reached" if m["time_to_target_s"] is None else f"{m['time_to_target_s']:.1f}"
+        ttt = (("no target" if s["target_undefined"] else "not reached") if m["time_to_target_s"] is None
+               else f"{m['time_to_target_s']:.1f}")
         lines.append(f"{name:<{width}} {100 * m['final_test_accuracy']:>10.2f} {m['backprop_instances']:>16.0f} "
                      f"{m['boss_steps']:>10.0f} {m['wall_time_s']:>8.1f} {m['keep_rate']:>9.2f} {ttt:>17}")
-    lines.append(f"Target: uniform's final test accuracy minus {results['config']['tolerance']:g} points = "
-                 f"{100 * target:.2f}%.")
+    said = f"uniform's final test accuracy minus {results['config']['tolerance']:g} points"
+    lines.append(f"Target: {said} = {100 * s['target_accuracy']:.2f}%." if s["target_undefined"] is None else
+                 f"Target: {said} is not defined ({s['target_undefined']}): no time to target is reported.")
     return "\n".join(lines)
 
 
@@ -79,18 +81,20 @@ def plot_curves(path: Path, curves: list[tuple[str, dict[str, list[Any]]]], metr
 
 def translation_demo_table(results: dict[str, Any]) -> str:
     """Plain-text table of the translation demo: one row per method."""
+    from autoassist.bench.translation_report import target_text
+
     s = results["summary"]
     rows = [r for r in s["rows"] if r["fraction"] == 1.0]
     width = max(12, *(len(r["method"]) for r in rows))
     lines = [f"{'method':<{width}} {'test BLEU':>9} {'val BLEU':>8} {'back-prop sent.':>15} {'Boss steps':>10} "
              f"{'wall s':>8} {'keep rate':>9} {'time to target s':>17}"]
     for r in rows:
-        ttt = "not reached" if r["time_to_target_s"] is None else f"{r['time_to_target_s']:.1f}"
+        ttt = (("no target" if s["target_undefined"] else "not reached") if r["time_to_target_s"] is None
+               else f"{r['time_to_target_s']:.1f}")
         lines.append(f"{r['method']:<{width}} {r['test_bleu']:>9.2f} {r['final_val_bleu']:>8.2f} "
                      f"{r['backprop_instances']:>15.0f} {r['boss_steps']:>10.0f} {r['wall_time_s']:>8.1f} "
                      f"{r['keep_rate']:>9.2f} {ttt:>17}")
-    lines.append(f"Target: uniform's final validation BLEU (greedy) minus {s['tolerance_bleu']:g} = "
-                 f"{s['target_bleu']:.2f}. Test BLEU: beam {results['config']['beam_size']}, "
+    lines.append(f"Target: {target_text(s)}. Test BLEU: beam {results['config']['beam_size']}, "
                  f"sacreBLEU {s['sacrebleu_signature']}.")
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ import os
 import statistics
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from autoassist._errors import ParameterError
 from autoassist.bench.curves import time_to_stay, time_to_target
@@ -233,14 +233,36 @@ def _spread(values: list[float]) -> list[float] | None:
     return [min(values), max(values)] if values else None
 
 
+def tolerance_target(uniform_final: float | None, tolerance: float, starts: list[float],
+                     show: Callable[[float], str]) -> tuple[float | None, str | None]:
+    """The target both benchmarks read times and budgets against: uniform's final score at the full budget minus
+    ``tolerance`` (in the score's units); or None and why it is not defined (``show`` writes a score).
+
+    A target no higher than a score some run had before training (``starts``, each run's curve at step 0; never
+    below 0, the lowest BLEU or accuracy) would be reached at step 0, for free, by every run that had it: at tiny
+    sizes uniform's final score minus the tolerance can even be negative. Such a target is not defined, rather than
+    clamped (a target of 0 says no more), and the tables say so instead of reporting times to it.
+    """
+    if uniform_final is None:
+        return None, "no uniform run at the full budget"
+    target = uniform_final - tolerance
+    floor = max([0.0, *starts])
+    if target <= floor:
+        return None, (f"uniform's final score {show(uniform_final)} minus the tolerance is {show(target)}, not above "
+                      f"{show(floor)}, which a run scored before training")
+    return target, None
+
+
 def summarize(results: dict[str, Any]) -> dict[str, Any]:
-    """Medians over seeds, the target, time to target and budget to target for every method."""
+    """Medians over seeds, the target (:func:`tolerance_target`), time to target and budget to target for every
+    method."""
     runs = results.get("runs", [])
     tol = float(results["config"]["tolerance"])
     budget = [r for r in runs if r["protocol"] == "budget"]
     uniform_full = [r["final_test_accuracy"] for r in budget if r["method"] == "uniform" and r["fraction"] == 1.0]
-    uniform_median = _median(uniform_full)
-    target = None if uniform_median is None else uniform_median - tol / 100.0
+    target, undefined = tolerance_target(_median(uniform_full), tol / 100.0,
+                                         [r["curves"]["test_accuracy"][0] for r in runs if r["curves"]["test_accuracy"]],
+                                         lambda value: f"{100 * value:.2f}%")
     groups: dict[tuple[str, str, float], list[dict[str, Any]]] = defaultdict(list)
     for r in runs:
         groups[(r["protocol"], r["method"], float(r.get("fraction", 1.0)))].append(r)
@@ -297,7 +319,8 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
     for r in rows:
         r["time_to_target_vs_uniform"] = (r["time_to_target_s"] / uniform_ttt
                                           if r["time_to_target_s"] is not None and uniform_ttt else None)
-    return {"target_accuracy": target, "tolerance_points": tol, "rows": rows, "budget_to_target": budget_to_target}
+    return {"target_accuracy": target, "target_undefined": undefined, "tolerance_points": tol, "rows": rows,
+            "budget_to_target": budget_to_target}
 
 
 def _fmt(value: Any, spec: str = ".2f", none: str = "n/a") -> str:
@@ -308,9 +331,11 @@ def markdown_table(results: dict[str, Any]) -> str:
     """The benchmark's tables in markdown: budget to target, then every (protocol, method, fraction) row."""
     s = summarize(results)
     hw = results.get("hardware", {})
+    target = (f"= {100 * s['target_accuracy']:.2f}%" if s["target_undefined"] is None else
+              f"is not defined ({s['target_undefined']}): no time or budget to target is reported")
     lines = [
         f"Target: uniform's median final test accuracy at the full budget minus {s['tolerance_points']} points "
-        f"= {_fmt(None if s['target_accuracy'] is None else 100 * s['target_accuracy'])}%. "
+        f"{target}. "
         f"Hardware: {hw.get('cpu', '?')}, {hw.get('torch_threads', '?')} torch threads, device {hw.get('device', '?')}.",
         "",
     ]
@@ -318,7 +343,8 @@ def markdown_table(results: dict[str, Any]) -> str:
         lines += ["| method | budget to target (fraction of uniform's steps) | wall time there (s) | accuracy there (%) |",
                   "|---|---|---|---|"]
         for method, b in s["budget_to_target"].items():
-            frac = _fmt(b["fraction"], ".2f", "not reached at " + "/".join(f"{f:g}" for f in b["fractions_tried"]))
+            frac = _fmt(b["fraction"], ".2f", "no target" if s["target_undefined"] else
+                        "not reached at " + "/".join(f"{f:g}" for f in b["fractions_tried"]))
             lines.append(f"| {method} | {frac} | {_fmt(b['wall_time_s'], '.1f')} | "
                          f"{_fmt(None if b['final_test_accuracy'] is None else 100 * b['final_test_accuracy'])} |")
         lines.append("")
@@ -327,6 +353,7 @@ def markdown_table(results: dict[str, Any]) -> str:
               "time to target s (stays) | vs uniform | Boss step ms | Boss wait s | selector time / Boss time | "
               "largest train loss (spiked runs) |",
               "|" + "---|" * 18]
+    untimed = "no target" if s["target_undefined"] else "n/a"
     for r in s["rows"]:
         acc = r["final_test_accuracy"]
         spread = r["final_test_accuracy_spread"]
@@ -335,8 +362,8 @@ def markdown_table(results: dict[str, Any]) -> str:
             f"| {r['protocol']} | {r['method']} | {r['fraction']:g} | {r['seeds']} | {acc_text} | "
             f"{_fmt(r['wall_time_s'], '.1f')} | {_fmt(r['boss_steps'], '.0f')} | {_fmt(r['backprop_instances'], '.0f')} | "
             f"{_fmt(r['forward_instances'], '.0f')} | {_fmt(r['keep_rate'], '.2f')} | "
-            f"{_fmt(r['assistant_accuracy'], '.2f')} | {_fmt(r['time_to_target_s'], '.1f')} | "
-            f"{_fmt(r['time_to_stay_s'], '.1f')} | "
+            f"{_fmt(r['assistant_accuracy'], '.2f')} | {_fmt(r['time_to_target_s'], '.1f', untimed)} | "
+            f"{_fmt(r['time_to_stay_s'], '.1f', untimed)} | "
             f"{_fmt(r['time_to_target_vs_uniform'], '.2f')} | {_fmt(r['boss_step_median_ms'], '.2f')} | "
             f"{_fmt(r['boss_wait_s'], '.2f')} | "
             f"{_fmt(None if r['selector_share_of_boss_time'] is None else 100 * r['selector_share_of_boss_time'], '.1f')}% | "

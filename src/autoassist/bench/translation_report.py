@@ -1,6 +1,7 @@
 """Summary, tables and plots of a translation benchmark, made from its ``results.json`` alone.
 
-The target is uniform's median final validation BLEU (greedy) at the full budget minus the tolerance;
+The target is uniform's median final validation BLEU (greedy) at the full budget minus the tolerance,
+not defined where a run scored as much before training (:func:`autoassist.bench.report.tolerance_target`);
 time to target and budget to target are read on the validation curves. Test BLEU (beam search) is
 reported beside them.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from autoassist.bench import curves
-from autoassist.bench.report import load_results, method_colors, save_budget_sweep
+from autoassist.bench.report import load_results, method_colors, save_budget_sweep, tolerance_target
 
 
 def time_to_target(curve: dict[str, list[Any]], target: float, axis: str = "wall_time_s") -> float | None:
@@ -35,8 +36,9 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
     runs = results.get("runs", [])
     tol = float(results["config"]["tolerance"])
     uniform = [r["final_val_bleu"] for r in runs if r["method"] == "uniform" and float(r["fraction"]) == 1.0]
-    base = _median(uniform)
-    target = None if base is None else base - tol
+    target, undefined = tolerance_target(_median(uniform), tol, [r["curves"]["val_bleu"][0] for r in runs
+                                                                 if r["curves"]["val_bleu"]],
+                                         lambda value: f"{value:.2f} BLEU")
     groups: dict[tuple[str, float], list[dict[str, Any]]] = defaultdict(list)
     for r in runs:
         groups[(r["method"], float(r["fraction"]))].append(r)
@@ -81,8 +83,8 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                           "final_val_bleu": best["final_val_bleu"] if best else None,
                           "fractions_tried": [m["fraction"] for m in mine]}
     signature = next((r.get("sacrebleu_signature") for r in runs), None)
-    return {"target_bleu": target, "tolerance_bleu": tol, "rows": rows, "budget_to_target": budget,
-            "sacrebleu_signature": signature}
+    return {"target_bleu": target, "target_undefined": undefined, "tolerance_bleu": tol, "rows": rows,
+            "budget_to_target": budget, "sacrebleu_signature": signature}
 
 
 def _fmt(value: Any, spec: str = ".2f", none: str = "n/a") -> str:
@@ -101,6 +103,14 @@ def per_seed(value: Any) -> str:
     return f"{distinct[0]}-{distinct[-1]} (by seed: {', '.join(f'{k}: {v}' for k, v in by_seed)})"
 
 
+def target_text(summary: dict[str, Any]) -> str:
+    """The target in words, for the tables: its value, or why it is not defined."""
+    said = f"uniform's final validation BLEU (greedy) minus {summary['tolerance_bleu']:g}"
+    if summary.get("target_undefined"):
+        return f"{said} is not defined ({summary['target_undefined']}): no time or budget to target is reported"
+    return f"{said} = {summary['target_bleu']:.2f}"
+
+
 def markdown_table(results: dict[str, Any]) -> str:
     """Budget to target, then one row per (fraction, method)."""
     s = summarize(results)
@@ -110,8 +120,7 @@ def markdown_table(results: dict[str, Any]) -> str:
         f"Corpus {results.get('corpus', '?')}: {results.get('train_pairs', '?')} training pairs, BPE "
         f"{results.get('vocab_size', '?')} ids; uniform budget {per_seed(results.get('full_steps'))} Boss steps "
         f"({cfg.get('epochs')} epochs of {per_seed(results.get('steps_per_epoch'))} batches of <= {cfg.get('max_tokens')} "
-        f"tokens). Target: uniform's final validation BLEU (greedy) minus {s['tolerance_bleu']:g} = "
-        f"{_fmt(s['target_bleu'])}. Test BLEU: beam {cfg.get('beam_size')}, sacreBLEU {s['sacrebleu_signature']}. "
+        f"tokens). Target: {target_text(s)}. Test BLEU: beam {cfg.get('beam_size')}, sacreBLEU {s['sacrebleu_signature']}. "
         f"Hardware: {hw.get('cpu', '?')}, {hw.get('torch_threads', '?')} torch thread(s), "
         f"device {hw.get('device', '?')}, commit {hw.get('git_commit', '?')}.",
         "",
@@ -120,7 +129,8 @@ def markdown_table(results: dict[str, Any]) -> str:
         lines += ["| method | budget to target (fraction of uniform's steps) | wall time there (s) | val BLEU there |",
                   "|---|---|---|---|"]
         for method, b in s["budget_to_target"].items():
-            frac = _fmt(b["fraction"], ".2f", "not reached at " + "/".join(f"{f:g}" for f in b["fractions_tried"]))
+            frac = _fmt(b["fraction"], ".2f", "no target" if s["target_undefined"] else
+                        "not reached at " + "/".join(f"{f:g}" for f in b["fractions_tried"]))
             lines.append(f"| {method} | {frac} | {_fmt(b['wall_time_s'], '.1f')} | {_fmt(b['final_val_bleu'])} |")
         lines.append("")
     header = ("fraction", "method", "seeds", "val BLEU (greedy)", "test BLEU (beam)", "train wall s", "Boss steps",
@@ -128,14 +138,15 @@ def markdown_table(results: dict[str, Any]) -> str:
               "time to target s (first)", "(stays)", "steps to target", "Boss wait s", "Boss step ms",
               "selector CPU s", "largest train loss")
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    untimed = "no target" if s["target_undefined"] else "not reached"
     for r in s["rows"]:
         spiked = f" ({r['spiked_runs']} SPIKED)" if r["spiked_runs"] else ""
         lines.append("| " + " | ".join([
             f"{r['fraction']:g}", r["method"], str(r["seeds"]), _fmt(r["final_val_bleu"]), _fmt(r["test_bleu"]),
             _fmt(r["wall_time_s"], ".1f"), _fmt(r["boss_steps"], ".0f"), _fmt(r["backprop_instances"], ".0f"),
             _fmt(r["target_tokens"], ".0f"), _fmt(r["passes"], ".2f"), _fmt(r["keep_rate"]),
-            _fmt(r["assistant_accuracy"]), _fmt(r["time_to_target_s"], ".1f", "not reached"),
-            _fmt(r["time_to_stay_s"], ".1f", "not reached"), _fmt(r["steps_to_target"], ".0f", "not reached"),
+            _fmt(r["assistant_accuracy"]), _fmt(r["time_to_target_s"], ".1f", untimed),
+            _fmt(r["time_to_stay_s"], ".1f", untimed), _fmt(r["steps_to_target"], ".0f", untimed),
             _fmt(r["boss_wait_s"]), _fmt(r["boss_step_median_ms"], ".0f"), _fmt(r["selector_cpu_s"], ".1f"),
             _fmt(r["max_train_loss"]) + spiked]) + " |")
     return "\n".join(lines) + "\n"
