@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+import inspect
 from pathlib import Path
 
 import pytest
 
+from autoassist.bench import demo
 from autoassist.cli import main
 
 
@@ -39,3 +42,21 @@ def test_the_translation_demo_refuses_the_image_demos_options(flag: list[str], t
     assert main(["demo", "--task", "translation", *flag, "--out", str(tmp_path / "out")]) == 2
     assert f"{flag[0]} must be left out with --task translation" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_demo_says_each_tasks_default_through_argparses_public_api() -> None:
+    parser = argparse.ArgumentParser()
+    demo.configure(parser)
+    assert "._actions" not in inspect.getsource(demo)   # the help written when each argument is added
+    assert parser.get_default("image_defaults") == {
+        "dataset": "mnist1d", "data_dir": None, "model": None, "epochs": None, "batch_size": 128, "lr": None,
+        "schedule": "cosine", "warmup_fraction": 0.02, "clip_grad_norm": 5.0, "weight_decay": 5e-4, "tolerance": 0.2,
+        "eval_points": 12, "threads": 0}
+    assert all(parser.get_default(dest) is None for dest in parser.get_default("image_defaults"))
+    text = " ".join(parser.format_help().split())
+    for said in ("(image only; default: mnist1d)", "(default: image the dataset's (mnist1d 30); translation 7)",
+                 "test evaluations along each run (default: image 12; translation 6)",
+                 "(default: image 0 (all cores); translation 1)", "clip the gradient norm of every Boss step (0: off) "
+                 "(image only; default: 5.0)", "folder with the dataset's files (not needed for mnist1d; default: "
+                 "none) (image only)"):
+        assert said in text

@@ -118,23 +118,37 @@ PER_TASK = {"epochs": ("the dataset's (mnist1d 30)", TRANSLATION_DEMO["epochs"])
             "eval_points": (None, TRANSLATION_DEMO["eval_points"]), "threads": ("0 (all cores)", 1)}
 
 
+class _DemoArguments:
+    """What :func:`autoassist.bench.image.add_arguments` adds the demo's arguments to: each goes to ``parser`` as
+    given, except that an option of the image demo alone (``IMAGE_ONLY``) or with a default of each task's
+    (``PER_TASK``) gets a help that says so and the default None; its image default is kept in ``image_defaults``."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self.parser = parser
+        self.image_defaults: dict[str, Any] = {}
+
+    def add_argument(self, *flags: str, **kwargs: Any) -> argparse.Action:
+        dest = flags[0].lstrip("-").replace("-", "_")   # argparse's dest of a long option
+        text, default = kwargs.get("help") or "", kwargs.get("default")
+        if dest in IMAGE_ONLY:
+            kwargs["help"] = (text + " (image only" + (")" if "default" in text else f"; default: {default})")).lstrip()
+        elif dest in PER_TASK:
+            image, translation = PER_TASK[dest]
+            kwargs["help"] = (f"{text.split(' (default')[0]} (default: image {default if image is None else image}; "
+                              f"translation {translation:g})")
+        else:
+            return self.parser.add_argument(*flags, **kwargs)
+        self.image_defaults[dest] = default
+        return self.parser.add_argument(*flags, **{**kwargs, "default": None})
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``autoassist demo``."""
     parser.add_argument("--task", choices=["image", "translation"], default="image",
                         help="image: MNIST-1D (or --dataset); translation: the synthetic translation corpus")
-    add_arguments(parser, demo=True)
-    image_defaults = {a.dest: a.default for a in parser._actions if a.dest in IMAGE_ONLY or a.dest in PER_TASK}
-    for action in parser._actions:
-        if action.dest in IMAGE_ONLY:
-            said = "default" in (action.help or "")
-            action.help = (f"{action.help or ''} (image only" + (")" if said else
-                                                                 f"; default: {image_defaults[action.dest]})")).lstrip()
-        elif action.dest in PER_TASK:
-            image, translation = PER_TASK[action.dest]
-            image = image if image is not None else image_defaults[action.dest]
-            action.help = (f"{(action.help or '').split(' (default')[0]} (default: image {image}; translation "
-                           f"{translation:g})")
-    parser.set_defaults(image_defaults=image_defaults, **{dest: None for dest in [*IMAGE_ONLY, *PER_TASK]})
+    arguments = _DemoArguments(parser)
+    add_arguments(arguments, demo=True)
+    parser.set_defaults(image_defaults=arguments.image_defaults)
     group = parser.add_argument_group("translation (--task translation)")
     group.add_argument("--synthetic-train", type=int, default=int(TRANSLATION_DEMO["synthetic_train"]),
                        help="training pairs of the synthetic corpus")

@@ -18,7 +18,7 @@ import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import torch
 
@@ -59,7 +59,14 @@ class BenchConfig:
     synchronous: bool = False
 
 
-def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
+class ArgumentAdder(Protocol):
+    """What :func:`add_arguments` adds arguments to: an ``argparse.ArgumentParser`` or a wrapper of one (the demo's
+    sets per-task help and defaults)."""
+
+    def add_argument(self, *flags: str, **kwargs: Any) -> Any: ...
+
+
+def add_arguments(p: ArgumentAdder, *, demo: bool = False) -> None:
     d = BenchConfig()
     p.add_argument("--dataset", default="mnist1d", choices=["mnist1d", "fashion-mnist", "mnist", "cifar10"])
     p.add_argument("--data-dir", default=None,
