@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from autoassist._errors import ParameterError
-from autoassist.bench.harness import (Interrupted, PlannedRun, Progress, finished_key, mark_target, plan_runs,
-                                     run_planned)
+from autoassist.bench.harness import (Interrupted, PlannedRun, Progress, check_planned_once, check_resume, finished_key,
+                                     mark_target, plan_runs, run_planned)
 
 
 def test_plan_order_is_protocol_fraction_seed_method_and_passes_runs_are_whole() -> None:
@@ -24,10 +24,11 @@ def test_plan_order_is_protocol_fraction_seed_method_and_passes_runs_are_whole()
 
 
 def test_a_repeated_seed_or_method_is_refused_by_its_flag_not_planned_twice() -> None:
+    # check_resume asks this before any data is read; plan_runs, later, does not ask again
     with pytest.raises(ParameterError, match="--seeds must be values without repeats .*; got 0 1 0. Give 0 once."):
-        plan_runs(["uniform"], [0, 1, 0], [1.0])
+        check_planned_once({"methods": ["uniform"], "seeds": [0, 1, 0]})
     with pytest.raises(ParameterError, match="--methods must be values without repeats .*; got uniform uniform"):
-        plan_runs(["uniform", "uniform"], [0], [1.0])
+        check_planned_once({"methods": ["uniform", "uniform"], "seeds": [0]})
 
 
 def test_a_record_without_protocol_or_fraction_matches_its_budget_run() -> None:
@@ -66,6 +67,11 @@ def _finalize(results: dict[str, Any]) -> None:
     results["summary"] = len(results["runs"])
 
 
+def _kept(path: Path) -> dict[str, Any] | None:
+    """What a resumed command keeps of ``path`` (check_resume reads the file once and hands it on)."""
+    return check_resume(path, _fresh()["config"], resume=True, log=lambda line: None)
+
+
 def test_resume_keeps_finished_runs_and_trains_only_the_rest(tmp_path: Path) -> None:
     path = tmp_path / "results.json"
     lines: list[str] = []
@@ -73,7 +79,7 @@ def test_resume_keeps_finished_runs_and_trains_only_the_rest(tmp_path: Path) -> 
     run_planned(first, plan_runs(["a"], [0], [1.0]), _fresh(), path, _finalize, log=lines.append)
     assert json.loads(path.read_text())["summary"] == 1 and lines == ["[1/1] a: ok"]
     second = _Fake()
-    results = run_planned(second, plan_runs(["a", "b"], [0], [1.0]), _fresh(), path, _finalize, resume=True,
+    results = run_planned(second, plan_runs(["a", "b"], [0], [1.0]), _fresh(), path, _finalize, kept=_kept(path),
                           log=lines.append)
     assert [r.spec for r in second.trained] == ["b"] and results["runs"][1]["finished_before"] == 1
     assert json.loads(path.read_text())["summary"] == 2
@@ -91,19 +97,18 @@ def test_ctrl_c_says_how_many_finished_runs_the_file_holds_and_resume_goes_on(tm
         run_planned(_Fake(interrupt_at=3), plan, _fresh(), path, _finalize, log=lambda line: None)
     assert [r["method"] for r in json.loads(path.read_text())["runs"]] == ["a", "b"]
     with pytest.raises(Interrupted, match=r"the finished runs \(2\) are in"):   # kept, though none finished now
-        run_planned(_Fake(interrupt_at=1), plan, _fresh(), path, _finalize, resume=True, log=lambda line: None)
+        run_planned(_Fake(interrupt_at=1), plan, _fresh(), path, _finalize, kept=_kept(path), log=lambda line: None)
     rest = _Fake()
-    run_planned(rest, plan, _fresh(), path, _finalize, resume=True, log=lambda line: None)
+    run_planned(rest, plan, _fresh(), path, _finalize, kept=_kept(path), log=lambda line: None)
     assert [r.spec for r in rest.trained] == ["c"]
 
 
 def test_resume_refuses_a_file_that_is_not_results_before_training(tmp_path: Path) -> None:
     path = tmp_path / "results.json"
     path.write_text("[1, 2]")
-    fake = _Fake()
     with pytest.raises(ParameterError, match="--out must be .*; got .*results.json, which holds an array"):
-        run_planned(fake, plan_runs(["a"], [0], [1.0]), _fresh(), path, _finalize, resume=True)
-    assert fake.trained == [] and path.read_text() == "[1, 2]"
+        _kept(path)
+    assert path.read_text() == "[1, 2]"
 
 
 def test_mark_target_records_first_and_staying_times() -> None:

@@ -86,6 +86,24 @@ def test_resume_skips_finished_runs_and_plot_merge_read_the_json(bench_dir: Path
     assert merged["summary"]["rows"][0]["method"] == "uniform" and merged["summary"]["rows"][0]["seeds"] == 2
 
 
+def test_a_resumed_benchmark_reads_its_results_once(bench_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # check_resume reads results.json and hands it to the corpus check and to run_planned
+    import autoassist.bench.translation as translation
+
+    reads: list[Path] = []
+    read_text = Path.read_text
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> str:
+        if path.name == "results.json":
+            reads.append(path)
+        return read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    monkeypatch.setattr(translation, "report_results", lambda out, plot: None)   # the plots read the file written
+    assert main(["bench", "translate", *TINY, "--methods", "uniform", "--out", str(bench_dir), "--resume"]) == 0
+    assert reads == [bench_dir / "results.json"]
+
+
 def test_demo_task_translation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "demo"
     # --eval-points 12 and --threads 0 are the image demo's defaults: given here, they are the user's values
@@ -337,7 +355,7 @@ def test_each_seeds_budget_is_its_own_pass_whichever_seeds_share_the_command(tmp
     cfg = TranslationBenchConfig(synthetic_train=300, vocab_size=120, max_tokens=300, val_sentences=6,
                                  test_sentences=4, bpe_dir=str(tmp_path / "bpe"))
     data = load_text_data(cfg, tmp_path / "bpe", lambda line: None)
-    passes = {seed: uniform_steps_per_epoch(data, cfg, seed) for seed in (0, 1)}
+    passes = uniform_steps_per_epoch(data, cfg, (0, 1))
     assert passes[0] != passes[1]  # the seeds' batches pack differently
     small = [*TINY, "--synthetic-train", "300", "--max-tokens", "300", "--epochs", "0.5", "--eval-points", "1", "--methods", "uniform",
              "--bpe-dir", str(tmp_path / "bpe")]

@@ -4,9 +4,10 @@
 data and its recipe) and in what they summarise; they share the rest, here:
 
 * :func:`check_resume`: before anything is read or written, each run is planned once and ``--out``'s
-  ``results.json``, if any, is an autoassist benchmark's that this command may keep or replace;
+  ``results.json``, if any, is an autoassist benchmark's that this command may keep or replace; it is read
+  there, once, and with ``resume`` returned to be kept;
 * :func:`plan_runs`: every (protocol, fraction, seed, method) in a fixed order;
-* :func:`run_planned`: with ``resume``, the runs already in ``results.json`` are kept and skipped;
+* :func:`run_planned`: the kept runs (:func:`check_resume`'s) are skipped;
   each remaining run is trained (a progress bar while it runs), appended, the results finalised and
   written atomically, and one line logged; Ctrl-C raises :class:`Interrupted`, which says where the
   finished runs are;
@@ -73,11 +74,10 @@ def plan_runs(methods: Iterable[str], seeds: Iterable[int], fractions: Iterable[
               skip: Callable[[str, str], bool] | None = None) -> list[PlannedRun]:
     """Every run in order: protocol, then fraction (budget protocol only; passes runs are whole), seed, method.
 
-    ``skip(protocol, spec)`` leaves a method out of a protocol. A repeated value is refused
-    (:func:`check_planned_once`).
+    ``skip(protocol, spec)`` leaves a method out of a protocol. The lists hold no repeats: :func:`check_resume`
+    refused them (:func:`check_planned_once`) before any data was read.
     """
     methods, seeds, fractions, protocols = tuple(methods), tuple(seeds), tuple(fractions), tuple(protocols)
-    check_planned_once({"methods": methods, "seeds": seeds, "fractions": fractions, "protocols": protocols})
     return [PlannedRun(spec, seed, fraction, protocol)
             for protocol in protocols
             for fraction in (fractions if protocol == "budget" else (1.0,))
@@ -144,9 +144,11 @@ def _read_out(path: Path) -> dict[str, Any]:
                         "another --out.")
 
 
-def check_resume(path: Path, config: dict[str, Any], *, resume: bool, log: Callable[[str], None] = print) -> None:
+def check_resume(path: Path, config: dict[str, Any], *, resume: bool,
+                 log: Callable[[str], None] = print) -> dict[str, Any] | None:
     """Before any data is read or anything written: ``config`` plans each run once, and the ``results.json`` at
-    ``path``, if there is one, is one this command may keep (``resume``) or replace.
+    ``path``, if there is one, is one this command may keep (``resume``) or replace. Returns the results to keep
+    (:func:`run_planned`'s ``kept``): the file's, read here once, with ``resume``; None without a file or ``resume``.
 
     A file that is not an autoassist benchmark's results (not JSON, another structure) is refused either way. A
     resumed benchmark continues results of its own kind (image or translation; never bench svm's) and may add
@@ -156,7 +158,7 @@ def check_resume(path: Path, config: dict[str, Any], *, resume: bool, log: Calla
     """
     check_planned_once(config)
     if not path.exists():
-        return
+        return None
     old = _read_out(path)
     kind, this = results_kind(old), config.get("task", "image")
     if resume and kind != this:
@@ -173,6 +175,7 @@ def check_resume(path: Path, config: dict[str, Any], *, resume: bool, log: Calla
                 else f"{len(old['runs'])} finished runs")
         log(f"{path} holds {what}: this benchmark replaces them (--resume keeps runs of this benchmark; another "
             "--out keeps the file).")
+    return old if resume else None
 
 
 class Interrupted(KeyboardInterrupt):
@@ -181,19 +184,19 @@ class Interrupted(KeyboardInterrupt):
 
 
 def run_planned(bench: Benchmark, plan: list[PlannedRun], results: dict[str, Any], path: Path,
-                finalize: Callable[[dict[str, Any]], None], *, resume: bool = False,
+                finalize: Callable[[dict[str, Any]], None], *, kept: dict[str, Any] | None = None,
                 log: Callable[[str], None] = print, refresh_s: float = 1.0) -> dict[str, Any]:
     """Train every run of ``plan`` not finished yet; write ``results`` to ``path`` after each run and at the end.
 
-    With ``resume``, the runs of an existing ``path`` are kept and their keys skipped. ``finalize`` adds the
-    summary (from the runs alone) before every write, so an interrupted benchmark's file is complete. Ctrl-C
-    raises :class:`Interrupted`, which says how many finished runs ``path`` holds.
+    ``kept``, the results of ``path`` that ``--resume`` keeps (:func:`check_resume` returns them), gives its runs,
+    whose keys are skipped. ``finalize`` adds the summary (from the runs alone) before every write, so an
+    interrupted benchmark's file is complete. Ctrl-C raises :class:`Interrupted`, which says how many finished runs
+    ``path`` holds.
     """
     from tqdm.auto import tqdm
 
     on_disk = 0   # the finished runs in path that this command keeps or wrote (0: it has written nothing there)
-    if resume and path.is_file():
-        kept = _read_out(path)
+    if kept is not None:
         results["runs"] = kept["runs"]
         on_disk = len(kept["runs"])
         if "config" in results:   # the config names the kept runs too, first, as they came first

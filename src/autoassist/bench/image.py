@@ -192,7 +192,7 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     model_name = cfg.model or default_model_for(cfg.dataset)
     cfg.model = model_name
     check_data_dir(cfg.dataset, cfg.data_dir)
-    check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)
+    kept = check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)   # the one read of the file
     start = time.perf_counter()
     data = load_dataset(cfg.dataset, cfg.data_dir, limit_train=cfg.limit_train)
     model_spec = parse_options(model_name, "--model")
@@ -223,7 +223,7 @@ def run_benchmark(cfg: BenchConfig, out_dir: Path, *, resume: bool = False,
     plan = plan_runs(cfg.methods, cfg.seeds, cfg.fractions, cfg.protocols,
                      skip=lambda protocol, spec: protocol == "budget" and parse_method(spec).name == "infobatch")
     runs = _ImageRuns(cfg, data, make_model, full_steps)
-    return run_planned(runs, plan, results, out_dir / "results.json", finalize, resume=resume, log=log)
+    return run_planned(runs, plan, results, out_dir / "results.json", finalize, kept=kept, log=log)
 
 
 @dataclass

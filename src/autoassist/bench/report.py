@@ -29,9 +29,10 @@ class _NotResults(Exception):
     """What makes a JSON value something other than the results.json of an autoassist benchmark."""
 
 
-def _kind(results: Any) -> str:
-    """The kind of ``results`` (a key of ``KINDS``) from its structure; raise :class:`_NotResults` saying what is
-    wrong if no autoassist benchmark wrote it."""
+def results_kind(results: Any) -> str:
+    """Which benchmark wrote ``results`` (a key of ``KINDS``: image, translation or svm), from its structure; raise
+    :class:`_NotResults` saying what is wrong if no autoassist benchmark wrote it (never for results
+    :func:`read_results` returned, which asked this first)."""
     if not isinstance(results, dict):
         names = {list: "an array", str: "a string", bool: "true or false", int: "a number", float: "a number"}
         raise _NotResults(f"which holds {names.get(type(results), 'null')}, not an object")
@@ -68,17 +69,12 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def results_kind(results: dict[str, Any]) -> str:
-    """Which benchmark wrote ``results`` (as :func:`read_results` returns them): image, translation or svm."""
-    return _kind(results)
-
-
 def read_results(path: Path, name: str, rule: str, fix: str) -> dict[str, Any]:
     """The results in ``path``, or one error naming ``name``, the ``rule``, the file and what is wrong with it
     (not readable, not JSON, not the structure an autoassist benchmark writes), then the ``fix``."""
     try:
         results = json.loads(path.read_text(encoding="utf-8"))
-        _kind(results)
+        results_kind(results)
         return results
     except UnicodeDecodeError:
         problem = "which is not UTF-8 text"

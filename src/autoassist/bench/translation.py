@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -31,7 +30,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import torch
@@ -331,8 +330,9 @@ def _train_config(cfg: TranslationBenchConfig, full_steps: int, fraction: float,
                                   fraction=fraction, num_passes=cfg.epochs, seed=seed, asynchronous=not cfg.synchronous)
 
 
-def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seed: int) -> int:
-    """Boss steps of one unfiltered pass of token batches (what an epoch means here)."""
+def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seeds: Iterable[int]) -> dict[int, int]:
+    """Each seed's Boss steps of one unfiltered pass of token batches (what an epoch means here): the batches' order,
+    and so their packing, follows the seed."""
     from autoassist.assist import AutoAssist
     from autoassist.data.text_batches import TranslationDataset
     from autoassist.selectors.uniform import UniformSelector
@@ -343,9 +343,12 @@ def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seed: i
     if cfg.max_tokens < longest:  # by its command-line name (AutoAssist would name its own parameter)
         raise fail("--max-tokens", f"at least the longest training pair's padded size ({longest} tokens)",
                    cfg.max_tokens, "Raise --max-tokens, or drop long pairs with a smaller --limit-train.")
-    with AutoAssist(dataset, max_tokens=cfg.max_tokens, lengths=lengths, pool_batches=cfg.pool_batches,
-                    selector=UniformSelector(), seed=seed, asynchronous=False) as assist:
-        return int(assist.steps_per_epoch)
+    steps = {}
+    for seed in seeds:
+        with AutoAssist(dataset, max_tokens=cfg.max_tokens, lengths=lengths, pool_batches=cfg.pool_batches,
+                        selector=UniformSelector(), seed=seed, asynchronous=False) as assist:
+            steps[seed] = int(assist.steps_per_epoch)
+    return steps
 
 
 def _auto_keep_rate(results: dict[str, Any], cfg: TranslationBenchConfig, seed: int, fraction: float) -> float:
@@ -369,11 +372,11 @@ def corpus_fingerprint(data: TextData) -> str:
     return digest.hexdigest()[:16]
 
 
-def _check_same_corpus(path: Path, name: str, fingerprint: str, resume: bool) -> None:
-    """``--resume`` keeps runs of this corpus only (the config names the folder, not what it holds)."""
-    if not resume or not path.is_file():
+def _check_same_corpus(old: dict[str, Any] | None, name: str, fingerprint: str) -> None:
+    """``--resume`` keeps runs (``old``, the results it keeps) of this corpus only (the config names the folder, not
+    what it holds)."""
+    if old is None:
         return
-    old = json.loads(path.read_text(encoding="utf-8"))
     theirs = old.get("corpus_sha256")
     if (theirs is not None and theirs != fingerprint) or (theirs is None and old.get("corpus") != name):
         kept = f"{old.get('corpus')}, " + (theirs or "no fingerprint")
@@ -402,7 +405,7 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
     from autoassist.bench.translation_report import per_seed
 
     validate(cfg)
-    check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)
+    kept = check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)   # the one read of the file
     if cfg.bpe_dir:
         check_writable(Path(cfg.bpe_dir), "--bpe-dir")
     start = time.perf_counter()
@@ -412,11 +415,11 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
     cache = Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe"
     with tempfile.TemporaryDirectory(prefix="autoassist-bpe-") as scratch:
         data = load_text_data(cfg, cache if cache.is_dir() else Path(scratch), log)
-        # Each seed's budget is its own unfiltered pass (the batches' order, and so their packing, follows the seed):
-        # a run is a function of its seed, whichever other seeds share its command.
-        epoch_steps = {seed: uniform_steps_per_epoch(data, cfg, seed) for seed in cfg.seeds}
+        # Each seed's budget is its own unfiltered pass: a run is a function of its seed, whichever other seeds
+        # share its command.
+        epoch_steps = uniform_steps_per_epoch(data, cfg, cfg.seeds)
         fingerprint = corpus_fingerprint(data)
-        _check_same_corpus(out_dir / "results.json", data.name, fingerprint, resume)
+        _check_same_corpus(kept, data.name, fingerprint)
         prepare(out_dir, cfg.threads)
         if not cache.is_dir():
             _keep_bpe_model(data, cache)
@@ -432,7 +435,7 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
                                "full_steps": {str(k): v for k, v in full_steps.items()}, "runs": []}
     runs = _TranslationRuns(cfg, data, full_steps, log)
     return run_planned(runs, plan_runs(cfg.methods, cfg.seeds, cfg.fractions), results, out_dir / "results.json",
-                       finalize, resume=resume, log=log, refresh_s=2.0)
+                       finalize, kept=kept, log=log, refresh_s=2.0)
 
 
 @dataclass
