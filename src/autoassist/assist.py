@@ -16,7 +16,7 @@ the mean over the batch, weighted by the selector's loss weights when it gives a
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -225,8 +225,8 @@ class AutoAssist:
         check_loader_kwargs(dataloader_kwargs)
         user_collate = dataloader_kwargs.pop("collate_fn", None)
         collate = default_collate if user_collate is None else _IndexedCollate(user_collate)
-        return DataLoader(IndexedDataset(self.dataset), batch_sampler=self.batches, collate_fn=collate,
-                          **dataloader_kwargs)
+        return _HandingLoader(IndexedDataset(self.dataset), batch_sampler=self.batches, collate_fn=collate,
+                              **dataloader_kwargs)
 
     def report(self, indices: Any, losses: torch.Tensor, tokens: Any = None) -> torch.Tensor:
         """Give the Assistant this step's per-instance losses; return the loss to back-propagate.
@@ -327,6 +327,10 @@ def check_loader_kwargs(dataloader_kwargs: dict[str, Any]) -> None:
         if taken in dataloader_kwargs:
             raise ParameterTypeError(f"loader() got {taken}={dataloader_kwargs[taken]!r}, but AutoAssist chooses "
                                      f"the batches; set batch_size when constructing AutoAssist and drop {taken}.")
+    if "in_order" in dataloader_kwargs and dataloader_kwargs["in_order"] is not True:
+        raise fail("in_order", "True (batches in the generator's order)", repr(dataloader_kwargs["in_order"]),
+                   "Drop in_order: out of order, a report would settle the batches still in flight as unreported and "
+                   "the run would depend on the workers' timing, not on the seed.")
 
 
 def _is_default(value: Any, default: Any) -> bool:
@@ -334,6 +338,35 @@ def _is_default(value: Any, default: Any) -> bool:
     if value is None or default is None:
         return value is default
     return type(value) is type(default) and bool(value == default)
+
+
+class _HandingLoader(DataLoader):
+    """A DataLoader that tells its batch generator which batch it hands the loop: its workers fetch ahead,
+    so what the generator has yielded is not what the loop has trained on."""
+
+    def __iter__(self) -> _HandingIterator:  # type: ignore[override]  # the DataLoader's iterator, wrapped
+        return _HandingIterator(super().__iter__(), cast(BatchGenerator, self.batch_sampler).hand)
+
+
+class _HandingIterator:
+    """The DataLoader's iterator (made, and its workers started, at ``iter()``), saying each batch it hands out."""
+
+    def __init__(self, batches: Iterator[Any], hand: Callable[[Any], None]) -> None:
+        self._batches, self._hand = batches, hand
+
+    def __iter__(self) -> _HandingIterator:
+        return self
+
+    def __next__(self) -> Any:
+        batch = next(self._batches)
+        self._hand(batch[0])
+        return batch
+
+    def __len__(self) -> int:
+        return len(self._batches)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> Any:  # the DataLoader iterator's other attributes
+        return getattr(self._batches, name)
 
 
 class _IndexedCollate:

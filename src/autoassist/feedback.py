@@ -14,6 +14,7 @@ makes the asynchronous batch generator a function of its seed.
 from __future__ import annotations
 
 from collections import deque
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -106,6 +107,8 @@ class FeedbackLedger:
         self.finalized = 0  # steps [0, finalized) are final
         self.consumed = 0  # 1 + the latest step that got a report: what the Boss has trained on
         self.any_report = False
+        # 1 + the latest step AutoAssist's loader handed to the loop (None: a loader that does not count them)
+        self.handed: int | None = None
         self.recent: deque[Batch] = deque(maxlen=remember)
         self.steps_unreported = 0
         self.duplicate_reports = 0
@@ -193,12 +196,37 @@ class FeedbackLedger:
     def unconsumed(self, reports_expected: bool = False) -> list[Batch]:
         """Yielded batches the Boss has not reported yet.
 
-        Before the first report they count as trained (none is returned) unless ``reports_expected``:
-        a loop that never reports trains on what it is given.
+        Before the first report, unless ``reports_expected``, a loop that never reports trains on what it
+        is given: the batches not handed to it yet (fetched ahead by a DataLoader's workers) are returned,
+        or none where the loader does not count what it hands out.
         """
-        if not (self.any_report or reports_expected):
+        if self.any_report or reports_expected:
+            first = self.consumed
+        elif self.handed is not None:
+            first = self.handed
+        else:
             return []
-        return [p.batch for s, p in self.outstanding.items() if s >= self.consumed]
+        return [p.batch for s, p in self.outstanding.items() if s >= first]
+
+    def position_before(self, step: int) -> float | None:
+        """The stream position after step ``step - 1``'s batch, where the ledger still holds it (0 before step 0)."""
+        if step == 0:
+            return 0.0
+        held = self.outstanding.get(step - 1)
+        if held is not None:
+            return held.batch.position
+        return next((b.position for b in self.recent if b.step == step - 1), None)
+
+    def hand(self, indices: np.ndarray) -> Batch | None:
+        """The loader handed the loop the outstanding batch of these instances (the oldest such); return it."""
+        after = self.handed or 0
+        expected = self.outstanding.get(after)  # in order, the loader hands the batch after the last one
+        later = (p for s, p in self.outstanding.items() if s > after)
+        for pending in chain([expected] if expected is not None else [], later):
+            if np.array_equal(pending.batch.indices, indices):
+                self.handed = pending.batch.step + 1
+                return pending.batch
+        return None
 
     def state_dict(self, skip_from: int) -> dict[str, Any]:
         """State without the outstanding batches from step ``skip_from`` on (they are replayed instead)."""
@@ -208,6 +236,7 @@ class FeedbackLedger:
                             for s, p in self.outstanding.items() if s < skip_from],
             "final": [(s, i.copy(), loss_array(l).copy()) for s, i, l in self.final],
             "finalized": self.finalized, "consumed": self.consumed, "any_report": self.any_report,
+            "handed": -1 if self.handed is None else self.handed,
             "recent": [b.to_state() for b in self.recent],
             "counters": [self.steps_unreported, self.duplicate_reports, self.feedback_batches,
                          self.feedback_instances],
@@ -225,6 +254,8 @@ class FeedbackLedger:
         self.finalized = int(state["finalized"])
         self.consumed = int(state["consumed"])
         self.any_report = bool(state["any_report"])
+        handed = int(state.get("handed", -1))  # states saved before it was kept: not counted
+        self.handed = None if handed < 0 else handed
         self.recent = deque((Batch.from_state(b) for b in state["recent"]), maxlen=self.recent.maxlen)
         (self.steps_unreported, self.duplicate_reports, self.feedback_batches,
          self.feedback_instances) = (int(v) for v in state["counters"])

@@ -44,7 +44,7 @@ from autoassist._errors import ParameterError, ParameterTypeError, check_bool, c
 from autoassist._state import from_saved, to_saveable
 from autoassist.batching import (POOL_BATCHES, Batch, Batcher, CountBatcher, TokenBatcher, count_steps,
                                  instance_sizes)
-from autoassist.feedback import FeedbackLedger
+from autoassist.feedback import FeedbackLedger, as_index_array
 from autoassist.fresh_batching import FreshTokenBatcher
 from autoassist.selectors.base import Selector
 from autoassist.stream import CandidateStream
@@ -236,6 +236,7 @@ class BatchGenerator(Sampler[list[int]]):
         self._lock = threading.Lock()
         self.decided = [0, 0]  # candidates scanned and accepted for the batches yielded (stats()'s keep rate)
         self.position = 0.0  # stream position (passes, fractional) after the last yielded batch
+        self.handed_position: float | None = None  # ... after the last batch AutoAssist's loader handed the loop
         self.last_weights = np.ones(0)
 
     # ------------------------------------------------------------------ sampler protocol
@@ -259,6 +260,10 @@ class BatchGenerator(Sampler[list[int]]):
             for batch in replay:
                 del self.ledger.outstanding[batch.step]
             self._assembler.ready.extendleft(reversed(replay))
+            if replay:
+                self.position = self._position_before(replay[0])
+                if self.ledger.handed is not None:
+                    self.ledger.handed = min(self.ledger.handed, replay[0].step)
         return self._iterate(token)
 
     def _rewind(self) -> tuple[list[Batch], int, int, int]:
@@ -307,6 +312,17 @@ class BatchGenerator(Sampler[list[int]]):
         self.last_weights = batch.weights
 
     # ------------------------------------------------------------------ feedback
+    def hand(self, indices: Any) -> None:
+        """AutoAssist's loader handed the loop the batch of these instances (its workers fetch ahead of the loop).
+
+        A loop that does not report then trains on what it was handed: a checkpoint replays the batches
+        fetched ahead, and ``stats()["position"]`` is where the loop is, not where the fetching is.
+        """
+        with self._assembler.cond:
+            batch = self.ledger.hand(as_index_array(indices))
+        if batch is not None:
+            self.handed_position = batch.position
+
     def report(self, indices: Any, losses: Any) -> np.ndarray:
         """Hand one Boss step's per-instance losses to the selector; return the batch's loss weights.
 
@@ -361,7 +377,8 @@ class BatchGenerator(Sampler[list[int]]):
         out = {
             "steps": float(self.steps), "epoch": float(self.epoch), "scanned": float(scanned),
             "accepted": float(accepted), "keep_rate": accepted / scanned if scanned else 1.0,
-            "passes": float(self.stream.pass_index + 1), "position": self.position,
+            "passes": float(self.stream.pass_index + 1),
+            "position": self.position if self.handed_position is None else self.handed_position,
             "feedback_batches": float(led.feedback_batches), "feedback_instances": float(led.feedback_instances),
             "steps_unreported": float(led.steps_unreported), "duplicate_reports": float(led.duplicate_reports),
             "nonfinite_losses": float(a.nonfinite_losses), "selector_seconds": a.selector_seconds,
@@ -429,7 +446,7 @@ class BatchGenerator(Sampler[list[int]]):
                 "steps": steps,
                 "decided": self._decided_without(replay),
                 "report_seconds": self.report_seconds,
-                "position": replay[0].position if replay else self.position,
+                "position": self._position_before(replay[0]) if replay else self.position,
                 "stream": self.stream.state_dict(),
                 "batcher": asm.batcher.state_dict(),
                 "ledger": ledger,
@@ -440,6 +457,10 @@ class BatchGenerator(Sampler[list[int]]):
             if gather is not None and self.world_size > 1:  # a collective, with the worker idle
                 state["ledgers"] = gather(to_saveable(ledger))
         return to_saveable(state)
+
+    def _position_before(self, batch: Batch) -> float:
+        before = self.ledger.position_before(batch.step)
+        return batch.position if before is None else before  # (a batch the ledger no longer holds: one too far)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned; the next ``iter()`` continues the saved epoch.
@@ -491,6 +512,7 @@ class BatchGenerator(Sampler[list[int]]):
             self.decided = [int(v) for v in state.get("decided", (saved[0], saved[1]))]
             self.report_seconds = float(state["report_seconds"])
             self.position = float(state["position"])
+            self.handed_position = None
             self.stream.load_state_dict(state["stream"])
             asm.batcher.load_state_dict(state["batcher"])
             self.ledger.load_state_dict(ledger)

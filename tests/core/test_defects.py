@@ -573,3 +573,55 @@ def test_selector_and_forward_filter_seeds_and_sizes_are_checked() -> None:
             ForwardFilter(SelectiveBackpropSelector(), batch_size=bad)  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="seed must be >= 0"):
         ForwardFilter(SelectiveBackpropSelector(), batch_size=4, seed=-1)
+
+
+# ---------------------------------------------------------------------------------------------- third probe
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_a_loop_that_never_reports_resumes_the_batches_its_workers_fetched_ahead(num_workers: int) -> None:
+    """A uniform loop (no report) trains on what it is handed, not on what the workers fetched: a checkpoint
+    mid-epoch resumes the very batches of the uninterrupted run (it skipped the prefetched ones)."""
+    from autoassist.selectors import UniformSelector
+
+    def run(state: dict[str, Any] | None = None, save_at: int | None = None) -> tuple[list[list[int]], Any]:
+        assist = AutoAssist(_data(96), batch_size=8, seed=0, selector=UniformSelector())
+        if state is not None:
+            assist.load_state_dict(state)
+        seen: list[list[int]] = []
+        while assist.stats()["epoch"] < 2:
+            for idx, _ in assist.loader(num_workers=num_workers, prefetch_factor=4 if num_workers else None):
+                seen.append(idx.tolist())
+                if len(seen) == save_at:
+                    return seen, assist.state_dict()
+        return seen, None
+
+    full, _ = run()
+    head, state = run(save_at=5)
+    assert head + run(state)[0] == full and len(full) == 24
+
+
+def test_the_position_is_the_loops_not_the_workers() -> None:
+    """stats()["position"] (InfoBatch's stopping rule) is where the loop is, with workers fetching ahead;
+    after a resume, where the loop was."""
+    from autoassist.selectors import UniformSelector
+
+    def three_steps(**loader: Any) -> AutoAssist:
+        assist = AutoAssist(_data(), batch_size=8, seed=0, selector=UniformSelector())
+        it = iter(assist.loader(**loader))
+        for _ in range(3):
+            idx, (x, y) = next(it)
+            assist.report(idx, x.sum(1).abs())
+        return assist
+
+    plain, ahead = three_steps(), three_steps(num_workers=2, prefetch_factor=4)
+    assert ahead.stats()["steps"] > plain.stats()["steps"]  # the workers fetched ahead
+    assert ahead.stats()["position"] == plain.stats()["position"]
+    for assist in (plain, ahead):
+        resumed = AutoAssist(_data(), batch_size=8, seed=0, selector=UniformSelector())
+        resumed.load_state_dict(assist.state_dict())
+        assert resumed.stats()["position"] == plain.stats()["position"]
+
+
+def test_batches_out_of_order_are_refused() -> None:
+    assist = AutoAssist(_data(), batch_size=8, seed=0)
+    with pytest.raises(ParameterError, match="in_order must be True"):
+        assist.loader(num_workers=2, in_order=False)
