@@ -625,3 +625,24 @@ def test_batches_out_of_order_are_refused() -> None:
     assist = AutoAssist(_data(), batch_size=8, seed=0)
     with pytest.raises(ParameterError, match="in_order must be True"):
         assist.loader(num_workers=2, in_order=False)
+
+
+def test_a_state_saved_at_an_epochs_last_step_continues_with_the_next_epoch() -> None:
+    """As the README says: resumed from stats()["epoch"], a save at the last step loses and adds nothing."""
+    def run(state: dict[str, Any] | None = None, save_at: int | None = None) -> tuple[int, Any]:
+        assist = AutoAssist(_data(96), batch_size=8, seed=0)  # 12 steps an epoch
+        if state is not None:
+            assist.load_state_dict(state)
+        steps = 0
+        for _ in range(int(assist.stats()["epoch"]), 3):
+            for idx, (x, _y) in assist.loader():
+                assist.report(idx, x.sum(1).abs())
+                steps += 1
+                if steps == save_at:
+                    return steps, assist.state_dict()
+        return steps, None
+
+    assert run()[0] == 36
+    for save_at in (11, 12, 13):
+        head, state = run(save_at=save_at)
+        assert head + run(state)[0] == 36
