@@ -77,3 +77,16 @@ def test_the_sequence_snippet_runs(tmp_path: Path) -> None:
         assert set(threading.enumerate()) == before
     finally:
         torch.set_num_threads(before_threads)
+
+
+def test_the_forward_selector_snippet_runs() -> None:
+    match = re.search(r"<!-- forward-snippet -->\s*```python\n(.*?)```", README.read_text(), re.S)
+    assert match, "README.md must contain the ForwardFilter snippet after <!-- forward-snippet -->"
+    import torch.nn.functional as F
+
+    scope = {**_context(), "torch": torch, "F": F}
+    before = [p.detach().clone() for p in scope["model"].parameters()]  # type: ignore[attr-defined]
+    exec(compile(match.group(1), "README.md", "exec"), scope)
+    filt = scope["filt"]
+    assert 0 < filt.keep_rate < 1 and filt.scanned == 2 * 256  # type: ignore[attr-defined]
+    assert any(not torch.equal(a, b) for a, b in zip(before, scope["model"].parameters()))  # type: ignore[attr-defined]
