@@ -345,27 +345,30 @@ class _HandingLoader(DataLoader):
     so what the generator has yielded is not what the loop has trained on."""
 
     def __iter__(self) -> _HandingIterator:  # type: ignore[override]  # the DataLoader's iterator, wrapped
-        return _HandingIterator(super().__iter__(), cast(BatchGenerator, self.batch_sampler).hand)
+        batches = super().__iter__()  # the workers start now, and the generator's newest loop is this one
+        return _HandingIterator(batches, cast(BatchGenerator, self.batch_sampler))
 
 
 class _HandingIterator:
-    """The DataLoader's iterator (made, and its workers started, at ``iter()``), saying each batch it hands out."""
+    """The DataLoader's iterator, saying each batch it hands out; refused once a newer loop supersedes it."""
 
-    def __init__(self, batches: Iterator[Any], hand: Callable[[Any], None]) -> None:
-        self._batches, self._hand = batches, hand
+    def __init__(self, batches: Iterator[Any], generator: BatchGenerator) -> None:
+        self._batches, self._generator, self._loop = batches, generator, generator.loop
 
     def __iter__(self) -> _HandingIterator:
         return self
 
     def __next__(self) -> Any:
         batch = next(self._batches)
-        self._hand(batch[0])
+        self._generator.hand(batch[0], self._loop)
         return batch
 
     def __len__(self) -> int:
         return len(self._batches)  # type: ignore[arg-type]
 
     def __getattr__(self, name: str) -> Any:  # the DataLoader iterator's other attributes
+        if name in ("_batches", "_generator", "_loop"):  # its own, not set yet (copy, pickle)
+            raise AttributeError(name)
         return getattr(self._batches, name)
 
 

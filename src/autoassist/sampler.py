@@ -231,7 +231,8 @@ class BatchGenerator(Sampler[list[int]]):
         self._owner = 0  # the iterator that owns the generator (a counter; 0: none)
         self._owner_running = False
         self._warned: set[str] = set()
-        self._silent_epoch = False  # an epoch was yielded whole before any report: said once the loop is past it
+        # the last step of an epoch yielded whole before any report: said once the loop is past it
+        self._silent_until: int | None = None
         self.report_call = "loss = assist.report(idx, losses)"  # named in that warning; integrations set their own
         self._lock = threading.Lock()
         self.decided = [0, 0]  # candidates scanned and accepted for the batches yielded (stats()'s keep rate)
@@ -252,7 +253,8 @@ class BatchGenerator(Sampler[list[int]]):
             self._owner += 1
             token = self._owner
             self._owner_running = True
-        self._say_if_never_reported()
+        if self.ledger.handed is None:  # a loader that does not say what it hands: a new loop is past the epoch
+            self._say_if_never_reported()
         with self._assembler.cond:
             self._assembler.quiesce()
             replay, self.epoch, self.steps_in_epoch, self.steps = self._rewind()
@@ -265,6 +267,16 @@ class BatchGenerator(Sampler[list[int]]):
                 if self.ledger.handed is not None:
                     self.ledger.handed = min(self.ledger.handed, replay[0].step)
         return self._iterate(token)
+
+    @property
+    def loop(self) -> int:
+        """The newest loop (iter()) of this generator: AutoAssist allows one at a time."""
+        return self._owner
+
+    def _check_loop(self, token: int) -> None:
+        if token != self._owner:
+            raise RuntimeError("this batch iterator was superseded by a newer iter() of the same batch generator "
+                               "(AutoAssist allows one loop at a time); use the newest loader iterator.")
 
     def _rewind(self) -> tuple[list[Batch], int, int, int]:
         """Yielded batches not reported yet (to be yielded again), and the counters as if they never were."""
@@ -283,10 +295,7 @@ class BatchGenerator(Sampler[list[int]]):
     def _iterate(self, token: int) -> Iterator[list[int]]:
         try:
             while self.steps_in_epoch < self.steps_per_epoch:
-                if token != self._owner:
-                    raise RuntimeError("this batch iterator was superseded by a newer iter() of the same batch "
-                                       "generator (AutoAssist allows one loop at a time); use the newest loader "
-                                       "iterator.")
+                self._check_loop(token)
                 batch = self._assembler.next_batch()
                 self._expect(batch)
                 self.steps_in_epoch += 1
@@ -312,16 +321,20 @@ class BatchGenerator(Sampler[list[int]]):
         self.last_weights = batch.weights
 
     # ------------------------------------------------------------------ feedback
-    def hand(self, indices: Any) -> None:
-        """AutoAssist's loader handed the loop the batch of these instances (its workers fetch ahead of the loop).
+    def hand(self, indices: Any, loop: int) -> None:
+        """AutoAssist's loader, iterating as ``loop``, hands the loop the batch of these instances (its workers
+        fetch ahead of the loop); a superseded loop is refused.
 
         A loop that does not report then trains on what it was handed: a checkpoint replays the batches
-        fetched ahead, and ``stats()["position"]`` is where the loop is, not where the fetching is.
+        fetched ahead, and ``stats()`` says where the loop is, not where the fetching is.
         """
+        self._check_loop(loop)
         with self._assembler.cond:
             batch = self.ledger.hand(as_index_array(indices))
         if batch is not None:
             self.handed_position = batch.position
+            if self._silent_until is not None and batch.step >= self._silent_until:
+                self._say_if_never_reported()  # the loop got a whole epoch, and reported none of it
 
     def report(self, indices: Any, losses: Any) -> np.ndarray:
         """Hand one Boss step's per-instance losses to the selector; return the batch's loss weights.
@@ -352,16 +365,26 @@ class BatchGenerator(Sampler[list[int]]):
         return weights
 
     def _check_reports(self) -> None:
-        # Said later (the next epoch's iter(), stats(), state_dict()): a DataLoader fetches ahead, so the last
-        # batch of a short epoch can be yielded before the loop has trained on its first one.
+        # Said once the loop is handed this last batch (or, with a loader that does not say what it hands, at the
+        # next iter() or close()): a DataLoader's workers can yield a short epoch whole before the loop has trained
+        # on its first batch.
         if self.selector.learns and self.steps >= 2 * self.lag + 2 and not self.ledger.any_report:
-            self._silent_epoch = True
+            self._silent_until = self.steps - 1
 
     def _say_if_never_reported(self) -> None:
-        if self._silent_epoch and not self.ledger.any_report:
+        if self._silent_until is not None and not self.ledger.any_report:
             self._warn_once("never", "report() was never called in a whole epoch: the selector learned nothing. "
                             f"Call {self.report_call} in every step.")
-        self._silent_epoch = False
+        self._silent_until = None
+
+    def _loop_counts(self) -> tuple[int, int]:
+        """(steps, epoch) after the last batch handed to the loop, where the loader says so; else after the last
+        batch yielded."""
+        handed = self.ledger.handed
+        if handed is None or handed > self.steps:
+            return self.steps, self.epoch
+        behind = self.steps - handed  # batches the workers fetched ahead of the loop
+        return handed, max(0, (self.epoch * self.steps_per_epoch + self.steps_in_epoch - behind) // self.steps_per_epoch)
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -370,12 +393,16 @@ class BatchGenerator(Sampler[list[int]]):
 
     # ------------------------------------------------------------------ state
     def stats(self) -> dict[str, float]:
-        """Candidates scanned and accepted, keep rate, feedback counters, seconds, selector statistics."""
-        self._say_if_never_reported()
+        """Candidates scanned and accepted, keep rate, feedback counters, seconds, selector statistics.
+
+        ``steps``, ``epoch`` and ``position`` are where the loop is: with AutoAssist's loader, after the
+        last batch it handed the loop (its workers fetch ahead); else after the last batch yielded.
+        """
         a, led = self._assembler.stats, self.ledger
         scanned, accepted = self.decided
+        steps, epoch = self._loop_counts()
         out = {
-            "steps": float(self.steps), "epoch": float(self.epoch), "scanned": float(scanned),
+            "steps": float(steps), "epoch": float(epoch), "scanned": float(scanned),
             "accepted": float(accepted), "keep_rate": accepted / scanned if scanned else 1.0,
             "passes": float(self.stream.pass_index + 1),
             "position": self.position if self.handed_position is None else self.handed_position,
@@ -429,7 +456,6 @@ class BatchGenerator(Sampler[list[int]]):
         per-rank part) is gathered into ``ledgers``, so any rank's state, saved by rank 0, restores
         every rank.
         """
-        self._say_if_never_reported()
         asm = self._assembler
         with asm.cond:
             asm.quiesce()
@@ -437,6 +463,8 @@ class BatchGenerator(Sampler[list[int]]):
             asm.settle()
             replay, epoch, in_epoch, steps = self._rewind()
             ledger = self.ledger.state_dict(skip_from=replay[0].step if replay else 1 << 62)
+            if replay and ledger["handed"] > replay[0].step:  # a batch handed, not yet reported: yielded again
+                ledger["handed"] = replay[0].step
             gather = getattr(self.exchange, "gather_objects", None)
             state = {
                 "config": self._config(),
@@ -523,6 +551,8 @@ class BatchGenerator(Sampler[list[int]]):
 
         Under DDP the worker first exchanges the steps that are final (``drain=False``: not).
         """
+        if self.ledger.handed is None:
+            self._say_if_never_reported()
         self._assembler.stop(drain=drain)
 
 

@@ -321,31 +321,36 @@ def test_duplicate_and_missing_reports_are_counted_with_one_warning() -> None:
 
 def test_never_reporting_is_said_once() -> None:
     assist = AutoAssist(_data(), batch_size=8, seed=0)
-    for _ in assist.loader():
-        pass
-    with pytest.warns(RuntimeWarning, match="never called"):
-        assert assist.stats()["feedback_batches"] == 0
+    with pytest.warns(RuntimeWarning, match="never called"):  # as the loop gets the epoch's last batch
+        for _ in assist.loader():
+            pass
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assist.stats()
+        list(assist.loader())
+    assert assist.stats()["feedback_batches"] == 0
     assist2 = AutoAssist(_data(), batch_size=8, seed=0)
-    list(assist2.loader())
+    list(iter(assist2.batches))  # a loader of the user's own, which does not say what it hands the loop
     with pytest.warns(RuntimeWarning, match="never called"):
-        next(iter(assist2.loader()))  # the next epoch says it
+        next(iter(assist2.batches))  # the next epoch says it
 
 
 def test_a_short_epoch_fetched_whole_before_the_first_report_is_not_said_to_go_unreported() -> None:
     """A DataLoader's workers can fetch a short epoch whole before the loop trains on its first batch."""
-    assist = AutoAssist(_data(), batch_size=8, seed=0)
-    data = _data()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for _ in range(2):
-            fetched = list(assist.batches)  # the sampler runs to the epoch's end first
-            for indices in fetched:
-                assist.report(torch.tensor(indices), data.tensors[0][indices].sum(1).abs())
-        assist.stats()
-    assert assist.stats()["feedback_batches"] == 2 * len(fetched)
+    for loader in ({"num_workers": 2, "prefetch_factor": 8}, None):
+        assist = AutoAssist(_data(64), batch_size=8, seed=0)  # 8 steps an epoch
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for _ in range(2):
+                if loader is None:  # a loader of the user's own: the generator runs to the epoch's end first
+                    batches = [(torch.tensor(i), None) for i in list(assist.batches)]
+                else:
+                    batches = assist.loader(**loader)
+                for step, (idx, _) in enumerate(batches):
+                    if step == 0:
+                        assist.stats()  # read before the first report
+                    assist.report(idx, torch.rand(len(idx)))
+            assist.close()
+        assert assist.stats()["feedback_batches"] == 16
 
 
 # ---------------------------------------------------------------------------------------------- construction
@@ -613,8 +618,9 @@ def test_the_position_is_the_loops_not_the_workers() -> None:
         return assist
 
     plain, ahead = three_steps(), three_steps(num_workers=2, prefetch_factor=4)
-    assert ahead.stats()["steps"] > plain.stats()["steps"]  # the workers fetched ahead
-    assert ahead.stats()["position"] == plain.stats()["position"]
+    assert ahead.batches.steps > plain.batches.steps  # the workers fetched ahead
+    for key in ("position", "steps", "epoch"):
+        assert ahead.stats()[key] == plain.stats()[key]
     for assist in (plain, ahead):
         resumed = AutoAssist(_data(), batch_size=8, seed=0, selector=UniformSelector())
         resumed.load_state_dict(assist.state_dict())
@@ -646,3 +652,24 @@ def test_a_state_saved_at_an_epochs_last_step_continues_with_the_next_epoch() ->
     for save_at in (11, 12, 13):
         head, state = run(save_at=save_at)
         assert head + run(state)[0] == 36
+
+
+def test_stats_say_where_the_loop_is_and_a_superseded_iterator_is_refused() -> None:
+    """With workers fetching ahead, stats()' steps and epoch are the loop's: a loop that stops on stats()["epoch"]
+    trains whole epochs."""
+    assist = AutoAssist(_data(96), batch_size=8, seed=0)  # 12 steps an epoch
+    seen = 0
+    while assist.stats()["epoch"] < 2:
+        for idx, (x, _y) in assist.loader(num_workers=2, prefetch_factor=4):
+            assist.report(idx, x.sum(1).abs())
+            seen += 1
+            s = assist.stats()
+            assert (s["steps"], s["epoch"]) == (seen, seen // 12)
+            if seen == 20:
+                break
+    assert seen == 24
+    old = iter(assist.loader())
+    newer = iter(assist.loader())
+    with pytest.raises(RuntimeError, match="superseded"):
+        next(old)
+    next(newer)
