@@ -106,7 +106,7 @@ class AutoAssistTrainer(Trainer):
 
     def __init__(self, *args: Any, autoassist: dict[str, Any] | None = None, shift_labels: bool | None = None,
                  **kwargs: Any) -> None:
-        dataset, options = _checked(inspect.signature(super().__init__).bind(*args, **kwargs).arguments, autoassist)
+        dataset, options = _checked(_bound(inspect.signature(super().__init__), args, kwargs), autoassist)
         super().__init__(*args, **kwargs)  # after the checks: it seeds the global RNGs and makes output_dir
         self.shift_labels = shift_labels
         seed = self.args.seed if self.args.data_seed is None else self.args.data_seed  # as the Trainer's sampler
@@ -227,6 +227,13 @@ class _IndexInBatch:
         batch = dict(batch)
         batch[INDEX_KEY] = torch.tensor([i for i, _ in pairs], dtype=torch.int64)
         return batch
+
+
+def _bound(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments by the Trainer's parameter names. Keywords its signature does not show (an alias that a
+    deprecation wrapper takes, as ``tokenizer`` in transformers 4.46-4.5x) are left to the Trainer to judge."""
+    known = {k: v for k, v in kwargs.items() if k in signature.parameters}
+    return dict(signature.bind_partial(*args, **known).arguments)
 
 
 def _checked(given: dict[str, Any], autoassist: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
