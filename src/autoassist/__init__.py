@@ -23,7 +23,8 @@ from autoassist.features import InstanceFeatures, build_features
 from autoassist.protocols import Assistant, ForwardSelector, StreamSelector
 from autoassist.sampler import BatchGenerator
 from autoassist.selectors.autoassist import AutoAssistSelector
-from autoassist.selectors.base import Decision, ForwardFilter, Selector
+from autoassist.selectors.base import Decision, Selector
+from autoassist.selectors.forward import ForwardFilter
 from autoassist.selectors.uniform import UniformSelector
 
 __version__ = "0.1.0"

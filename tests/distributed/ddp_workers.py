@@ -138,6 +138,21 @@ def unequal_sizes(rank: int) -> list[tuple[list[int], list[float]]]:
     return out
 
 
+def forward_filter(batch_size: int) -> list[tuple[list[int], list[float]]]:
+    """One epoch of the oracle through ForwardFilter, candidates from a uniform stream, feedback observed."""
+    from autoassist.selectors import ForwardFilter, OracleSelector
+
+    candidates = AutoAssist(dataset(), batch_size=batch_size, seed=SEED, selector=UniformSelector())
+    filt = ForwardFilter(OracleSelector(base_prob=0.3), batch_size=batch_size, seed=SEED)
+    trained: list[tuple[list[int], list[float]]] = []
+    for step, (idx, _batch) in enumerate(candidates.loader()):
+        for batch_idx, weights in filt.offer(idx, fake_losses(idx, step)):
+            trained.append((batch_idx.tolist(), weights.tolist()))
+            filt.observe(batch_idx, fake_losses(torch.as_tensor(batch_idx), step))
+    candidates.close()
+    return trained
+
+
 def agreement(rank: int, world_size: int, folder: str) -> None:
     """The fast test's processes: unequal sizes, every selector, then save and resume."""
     torch.set_num_threads(1)
@@ -146,6 +161,7 @@ def agreement(rank: int, world_size: int, folder: str) -> None:
         result: dict[str, Any] = {"unequal": unequal_sizes(rank)}
         result.update(run_all(world_size, BATCH))
         result["fresh"] = run_fresh()
+        result["forward"] = forward_filter(BATCH)
         result["resumed"] = resume(Path(folder) / "assist.pt", rank)
         torch.save(result, Path(folder) / f"rank{rank}.pt")
     finally:

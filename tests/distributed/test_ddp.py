@@ -83,6 +83,18 @@ def test_two_processes_select_what_one_process_with_the_doubled_batch_selects(
     assert two_ranks[0][name]["inline_stats"]["keep_rate"] == single["inline_stats"]["keep_rate"]
 
 
+def test_forward_selectors_train_slices_of_the_same_global_batches_on_every_rank(
+        two_ranks: list[dict[str, Any]]) -> None:
+    """ForwardFilter gathers every rank's candidates: the ranks take the same steps (a rank filling batches at its
+    own pace made a DDP all-reduce wait forever), each trains its slice of what one process with the doubled
+    batch trains."""
+    single = w.forward_filter(2 * w.BATCH)
+    assert len(single) > 5
+    for rank in range(2):
+        part = slice(rank * w.BATCH, (rank + 1) * w.BATCH)
+        assert two_ranks[rank]["forward"] == [(idx[part], weights[part]) for idx, weights in single]
+
+
 def test_fresh_token_batches_agree_on_every_rank(two_ranks: list[dict[str, Any]]) -> None:
     """fresh_decisions under DDP: every rank decides the same candidates alike and takes its own batch of each
     global batch; the ranks' batches are disjoint within a step, equal in number, and asynchronous equals inline."""

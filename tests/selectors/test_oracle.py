@@ -7,7 +7,7 @@ from autoassist._errors import ParameterError
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.features import InstanceFeatures
 from autoassist.selectors.autoassist import acceptance_probability
-from autoassist.selectors.base import ForwardFilter
+from autoassist.selectors.forward import ForwardFilter
 from autoassist.selectors.oracle import OracleSelector, oracle_informative
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autoassist._errors import ParameterError
-from autoassist.selectors.base import ForwardFilter
+from autoassist.selectors.forward import ForwardFilter
 from autoassist.selectors.selective_backprop import SelectiveBackpropSelector, keep_probability
 
 

@@ -41,7 +41,8 @@ from autoassist.bench.curves import Curve
 from autoassist.bench.methods import MethodSpec, autoassist_kwargs, build_selector
 from autoassist.bench.steps import boss_update, split_step_time, step_summary, timed_batches
 from autoassist.data.datasets import Splits
-from autoassist.selectors.base import ForwardFilter, Selector
+from autoassist.selectors.base import Selector
+from autoassist.selectors.forward import ForwardFilter
 from autoassist.selectors.uniform import UniformSelector
 
 
@@ -215,7 +216,7 @@ def train_run(
             w = torch.as_tensor(b_w, dtype=torch.float32, device=device)
 
             def report(losses: torch.Tensor) -> torch.Tensor:
-                selector.observe(b_idx, losses.detach().to("cpu", torch.float64).numpy())
+                filt.observe(b_idx, losses.detach().to("cpu", torch.float64).numpy())
                 return losses.mean() if bool((w == 1).all()) else (losses * w).mean()
 
             boss_step(x_all[b], y_all[b], report, len(b_idx), position)

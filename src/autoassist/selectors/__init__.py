@@ -1,7 +1,8 @@
 """Selectors: the rules that turn what a method knows into accept/reject decisions and loss weights."""
 
 from autoassist.selectors.autoassist import AutoAssistSelector, acceptance_probability
-from autoassist.selectors.base import Decision, ForwardFilter, Selector
+from autoassist.selectors.base import Decision, Selector
+from autoassist.selectors.forward import ForwardFilter
 from autoassist.selectors.importance import ImportanceSelector
 from autoassist.selectors.infobatch import InfoBatchSelector
 from autoassist.selectors.oracle import OracleSelector

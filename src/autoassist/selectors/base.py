@@ -2,7 +2,7 @@
 
 A selector never draws its own acceptance coins: it returns, for each candidate instance, the
 probability of accepting it and the loss weight it gets if accepted. The batch generator
-(:mod:`autoassist.sampler`) or the forward filter (:class:`ForwardFilter`) draws the coins from
+(:mod:`autoassist.sampler`) or the forward filter (:mod:`autoassist.selectors.forward`) draws the coins from
 its own seeded stream, so that every method is compared on the same candidate stream.
 
 Two kinds of selector exist:
@@ -12,8 +12,8 @@ Two kinds of selector exist:
   path, inside the batch generator, and never load a rejected instance.
 * **forward selectors** (``needs_boss_losses = True``: Selective Backprop, the oracle) decide from
   the Boss's *current* losses on a candidate batch, which costs a no-grad forward pass. The
-  training loop feeds those losses to :class:`ForwardFilter`, which accumulates accepted instances
-  into full batches.
+  training loop feeds those losses to :class:`~autoassist.selectors.forward.ForwardFilter`, which
+  accumulates accepted instances into full batches.
 
 Every selector learns from **feedback** (``observe(indices, losses)``: the per-instance losses of
 one Boss step, detached, on the CPU) and can be saved and restored (``state_dict``).
@@ -24,12 +24,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-import torch
-from numpy.typing import ArrayLike
 
-from autoassist._errors import check_int, fail
-from autoassist._state import from_saved, to_saveable
-from autoassist.batching import CountBatcher
+from autoassist._errors import fail
 
 
 class Decision(NamedTuple):
@@ -115,75 +111,3 @@ class Selector:
     def stats(self) -> dict[str, float]:
         """Selector-specific statistics a user may log (e.g. the Assistant's accuracy)."""
         return {}
-
-
-class ForwardFilter:
-    """Accumulates the instances a forward selector accepts into full batches.
-
-    The loop forwards a candidate batch without gradients, calls :meth:`offer` with its indices and
-    losses, and back-propagates every full batch that comes back::
-
-        for idx, losses in candidate_batches:          # no-grad forward, counted as cost
-            for batch_idx, weights in filt.offer(idx, losses):
-                ...                                    # forward + backward on batch_idx
-
-    Acceptance coins come from a private generator derived from ``seed``.
-    """
-
-    def __init__(self, selector: Selector, batch_size: int, seed: int = 0) -> None:
-        if not selector.needs_boss_losses:
-            raise fail("selector", "a forward selector (needs_boss_losses=True)", type(selector).__name__,
-                       "Stream selectors go to the batch generator, not to ForwardFilter.")
-        self.selector = selector
-        self.batch_size = check_int("batch_size", batch_size, minimum=1, fix="Use for example batch_size=128.")
-        self._rng = np.random.default_rng([check_int("seed", seed, minimum=0, fix="Use a non-negative seed, e.g. "
-                                                     "seed=0."), 0xF0F0])
-        self._batcher = CountBatcher(self.batch_size)
-        self.scanned = 0
-        self.accepted = 0
-
-    def offer(self, indices: ArrayLike | torch.Tensor,
-              losses: ArrayLike | torch.Tensor) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Decide on one candidate batch (its ``idx`` and no-grad losses, tensors or arrays); return the full
-        batches that are now ready (maybe none)."""
-        indices = np.asarray(_host(indices), dtype=np.int64)
-        losses = np.asarray(_host(losses), dtype=np.float64)
-        decision = self.selector.decide_from_losses(indices, losses)
-        keep = self._rng.random(len(indices)) < decision.accept_prob
-        self.scanned += len(indices)
-        self.accepted += int(keep.sum())
-        self._batcher.add(indices[keep], decision.weight[keep])
-        ready = []
-        while self._batcher.missing() == 0:
-            b_idx, b_w = self._batcher.pop()[0]
-            if self.selector.normalize_weights:
-                b_w = b_w / b_w.mean()
-            ready.append((b_idx, b_w))
-        return ready
-
-    @property
-    def keep_rate(self) -> float:
-        return self.accepted / self.scanned if self.scanned else 1.0
-
-    def state_dict(self) -> dict[str, Any]:
-        """Tensors and Python numbers only (``torch.load`` reads it with ``weights_only=True``)."""
-        return to_saveable({
-            "rng": self._rng.bit_generator.state,
-            "batcher": self._batcher.state_dict(),
-            "scanned": self.scanned,
-            "accepted": self.accepted,
-            "selector": self.selector.state_dict(),
-        })
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        state = from_saved(state)
-        self._rng.bit_generator.state = state["rng"]
-        self._batcher.load_state_dict(state["batcher"])
-        self.scanned = int(state["scanned"])
-        self.accepted = int(state["accepted"])
-        self.selector.load_state_dict(state["selector"])
-
-
-def _host(values: Any) -> Any:
-    """A tensor's values on the CPU (the selector reads them); anything else as it is."""
-    return values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else values

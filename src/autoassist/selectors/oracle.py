@@ -7,9 +7,9 @@ Use (a forward selector: it needs the Boss's current losses)::
     for idx, (x, y) in candidate_loader:
         with torch.no_grad():
             cand_losses = F.cross_entropy(model(x), y, reduction="none")
-        for batch_idx, _ in filt.offer(idx, cand_losses.cpu().numpy()):
+        for batch_idx, _ in filt.offer(idx, cand_losses):
             ...                                    # forward + backward on batch_idx, then
-            # selector.observe(batch_idx, losses)  # feedback updates the running mean
+            filt.observe(batch_idx, losses)        # feedback updates the running mean
 
 The "Assistant" is the truth: ``p = 1`` if the candidate's current Boss loss is above the
 running mean of recent Boss losses, else ``p = 0``, and the candidate is accepted with
@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 
 from autoassist._errors import check_float, check_probability, fail
 from autoassist.selectors.autoassist import acceptance_probability
@@ -76,9 +77,11 @@ class OracleSelector(Selector):
         return Decision(acceptance_probability(p, self.base_prob), np.ones(len(p), dtype=np.float64))
 
     def observe(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        if len(losses) == 0:
+        values = np.asarray(losses.detach().cpu() if isinstance(losses, torch.Tensor) else losses, dtype=np.float64)
+        values = values[np.isfinite(values)]  # a diverged loss would make the running mean NaN for good
+        if len(values) == 0:
             return
-        batch_mean = float(np.mean(losses))
+        batch_mean = float(np.mean(values))
         if self.running_mean is None:
             self.running_mean = batch_mean
         else:

@@ -9,7 +9,7 @@ Use (a forward selector: it needs the Boss's current losses)::
     for idx, (x, y) in candidate_loader:                      # uniform stream of candidates
         with torch.no_grad():
             cand_losses = F.cross_entropy(model(x), y, reduction="none")
-        for batch_idx, _ in filt.offer(idx, cand_losses.cpu().numpy()):
+        for batch_idx, _ in filt.offer(idx, cand_losses):
             ...                                               # forward + backward on batch_idx
 
 The rule: each candidate's loss is appended to a history of the last ``history`` losses seen
