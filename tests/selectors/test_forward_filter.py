@@ -67,7 +67,8 @@ def test_feedback_is_observed_through_the_filter_and_missing_feedback_is_said() 
     with pytest.warns(RuntimeWarning, match="observe\\(\\) was never called"):
         for step in range(4):
             list(filt.offer(torch.arange(16), _losses(torch.arange(16), step)))
-    filt.observe(torch.arange(4), torch.tensor([1.0, 2.0, float("nan"), 3.0]))  # tensors; a NaN kept out
+    with pytest.warns(RuntimeWarning, match="non-finite losses were observed"):
+        filt.observe(torch.arange(4), torch.tensor([1.0, 2.0, float("nan"), 3.0]))  # tensors; a NaN kept out
     assert filt.selector.running_mean == pytest.approx(2.0) and filt.nonfinite_losses == 1  # type: ignore[attr-defined]
     quiet = ForwardFilter(SelectiveBackpropSelector(), batch_size=4, seed=0)  # learns nothing from feedback
     with warnings.catch_warnings():
