@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import warnings
 from collections import deque
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 import torch
@@ -45,6 +45,9 @@ from autoassist.batching import CountBatcher
 from autoassist.distributed import FeedbackExchange, resolve
 from autoassist.feedback import as_index_array, copy_losses, loss_array
 from autoassist.selectors.base import Selector
+
+if TYPE_CHECKING:  # protocols imports the selectors' base, which imports this module's package
+    from autoassist.protocols import ForwardSelector
 
 _LOSS_FIX = 'Compute the losses with reduction="none", e.g. F.cross_entropy(out, y, reduction="none").'
 
@@ -57,12 +60,13 @@ class ForwardFilter:
         batch_size: instances per batch (per rank under DDP).
         seed: the acceptance coins' seed (a private generator).
         rank, world_size, exchange: several processes, as :class:`~autoassist.AutoAssist` takes them: by
-            default from an initialised process group, with an exchange of every rank's candidates.
+            default from an initialised process group, with an exchange of every rank's candidates
+            (creating it is then a collective: every rank builds its ForwardFilter at the same point).
     """
 
-    def __init__(self, selector: Selector, batch_size: int, seed: int = 0, *, rank: int | None = None,
+    def __init__(self, selector: ForwardSelector, batch_size: int, seed: int = 0, *, rank: int | None = None,
                  world_size: int | None = None, exchange: FeedbackExchange | bool | None = None) -> None:
-        if not isinstance(selector, Selector):
+        if isinstance(selector, type) or not callable(getattr(selector, "decide_from_losses", None)):
             raise ParameterTypeError(f"selector must be a selector instance; got {selector!r}. Pass one, e.g. "
                                      "ForwardFilter(SelectiveBackpropSelector(beta=3.0), batch_size=64).")
         if not selector.needs_boss_losses:
@@ -80,7 +84,7 @@ class ForwardFilter:
         self._batcher = CountBatcher(self.batch_size, self.world_size)
         self._ready: deque[tuple[np.ndarray, np.ndarray]] = deque()  # full global batches not handed out yet
         self._calls = 0  # offer() and observe() calls: the exchange's step numbers, equal on every rank
-        self._learns = type(selector).observe is not Selector.observe
+        self._learns = getattr(type(selector), "observe", None) is not Selector.observe
         self.scanned = 0
         self.accepted = 0
         self.handed = 0  # batches handed out
