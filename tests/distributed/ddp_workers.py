@@ -153,6 +153,18 @@ def forward_filter(batch_size: int) -> list[tuple[list[int], list[float]]]:
     return trained
 
 
+def forward_filter_seed_per_rank(rank: int) -> str:
+    """A ForwardFilter built with a seed per rank: every rank must refuse it (its coins would differ)."""
+    from autoassist._errors import ParameterError
+    from autoassist.selectors import ForwardFilter, OracleSelector
+
+    try:
+        ForwardFilter(OracleSelector(), batch_size=BATCH, seed=rank)
+    except ParameterError as error:
+        return str(error)
+    return "accepted"
+
+
 def agreement(rank: int, world_size: int, folder: str) -> None:
     """The fast test's processes: unequal sizes, every selector, then save and resume."""
     torch.set_num_threads(1)
@@ -162,6 +174,7 @@ def agreement(rank: int, world_size: int, folder: str) -> None:
         result.update(run_all(world_size, BATCH))
         result["fresh"] = run_fresh()
         result["forward"] = forward_filter(BATCH)
+        result["forward_seed_per_rank"] = forward_filter_seed_per_rank(rank)
         result["resumed"] = resume(Path(folder) / "assist.pt", rank)
         torch.save(result, Path(folder) / f"rank{rank}.pt")
     finally:

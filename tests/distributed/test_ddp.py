@@ -93,6 +93,8 @@ def test_forward_selectors_train_slices_of_the_same_global_batches_on_every_rank
     for rank in range(2):
         part = slice(rank * w.BATCH, (rank + 1) * w.BATCH)
         assert two_ranks[rank]["forward"] == [(idx[part], weights[part]) for idx, weights in single]
+        assert "ForwardFilter settings must be the same on every rank" in two_ranks[rank]["forward_seed_per_rank"]
+        assert "seed" in two_ranks[rank]["forward_seed_per_rank"]
 
 
 def test_fresh_token_batches_agree_on_every_rank(two_ranks: list[dict[str, Any]]) -> None:

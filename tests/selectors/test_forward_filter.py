@@ -22,7 +22,7 @@ def _losses(idx: Any, step: int) -> torch.Tensor:
     return ((idx * 7919) % 97).double() / 97.0 * (1.0 + 0.5 * np.cos(0.3 * step))
 
 
-def _run(make: Any, state: dict[str, Any] | None = None, save_after: int | None = None
+def _run(make: Any, state: dict[str, Any] | None = None, save_after: int | None = None, top: bool = False
          ) -> tuple[list[list[int]], dict[str, Any] | None]:
     """Candidates of 16, filtered batches of 2 (one offer fills several); saves after ``save_after`` trained batches.
     The losses drift with the batches trained, as a Boss's would."""
@@ -41,9 +41,15 @@ def _run(make: Any, state: dict[str, Any] | None = None, save_after: int | None 
     while candidates.stats()["epoch"] < 2:
         for idx, _ in candidates.loader():
             for batch_idx, _w in filt.offer(idx, _losses(idx, done + len(trained))):
+                if top and len(trained) == save_after:  # saved before training the batch just handed out
+                    buffer = io.BytesIO()
+                    torch.save({"candidates": candidates.state_dict(), "filter": filt.state_dict(),
+                                "trained": done + len(trained)}, buffer)
+                    buffer.seek(0)
+                    return trained, torch.load(buffer, weights_only=True)
                 filt.observe(batch_idx, _losses(batch_idx, done + len(trained)))
                 trained.append(batch_idx.tolist())
-                if len(trained) == save_after:
+                if not top and len(trained) == save_after:
                     buffer = io.BytesIO()
                     torch.save({"candidates": candidates.state_dict(), "filter": filt.state_dict(),
                                 "trained": done + len(trained)}, buffer)
@@ -57,9 +63,10 @@ def test_a_resume_between_the_batches_of_one_offer_trains_the_uninterrupted_batc
     full, _ = _run(make)
     assert len(full) > 10
     for save_after in (1, 2, 5, 9):
-        head, state = _run(make, save_after=save_after)
-        assert state is not None
-        assert head + _run(make, state)[0] == full
+        for top in (False, True):
+            head, state = _run(make, save_after=save_after, top=top)
+            assert state is not None
+            assert head + _run(make, state)[0] == full
 
 
 def test_feedback_is_observed_through_the_filter_and_missing_feedback_is_said() -> None:
@@ -107,3 +114,28 @@ def test_scoring_before_training_the_kept_batches_is_said() -> None:
     with pytest.warns(RuntimeWarning, match="Train them first after load_state_dict"):
         first = next(filt.offer(torch.arange(16), _losses(torch.arange(16), 1)))
     assert first[0].tolist() == state["filter"]["ready"][0]["indices"][:2].tolist()
+
+
+def test_more_bad_input_and_a_bad_state_change_nothing() -> None:
+    class Wrong(OracleSelector):
+        def decide_from_losses(self, indices: np.ndarray, losses: np.ndarray) -> Any:
+            decision = super().decide_from_losses(indices, losses)
+            return type(decision)(decision.accept_prob[:-1], decision.weight)
+
+    filt = ForwardFilter(OracleSelector(), batch_size=4, seed=0)
+    with pytest.raises(ParameterTypeError, match="boolean mask"):
+        filt.offer(torch.ones(4, dtype=torch.bool), torch.rand(4))
+    with pytest.raises(ParameterError, match="a forward selector"):
+        ForwardFilter(type("NoKind", (), {"decide_from_losses": print})(), batch_size=4)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="selector.decide_from_losses must be a Decision of shape"):
+        ForwardFilter(Wrong(), batch_size=4).offer(torch.arange(8), torch.rand(8))
+    ready = filt.offer(torch.arange(64), torch.rand(64, generator=torch.Generator().manual_seed(0)))
+    left = len(ready)
+    assert left >= 2 and bool(ready) and len(list(ready)) == left and len(ready) == 0 and not ready
+    filt.observe(torch.arange(4), torch.ones(4))
+    state = filt.state_dict()
+    broken = {k: v for k, v in state.items() if k != "rng"}
+    broken["selector"] = {"running_mean": 10.0, "scanned": 0, "informative": 0}
+    with pytest.raises(ParameterError, match="state must be what ForwardFilter.state_dict"):
+        filt.load_state_dict(broken)
+    assert filt.selector.running_mean == pytest.approx(1.0)  # type: ignore[attr-defined]

@@ -15,11 +15,13 @@ gets the trained batches' losses through :meth:`ForwardFilter.observe`::
             ...                                  # forward + backward on batch_idx
             filt.observe(batch_idx, losses)      # feedback (the oracle learns its threshold from it)
 
-A checkpoint holds ``candidates.state_dict()`` and ``filt.state_dict()``: full batches not handed out
-yet (one candidate batch can fill several) and accepted instances short of a full batch are kept.
-After ``load_state_dict``, train the batches it kept first (``for batch_idx, weights in
-filt.pending(): ...``), before scoring the next candidates, as the uninterrupted run did: the resumed
-run then equals it. At the end of training the instances short of a full batch stay untrained, as a
+A checkpoint holds ``candidates.state_dict()`` and ``filt.state_dict()``: full batches not trained yet
+(one candidate batch can fill several; a batch counts as trained once observed, or, in a loop that
+never observes, once handed out) and accepted instances short of a full batch are kept. After
+``load_state_dict``, train the batches it kept first (``for batch_idx, weights in filt.pending():
+...``), before scoring the next candidates, as the uninterrupted run did: the resumed run then equals
+it. (The candidate batch being scored at the save is the candidates' own: a loop that does not report
+candidates counts it as trained once handed, so save after ``offer``, not between the loader and it.) At the end of training the instances short of a full batch stay untrained, as a
 DataLoader's ``drop_last``.
 
 Under DDP (a torch.distributed process group of several ranks) every rank scores its own candidates
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import warnings
 from collections import deque
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -69,7 +71,7 @@ class ForwardFilter:
         if isinstance(selector, type) or not callable(getattr(selector, "decide_from_losses", None)):
             raise ParameterTypeError(f"selector must be a selector instance; got {selector!r}. Pass one, e.g. "
                                      "ForwardFilter(SelectiveBackpropSelector(beta=3.0), batch_size=64).")
-        if not selector.needs_boss_losses:
+        if not getattr(selector, "needs_boss_losses", False):
             raise fail("selector", "a forward selector (needs_boss_losses=True)", type(selector).__name__,
                        "Stream selectors go to the batch generator (AutoAssist(selector=...)), not to ForwardFilter.")
         self.selector = selector
@@ -83,6 +85,7 @@ class ForwardFilter:
         self._rng = np.random.default_rng([seed, 0xF0F0])
         self._batcher = CountBatcher(self.batch_size, self.world_size)
         self._ready: deque[tuple[np.ndarray, np.ndarray]] = deque()  # full global batches not handed out yet
+        self._unobserved: deque[tuple[np.ndarray, np.ndarray]] = deque()  # handed out, not observed yet
         self._calls = 0  # offer() and observe() calls: the exchange's step numbers, equal on every rank
         self._learns = getattr(type(selector), "observe", None) is not Selector.observe
         self.scanned = 0
@@ -92,14 +95,16 @@ class ForwardFilter:
         self.nonfinite_losses = 0
         self._warned: set[str] = set()
         self._restored = False  # loaded with batches to train before the next candidates are scored
+        if self.exchange is not None:
+            self._check_ranks_agree(seed)
 
-    def offer(self, indices: Any, losses: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def offer(self, indices: Any, losses: Any) -> Handout:
         """Decide on one candidate batch (its ``idx`` and no-grad losses of shape (B,), tensors or arrays).
 
         Returns an iterator over the full batches now ready, ``(instance indices, loss weights)`` of this
-        rank, maybe none; each is handed out as the loop asks for it, and those the loop has not taken
-        come first from the next ``offer`` (and are kept by :meth:`state_dict`). Everything is checked
-        before anything is decided.
+        rank, maybe none (``len()`` says how many are left); each is handed out as the loop asks for it,
+        and those the loop has not taken come first from the next ``offer`` (and are kept by
+        :meth:`state_dict`). Everything is checked before anything is decided.
         """
         idx, values = self._checked(indices, losses, finite=True)
         if self._restored and self._ready:
@@ -112,10 +117,14 @@ class ForwardFilter:
             idx, values = self.exchange(self._calls, idx, values)
         self._calls += 1
         decision = self.selector.decide_from_losses(idx, values)
-        keep = self._rng.random(len(idx)) < decision.accept_prob
+        prob, weight = (np.asarray(v, dtype=np.float64) for v in decision)
+        if prob.shape != idx.shape or weight.shape != idx.shape:
+            raise fail("selector.decide_from_losses", f"a Decision of shape ({len(idx)},)",
+                       f"shapes {prob.shape} and {weight.shape}", "Return one probability and weight per candidate.")
+        keep = self._rng.random(len(idx)) < prob
         self.scanned += len(idx)
         self.accepted += int(keep.sum())
-        self._batcher.add(idx[keep], np.asarray(decision.weight, dtype=np.float64)[keep])
+        self._batcher.add(idx[keep], weight[keep])
         while self._batcher.missing() == 0:
             parts = self._batcher.pop()
             every, weights = np.concatenate([i for i, _ in parts]), np.concatenate([w for _, w in parts])
@@ -126,23 +135,27 @@ class ForwardFilter:
             self._warn_once(f"{type(self.selector).__name__} learns from the trained batches' losses, but "
                             "observe() was never called: its decisions use no feedback. Call "
                             "filt.observe(batch_idx, losses) after each trained batch.")
-        return self._hand_out()
+        return Handout(self)
 
-    def pending(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def pending(self) -> Handout:
         """The full batches not handed out yet (after ``load_state_dict``: train them before the next ``offer``)."""
-        return self._hand_out()
+        return Handout(self)
 
-    def _hand_out(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def _next_batch(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Hand out the next full batch (this rank's slice), or None."""
+        if not self._ready:
+            return None
+        every, weights = self._ready.popleft()
+        self._unobserved.append((every, weights))
+        self.handed += 1
         part = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
-        while self._ready:
-            every, weights = self._ready.popleft()
-            self.handed += 1
-            yield every[part].copy(), weights[part].copy()
+        return every[part].copy(), weights[part].copy()
 
     def observe(self, indices: Any, losses: Any) -> None:
         """Feedback: the per-instance losses of a trained batch (tensors or arrays, shape (B,)); under DDP every
         rank's, gathered. Non-finite losses are kept out (counted in ``nonfinite_losses``, said once)."""
         idx, values = self._checked(indices, losses, finite=False)
+        self._settle(idx)
         if not self._learns:
             self.observed += 1
             return
@@ -159,11 +172,35 @@ class ForwardFilter:
             self.selector.observe(idx, values)
         self.observed += 1
 
+    def _settle(self, idx: np.ndarray) -> None:
+        """The handed-out batch these instances are (and any handed out before it) is trained."""
+        part = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
+        for n, (every, _) in enumerate(self._unobserved):
+            if np.array_equal(every[part], idx):
+                for _ in range(n + 1):
+                    self._unobserved.popleft()
+                return
+
+    def _check_ranks_agree(self, seed: int) -> None:
+        """Every rank must build its filter alike (a collective): a seed per rank, or another setting, would make
+        the ranks fill batches at their own pace."""
+        assert self.exchange is not None
+        settings = {k: v for k, v in vars(self.selector).items() if isinstance(v, (bool, int, float, str))}
+        mine = {**self._config(), "seed": seed, "selector_settings": settings}
+        every = self.exchange.gather_objects(mine)
+        if any(other != mine for other in every):
+            differ = sorted({k for other in every for k in other if other.get(k) != mine.get(k)})
+            raise fail("ForwardFilter settings", "the same on every rank", f"ranks differing in {differ}",
+                       "Build it with the same selector, batch_size and seed on every rank.")
+
     def _checked(self, indices: Any, losses: Any, finite: bool) -> tuple[np.ndarray, np.ndarray]:
         """``(indices, losses)`` as int64 and float64 arrays of shape (B,), or a clear error."""
         if isinstance(indices, str) or not isinstance(indices, (torch.Tensor, np.ndarray, list, tuple, range)):
             raise ParameterTypeError(f"indices must be the candidates' idx (a tensor, array or list of ints); got "
                                      f"{type(indices).__name__}. Pass the idx the candidate loader yielded.")
+        if getattr(indices, "dtype", None) in (torch.bool, np.bool_):
+            raise ParameterTypeError("indices must be integer instance indices; got a boolean mask. Pass the idx "
+                                     "the candidate loader yielded.")
         try:
             idx = as_index_array(indices)
         except ValueError:  # ragged
@@ -196,6 +233,10 @@ class ForwardFilter:
     def _config(self) -> dict[str, Any]:
         return {"selector": self.selector.name, "batch_size": self.batch_size, "world_size": self.world_size}
 
+    def _not_trained(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        # a loop that observes trains a batch before observing it; one that never observes, once handed out
+        return (list(self._unobserved) if self.observed else []) + list(self._ready)
+
     def state_dict(self) -> dict[str, Any]:
         """Tensors and Python numbers only (``torch.load`` reads it with ``weights_only=True``); any rank's state
         restores every rank (the batches kept are global)."""
@@ -203,7 +244,7 @@ class ForwardFilter:
             "config": self._config(),
             "rng": self._rng.bit_generator.state,
             "batcher": self._batcher.state_dict(),
-            "ready": [{"indices": i.copy(), "weights": w.copy()} for i, w in self._ready],
+            "ready": [{"indices": i.copy(), "weights": w.copy()} for i, w in self._not_trained()],
             "calls": self._calls,
             "counters": [self.scanned, self.accepted, self.handed, self.observed, self.nonfinite_losses],
             "selector": self.selector.state_dict(),
@@ -220,6 +261,19 @@ class ForwardFilter:
         if saved is not None and dict(saved) != self._config():
             raise ParameterError(f"state must be saved from a ForwardFilter with the same settings; got "
                                  f"{saved}, here {self._config()}. Build it with the saved selector and batch size.")
+        try:  # everything read before anything changes
+            rng = np.random.default_rng()
+            rng.bit_generator.state = state["rng"]
+            batcher = CountBatcher(self.batch_size, self.world_size)
+            batcher.load_state_dict(state["batcher"])
+            ready = deque((np.asarray(b["indices"], dtype=np.int64).copy(),
+                           np.asarray(b["weights"], dtype=np.float64).copy()) for b in state.get("ready", []))
+            calls = int(state.get("calls", 0))
+            counters = state["counters"] if "counters" in state else [state["scanned"], state["accepted"], 0, 0, 0]
+            scanned, accepted, handed, observed, nonfinite = (int(v) for v in counters)
+        except (KeyError, IndexError, TypeError, ValueError) as error:
+            raise fail("state", "what ForwardFilter.state_dict() returned", f"one it cannot read ({error!r})",
+                       "Pass the entry of the checkpoint that holds filt.state_dict().") from None
         before = self.selector.state_dict()
         try:
             self.selector.load_state_dict(state["selector"])
@@ -227,11 +281,27 @@ class ForwardFilter:
             self.selector.load_state_dict(before)
             raise fail("state", f"a state of this selector ({self.selector.name})", "one it cannot load",
                        f"({error}) Build the ForwardFilter with the selector that saved it.") from None
-        self._rng.bit_generator.state = state["rng"]
-        self._batcher.load_state_dict(state["batcher"])
-        self._ready = deque((np.asarray(b["indices"], dtype=np.int64).copy(),
-                             np.asarray(b["weights"], dtype=np.float64).copy()) for b in state.get("ready", []))
-        self._calls = int(state.get("calls", 0))
-        self._restored = bool(self._ready)
-        counters = state["counters"] if "counters" in state else [state["scanned"], state["accepted"], 0, 0, 0]
-        self.scanned, self.accepted, self.handed, self.observed, self.nonfinite_losses = (int(v) for v in counters)
+        self._rng, self._batcher, self._ready, self._unobserved = rng, batcher, ready, deque()
+        self._calls, self._restored = calls, bool(ready)
+        self.scanned, self.accepted, self.handed, self.observed, self.nonfinite_losses = (
+            scanned, accepted, handed, observed, nonfinite)
+
+
+class Handout:
+    """The full batches :meth:`ForwardFilter.offer` made ready: an iterator that hands them out one at a time
+    (``len()``: how many are left; those not taken come first from the filter's next hand-out)."""
+
+    def __init__(self, filt: ForwardFilter) -> None:
+        self._filt = filt
+
+    def __iter__(self) -> Handout:
+        return self
+
+    def __next__(self) -> tuple[np.ndarray, np.ndarray]:
+        batch = self._filt._next_batch()
+        if batch is None:
+            raise StopIteration
+        return batch
+
+    def __len__(self) -> int:
+        return len(self._filt._ready)
