@@ -384,7 +384,8 @@ class BatchGenerator(Sampler[list[int]]):
         if handed is None or handed > self.steps:
             return self.steps, self.epoch
         behind = self.steps - handed  # batches the workers fetched ahead of the loop
-        return handed, max(0, (self.epoch * self.steps_per_epoch + self.steps_in_epoch - behind) // self.steps_per_epoch)
+        in_stream = self.epoch * self.steps_per_epoch + self.steps_in_epoch - behind
+        return handed, max(0, in_stream // self.steps_per_epoch)
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:

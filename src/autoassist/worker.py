@@ -42,7 +42,7 @@ from threadpoolctl import threadpool_limits
 from autoassist.batching import Batch, Batcher
 from autoassist.distributed import RanksDisagree
 from autoassist.feedback import FeedbackLedger, loss_array
-from autoassist.selectors.base import Selector
+from autoassist.selectors.base import Selector, checked_decision, normalized
 from autoassist.stream import CandidateStream
 
 _LIVE: "weakref.WeakSet[Assembler]" = weakref.WeakSet()
@@ -166,8 +166,8 @@ class Assembler:
 
     def _decide(self, chunk: np.ndarray, coins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The selector's decision about candidates: which are accepted (coin below the probability), weights."""
-        decision = self.selector.decide(chunk)
-        return coins < decision.accept_prob, np.asarray(decision.weight, dtype=np.float64)
+        prob, weight = checked_decision(self.selector.decide(chunk), len(chunk), self.selector)
+        return coins < prob, weight
 
     def _assemble(self, step: int) -> Batch:
         start, cpu = time.perf_counter(), time.thread_time()
@@ -187,7 +187,7 @@ class Assembler:
         bounds = np.cumsum([0] + [len(i) for i in every])
         all_weights = np.concatenate([w for _, w in parts])
         if self.selector.normalize_weights:
-            all_weights = all_weights / all_weights.mean()
+            all_weights = normalized(all_weights, self.selector)
         return Batch(step, indices.copy(), all_weights[bounds[self.rank]:bounds[self.rank + 1]].copy(),
                      self.stream.position, np.concatenate(every), all_weights, bounds, (scanned, accepted))
 

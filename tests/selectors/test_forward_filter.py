@@ -127,7 +127,7 @@ def test_more_bad_input_and_a_bad_state_change_nothing() -> None:
         filt.offer(torch.ones(4, dtype=torch.bool), torch.rand(4))
     with pytest.raises(ParameterError, match="a forward selector"):
         ForwardFilter(type("NoKind", (), {"decide_from_losses": print})(), batch_size=4)  # type: ignore[arg-type]
-    with pytest.raises(ParameterError, match="selector.decide_from_losses must be a Decision of shape"):
+    with pytest.raises(ParameterError, match="Wrong.s decision must be one probability and one weight per candidate"):
         ForwardFilter(Wrong(), batch_size=4).offer(torch.arange(8), torch.rand(8))
     ready = filt.offer(torch.arange(64), torch.rand(64, generator=torch.Generator().manual_seed(0)))
     left = len(ready)
@@ -139,3 +139,35 @@ def test_more_bad_input_and_a_bad_state_change_nothing() -> None:
     with pytest.raises(ParameterError, match="state must be what ForwardFilter.state_dict"):
         filt.load_state_dict(broken)
     assert filt.selector.running_mean == pytest.approx(1.0)  # type: ignore[attr-defined]
+
+
+def test_a_custom_selectors_bad_decisions_are_named_on_both_paths() -> None:
+    from autoassist.selectors import Decision, RandomSelector
+
+    class Over(RandomSelector):
+        def decide(self, indices: np.ndarray) -> Decision:
+            return Decision(np.full(len(indices), 1.7), np.ones(len(indices)))
+
+    class NaNWeights(OracleSelector):
+        def decide_from_losses(self, indices: np.ndarray, losses: np.ndarray) -> Decision:
+            return Decision(np.ones(len(indices)), np.full(len(indices), np.nan))
+
+    assist = AutoAssist(torch.utils.data.TensorDataset(torch.arange(N)), batch_size=8, seed=0,
+                        selector=Over(keep_rate=0.5))
+    with pytest.raises(RuntimeError, match="worker thread failed") as failed:  # raised on the worker thread
+        next(iter(assist.loader()))
+    assert isinstance(failed.value.__cause__, ParameterError)
+    assert "Over's decision must be acceptance probabilities in [0, 1]" in str(failed.value.__cause__)
+    assist.close()
+    with pytest.raises(ParameterError, match="NaNWeights's decision must be finite, non-negative loss weights"):
+        ForwardFilter(NaNWeights(), batch_size=4).offer(torch.arange(8), torch.rand(8))
+
+
+def test_feedback_given_to_the_oracle_directly_is_not_said_to_be_missing() -> None:
+    filt = ForwardFilter(OracleSelector(), batch_size=4, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for step in range(4):
+            for batch_idx, _ in filt.offer(torch.arange(16), _losses(torch.arange(16), step)):
+                filt.selector.observe(batch_idx, _losses(batch_idx, step).numpy())
+    assert filt.handed >= 2

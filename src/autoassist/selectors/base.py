@@ -35,6 +35,32 @@ class Decision(NamedTuple):
     weight: np.ndarray
 
 
+def checked_decision(decision: Decision, n: int, selector: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A selector's decision on ``n`` candidates as float64 ``(accept_prob, weight)``, or an error naming it: one
+    probability in [0, 1] and one finite, non-negative weight per candidate."""
+    prob, weight = (np.asarray(v, dtype=np.float64) for v in decision)
+    who = f"{type(selector).__name__}'s decision"
+    if prob.shape != (n,) or weight.shape != (n,):
+        raise fail(who, f"one probability and one weight per candidate, shape ({n},)",
+                   f"shapes {prob.shape} and {weight.shape}", "Return a Decision of arrays as long as the candidates.")
+    if not (np.all(prob >= -1e-9) and np.all(prob <= 1.0 + 1e-9)):  # NaN fails both; rounding is no error
+        raise fail(who, "acceptance probabilities in [0, 1]", f"values from {np.nanmin(prob)} to {np.nanmax(prob)}"
+                   + (" and NaN" if np.isnan(prob).any() else ""), "Clip the probabilities to [0, 1].")
+    if not (np.all(np.isfinite(weight)) and np.all(weight >= 0.0)):
+        raise fail(who, "finite, non-negative loss weights", f"{int((~(weight >= 0) | ~np.isfinite(weight)).sum())} "
+                   "others", "Return weights >= 0 (ones when the selector does not weight instances).")
+    return prob, weight
+
+
+def normalized(weights: np.ndarray, selector: Any) -> np.ndarray:
+    """A batch's loss weights divided by their mean (``normalize_weights``), or an error when they sum to zero."""
+    mean = float(weights.mean()) if len(weights) else 0.0
+    if mean <= 0.0:
+        raise fail(f"{type(selector).__name__}'s loss weights", "of a positive mean over a batch (normalize_weights)",
+                   "all zero", "Give every accepted instance a positive weight.")
+    return weights / mean
+
+
 def candidate_losses(indices: np.ndarray, losses: np.ndarray) -> np.ndarray:
     """Forward selectors' input check: ``losses`` as float64 of shape ``(len(indices),)``."""
     losses = np.asarray(losses, dtype=np.float64)

@@ -21,8 +21,9 @@ never observes, once handed out) and accepted instances short of a full batch ar
 ``load_state_dict``, train the batches it kept first (``for batch_idx, weights in filt.pending():
 ...``), before scoring the next candidates, as the uninterrupted run did: the resumed run then equals
 it. (The candidate batch being scored at the save is the candidates' own: a loop that does not report
-candidates counts it as trained once handed, so save after ``offer``, not between the loader and it.) At the end of training the instances short of a full batch stay untrained, as a
-DataLoader's ``drop_last``.
+candidates counts it as trained once handed, so save after ``offer``, not between the loader and it.)
+At the end of training the instances short of a full batch stay untrained, as a DataLoader's
+``drop_last``.
 
 Under DDP (a torch.distributed process group of several ranks) every rank scores its own candidates
 and every call of :meth:`offer` and :meth:`observe` gathers all ranks' ``(idx, losses)`` (a collective,
@@ -46,7 +47,7 @@ from autoassist._state import from_saved, to_saveable
 from autoassist.batching import CountBatcher
 from autoassist.distributed import FeedbackExchange, resolve
 from autoassist.feedback import as_index_array, copy_losses, loss_array
-from autoassist.selectors.base import Selector
+from autoassist.selectors.base import Selector, checked_decision, normalized
 
 if TYPE_CHECKING:  # protocols imports the selectors' base, which imports this module's package
     from autoassist.protocols import ForwardSelector
@@ -116,11 +117,7 @@ class ForwardFilter:
         if self.exchange is not None:
             idx, values = self.exchange(self._calls, idx, values)
         self._calls += 1
-        decision = self.selector.decide_from_losses(idx, values)
-        prob, weight = (np.asarray(v, dtype=np.float64) for v in decision)
-        if prob.shape != idx.shape or weight.shape != idx.shape:
-            raise fail("selector.decide_from_losses", f"a Decision of shape ({len(idx)},)",
-                       f"shapes {prob.shape} and {weight.shape}", "Return one probability and weight per candidate.")
+        prob, weight = checked_decision(self.selector.decide_from_losses(idx, values), len(idx), self.selector)
         keep = self._rng.random(len(idx)) < prob
         self.scanned += len(idx)
         self.accepted += int(keep.sum())
@@ -129,9 +126,11 @@ class ForwardFilter:
             parts = self._batcher.pop()
             every, weights = np.concatenate([i for i, _ in parts]), np.concatenate([w for _, w in parts])
             if self.selector.normalize_weights:
-                weights = weights / weights.mean()
+                weights = normalized(weights, self.selector)
             self._ready.append((every, weights))
-        if self._learns and self.handed >= 2 and self.observed == 0:
+        # the selector's own count where it keeps one: feedback given to it directly counts too
+        fed = self.observed or getattr(self.selector, "feedback_batches", 0)
+        if self._learns and self.handed >= 2 and not fed:
             self._warn_once(f"{type(self.selector).__name__} learns from the trained batches' losses, but "
                             "observe() was never called: its decisions use no feedback. Call "
                             "filt.observe(batch_idx, losses) after each trained batch.")

@@ -68,6 +68,7 @@ class OracleSelector(Selector):
         self.running_mean: float | None = None
         self._scanned = 0
         self._informative = 0
+        self.feedback_batches = 0
 
     def decide_from_losses(self, indices: np.ndarray, losses: np.ndarray) -> Decision:
         losses = candidate_losses(indices, losses)
@@ -79,6 +80,7 @@ class OracleSelector(Selector):
     def observe(self, indices: np.ndarray, losses: np.ndarray) -> None:
         values = np.asarray(losses.detach().cpu() if isinstance(losses, torch.Tensor) else losses, dtype=np.float64)
         values = values[np.isfinite(values)]  # a diverged loss would make the running mean NaN for good
+        self.feedback_batches += 1
         if len(values) == 0:
             return
         batch_mean = float(np.mean(values))
@@ -88,12 +90,14 @@ class OracleSelector(Selector):
             self.running_mean = self.mean_decay * self.running_mean + (1 - self.mean_decay) * batch_mean
 
     def state_dict(self) -> dict[str, Any]:
-        return {"running_mean": self.running_mean, "scanned": self._scanned, "informative": self._informative}
+        return {"running_mean": self.running_mean, "scanned": self._scanned, "informative": self._informative,
+                "feedback_batches": self.feedback_batches}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.running_mean = None if state["running_mean"] is None else float(state["running_mean"])
         self._scanned = int(state["scanned"])
         self._informative = int(state["informative"])
+        self.feedback_batches = int(state.get("feedback_batches", 0))  # states saved before it was kept: 0
 
     def stats(self) -> dict[str, float]:
         rate = self._informative / self._scanned if self._scanned else 0.0
