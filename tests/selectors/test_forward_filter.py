@@ -35,6 +35,14 @@ def _run(make: Any, state: dict[str, Any] | None = None, save_after: int | None 
         filt.load_state_dict(state["filter"])
         done = state["trained"]
     trained: list[list[int]] = []
+
+    def saved() -> dict[str, Any]:
+        buffer = io.BytesIO()
+        torch.save({"candidates": candidates.state_dict(), "filter": filt.state_dict(),
+                    "trained": done + len(trained)}, buffer)
+        buffer.seek(0)
+        return torch.load(buffer, weights_only=True)
+
     for batch_idx, _w in filt.pending():  # kept by the state: trained before the next candidates are scored
         filt.observe(batch_idx, _losses(batch_idx, done + len(trained)))
         trained.append(batch_idx.tolist())
@@ -42,19 +50,11 @@ def _run(make: Any, state: dict[str, Any] | None = None, save_after: int | None 
         for idx, _ in candidates.loader():
             for batch_idx, _w in filt.offer(idx, _losses(idx, done + len(trained))):
                 if top and len(trained) == save_after:  # saved before training the batch just handed out
-                    buffer = io.BytesIO()
-                    torch.save({"candidates": candidates.state_dict(), "filter": filt.state_dict(),
-                                "trained": done + len(trained)}, buffer)
-                    buffer.seek(0)
-                    return trained, torch.load(buffer, weights_only=True)
+                    return trained, saved()
                 filt.observe(batch_idx, _losses(batch_idx, done + len(trained)))
                 trained.append(batch_idx.tolist())
                 if not top and len(trained) == save_after:
-                    buffer = io.BytesIO()
-                    torch.save({"candidates": candidates.state_dict(), "filter": filt.state_dict(),
-                                "trained": done + len(trained)}, buffer)
-                    buffer.seek(0)
-                    return trained, torch.load(buffer, weights_only=True)
+                    return trained, saved()
     return trained, None
 
 
