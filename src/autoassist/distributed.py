@@ -35,12 +35,12 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from autoassist._errors import ParameterTypeError, check_float, fail
+from autoassist._errors import ParameterError, ParameterTypeError, check_float, fail
 
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)
 
@@ -156,6 +156,18 @@ class FeedbackExchange:
     def barrier(self) -> None:
         """Wait for every rank (on the exchange's group, so it honours its timeout)."""
         torch.distributed.barrier(group=self.group)
+
+
+def check_same_on_every_rank(gather: Callable[[Any], list[Any]], mine: dict[str, Any], fix: str,
+                             subject: str | None = None) -> None:
+    """Gather every rank's ``mine`` (a collective) and raise, on every rank, naming each setting that differs and its
+    value on each rank; ``subject`` names them together (default: the settings' names)."""
+    every = gather(mine)
+    differ = [k for k in mine if any(other.get(k) != mine[k] for other in every)]
+    if differ:
+        said = "; ".join(f"{k} {[other.get(k) for other in every]}" for k in differ)
+        raise ParameterError(f"{subject or ', '.join(differ)} must be the same on every rank (each rank trains its "
+                             f"slice of the same global batch); got, by rank: {said}. {fix}")
 
 
 def resolve(rank: int | None, world_size: int | None, exchange: "FeedbackExchange | bool | None",

@@ -208,6 +208,13 @@ class FeedbackLedger:
             return []
         return [p.batch for s, p in self.outstanding.items() if s >= first]
 
+    def take_back(self, replay: list[Batch]) -> None:
+        """These batches (from :meth:`unconsumed`) are yielded again: not outstanding, and not handed out yet."""
+        for batch in replay:
+            del self.outstanding[batch.step]
+        if replay and self.handed is not None:
+            self.handed = min(self.handed, replay[0].step)
+
     def position_before(self, step: int) -> float | None:
         """The stream position after step ``step - 1``'s batch, where the ledger still holds it (0 before step 0)."""
         if step == 0:
@@ -236,7 +243,7 @@ class FeedbackLedger:
                             for s, p in self.outstanding.items() if s < skip_from],
             "final": [(s, i.copy(), loss_array(l).copy()) for s, i, l in self.final],
             "finalized": self.finalized, "consumed": self.consumed, "any_report": self.any_report,
-            "handed": -1 if self.handed is None else self.handed,
+            "handed": -1 if self.handed is None else min(self.handed, skip_from),  # replayed: not handed out yet
             "recent": [b.to_state() for b in self.recent],
             "counters": [self.steps_unreported, self.duplicate_reports, self.feedback_batches,
                          self.feedback_instances],

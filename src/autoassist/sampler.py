@@ -44,6 +44,7 @@ from autoassist._errors import ParameterError, ParameterTypeError, check_bool, c
 from autoassist._state import from_saved, to_saveable
 from autoassist.batching import (POOL_BATCHES, Batch, Batcher, CountBatcher, TokenBatcher, count_steps,
                                  instance_sizes)
+from autoassist.distributed import check_same_on_every_rank
 from autoassist.feedback import FeedbackLedger, as_index_array
 from autoassist.fresh_batching import FreshTokenBatcher
 from autoassist.selectors.base import Selector
@@ -237,7 +238,6 @@ class BatchGenerator(Sampler[list[int]]):
         self._lock = threading.Lock()
         self.decided = [0, 0]  # candidates scanned and accepted for the batches yielded (stats()'s keep rate)
         self.position = 0.0  # stream position (passes, fractional) after the last yielded batch
-        self.handed_position: float | None = None  # ... after the last batch AutoAssist's loader handed the loop
         self.last_weights = np.ones(0)
 
     # ------------------------------------------------------------------ sampler protocol
@@ -259,13 +259,10 @@ class BatchGenerator(Sampler[list[int]]):
             self._assembler.quiesce()
             replay, self.epoch, self.steps_in_epoch, self.steps = self._rewind()
             self.decided = self._decided_without(replay)
-            for batch in replay:
-                del self.ledger.outstanding[batch.step]
+            self.ledger.take_back(replay)
             self._assembler.ready.extendleft(reversed(replay))
             if replay:
                 self.position = self._position_before(replay[0])
-                if self.ledger.handed is not None:
-                    self.ledger.handed = min(self.ledger.handed, replay[0].step)
         return self._iterate(token)
 
     @property
@@ -331,10 +328,8 @@ class BatchGenerator(Sampler[list[int]]):
         self._check_loop(loop)
         with self._assembler.cond:
             batch = self.ledger.hand(as_index_array(indices))
-        if batch is not None:
-            self.handed_position = batch.position
-            if self._silent_until is not None and batch.step >= self._silent_until:
-                self._say_if_never_reported()  # the loop got a whole epoch, and reported none of it
+        if batch is not None and self._silent_until is not None and batch.step >= self._silent_until:
+            self._say_if_never_reported()  # the loop got a whole epoch, and reported none of it
 
     def report(self, indices: Any, losses: Any) -> np.ndarray:
         """Hand one Boss step's per-instance losses to the selector; return the batch's loss weights.
@@ -377,15 +372,17 @@ class BatchGenerator(Sampler[list[int]]):
                             f"Call {self.report_call} in every step.")
         self._silent_until = None
 
-    def _loop_counts(self) -> tuple[int, int]:
-        """(steps, epoch) after the last batch handed to the loop, where the loader says so; else after the last
-        batch yielded."""
+    def _loop_counts(self) -> tuple[int, int, float]:
+        """(steps, epoch, position) after the last batch handed to the loop, where the loader says so; else after
+        the last batch yielded."""
         handed = self.ledger.handed
         if handed is None or handed > self.steps:
-            return self.steps, self.epoch
+            return self.steps, self.epoch, self.position
         behind = self.steps - handed  # batches the workers fetched ahead of the loop
         in_stream = self.epoch * self.steps_per_epoch + self.steps_in_epoch - behind
-        return handed, max(0, in_stream // self.steps_per_epoch)
+        position = self.ledger.position_before(handed)
+        return (handed, max(0, in_stream // self.steps_per_epoch),
+                self.position if position is None else position)
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -401,12 +398,12 @@ class BatchGenerator(Sampler[list[int]]):
         """
         a, led = self._assembler.stats, self.ledger
         scanned, accepted = self.decided
-        steps, epoch = self._loop_counts()
+        steps, epoch, position = self._loop_counts()
         out = {
             "steps": float(steps), "epoch": float(epoch), "scanned": float(scanned),
             "accepted": float(accepted), "keep_rate": accepted / scanned if scanned else 1.0,
             "passes": float(self.stream.pass_index + 1),
-            "position": self.position if self.handed_position is None else self.handed_position,
+            "position": position,
             "feedback_batches": float(led.feedback_batches), "feedback_instances": float(led.feedback_instances),
             "steps_unreported": float(led.steps_unreported), "duplicate_reports": float(led.duplicate_reports),
             "nonfinite_losses": float(a.nonfinite_losses), "selector_seconds": a.selector_seconds,
@@ -434,13 +431,8 @@ class BatchGenerator(Sampler[list[int]]):
         mine["selector"] = self._kind()
         if lengths is not None:
             mine["lengths"] = zlib.crc32(np.ascontiguousarray(lengths, dtype=np.int64).tobytes())
-        every = gather(mine)
-        differ = [k for k in mine if any(other.get(k) != mine[k] for other in every)]
-        if differ:
-            said = "; ".join(f"{k} {[other.get(k) for other in every]}" for k in differ)
-            raise ParameterError(f"{', '.join(differ)} must be the same on every rank (each rank trains its slice of "
-                                 f"the same global batch); got, by rank: {said}. Pass the same seed, batch size, "
-                                 f"data and options on every rank (rank and world_size come from the process group).")
+        check_same_on_every_rank(gather, mine, "Pass the same seed, batch size, data and options on every rank "
+                                 "(rank and world_size come from the process group).")
 
     def _kind(self) -> str:
         """The selector's name, and its Assistant's class if it has one: a state restores only the same kind."""
@@ -464,8 +456,6 @@ class BatchGenerator(Sampler[list[int]]):
             asm.settle()
             replay, epoch, in_epoch, steps = self._rewind()
             ledger = self.ledger.state_dict(skip_from=replay[0].step if replay else 1 << 62)
-            if replay and ledger["handed"] > replay[0].step:  # a batch handed, not yet reported: yielded again
-                ledger["handed"] = replay[0].step
             gather = getattr(self.exchange, "gather_objects", None)
             state = {
                 "config": self._config(),
@@ -541,7 +531,6 @@ class BatchGenerator(Sampler[list[int]]):
             self.decided = [int(v) for v in state.get("decided", (saved[0], saved[1]))]
             self.report_seconds = float(state["report_seconds"])
             self.position = float(state["position"])
-            self.handed_position = None
             self.stream.load_state_dict(state["stream"])
             asm.batcher.load_state_dict(state["batcher"])
             self.ledger.load_state_dict(ledger)

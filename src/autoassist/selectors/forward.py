@@ -45,8 +45,8 @@ import torch
 from autoassist._errors import ParameterError, ParameterTypeError, check_int, fail
 from autoassist._state import from_saved, to_saveable
 from autoassist.batching import CountBatcher
-from autoassist.distributed import FeedbackExchange, resolve
-from autoassist.feedback import as_index_array, copy_losses, loss_array
+from autoassist.distributed import FeedbackExchange, check_same_on_every_rank, resolve
+from autoassist.feedback import MAX_OUTSTANDING, as_index_array, copy_losses, loss_array
 from autoassist.selectors.base import Selector, checked_decision, normalized
 
 if TYPE_CHECKING:  # protocols imports the selectors' base, which imports this module's package
@@ -86,7 +86,9 @@ class ForwardFilter:
         self._rng = np.random.default_rng([seed, 0xF0F0])
         self._batcher = CountBatcher(self.batch_size, self.world_size)
         self._ready: deque[tuple[np.ndarray, np.ndarray]] = deque()  # full global batches not handed out yet
-        self._unobserved: deque[tuple[np.ndarray, np.ndarray]] = deque()  # handed out, not observed yet
+        # handed out, not observed yet (as many as the batch generator's ledger keeps waiting for a report)
+        self._unobserved: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=MAX_OUTSTANDING)
+        self._part = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)  # this rank's slice
         self._calls = 0  # offer() and observe() calls: the exchange's step numbers, equal on every rank
         self._learns = getattr(type(selector), "observe", None) is not Selector.observe
         self.scanned = 0
@@ -147,8 +149,7 @@ class ForwardFilter:
         every, weights = self._ready.popleft()
         self._unobserved.append((every, weights))
         self.handed += 1
-        part = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
-        return every[part].copy(), weights[part].copy()
+        return every[self._part].copy(), weights[self._part].copy()
 
     def observe(self, indices: Any, losses: Any) -> None:
         """Feedback: the per-instance losses of a trained batch (tensors or arrays, shape (B,)); under DDP every
@@ -173,9 +174,8 @@ class ForwardFilter:
 
     def _settle(self, idx: np.ndarray) -> None:
         """The handed-out batch these instances are (and any handed out before it) is trained."""
-        part = slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
         for n, (every, _) in enumerate(self._unobserved):
-            if np.array_equal(every[part], idx):
+            if np.array_equal(every[self._part], idx):
                 for _ in range(n + 1):
                     self._unobserved.popleft()
                 return
@@ -185,12 +185,10 @@ class ForwardFilter:
         the ranks fill batches at their own pace."""
         assert self.exchange is not None
         settings = {k: v for k, v in vars(self.selector).items() if isinstance(v, (bool, int, float, str))}
-        mine = {**self._config(), "seed": seed, "selector_settings": settings}
-        every = self.exchange.gather_objects(mine)
-        if any(other != mine for other in every):
-            differ = sorted({k for other in every for k in other if other.get(k) != mine.get(k)})
-            raise fail("ForwardFilter settings", "the same on every rank", f"ranks differing in {differ}",
-                       "Build it with the same selector, batch_size and seed on every rank.")
+        check_same_on_every_rank(self.exchange.gather_objects, {**self._config(), "seed": seed,
+                                                                 "selector_settings": settings},
+                                 "Build it with the same selector, batch_size and seed on every rank.",
+                                 subject="ForwardFilter settings")
 
     def _checked(self, indices: Any, losses: Any, finite: bool) -> tuple[np.ndarray, np.ndarray]:
         """``(indices, losses)`` as int64 and float64 arrays of shape (B,), or a clear error."""
@@ -280,7 +278,8 @@ class ForwardFilter:
             self.selector.load_state_dict(before)
             raise fail("state", f"a state of this selector ({self.selector.name})", "one it cannot load",
                        f"({error}) Build the ForwardFilter with the selector that saved it.") from None
-        self._rng, self._batcher, self._ready, self._unobserved = rng, batcher, ready, deque()
+        self._rng, self._batcher, self._ready = rng, batcher, ready
+        self._unobserved.clear()
         self._calls, self._restored = calls, bool(ready)
         self.scanned, self.accepted, self.handed, self.observed, self.nonfinite_losses = (
             scanned, accepted, handed, observed, nonfinite)
