@@ -302,16 +302,23 @@ def test_another_selector_replaces_autoassists_own(tmp_path: Path) -> None:
     trainer.assist.close()
 
 
-@pytest.mark.parametrize("bad", [{"train_dataset": None}, {"autoassist": {"batch_size": 4}},
-                                 {"compute_loss_func": lambda outputs, labels, num_items_in_batch=None: 0.0}],
-                         ids=["no-train-dataset", "autoassist-batch-size", "compute-loss-func"])
-def test_bad_arguments_are_refused_before_the_trainer_does_anything(tmp_path: Path, bad: dict[str, Any]) -> None:
-    """Refused before Trainer.__init__, which makes output_dir and reseeds the global RNG."""
+@pytest.mark.parametrize("bad, named", [
+    ({"train_dataset": None}, "train_dataset"), ({"autoassist": {"batch_size": 4}}, "batch_size"),
+    ({"compute_loss_func": lambda outputs, labels, num_items_in_batch=None: 0.0}, "compute_loss_func"),
+    ({"autoassist": {"base_prob": 2.0}}, "base_prob"), ({"autoassist": {"assistant": "papr"}}, "assistant"),
+    ({"autoassist": {"keep_rate": 0.5}}, r"autoassist\['keep_rate'\]"),
+    ({"autoassist": {"max_tokens": 40}}, "lengths")],
+    ids=["no-train-dataset", "autoassist-batch-size", "compute-loss-func", "base-prob", "assistant", "unknown-option",
+         "max-tokens-without-lengths"])
+def test_bad_arguments_are_refused_before_the_trainer_does_anything(tmp_path: Path, bad: dict[str, Any],
+                                                                     named: str) -> None:
+    """Refused before Trainer.__init__, which makes output_dir and reseeds the global RNG; AutoAssist's own options
+    too (they were checked after it)."""
     args = _args(tmp_path / "out", seed=7)
     model = _gpt2()
     rng = torch.get_rng_state()
     given = {"model": model, "args": args, "train_dataset": _Tokens(16), "data_collator": _collate, **bad}
-    with pytest.raises(ValueError, match=next(iter(bad))):
+    with pytest.raises(ValueError, match=named):
         AutoAssistTrainer(**given)
     assert not (tmp_path / "out").exists()
     assert torch.equal(torch.get_rng_state(), rng)
@@ -321,6 +328,17 @@ def test_arguments_given_by_position_are_checked_too(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="train_dataset must be given"):
         AutoAssistTrainer(_gpt2(), _args(tmp_path / "out"), _collate, None)
     assert not (tmp_path / "out").exists()
+
+
+def test_without_args_the_trainers_default_arguments_size_the_batches(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the Trainer's default output_dir, tmp_trainer, is relative
+    default = transformers.TrainingArguments(output_dir="tmp_trainer")
+    for trainer in (AutoAssistTrainer(model=_gpt2(), train_dataset=_Tokens(16), data_collator=_collate),
+                    AutoAssistTrainer(_gpt2(), None, _collate, _Tokens(16))):
+        assert trainer.args.output_dir.endswith("tmp_trainer")
+        assert trainer.assist.batches.batch_size == default.train_batch_size
+        trainer.assist.close()
 
 
 def test_train_is_typed_as_the_trainers_own() -> None:

@@ -48,6 +48,7 @@ keyword (``selector=``, ``features=``, ``lag=``, ...) to change it.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import os
 from typing import Any
@@ -55,7 +56,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
-from transformers import Seq2SeqTrainer, Trainer
+from transformers import Seq2SeqTrainer, Trainer, TrainingArguments
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, TrainOutput, get_last_checkpoint
 
@@ -106,14 +107,22 @@ class AutoAssistTrainer(Trainer):
 
     def __init__(self, *args: Any, autoassist: dict[str, Any] | None = None, shift_labels: bool | None = None,
                  **kwargs: Any) -> None:
-        dataset, options = _checked(_bound(inspect.signature(super().__init__), args, kwargs), autoassist)
-        super().__init__(*args, **kwargs)  # after the checks: it seeds the global RNGs and makes output_dir
-        self.shift_labels = shift_labels
-        seed = self.args.seed if self.args.data_seed is None else self.args.data_seed  # as the Trainer's sampler
-        # token-bounded batches (max_tokens) replace the batch size
-        # (args.train_batch_size: per_device_train_batch_size, times the GPUs under DataParallel, as the Trainer's)
-        batch_size = None if options.get("max_tokens") is not None else self.args.train_batch_size
+        signature = inspect.signature(super().__init__)
+        given = _bound(signature, args, kwargs)
+        dataset, options = _checked(given, autoassist)
+        if given.get("args") is None:  # the Trainer's own default arguments, made here to size the batches
+            args, kwargs = _with_training_args(signature, args, kwargs, TrainingArguments(output_dir="tmp_trainer"))
+            given = _bound(signature, args, kwargs)
+        training_args = given["args"]
+        seed = training_args.seed if training_args.data_seed is None else training_args.data_seed  # as the Trainer's
+        # token-bounded batches (max_tokens) replace the batch size (args.train_batch_size:
+        # per_device_train_batch_size, times the GPUs under DataParallel, as the Trainer's; asking it sets up the
+        # devices and, under torchrun, the process group, which AutoAssist's construction needs)
+        batch_size = None if options.get("max_tokens") is not None else training_args.train_batch_size
+        # AutoAssist checks its options before Trainer.__init__, which seeds the global RNGs and makes output_dir
         self.assist = AutoAssist(dataset, batch_size=batch_size, seed=seed, **options)
+        super().__init__(*args, **kwargs)  # (AutoAssist starts no thread before its first batch)
+        self.shift_labels = shift_labels
         self._restore_rng_from: str | None = None
         # compute_loss returns a mean per micro-batch: let the Trainer divide by the accumulation steps.
         self.model_accepts_loss_kwargs = False
@@ -236,6 +245,15 @@ def _bound(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str
     return dict(signature.bind_partial(*args, **known).arguments)
 
 
+def _with_training_args(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any],
+                        training_args: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The Trainer's arguments with ``training_args`` in place of a missing or ``None`` ``args``."""
+    position = list(signature.parameters).index("args")
+    if len(args) > position:
+        return (*args[:position], training_args, *args[position + 1:]), kwargs
+    return args, {**kwargs, "args": training_args}
+
+
 def _checked(given: dict[str, Any], autoassist: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
     """The training set and AutoAssist's options, after refusing the Trainer arguments AutoAssistTrainer cannot take (``given``: the
     arguments bound to the Trainer's signature), so that nothing is done before a refusal."""
@@ -253,6 +271,12 @@ def _checked(given: dict[str, Any], autoassist: dict[str, Any] | None) -> tuple[
                    "AutoAssist draws the training batches; for length-grouped batches pass "
                    "autoassist={'max_tokens': N, 'lengths': each example's length}.")
     options = dict(autoassist or {})
+    known = inspect.signature(AutoAssist.__init__).parameters
+    for name in options:
+        if name not in known or name == "dataset":
+            close = difflib.get_close_matches(name, [k for k in known if k not in ("self", "dataset")], n=1)
+            raise fail(f"autoassist['{name}']", "a keyword of autoassist.AutoAssist", options[name],
+                       (f"Did you mean '{close[0]}'? " if close else "") + "See help(autoassist.AutoAssist).")
     if "selector" not in options:  # another selector (InfoBatch, ...) replaces AutoAssist's own
         options.setdefault("assistant", "loss-only")
     for taken in ("batch_size", "seed"):
