@@ -11,6 +11,7 @@ import pytest
 from autoassist._errors import ParameterError
 from autoassist.bench.harness import (Interrupted, PlannedRun, Progress, check_planned_once, check_resume, finished_key,
                                      mark_target, plan_runs, run_planned)
+from autoassist.bench.methods import parse_method
 
 
 def test_plan_order_is_protocol_fraction_seed_method_and_passes_runs_are_whole() -> None:
@@ -29,6 +30,20 @@ def test_a_repeated_seed_or_method_is_refused_by_its_flag_not_planned_twice() ->
         check_planned_once({"methods": ["uniform"], "seeds": [0, 1, 0]})
     with pytest.raises(ParameterError, match="--methods must be values without repeats .*; got uniform uniform"):
         check_planned_once({"methods": ["uniform", "uniform"], "seeds": [0]})
+
+
+@pytest.mark.parametrize("methods", [["random:keep_rate=0.5", "random:keep_rate=.5"], ["uniform", "uniform:"],
+                                     ["autoassist:lr=0.1,base_prob=0.5", "autoassist:base_prob=0.5,lr=0.1"]])
+def test_a_method_written_two_ways_is_one_method(methods: list[str]) -> None:
+    with pytest.raises(ParameterError, match="--methods must be values without repeats .* written another way"):
+        check_planned_once({"methods": methods, "seeds": [0]})
+    check_planned_once({"methods": [methods[0], "random:keep_rate=0.25"], "seeds": [0]})
+
+
+def test_a_method_option_given_twice_is_refused() -> None:
+    with pytest.raises(ParameterError, match="options with each key once; got random:keep_rate=0.5,keep_rate=0.9. "
+                                             "Give keep_rate= once."):
+        parse_method("random:keep_rate=0.5,keep_rate=0.9")
 
 
 def test_a_record_without_protocol_or_fraction_matches_its_budget_run() -> None:

@@ -67,8 +67,17 @@ def parse_options(spec: str, what: str = "method") -> MethodSpec:
         if not eq or not key:
             raise fail(what, "options written as key=value separated by commas", spec,
                        "For example autoassist:base_prob=0.5,unbiased=true.")
+        if key.strip() in options:
+            raise fail(what, "options with each key once", spec, f"Give {key.strip()}= once.")
         options[key.strip()] = _parse_value(value.strip())
     return MethodSpec(name, options, spec.strip())
+
+
+def same_meaning(spec: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """What a spec says, whatever its spelling: ``random:keep_rate=.5`` and ``random:keep_rate=0.5`` are one
+    method, and so are ``uniform`` and ``uniform:``."""
+    parsed = parse_options(spec)
+    return parsed.name, tuple(sorted((key, repr(value)) for key, value in parsed.options.items()))
 
 
 def parse_method(spec: str) -> MethodSpec:
