@@ -202,7 +202,7 @@ def test_bad_input_is_one_clear_line_not_a_traceback(capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert err.startswith("autoassist: error: data_dir must be given") and "--data-dir" in err
     assert main(["bench", "image", "--methods", "magic", "--out", "unused"]) == 2
-    assert "method must be one of" in capsys.readouterr().err
+    assert "--methods must be each one of" in capsys.readouterr().err
     # every method is built on a placeholder dataset before the data is loaded: the last one's bad option
     # does not wait for the runs listed before it
     assert main(["bench", "image", "--methods", "uniform", "autoassist:base_prob=2", "--out", "unused"]) == 2

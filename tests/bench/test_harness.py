@@ -84,7 +84,7 @@ def test_time_to_target() -> None:
 def test_method_specs() -> None:
     spec = parse_method("autoassist:base_prob=0.5,unbiased=true,warmup_instances=100")
     assert spec.options == {"base_prob": 0.5, "unbiased": True, "warmup_instances": 100}
-    with pytest.raises(ParameterError, match="method must be one of"):
+    with pytest.raises(ParameterError, match="--methods must be each one of"):
         parse_method("magic")
     with pytest.raises(ParameterError, match="key=value"):
         parse_method("autoassist:base_prob")

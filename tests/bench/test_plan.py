@@ -41,7 +41,7 @@ def test_a_method_written_two_ways_is_one_method(methods: list[str]) -> None:
 
 
 def test_a_method_option_given_twice_is_refused() -> None:
-    with pytest.raises(ParameterError, match="options with each key once; got random:keep_rate=0.5,keep_rate=0.9. "
+    with pytest.raises(ParameterError, match="--methods must be options with each key once; got random:keep_rate=0.5,keep_rate=0.9. "
                                              "Give keep_rate= once."):
         parse_method("random:keep_rate=0.5,keep_rate=0.9")
 

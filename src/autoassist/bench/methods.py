@@ -58,7 +58,7 @@ def _parse_value(text: str) -> Any:
     return text
 
 
-def parse_options(spec: str, what: str = "method") -> MethodSpec:
+def parse_options(spec: str, what: str = "--methods") -> MethodSpec:
     """Split ``name[:key=value,...]`` into a name and typed options."""
     name, _, rest = spec.strip().partition(":")
     options: dict[str, Any] = {}
@@ -84,7 +84,8 @@ def parse_method(spec: str) -> MethodSpec:
     """Parse ``name[:key=value,...]``; raise a clear error for unknown names or malformed options."""
     parsed = parse_options(spec)
     if parsed.name not in METHOD_NAMES:
-        raise fail("method", "one of " + ", ".join(METHOD_NAMES) + " (optionally with :key=value,...)", spec)
+        raise fail("--methods", "each one of " + ", ".join(METHOD_NAMES) + " (optionally with :key=value,...)", spec,
+                   "See the list in --help.")
     return parsed
 
 
@@ -108,11 +109,11 @@ def autoassist_kwargs(method: MethodSpec, data: Any, *, total_steps: int) -> dic
     """Keyword arguments of ``AutoAssist`` for an ``autoassist[:key=value,...]`` spec."""
     opts = dict(method.options)
     if "history" in opts:
-        raise fail("method", "written with assistant=..., not history=...", method.label,
+        raise fail("--methods", "written with assistant=..., not history=...", method.label,
                    "Use autoassist (the loss-history Assistant, the default) or autoassist:assistant=paper.")
     unknown = set(opts) - set(_AUTOASSIST_KEYS)
     if unknown:
-        raise fail("method", f"autoassist options among {_AUTOASSIST_KEYS}", sorted(unknown))
+        raise fail("--methods", f"autoassist options among {_AUTOASSIST_KEYS}", sorted(unknown))
     kind = str(opts.pop("assistant", "loss-history"))
     max_dim = int(opts.pop("max_feature_dim", 1024))
     extra = {k: opts.pop(k) for k in ("mean_decay", "history_lr") if k in opts}
@@ -152,4 +153,4 @@ def build_selector(method: MethodSpec, data: Any, *, total_steps: int, num_passe
     try:
         return make_selector(method.name, **opts)
     except TypeError as error:
-        raise fail("method", f"valid options for {method.name}", method.label, str(error)) from None
+        raise fail("--methods", f"valid options for {method.name}", method.label, str(error)) from None

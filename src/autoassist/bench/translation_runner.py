@@ -171,11 +171,11 @@ def build_assist(method: MethodSpec, features: Callable[[], sp.csr_matrix], data
         try:
             return AutoAssist(dataset, assistant=oracle, **{**rules, **opts}, **{**common, "asynchronous": False})
         except TypeError as error:
-            raise fail("method", "oracle options that AutoAssist() takes (base_prob, anneal_fraction, ...)",
+            raise fail("--methods", "oracle options that AutoAssist() takes (base_prob, anneal_fraction, ...)",
                        method.label, str(error)) from None
     if method.name == "autoassist":
         if "max_feature_dim" in opts:  # it sizes pooled raw inputs; here the features are the text's own
-            raise fail("method", "autoassist options that apply to text (max_feature_dim sizes pooled raw inputs; "
+            raise fail("--methods", "autoassist options that apply to text (max_feature_dim sizes pooled raw inputs; "
                        "the translation Assistant's features are TF, TF-IDF and lengths)", method.label,
                        "Drop max_feature_dim.")
         kind = str(opts.pop("assistant", "paper"))
@@ -189,13 +189,13 @@ def build_assist(method: MethodSpec, features: Callable[[], sp.csr_matrix], data
         except TypeError as error:
             if isinstance(error, ParameterTypeError):
                 raise
-            raise fail("method", "autoassist options that AutoAssist() takes", method.label, str(error)) from None
+            raise fail("--methods", "autoassist options that AutoAssist() takes", method.label, str(error)) from None
     if method.name == "random" and keep_rate is not None:
         method = MethodSpec("random", {**opts, "keep_rate": keep_rate}, method.label)
     elif method.name == "random" and not isinstance(opts.get("keep_rate"), float):
-        raise fail("method", "random:keep_rate=<a number in (0, 1]> or random:keep_rate=auto", method.label)
+        raise fail("--methods", "random:keep_rate=<a number in (0, 1]> or random:keep_rate=auto", method.label)
     if method.name == "selective_backprop":
-        raise fail("method", "a stream selector (uniform, random, autoassist, infobatch, importance) or oracle",
+        raise fail("--methods", "a stream selector (uniform, random, autoassist, infobatch, importance) or oracle",
                    method.label, "Selective Backprop's forward passes do not fit the translation benchmark.")
     num_passes = max(1, int(round(cfg.num_passes * cfg.fraction)))
     selector = build_selector(method, None, total_steps=cfg.total_steps, num_passes=num_passes, seed=cfg.seed)
