@@ -143,22 +143,26 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> BenchCo
 def validate(cfg: BenchConfig) -> None:
     """Refuse a bad option by its command-line name before any data is loaded or anything is written."""
     check_device(cfg.device)
-    check_float("--epochs", cfg.epochs, positive=True)
+    check_float("--epochs", cfg.epochs, positive=True, fix="It is the passes each run trains for, e.g. --epochs 3.")
     for f in cfg.fractions:
         if not 0 < f <= 1:
             raise fail("--fractions", "values in (0, 1]", f, "Fractions are of uniform's Boss-step budget.")
-    check_float("--lr", cfg.lr, positive=True)
-    check_float("--weight-decay", cfg.weight_decay, nonnegative=True)
-    check_float("--tolerance", cfg.tolerance, nonnegative=True)
+    check_float("--lr", cfg.lr, positive=True, fix="It is the optimiser's peak learning rate, e.g. --lr 0.1.")
+    check_float("--weight-decay", cfg.weight_decay, nonnegative=True, fix="0 switches weight decay off.")
+    check_float("--tolerance", cfg.tolerance, nonnegative=True,
+                fix="The target is uniform's final test accuracy minus this many points, e.g. --tolerance 0.5.")
     if cfg.clip_grad_norm is not None:
         check_float("--clip-grad-norm", cfg.clip_grad_norm, nonnegative=True, fix="0 switches clipping off.")
     if not 0.0 <= cfg.warmup_fraction < 1.0:
         raise fail("--warmup-fraction", "in [0, 1)", cfg.warmup_fraction, "It is the fraction of each run warmed up.")
-    for option, value, least in (("--batch-size", cfg.batch_size, 1), ("--lag", cfg.lag, 1),
-                                 ("--eval-points", cfg.eval_points, 1), ("--threads", cfg.threads, 0),
-                                 ("--limit-train", cfg.limit_train, 1)):
+    for option, value, least, fix in (
+            ("--batch-size", cfg.batch_size, 1, "It is the instances per Boss step, e.g. --batch-size 128."),
+            ("--lag", cfg.lag, 1, "Batch t+lag is assembled after step t's feedback is learned; the default is 2."),
+            ("--eval-points", cfg.eval_points, 1, "It is how many evaluations each run makes, e.g. --eval-points 10."),
+            ("--threads", cfg.threads, 0, "0 uses every core."),
+            ("--limit-train", cfg.limit_train, 1, "Leave it out to train on the whole training split.")):
         if value is not None:
-            check_int(option, value, minimum=least)
+            check_int(option, value, minimum=least, fix=fix)
     check_seeds(cfg.seeds)
     if cfg.model is not None:
         model = parse_options(cfg.model, "--model")
