@@ -493,3 +493,166 @@ def test_an_estimator_pickled_before_n_total_given_was_kept_still_partial_fits()
     del clf._n_total_given  # what an older version's pickle holds
     clf.partial_fit(X, y)
     assert clf.coef_.shape == (1, 3)
+
+
+# ------------------------------------------------------------------ a probe of eval_set, set_params, pickles, flags
+def _state(clf: ShrinkingSVC) -> tuple:
+    return clf.coef_.copy(), clf.intercept_.copy(), clf.n_iter_, len(clf.history_)
+
+
+def _assert_same_state(clf: ShrinkingSVC, before: tuple) -> None:
+    coef, intercept, n_iter, n_history = before
+    np.testing.assert_array_equal(clf.coef_, coef)
+    np.testing.assert_array_equal(clf.intercept_, intercept)
+    assert (clf.n_iter_, len(clf.history_)) == (n_iter, n_history)
+
+
+_X, _Y = _noisy(n=40)
+_NAN_X = _X.copy()
+_NAN_X[0, 0] = np.nan
+BAD_EVAL_SETS = [
+    ((_X, np.where(_Y > 0, "a", "b")), r"eval_set's y_eval must be made of the classes \[0, 1\]; got label '[ab]'"),
+    (_X, r"eval_set must be a pair \(X_eval, y_eval\); got ndarray of shape \(40, 5\)"),
+    ((_X, _Y, _Y), r"eval_set must be a pair \(X_eval, y_eval\); got tuple of length 3"),
+    ((_X[:, :3], _Y), r"eval_set must be a pair \(X_eval, y_eval\) whose X_eval is laid out as the training X \(5 "),
+    ((_NAN_X, _Y), r"eval_set's X_eval must be finite"),
+    ((_X, _Y[:-1]), r"eval_set's y_eval must be as long as eval_set's X_eval has rows \(40\)"),
+    ((_X, _Y[:, None]), r"eval_set's y_eval must be a 1-D array of labels"),
+]
+
+
+@pytest.mark.parametrize("eval_set, match", BAD_EVAL_SETS, ids=range(len(BAD_EVAL_SETS)))
+def test_a_bad_eval_set_is_refused_before_any_state_changes(eval_set: object, match: str) -> None:
+    """A bad eval_set was found only when scoring it after the state was reset (fit: coef_ all zeros) or after a
+    pass (partial_fit: n_iter_ up, no history entry), with an error that did not name it; (X, y, y) was taken."""
+    fitted = ShrinkingSVC(random_state=0, max_iter=3).fit(_X, _Y)
+    before = _state(fitted)
+    with pytest.raises(ParameterError, match=match):
+        fitted.fit(_X, _Y, eval_set=eval_set)
+    _assert_same_state(fitted, before)
+    partial = ShrinkingSVC(random_state=0).partial_fit(_X, _Y, classes=[0, 1], n_samples_total=40)
+    before = _state(partial)
+    with pytest.raises(ParameterError, match=match):
+        partial.partial_fit(_X, _Y, eval_set=eval_set)
+    _assert_same_state(partial, before)
+    fresh = ShrinkingSVC(random_state=0)
+    with pytest.raises(ParameterError, match=match):
+        fresh.partial_fit(_X, _Y, classes=[0, 1], n_samples_total=40, eval_set=eval_set)
+    assert vars(fresh).keys() == vars(ShrinkingSVC(random_state=0)).keys()  # nothing set: still a first call
+
+
+FROZEN_CHANGES = [("alpha", 0.5, None), ("C", 0.5, None), ("intercept_scaling", 10.0, 1.0),
+                  ("fit_intercept", False, True), ("loss", "squared_hinge", "hinge"), ("shrinking", "off", "drift"),
+                  ("stale_gradients", False, None), ("average", True, False), ("random_state", 1, 0)]
+
+
+@pytest.mark.parametrize("name, value, old", FROZEN_CHANGES, ids=[c[0] for c in FROZEN_CHANGES])
+def test_set_params_that_partial_fit_cannot_honour_is_refused_by_name(name: str, value: object, old: object) -> None:
+    """alpha and C were ignored, intercept_scaling made the intercept jump, fit_intercept=False dropped the bias,
+    and loss was refused as a change of stale_gradients "got None"."""
+    for start in ("partial_fit", "fit"):
+        clf = ShrinkingSVC(random_state=0)
+        if start == "fit":
+            clf.fit(_X, _Y)
+        else:
+            clf.partial_fit(_X, _Y, classes=[0, 1], n_samples_total=40)
+        before = _state(clf)
+        clf.set_params(**{name: value})
+        with pytest.raises(ParameterError) as error:
+            clf.partial_fit(_X, _Y)
+        assert str(error.value).startswith(
+            f"{name} must be unchanged since the first partial_fit call or fit (it was {old!r}); got {value!r}. "
+            f"A continuing partial_fit cannot honour a new {name}")
+        assert f"Call fit to train afresh with it, or set it back with set_params({name}={old!r})." in str(error.value)
+        _assert_same_state(clf, before)
+        clf.set_params(**{name: old})
+        clf.partial_fit(_X, _Y)  # set back: training goes on
+        assert clf.n_iter_ == before[2] + 1
+
+
+def test_average_weighting_is_frozen_only_while_averaging_and_the_rest_take_effect() -> None:
+    clf = ShrinkingSVC(random_state=0, average=True).partial_fit(_X, _Y, classes=[0, 1], n_samples_total=40)
+    clf.set_params(average_weighting="linear")
+    with pytest.raises(ParameterError, match=r"average_weighting must be unchanged .*\(it was 7\.0\); got 'linear'"):
+        clf.partial_fit(_X, _Y)
+    plain = ShrinkingSVC(random_state=0).partial_fit(_X, _Y, classes=[0, 1], n_samples_total=40)
+    plain.set_params(average_weighting="linear", shrinking=True, intercept_scaling=1, shrink_prob=2.0, t0=2.0)
+    plain.partial_fit(_X, _Y)  # unused without averaging, the same mode, the same value, and per-pass settings
+    assert plain.n_iter_ == 2
+
+
+def _chunked_fit(X: np.ndarray, y: np.ndarray, passes: int, pickle_after: int | None = None) -> ShrinkingSVC:
+    import pickle
+
+    clf = ShrinkingSVC(random_state=0, average=True)
+    for k in range(passes):
+        clf.partial_fit(X, y, classes=[0, 1], n_samples_total=len(y))
+        if k == pickle_after:
+            clf = pickle.loads(pickle.dumps(clf))
+    return clf
+
+
+def test_a_pickle_holds_no_copy_of_the_training_set() -> None:
+    """An a9a model with 124 weights pickled to 11.2 MB: a prepared copy of X and the per-instance arrays were kept.
+    After fit nothing per instance is; after partial_fit only what the next call continues from (<= 25 bytes each),
+    and a pickled partial_fit run continues exactly as an uninterrupted one."""
+    import pickle
+
+    X, y = _noisy(n=3000, d=20)
+    fitted = ShrinkingSVC(random_state=0, max_iter=5).fit(X, y)
+    assert len(pickle.dumps(fitted)) < X.nbytes / 50
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.decision_function(X), fitted.decision_function(X))
+    partial = _chunked_fit(X, y, 2)
+    assert len(pickle.dumps(partial)) < 25 * len(y) + X.nbytes / 50
+    resumed = _chunked_fit(X, y, 4, pickle_after=1)
+    np.testing.assert_array_equal(resumed.coef_, _chunked_fit(X, y, 4).coef_)
+    np.testing.assert_array_equal(resumed.coef_, ShrinkingSVC(random_state=0, average=True, max_iter=4).fit(X, y).coef_)
+    restored.partial_fit(X, y)  # after fit: the per-instance state starts again, the model is kept
+    assert restored.n_iter_ == 6
+
+
+def test_the_sphere_projection_is_gone_and_projection_and_clock_are_documented() -> None:
+    """projection="sphere" rescaled w onto the ball's surface at every step: relative suboptimality 2.1."""
+    with pytest.raises(ParameterError, match=r"projection must be 'ball' or 'none'; got 'sphere'\. 'sphere' .* was "
+                                             r"removed: .* Use projection='ball'"):
+        ShrinkingSVC(projection="sphere").fit(_X, _Y)
+    for name in ("``projection`` (", "``clock`` ("):
+        assert name in (ShrinkingSVC.__doc__ or "")
+
+
+@pytest.mark.parametrize("params, error, match", [
+    (dict(shrinking=1), ParameterError, r"shrinking must be one of .*, True or False; got 1\. Pass a mode name"),
+    (dict(shrinking=1.0), ParameterError, r"shrinking must be one of .*; got 1\.0\."),
+    (dict(shrinking="True"), ParameterError, r"shrinking must be one of .*; got 'True'\."),
+    (dict(average=None), TypeError, r"average must be True, False or an int >= 0; got None\. Pass True, False"),
+    (dict(tol=-1.0), ParameterError, r"tol must be >= 0; got -1\.0\. .*e\.g\. tol=1e-3"),
+    (dict(max_iter=0), ParameterError, r"max_iter must be >= 1; got 0\. It is the number of passes"),
+    (dict(max_iter=2.5), TypeError, r"max_iter must be an integer; got 2\.5 of type float\. It is the number of passes"),
+    (dict(n_iter_no_change=0), ParameterError, r"n_iter_no_change must be >= 1; got 0\. .*the default 5"),
+    (dict(intercept_scaling=0.0), ParameterError, r"intercept_scaling must be > 0; got 0\.0\. .*the default 1\.0"),
+    (dict(t0=-1.0), ParameterError, r"t0 must be > 0; got -1\.0\. .*the default 1\.0"),
+    (dict(shrink_prob=-1.0), ParameterError, r"shrink_prob must be >= 0; got -1\.0\. .*a scale on sqrt\(q\)"),
+    (dict(shrink_far_margin=-1.0), ParameterError, r"shrink_far_margin must be > 0; got -1\.0\. .*np\.inf \(off\)"),
+    (dict(shrink_drift_scale=0.0), ParameterError, r"shrink_drift_scale must be > 0; got 0\.0\. .*the default 2\.5"),
+    (dict(shrink_threshold=np.nan), ParameterError, r"shrink_threshold must be finite; got nan\. .*e\.g\. 3\.0"),
+])
+def test_loose_flags_are_refused_and_every_error_says_the_fix(params: dict, error: type, match: str) -> None:
+    """shrinking=1, 1.0 and average=None were taken although fit_intercept=0 is refused; these errors had no fix."""
+    with pytest.raises(error, match=match):
+        ShrinkingSVC(**params).fit(_X, _Y)
+
+
+def test_features_that_overflow_are_refused_naming_x() -> None:
+    """X scaled by 1e300 passed the finiteness check and trained to a NaN objective; a lambda so small that the
+    steps overflow is caught after the pass (once per pass, from the objective and the weights)."""
+    fitted = ShrinkingSVC(random_state=0, max_iter=2).fit(_X, _Y)
+    before = _state(fitted)
+    with pytest.raises(ParameterError, match=r"X must be scaled so that each row's squared norm is finite in float64; "
+                                             r"got 40 rows .*StandardScaler"):
+        fitted.fit(_X * 1e300, _Y)
+    _assert_same_state(fitted, before)
+    with pytest.raises(ParameterError, match=r"X must be scaled so that training stays finite in float64; got a "
+                                             r"(non-finite objective|weight vector with inf or NaN) after pass 1 "
+                                             r".*StandardScaler"):
+        ShrinkingSVC(alpha=1e-300, random_state=0, max_iter=2).fit(_X, _Y)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +26,14 @@ class Prepared:
     inv_xnorms: np.ndarray
 
 
-def same_rows(a: Prepared, b: Prepared) -> bool:
-    """Whether two prepared sets hold the same rows in the same order (O(nnz), at memory speed)."""
-    return (a.n_rows == b.n_rows and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
-            and np.array_equal(a.data, b.data))
+def fingerprint(rows: Prepared, y: np.ndarray) -> bytes:
+    """A SHA-256 digest of the rows (in order) and their labels: equal digests stand for the same rows and labels
+    without keeping a copy of them (O(nnz), about 1.5 GB/s; a collision by chance is out of reach)."""
+    digest = hashlib.sha256(np.int64(rows.n_rows).tobytes())
+    for array in (rows.indptr, rows.indices, rows.data, np.ascontiguousarray(y, dtype=np.float64)):
+        digest.update(np.int64(array.shape[0]).tobytes())
+        digest.update(np.ascontiguousarray(array).data)
+    return digest.digest()
 
 
 def n_rows(X: Any) -> int | None:
@@ -41,29 +46,44 @@ def n_rows(X: Any) -> int | None:
         return None
 
 
-def check_lengths(X: Any, y: Any) -> None:
+def check_lengths(X: Any, y: Any, name: str = "y", of: str = "X") -> None:
+    """One label per row; ``name`` and ``of``: what the caller calls y and X, for the error."""
     nx, ny = n_rows(X), n_rows(y)
     if nx is not None and ny is not None and nx != ny:
-        raise fail("y", f"as long as X has rows ({nx})", f"{ny} labels", "Pass one label per row of X.")
+        raise fail(name, f"as long as {of} has rows ({nx})", f"{ny} labels", f"Pass one label per row of {of}.")
 
 
-def check_finite(X: np.ndarray | sp.csr_matrix) -> None:
+def check_finite(X: np.ndarray | sp.csr_matrix, name: str = "X") -> None:
+    """Refuse NaN and inf entries; ``name``: what the caller calls X, for the error."""
     values = np.asarray(X.data) if sp.issparse(X) else np.asarray(X)
     if values.size and not np.isfinite(values).all():
         n_nan = int(np.isnan(values).sum())
         n_inf = int(np.isinf(values).sum())
         raise fail(
-            "X", "finite (no NaN or inf)", f"{n_nan} NaN and {n_inf} inf entries",
+            name, "finite (no NaN or inf)", f"{n_nan} NaN and {n_inf} inf entries",
             "Impute or drop those entries before fitting, e.g. with sklearn.impute.SimpleImputer.",
         )
 
 
-def binary_targets(y: np.ndarray, classes: np.ndarray, fix: str) -> np.ndarray:
+def check_norms(rows: Prepared, name: str = "X") -> None:
+    """Refuse rows whose squared norm overflows float64 (finite entries above about 1e154): every margin and step
+    of such a row would be inf or NaN."""
+    bad = ~np.isfinite(rows.xnorms)
+    if bad.any():
+        largest = float(np.abs(rows.data).max())
+        raise fail(name, "scaled so that each row's squared norm is finite in float64",
+                   f"{int(bad.sum())} rows whose squared norm overflows (largest |entry| {largest:.3g})",
+                   "Scale the features first, e.g. with sklearn.preprocessing.StandardScaler (dense X) or "
+                   "MaxAbsScaler (sparse X).")
+
+
+def binary_targets(y: np.ndarray, classes: np.ndarray, fix: str, name: str = "y") -> np.ndarray:
     """Map ``classes[1]`` to +1 and ``classes[0]`` to -1; ``fix`` ends the error for a label outside ``classes``
-    (what the caller should do differs: partial_fit's first call can take more classes, objective cannot)."""
+    (what the caller should do differs: partial_fit's first call can take more classes, objective cannot);
+    ``name``: what the caller calls y, for the error."""
     unknown = ~np.isin(y, classes)
     if unknown.any():
-        raise fail("y", f"made of the classes {classes.tolist()}", f"label {_plain(y[unknown][0])!r}", fix)
+        raise fail(name, f"made of the classes {classes.tolist()}", f"label {_plain(y[unknown][0])!r}", fix)
     return np.where(y == classes[1], 1.0, -1.0)
 
 

@@ -65,8 +65,7 @@ _AHEAD = 16
 _NEAR = 8
 # projections
 PROJ_NONE = 0
-PROJ_BALL = 1
-PROJ_SPHERE = 2
+PROJ_BALL = 1  # onto the ball of radius ``radius``, which holds the minimiser (Pegasos)
 # the pass loop's scalar settings, by slot of its ``params`` array
 PARAMS = ("lam", "t0", "loss", "mode", "prob", "prob_decay", "prob_min", "far_margin", "threshold", "pass_index",
           "clock_updates", "projection", "radius", "avg_start", "avg_rho", "cv", "kappa2", "z_floor", "drift_passes",
@@ -380,14 +379,14 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
             if cv:
                 if projection != PROJ_NONE:
                     ww = sc * sc * vv + 2.0 * sc * b_cv * vu + b_cv * b_cv * uu
-                    if projection == PROJ_SPHERE or ww > radius2 * (1.0 - 1e-9):
+                    if ww > radius2 * (1.0 - 1e-9):
                         norm = np.sqrt(max(0.0, ww))
-                        if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
+                        if norm > radius:
                             sc *= radius / norm
                             b_cv *= radius / norm
-            elif projection != PROJ_NONE and (projection == PROJ_SPHERE or sc * sc * vv > radius2 * (1.0 - 1e-9)):
+            elif projection != PROJ_NONE and sc * sc * vv > radius2 * (1.0 - 1e-9):
                 norm = sc * np.sqrt(vv)  # the exact test, only near or outside the ball
-                if norm > 0.0 and (projection == PROJ_SPHERE or norm > radius):
+                if norm > radius:
                     sc *= radius / norm
             if averaging and visited > avg_start:
                 a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)

@@ -66,7 +66,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from scipy.special import erfcinv
@@ -78,7 +78,22 @@ from autoassist._errors import ParameterTypeError, check_bool, check_choice, che
 from autoassist.linear import _data, _kernels as K, _random, _sampling
 
 _SHRINKING = {"off": K.OFF, "paper": K.PAPER, "stale": K.STALE, "stale-unbiased": K.STALE_UNBIASED, "drift": K.DRIFT}
-_PROJECTION = {"none": K.PROJ_NONE, "ball": K.PROJ_BALL, "sphere": K.PROJ_SPHERE}
+_PROJECTION = {"ball": K.PROJ_BALL, "none": K.PROJ_NONE}
+# what a continuing partial_fit cannot change (the state was built for the first call's values), and why
+_FROZEN = {
+    "alpha": "lambda was fixed when training started",
+    "C": "lambda was fixed when training started",
+    "loss": "the model and its stale state were trained for that loss",
+    "fit_intercept": "the weight vector was sized for it",
+    "intercept_scaling": "the intercept was learned as the weight of a constant feature of that value",
+    "shrinking": "the stale margins and counters held for each instance belong to that mode",
+    "stale_gradients": "the state holds a table of stale gradients only when they are on",
+    "average": "the averaged iterate was started (or not) with that setting",
+    "average_weighting": "the average so far was weighted with it",
+    "random_state": "the run's random generator was seeded from it",
+}
+_SHRINK_PROB_FIX = ("With shrinking='drift' it is a scale on sqrt(q), a number >= 0 (default 1.5 with stale gradients, "
+                    "else 1.0); the other modes take a probability, e.g. 0.5; None picks the mode's default.")
 
 
 _PASS_INDEX, _DRIFT_PASSES = K.PARAMS.index("pass_index"), K.PARAMS.index("drift_passes")
@@ -117,11 +132,33 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
     down by the early iterates. Measured on four sets, 7 needed 0.53-0.68x the passes of 1 to stay
     below 1e-2, for uniform SGD and shrinking alike: ``benchmarks/svm/averaging_sweep.txt``);
     ``tol``/``n_iter_no_change`` (stop once the objective has not beaten the best so far by ``tol``
-    relative for ``n_iter_no_change`` passes).
+    relative for ``n_iter_no_change`` passes); ``t0`` (the step is ``1/(lambda (t + t0))``, default 1.0);
+    ``projection`` (``"ball"``, the default: after every step w is projected onto the ball of radius
+    ``1/sqrt(lambda)``, ``sqrt(2/lambda)`` with the squared hinge, which holds the minimiser (Pegasos): it
+    moves no fixed point and tames the large early steps; ``"none"``: no projection, plain SGD. A third
+    mode, ``"sphere"``, which rescaled w onto that ball's surface after every step, minimised another
+    objective, since the minimiser lies inside the ball, and was removed); ``clock`` (what t counts in the
+    step: ``"visits"``, the default, every draw, computed or skipped, so the step follows plain SGD's
+    schedule whatever shrinking skips; ``"updates"``, only the draws that take a step, so skipped draws
+    leave the step as it is: larger steps for longer; the same as ``"visits"`` with ``shrinking="off"``;
+    not with stale gradients, whose mean steps at every visit).
     ``random_state`` (None, an int >= 0, a ``numpy.random.Generator`` or a ``numpy.random.RandomState``,
     whose next draw seeds the run) seeds a ``numpy.random.Generator`` that gives each pass two 64-bit seeds;
     the pass's permutation and shrinking decisions are drawn from them inside the compiled loops
     (SplitMix64, ``_random``), so a run is a function of ``random_state``.
+
+    ``partial_fit`` continues from the state the previous call (or ``fit``) left; a ``set_params`` in
+    between of a setting that state was built for (``alpha``, ``C``, ``loss``, ``fit_intercept``,
+    ``intercept_scaling``, ``shrinking``, ``stale_gradients``, ``average``, ``average_weighting``,
+    ``random_state``) is refused by the next call, naming it; the others take effect from the next pass.
+
+    What a trained estimator holds, and so its pickle: the weights, the averaged iterate and the stale
+    gradients' mean (O(d) each), a few scalars and ``history_`` (one small dict per pass); never a copy of
+    the training data. After ``fit`` nothing per instance (a later ``partial_fit`` starts the stale
+    margins and gradients afresh and keeps the model). After ``partial_fit`` what the next call on the
+    same rows continues from: each instance's stale margin and visit counter (16 bytes), with stale
+    gradients also its gradient factor and a changed-side flag (9 bytes more), and a SHA-256 digest of the
+    rows and labels that tells the same rows; the pass's scratch buffers are made again, not pickled.
     """
 
     def __init__(
@@ -162,25 +199,34 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> dict[str, Any]:
-        shrinking = {True: "drift", False: "off"}.get(self.shrinking, self.shrinking)  # type: ignore[arg-type]
+        shrinking = _shrinking_name(self.shrinking)
         p: dict[str, Any] = {
             "loss": K.HINGE if check_choice("loss", self.loss, ("hinge", "squared_hinge")) == "hinge" else K.SQUARED_HINGE,
             "sampling": check_choice("sampling", self.sampling, ("uniform", "loss", "gradnorm")),
-            "mode": _SHRINKING[check_choice("shrinking", shrinking, tuple(_SHRINKING))],
-            "prob": check_float("shrink_prob", self.shrink_prob, nonnegative=True) if self.shrink_prob is not None else None,
-            "threshold": check_float("shrink_threshold", self.shrink_threshold) if self.shrink_threshold is not None else None,
-            "drift_scale": check_float("shrink_drift_scale", self.shrink_drift_scale, positive=True),
+            "mode": _SHRINKING[shrinking],
+            "prob": _checked(check_float, "shrink_prob", self.shrink_prob, _SHRINK_PROB_FIX, nonnegative=True)
+            if self.shrink_prob is not None else None,
+            "threshold": _checked(check_float, "shrink_threshold", self.shrink_threshold,
+                                  "It sets the stale modes' skip level 1 + shrink_threshold/(k+1) (k: passes done): "
+                                  "a finite number, e.g. 3.0 (0.0 for 'paper'), or None for the mode's default.")
+            if self.shrink_threshold is not None else None,
+            "drift_scale": _checked(check_float, "shrink_drift_scale", self.shrink_drift_scale,
+                                    "It is kappa, the factor on the measured drift (larger computes more instances): "
+                                    "a positive number, e.g. the default 2.5.", positive=True),
             "decay": check_probability("shrink_decay", self.shrink_decay, fix="1.0 keeps shrink_prob fixed; e.g. 0.8."),
             "prob_min": check_probability("shrink_prob_min", self.shrink_prob_min)
             if self.shrink_prob_min is not None else None,
-            "far_margin": float(self.shrink_far_margin) if self.shrink_far_margin == np.inf
-            else check_float("shrink_far_margin", self.shrink_far_margin, positive=True),
+            "far_margin": _far_margin(self.shrink_far_margin),
             "clock_updates": check_choice("clock", self.clock, ("visits", "updates")) == "updates",
-            "projection": _PROJECTION[check_choice("projection", self.projection, tuple(_PROJECTION))],
-            "t0": check_float("t0", self.t0, positive=True),
+            "projection": _projection(self.projection),
+            "t0": _checked(check_float, "t0", self.t0, "It offsets the step 1/(lambda (t + t0)): a positive number, "
+                           "e.g. the default 1.0 (below 1 the first steps are larger still).", positive=True),
             "mix": check_probability("importance_mix", self.importance_mix),
-            "max_iter": check_int("max_iter", self.max_iter, minimum=1),
-            "n_iter_no_change": check_int("n_iter_no_change", self.n_iter_no_change, minimum=1),
+            "max_iter": _checked(check_int, "max_iter", self.max_iter,
+                                 "It is the number of passes fit makes over the data, e.g. max_iter=10.", minimum=1),
+            "n_iter_no_change": _checked(check_int, "n_iter_no_change", self.n_iter_no_change,
+                                         "With tol set, fit stops after this many passes without an improvement "
+                                         "of tol; e.g. the default 5 (1 stops at the first noisy pass).", minimum=1),
             "avg_start": _average_start(self.average),
             "avg_rho": _average_rho(self.average_weighting),
             "lagged": check_choice("stale_correction", self.stale_correction, ("lagged", "unbiased")) == "lagged",
@@ -209,9 +255,13 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if self.C is not None:
             check_float("C", self.C, positive=True, fix="C is LIBLINEAR's, e.g. C=1.0.")
         if self.tol is not None:
-            check_float("tol", self.tol, nonnegative=True)
+            _checked(check_float, "tol", self.tol, "It is the relative improvement of the objective that counts as "
+                     "progress: a number >= 0, e.g. tol=1e-3, or None to train for max_iter passes.", nonnegative=True)
         if p["fit_intercept"]:
-            check_float("intercept_scaling", self.intercept_scaling, positive=True)
+            _checked(check_float, "intercept_scaling", self.intercept_scaling,
+                     "It is the value of the constant feature whose weight is the intercept (regularised, as in "
+                     "LIBLINEAR): a positive number, e.g. the default 1.0; larger values regularise the intercept "
+                     "less.", positive=True)
         if p["mode"] != K.OFF and p["sampling"] != "uniform":
             raise fail("shrinking", f"'off' when sampling={p['sampling']!r}", repr(shrinking),
                        "Shrinking works with sampling='uniform'; pass shrinking='off' for importance sampling.")
@@ -243,12 +293,67 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         _data.check_lengths(X, y)
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, reset=reset, ensure_all_finite=False)
         _data.check_finite(X)
-        return _data.prepare(X, float(self.intercept_scaling) if self.fit_intercept else None), y
+        data = _data.prepare(X, float(self.intercept_scaling) if self.fit_intercept else None)
+        _data.check_norms(data)
+        return data, y
+
+    def _check_eval_set(self, eval_set: Any, classes: np.ndarray) -> tuple[Any, np.ndarray] | None:
+        """``eval_set`` checked as a pair ``(X_eval, y_eval)`` of the training data's features and ``classes``
+        (``n_features_in_`` is this call's), before any state changes: scoring it after a pass must not fail."""
+        if eval_set is None:
+            return None
+        fix = "Pass eval_set=(X_test, y_test): held-out rows with the training data's features and classes."
+        if not isinstance(eval_set, (tuple, list)) or len(eval_set) != 2:
+            shape = getattr(eval_set, "shape", None)
+            got = (f"{type(eval_set).__name__} of length {len(eval_set)}" if isinstance(eval_set, (tuple, list))
+                   else type(eval_set).__name__ + (f" of shape {tuple(shape)}" if shape is not None else ""))
+            raise fail("eval_set", "a pair (X_eval, y_eval)", got, fix)
+        X_eval, y_eval = eval_set
+        _data.check_lengths(X_eval, y_eval, name="eval_set's y_eval", of="eval_set's X_eval")
+        try:
+            X_eval = validate_data(self, X_eval, accept_sparse="csr", dtype=np.float64, reset=False,
+                                   ensure_all_finite=False)
+        except ValueError as error:
+            raise fail("eval_set", "a pair (X_eval, y_eval) whose X_eval is laid out as the training X "
+                       f"({self.n_features_in_} features)", f"an X_eval that scikit-learn refuses: "
+                       f"{str(error).rstrip('.')}", fix) from None
+        _data.check_finite(X_eval, name="eval_set's X_eval")
+        y_eval = np.asarray(y_eval)
+        if y_eval.ndim != 1:
+            raise fail("eval_set's y_eval", "a 1-D array of labels", f"an array of shape {y_eval.shape}",
+                       "Pass one label per row of X_eval, e.g. y_eval.ravel().")
+        _data.binary_targets(y_eval, classes, "The test accuracy counts the training classes only: pass held-out "
+                             "labels from those.", name="eval_set's y_eval")
+        return X_eval, y_eval
+
+    def _check_unchanged(self, p: dict[str, Any]) -> None:
+        """Refuse a ``set_params`` since training started of a setting that a continuing partial_fit cannot honour
+        (``_FROZEN``), naming it with its old and new value; estimators pickled before these were kept pass."""
+        frozen = getattr(self, "_frozen", None)
+        if frozen is None:
+            return
+        held, given = frozen
+        now = self._frozen_settings(p)
+        for name, why in _FROZEN.items():
+            if not _same(held[name], now[name]):
+                new = getattr(self, name)
+                raise fail(name, f"unchanged since the first partial_fit call or fit (it was {given[name]!r})",
+                           repr(new), f"A continuing partial_fit cannot honour a new {name}: {why}. Call fit to "
+                           f"train afresh with it, or set it back with set_params({name}={given[name]!r}).")
+
+    def _frozen_settings(self, p: dict[str, Any]) -> dict[str, Any]:
+        """``_FROZEN``'s settings as the state holds them (``shrinking=True`` is ``"drift"``; ``intercept_scaling``
+        without an intercept and ``average_weighting`` without averaging are unused, so free to change)."""
+        return {"alpha": self.alpha, "C": self.C, "loss": p["loss"], "fit_intercept": p["fit_intercept"],
+                "intercept_scaling": float(self.intercept_scaling) if p["fit_intercept"] else None,
+                "shrinking": p["mode"], "stale_gradients": p["cv"], "average": p["avg_start"],
+                "average_weighting": p["avg_rho"] if p["avg_start"] >= 0 else None, "random_state": self.random_state}
 
     # ---------------------------------------------------------------- training
     def _start(self, p: dict[str, Any], n_total: int, n_columns: int, *, n_total_given: bool = False) -> None:
         """Fresh model state; ``n_total``: n in lambda = 1/(C n), ``n_total_given``: whether the caller said it
         (partial_fit's ``n_samples_total``: no later chunk may be larger)."""
+        self._frozen = (self._frozen_settings(p), {name: getattr(self, name) for name in _FROZEN})
         rs = self.random_state
         if isinstance(rs, np.random.Generator):
             self._rng = np.random.default_rng(rs.bit_generator.random_raw())
@@ -302,23 +407,32 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         does not stop it.
         """
         p = self._check_params()
-        data, y = self._check_Xy(X, y, reset=True)
-        self.classes_ = _data.two_classes(y)
+        kept = self._input_attributes()
+        try:  # every check before the state changes: a refused fit leaves a fitted model as it was
+            data, y = self._check_Xy(X, y, reset=True)
+            classes_ = _data.two_classes(y)
+            evaluation = self._check_eval_set(eval_set, classes_)
+        except Exception:
+            self._restore_input_attributes(kept)
+            raise
+        self.classes_ = classes_
         self._start(p, data.n_rows, self.n_features_in_ + int(p["fit_intercept"]))
         self._reset_instances(data.n_rows)
         yy = _data.binary_targets(y, self.classes_, "")  # the classes are y's own: every label is one of them
-        self._rows = (data, yy)
-        self._record(data, yy, eval_set, p)
-        best, no_change = np.inf, 0
+        self._rows_key: bytes | None = None  # no per-instance state survives fit: a later partial_fit starts it again
+        self._record(data, yy, evaluation, p)
+        best, no_change, stopped = np.inf, 0, False
         for _ in range(p["max_iter"]):
             self._pass(data, yy, p)
-            current = self._record(data, yy, eval_set, p)
+            current = self._record(data, yy, evaluation, p)
             if self.tol is not None:
                 no_change = no_change + 1 if current > best - float(self.tol) * abs(best) else 0
                 best = min(best, current)
                 if no_change >= p["n_iter_no_change"]:
-                    return self
-        if self.tol is not None:
+                    stopped = True
+                    break
+        self._forget_instances()
+        if self.tol is not None and not stopped:
             warnings.warn(f"ShrinkingSVC stopped at max_iter={p['max_iter']} passes before the objective stopped "
                           f"improving by tol={self.tol} (relative) for n_iter_no_change={p['n_iter_no_change']} "
                           "passes; increase max_iter.", ConvergenceWarning)
@@ -332,12 +446,19 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         set, the first call needs ``n_samples_total``, the number of instances in the whole
         training set (lambda = 1/(C n_samples_total), or 1/n_samples_total without C).
         ``classes`` may be given on any call but must not change. Stale margins and gradients carry
-        over only when a call passes the same rows (compared by content) as the previous call; with
-        other rows they start again (the model is kept): a stale gradient of another instance would
-        bias the step.
+        over only when a call passes the same rows (compared by a SHA-256 digest of their content and
+        labels) as the previous partial_fit call; with other rows, or after ``fit`` (which keeps no
+        per-instance state), they start again (the model is kept): a stale gradient of another instance
+        would bias the step. The settings a continuing call cannot honour (``alpha``, ``C``, ``loss``,
+        ``fit_intercept``, ``intercept_scaling``, ``shrinking``, ``stale_gradients``, ``average``,
+        ``average_weighting``, ``random_state``) must not change after the first call (or fit): a
+        ``set_params`` of one is refused, naming it; the others (``shrink_*``, ``t0``, ``sampling``,
+        ``projection``, ``clock``, ...) take effect from the next pass.
         """
         p = self._check_params()
         first = not hasattr(self, "_v")
+        if not first:
+            self._check_unchanged(p)
         if n_samples_total is not None:
             n_samples_total = check_int("n_samples_total", n_samples_total, minimum=1)
         if first and self.alpha is None and n_samples_total is None:
@@ -347,8 +468,9 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if not first and n_samples_total is not None and n_samples_total != self._n_total:
             raise fail("n_samples_total", f"the same on every call ({self._n_total})", n_samples_total,
                        "lambda was fixed on the first call; pass the same value or none.")
-        data, y = self._check_Xy(X, y, reset=first)
+        kept = self._input_attributes()
         try:  # every check before the state changes: a refused first call leaves the estimator unfitted
+            data, y = self._check_Xy(X, y, reset=first)
             total = n_samples_total if n_samples_total is not None else None if first or not getattr(
                 self, "_n_total_given", False) else self._n_total  # estimators pickled before it was kept: not given
             if total is not None and total < data.n_rows:
@@ -360,45 +482,61 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
                                              "classes" if classes is not None else "y")
                 yy = _data.binary_targets(y, classes_,
                                           "Pass every class on the first partial_fit call with classes=[...].")
-        except ValueError:
-            if first:  # validate_data set it (reset=True)
-                del self.n_features_in_
+            else:
+                classes_ = self.classes_
+                if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), classes_):
+                    raise fail("classes", f"the same on every partial_fit call ({classes_.tolist()})",
+                               str(np.unique(np.asarray(classes)).tolist()),
+                               "Pass the classes of the first call, or start again with a new estimator.")
+                yy = _data.binary_targets(
+                    y, classes_, "The classes were fixed on the first partial_fit call; to train on others, start "
+                    "again with a new estimator and pass every class on its first call with classes=[...].")
+            evaluation = self._check_eval_set(eval_set, classes_)
+        except Exception:
+            self._restore_input_attributes(kept)
             raise
+        key = _data.fingerprint(data, yy)
         if first:
             self.classes_ = classes_
             self._start(p, n_samples_total if n_samples_total is not None else data.n_rows,
                         self.n_features_in_ + int(p["fit_intercept"]), n_total_given=n_samples_total is not None)
             self._reset_instances(data.n_rows)
-        else:
-            if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
-                raise fail("classes", f"the same on every partial_fit call ({self.classes_.tolist()})",
-                           str(np.unique(np.asarray(classes)).tolist()),
-                           "Pass the classes of the first call, or start again with a new estimator.")
-            for name, wanted, held in (("average", p["avg_start"] >= 0, self._avg.shape[0] > 0),
-                                       ("stale_gradients", p["cv"], self._u.shape[0] > 0)):
-                if wanted != held:  # set_params between calls: the state was sized for the other setting
-                    raise fail(name, f"unchanged since the first partial_fit call (the state holds {name} {held})",
-                               getattr(self, name), "Set it before the first call, or start again with a new estimator.")
-            yy = _data.binary_targets(
-                y, self.classes_, "The classes were fixed on the first partial_fit call; to train on others, start "
-                "again with a new estimator and pass every class on its first call with classes=[...].")
-        if not first and not self._same_rows(data, yy):  # other rows: stale margins and gradients do not carry over
+        elif key != getattr(self, "_rows_key", None):  # other rows: stale margins and gradients do not carry over
             self._reset_instances(data.n_rows)
-        self._rows = (data, yy)
+        self._rows_key = key
         if first:
-            self._record(data, yy, eval_set, p)
+            self._record(data, yy, evaluation, p)
         self._pass(data, yy, p)
-        self._record(data, yy, eval_set, p)
+        self._record(data, yy, evaluation, p)
         return self
 
-    def _same_rows(self, data: _data.Prepared, y: np.ndarray) -> bool:
-        """Whether this call's rows and labels are the previous call's (the stale state belongs to them)."""
-        rows, labels = self._rows
-        return _data.same_rows(rows, data) and np.array_equal(labels, y)
+    def _input_attributes(self) -> dict[str, Any]:
+        """The attributes ``validate_data(reset=True)`` sets, as they are before a call checks its input."""
+        return {name: self.__dict__[name] for name in ("n_features_in_", "feature_names_in_") if name in self.__dict__}
+
+    def _restore_input_attributes(self, kept: dict[str, Any]) -> None:
+        for name in ("n_features_in_", "feature_names_in_"):
+            self.__dict__.pop(name, None)
+        self.__dict__.update(kept)
+
+    def _forget_instances(self) -> None:
+        """Drop the per-instance state (length n: stale margins, counters, stale gradients, the pass's scratch)
+        after fit: only a partial_fit on the same rows reads it, and a fitted model's pickle should not grow
+        with the training set."""
+        for name in ("_sgrad", "_flipped", "_stale", "_streak", "_buffers"):
+            self.__dict__.pop(name, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_buffers", None)  # scratch that a pass fills before reading: made again on the next pass
+        state.pop("_rows", None)  # what estimators before the digest kept: a copy of the training rows
+        return state
 
     def _pass(self, data: _data.Prepared, y: np.ndarray, p: dict[str, Any]) -> None:
         start = time.perf_counter()
-        n, buf = data.n_rows, self._buffers
+        n, buf = data.n_rows, getattr(self, "_buffers", None)
+        if buf is None or buf.order.shape[0] != n:  # dropped from the pickle (scratch)
+            buf = self._buffers = _PassBuffers(n)
         seeds = _random.seeds_from(self._rng, 2)  # the permutation's, the shrinking decisions'
         self._state[1] = float(self._v @ self._v)  # exact ||v||^2 once per pass against drift (v.u, u.u: sgd_pass)
         if p["mode"] == K.DRIFT:  # the active set (only the draws to compute, in pass order), planned into the buffers
@@ -465,9 +603,21 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         return primal_objective(w, m, self._lam, loss)
 
     def _record(self, data: _data.Prepared, y: np.ndarray, eval_set: Any, p: dict[str, Any]) -> float:
+        """Append the history entry of the pass just done (or of the start), after checking that the pass kept
+        the weights and objective finite (O(d) on top of the objective's O(nnz): once per pass)."""
         if not hasattr(self, "coef_") or self.n_iter_ == 0:
             self._set_coef()
-        objective = self._objective(data, y, self._w, p["loss"])
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is the error below, not a warning
+            objective = self._objective(data, y, self._w, p["loss"])
+        finite_w = bool(np.isfinite(self._w).all())
+        if not (finite_w and math.isfinite(objective)):
+            largest = float(np.abs(data.data).max()) if data.data.size else 0.0
+            raise fail("X", "scaled so that training stays finite in float64",
+                       f"a {'non-finite objective' if finite_w else 'weight vector with inf or NaN'}"
+                       f" after pass {self.n_iter_} (largest |entry| {largest:.3g}, lambda {self._lam:.3g})",
+                       "Scale the features first, e.g. with sklearn.preprocessing.StandardScaler (dense X) or "
+                       "MaxAbsScaler (sparse X); a tiny lambda (alpha, or a large C) overflows the steps "
+                       "1/(lambda (t + t0)) too. Then fit again: this model is not usable.")
         accuracy = None if eval_set is None else float(self.score(eval_set[0], eval_set[1]))
         visited, updates, margins, changes = (int(c) for c in self._counters)
         entry = {"pass": self.n_iter_, "visited": visited, "updates": updates, "margins": margins,
@@ -519,13 +669,66 @@ class _PassBuffers:
         self.keep = np.empty(n, dtype=np.bool_)  # the plan's decisions, before they are packed
 
 
+def _checked(check: Callable[..., Any], name: str, value: Any, fix: str, **rule: Any) -> Any:
+    """``check(name, value, fix=fix, **rule)``, with ``fix`` added to its type errors too (``_errors``' checks end
+    only their value errors with it)."""
+    try:
+        return check(name, value, fix=fix, **rule)
+    except ParameterTypeError as error:
+        raise ParameterTypeError(f"{error} {fix}") from None
+
+
+def _same(held: Any, now: Any) -> bool:
+    """Whether a frozen setting is unchanged: a random generator by identity (it is drawn from, not compared),
+    anything else by value (``0.01 == np.float64(0.01)``)."""
+    generators = (np.random.Generator, np.random.RandomState)
+    if isinstance(held, generators) or isinstance(now, generators):
+        return held is now
+    return bool(held == now) if (held is None) == (now is None) else False
+
+
+def _shrinking_name(shrinking: Any) -> str:
+    """``shrinking`` as a mode name: True is "drift", False is "off" (numpy bools too); 1, 1.0 or "True" are refused,
+    as ``fit_intercept=1`` is, rather than read as a flag."""
+    if isinstance(shrinking, (bool, np.bool_)):
+        return "drift" if shrinking else "off"
+    if isinstance(shrinking, str) and shrinking in _SHRINKING:
+        return shrinking
+    raise fail("shrinking", "one of " + ", ".join(repr(c) for c in _SHRINKING) + ", True or False",
+               repr(shrinking), "Pass a mode name, e.g. shrinking='drift' (the default; True is 'drift' and False "
+               "'off'); numbers are not read as flags.")
+
+
+def _far_margin(far_margin: Any) -> float:
+    """``shrink_far_margin``: a positive margin, or inf (the default: off)."""
+    fix = ("It is a stale margin from which an instance is computed with probability at most shrink_prob_min: a "
+           "positive number, e.g. 3.0 (far above the margin, where instances rarely flip), or np.inf (off).")
+    if isinstance(far_margin, (float, np.floating)) and far_margin == np.inf:
+        return np.inf
+    return float(_checked(check_float, "shrink_far_margin", far_margin, fix, positive=True))
+
+
+def _projection(projection: Any) -> int:
+    """``projection`` as the kernels' code; the removed "sphere" is named with the reason."""
+    if isinstance(projection, str) and projection == "sphere":
+        raise fail("projection", "'ball' or 'none'", "'sphere'", "'sphere' (w rescaled after every step onto the "
+                   "surface of the ball that holds the minimiser) was removed: the minimiser generally lies inside "
+                   "that ball, not on its surface, so it minimised another objective. Use projection='ball', the "
+                   "default.")
+    return _PROJECTION[check_choice("projection", projection, tuple(_PROJECTION))]
+
+
 def _average_start(average: Any) -> int:
-    """``average`` as the visit from which iterates are averaged (-1: off), as scikit-learn's SGD."""
+    """``average`` as the visit from which iterates are averaged (-1: off), as scikit-learn's SGD (True: from the
+    first visit, False or 0: off, an int k >= 1: from visit k on); None is refused, as for every other flag."""
+    fix = "Pass True, False, or the number of visits after which to average."
     if isinstance(average, (bool, np.bool_)):
         return 0 if average else -1
-    if average is None or (isinstance(average, (int, np.integer)) and average == 0):
+    if average is None:
+        raise ParameterTypeError(f"average must be True, False or an int >= 0; got None. {fix}")
+    if isinstance(average, (int, np.integer)) and average == 0:
         return -1
-    return check_int("average", average, minimum=1, fix="Pass True, False, or the number of visits after which to average.")
+    return int(_checked(check_int, "average", average, fix, minimum=1))
 
 
 def _average_rho(weighting: Any) -> float:
