@@ -76,6 +76,16 @@ def test_warm_up_works_on_a_label_sorted_file(tmp_path: Path) -> None:
     svm._warm_up(Xs, ys, 0.01, svm._methods(args))  # raised "exactly two classes ... 1 class" before
 
 
+@pytest.fixture
+def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check that should refuse the command before any training fails the test at once if training starts."""
+    def trained(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started: the options were not refused first")
+
+    for name in ("_warm_up", "_optimum", "_ours", "_sklearn"):
+        monkeypatch.setattr(svm, name, trained)
+
+
 def _args(tmp_path: Path, **overrides: object) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     svm.configure(parser)
@@ -123,19 +133,32 @@ def test_unwritable_out_is_one_clear_error_before_any_run(tmp_path: Path) -> Non
     (["--n-features", "2"], "--n-features must be at least the largest feature index in the files; got 2"),
     (["--lambda", "1e-3", "-1"], "--lambda must be > 0; got -1.0"),
     (["--methods", "magic"], "--methods must be names from"),
+    (["--methods", "magic"], "; got magic. Leave --methods out to run the default methods"),
     (["--seeds", "0", "-1"], "--seeds must be >= 0; got -1. Seeds are non-negative integers"),
+    (["--seeds", "4294967296"], "--seeds must be at most 2**32 - 1 = 4294967295 (scikit-learn's random_state range); "
+                                "got 4294967296. Choose smaller seeds"),
+    (["--lambda", "1e-3", "1e-3"], "--lambda must be values without repeats, each distinct at 7 significant digits "
+                                   "(results.json's precision); got 0.001 0.001. Give 0.001 once."),
+    (["--lambda", "1e-3", "1.00000001e-3"], "--lambda must be values without repeats, each distinct at 7 significant "
+                                            "digits (results.json's precision); got 0.001 0.00100000001. Give 0.001 once."),
+    (["--out", ""], "--out must be a folder path; got ''. Give the folder for the results, e.g. --out runs/svm."),
+    (["--passes", "0"], "--passes must be >= 1; got 0. It is the passes over the training data per run"),
+    (["--test-fraction", "1.5"], "--test-fraction must be in (0, 1); got 1.5. It is the share of --data held out"),
+    (["--test-fraction", "0.999"], "--test-fraction must be a share that leaves both labels in the training part; "
+                                   "got 0.999, which leaves 0 instances, 0 labels to train on. Hold out another share"),
     (["--seeds", "0", "1", "0"], "--seeds must be values without repeats (each run is planned once); got 0 1 0. "
                                  "Give 0 once."),
     (["--methods", "uniform", "shrinking", "uniform"], "--methods must be values without repeats (each run is "
                                                        "planned once); got uniform shrinking uniform. Give uniform once."),
 ])
-def test_bad_options_are_one_clear_error_before_out_is_created(argv: list[str], message: str,
-                                                               tmp_path: Path) -> None:
+def test_bad_options_are_one_clear_error_before_out_is_created(argv: list[str], message: str, tmp_path: Path,
+                                                               no_training: None, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "tiny.svm"
     dump_svmlight_file(np.eye(4), [0, 1, 0, 1], str(data))
+    monkeypatch.chdir(tmp_path)   # --out "" would be this folder
     with pytest.raises(ParameterError, match=re.escape(message)):
-        svm.main(["--data", str(data), *argv, "--out", str(tmp_path / "out")])
-    assert not (tmp_path / "out").exists()
+        svm.main(["--data", str(data), "--out", str(tmp_path / "out"), *argv])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.svm"]
 
 
 @pytest.mark.parametrize(("files", "argv", "message"), [
@@ -149,14 +172,17 @@ def test_bad_options_are_one_clear_error_before_out_is_created(argv: list[str], 
     ({"data": "1 1:1\n-1 2:1\n2 1:3\n"}, [], "--data must be a file of exactly two labels (binary "
                                                   "classification); got 3 instances, 3 labels (-1.0, 1.0, 2.0)."),
     ({"data": "1 1:1\n-1 2:1\n"}, ["--test-fraction", "0.5"], "--test-fraction must be a share that leaves both labels in the training "
-                                          "part; got 1 instance, 1 label"),
+                                          "part; got 0.5, which leaves 1 instance, 1 label (1.0) to train on."),
     ({"data": "1 1:1\n-1 2:1\n1 1:2\n"}, ["--test-fraction", "0.1"],
      "--test-fraction must be large enough to hold out one of the 3 instances of --data; got 0.1."),
     ({"data": "1 1:1\n-1 2:1\n", "test": ""}, ["--test", "{test}"],
      "--test must be a file with at least one instance; got {test}."),
+    ({"data": "1 1:1\n-1 2:1\n", "test": "1 1:1\n0 2:1\n"}, ["--test", "{test}"],
+     "--test must be a file labelled as --data is (-1.0, 1.0); got {test}, labelled 0.0, 1.0 (0.0 not among --data's). "
+     "Give the test file of --data's set, or relabel it to --data's labels."),
 ])
 def test_bad_data_is_one_clear_error_before_out_is_created(files: dict[str, str], argv: list[str], message: str,
-                                                           tmp_path: Path) -> None:
+                                                           tmp_path: Path, no_training: None) -> None:
     """A file the parser refuses ended in its ValueError traceback; one it reads but no SVM can train on (one
     label, three, nothing to test on) created --out, compiled, then failed in the warm-up's fit."""
     paths = {name: str(tmp_path / f"{name}.svm") for name in files}
@@ -262,3 +288,22 @@ def test_interleave_reads_each_methods_passes_from_a_bench_folder(tmp_path: Path
     with pytest.raises(SystemExit):
         svm_interleave.main([*args, "uniform-avg", "uniform"])
     assert "uniform has no passes to stay below 1e-2" in capsys.readouterr().err
+
+
+def _tiny(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    dump_svmlight_file(X, np.where(X[:, 0] > 0, 1, -1), str(tmp_path / "tiny.svm"))
+    return tmp_path / "tiny.svm"
+
+
+
+def test_interleave_names_an_unknown_method(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        svm_interleave.main(["--data", str(_tiny(tmp_path)), "--methods", "uniform", "foo", "--passes", "3", "3"])
+    err = capsys.readouterr().err
+    assert "--methods must be names of bench svm's methods and variants but the oracle (uniform, " in err
+    assert "got foo. Pick names from that list." in err
+    with pytest.raises(SystemExit):
+        svm_interleave.main(["--data", str(_tiny(tmp_path)), "--methods", "uniform", "--passes", "3", "3"])
+    assert "--passes must be one count per method of --methods (1); got 3 3." in capsys.readouterr().err

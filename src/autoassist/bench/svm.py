@@ -73,6 +73,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "shrinking-avg-p15": dict(shrinking="drift", average=True, average_weighting=15.0),
 }
 SV_TOLERANCE = 1e-6  # margin <= 1 + this counts as a support vector at the LIBLINEAR optimum
+MAX_SEED = 2**32 - 1  # scikit-learn's random_state range (SGDClassifier refuses a larger seed)
+DIGITS = 7  # significant digits results.json keeps (compact)
 
 
 class _OracleSV(ShrinkingSVC):
@@ -156,16 +158,28 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check_options(args: argparse.Namespace) -> None:
     """One clear error before anything is read, run or written: options in range, inputs exist."""
+    if not str(args.out):
+        raise fail("--out", "a folder path", "''", "Give the folder for the results, e.g. --out runs/svm.")
     if not 0.0 < args.test_fraction < 1.0 and args.test is None:
-        raise fail("--test-fraction", "in (0, 1)", args.test_fraction)
+        raise fail("--test-fraction", "in (0, 1)", args.test_fraction,
+                   "It is the share of --data held out for testing, e.g. --test-fraction 0.2; or pass --test.")
     if args.passes < 1:
-        raise fail("--passes", ">= 1", args.passes)
+        raise fail("--passes", ">= 1", args.passes, "It is the passes over the training data per run, e.g. --passes 100.")
     check_seeds(args.seeds)
+    for seed in args.seeds:
+        if seed > MAX_SEED:
+            raise fail("--seeds", f"at most 2**32 - 1 = {MAX_SEED} (scikit-learn's random_state range)", seed,
+                       "Choose smaller seeds, e.g. --seeds 0 1 2.")
     check_planned_once({"seeds": args.seeds, "methods": args.methods or []})
     if args.n_features is not None:
         check_int("--n-features", args.n_features, minimum=1, fix="Leave it out to read it from the files.")
     for lam in args.lambdas or []:
         check_float("--lambda", lam, positive=True, fix="It is the regularisation strength, e.g. --lambda 1e-4.")
+    keys = [_lambda_key(lam) for lam in args.lambdas or []]
+    repeated = next((i for i, key in enumerate(keys) if key in keys[:i]), None)
+    if repeated is not None:
+        raise fail("--lambda", f"values without repeats, each distinct at {DIGITS} significant digits (results.json's "
+                   "precision)", " ".join(map(repr, args.lambdas)), f"Give {keys[repeated]} once.")
     for flag, path in (("--data", args.data), ("--test", args.test)):
         if path is not None and not Path(path).is_file():
             raise fail(flag, "an existing LIBSVM/svmlight file", str(path),
@@ -177,7 +191,8 @@ def _methods(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     chosen = args.methods or [*METHODS, "sklearn-sgd", "sklearn-sgd-avg"]
     unknown = [m for m in chosen if m not in every]
     if unknown:
-        raise fail("--methods", "names from " + ", ".join(every), " ".join(unknown))
+        raise fail("--methods", "names from " + ", ".join(every), " ".join(unknown),
+                   "Leave --methods out to run the default methods (--variants adds the variant study).")
     names = list(dict.fromkeys(chosen + (list(VARIANTS) if args.variants else [])))
     return {name: dict(every[name], average=every[name].get("average", False)) for name in names}
 
@@ -211,6 +226,13 @@ def _split(args: argparse.Namespace) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_
         Xt, yt = _csr32(loaded[2]), loaded[3]
         if yt.shape[0] == 0:
             raise fail("--test", "a file with at least one instance", str(args.test), "Check the path.")
+        classes, found = np.unique(y), np.unique(yt)
+        foreign = np.setdiff1d(found, classes)
+        if foreign.size:
+            # the path in full (fail() would shorten a long one)
+            raise ParameterError(f"--test must be a file labelled as --data is ({_labels(classes)}); got {args.test}, "
+                                 f"labelled {_labels(found)} ({_labels(foreign)} not among --data's). Give the test "
+                                 "file of --data's set, or relabel it to --data's labels.")
         return X, y, Xt, yt
     order = np.random.default_rng(0).permutation(X.shape[0])
     cut = int(round(X.shape[0] * (1 - args.test_fraction)))
@@ -218,7 +240,9 @@ def _split(args: argparse.Namespace) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_
     if cut == X.shape[0]:
         raise fail("--test-fraction", f"large enough to hold out one of the {X.shape[0]} instances of --data",
                    args.test_fraction, fix)
-    _check_binary("--test-fraction", "a share that leaves both labels in the training part", y[order[:cut]], fix)
+    if np.unique(y[order[:cut]]).shape[0] != 2:
+        raise fail("--test-fraction", "a share that leaves both labels in the training part",
+                   f"{args.test_fraction}, which leaves {_instances(y[order[:cut]])} to train on", fix)
     return X[order[:cut]], y[order[:cut]], X[order[cut:]], y[order[cut:]]
 
 
@@ -237,12 +261,21 @@ def _unreadable(args: argparse.Namespace, error: Exception) -> ParameterError:
 
 def _check_binary(flag: str, rule: str, y: np.ndarray, fix: str) -> None:
     """Exactly two labels to train on, refused before --out is created (not by the warm-up's fit after)."""
+    if np.unique(y).shape[0] != 2:
+        raise fail(flag, rule, _instances(y), fix)
+
+
+def _labels(labels: np.ndarray) -> str:
+    """Up to ten labels, in words."""
+    return ", ".join(str(label.item()) for label in labels[:10]) + (", ..." if labels.shape[0] > 10 else "")
+
+
+def _instances(y: np.ndarray) -> str:
+    """``y``'s instances and labels, in words: '3 instances, 2 labels (-1.0, 1.0)'."""
     labels = np.unique(y)
-    if labels.shape[0] != 2:
-        shown = ", ".join(str(label.item()) for label in labels[:10]) + (", ..." if labels.shape[0] > 10 else "")
-        n, k = y.shape[0], labels.shape[0]
-        raise fail(flag, rule, f"{n} instance{'' if n == 1 else 's'}, {k} label{'' if k == 1 else 's'}"
-                   + (f" ({shown})" if shown else ""), fix)
+    n, k = y.shape[0], labels.shape[0]
+    return (f"{n} instance{'' if n == 1 else 's'}, {k} label{'' if k == 1 else 's'}"
+            + (f" ({_labels(labels)})" if k else ""))
 
 
 def warm_up_rows(y: np.ndarray, size: int = 50, seed: int = 0) -> np.ndarray:
@@ -381,10 +414,15 @@ def add_ratios(entry: dict[str, Any]) -> None:
                     m[f"{key}_to_stay_{label}_vs_limit"] = None if ratio is None else ratio / entry["sv_fraction"]
 
 
+def _lambda_key(lam: float) -> str:
+    """A lambda as results.json keeps it (7 significant digits): lambdas equal at this precision are one."""
+    return f"{lam:.{DIGITS}g}"
+
+
 def compact(value: Any) -> Any:
-    """Round floats to 7 significant digits so the committed JSON stays small."""
+    """Round floats to ``DIGITS`` (7) significant digits so the committed JSON stays small."""
     if isinstance(value, float):
-        return float(f"{value:.7g}")
+        return float(f"{value:.{DIGITS}g}")
     if isinstance(value, dict):
         return {k: compact(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

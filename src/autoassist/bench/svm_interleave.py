@@ -48,8 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.passes_from is not None:
         args.passes = passes_to_stay(Path(args.passes_from), args.methods, parser)
         print(f"passes from {args.passes_from}: " + ", ".join(f"{m} {n}" for m, n in zip(args.methods, args.passes)))
-    if len(args.passes) != len(args.methods) or any(m not in every or "oracle_sv" in every[m] for m in args.methods):
-        parser.error("--passes needs one count per method; --methods takes bench svm's names (no oracle)")
+    unknown = [m for m in args.methods if m not in every or "oracle_sv" in every[m]]
+    if unknown:
+        parser.error(f"--methods must be names of bench svm's methods and variants but the oracle ("
+                     f"{', '.join(m for m in every if 'oracle_sv' not in every[m])}); got {' '.join(unknown)}. "
+                     "Pick names from that list.")
+    if len(args.passes) != len(args.methods):
+        parser.error(f"--passes must be one count per method of --methods ({len(args.methods)}); got "
+                     f"{' '.join(map(str, args.passes))}. Give one count per method, in the order of --methods.")
     against = args.against or args.methods[:1]
     if any(m not in args.methods for m in against):
         parser.error(f"--against {' '.join(against)}: each must be one of --methods ({' '.join(args.methods)})")
