@@ -39,6 +39,7 @@ from typing import Any, Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from autoassist._errors import fail
 from autoassist.batching import Batch, Batcher
 from autoassist.distributed import RanksDisagree
 from autoassist.feedback import FeedbackLedger, loss_array
@@ -46,6 +47,9 @@ from autoassist.selectors.base import Selector, checked_decision, normalized
 from autoassist.stream import CandidateStream
 
 _LIVE: "weakref.WeakSet[Assembler]" = weakref.WeakSet()
+# a whole pass of candidates that could expect fewer acceptances than this, none accepted, stops the assembly: the
+# batch would take thousands of passes (forever with probability 0), and a stuck worker cannot be stopped
+HOPELESS = 1e-3
 
 
 @atexit.register
@@ -98,6 +102,7 @@ class Assembler:
         self._thread: threading.Thread | None = None
         self._stop = False
         self._warned_nonfinite = False
+        self._dry = (0, 0.0)
         self._warned_disagree = False
 
     # ------------------------------------------------------------------ scheduling
@@ -167,7 +172,20 @@ class Assembler:
     def _decide(self, chunk: np.ndarray, coins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The selector's decision about candidates: which are accepted (coin below the probability), weights."""
         prob, weight = checked_decision(self.selector.decide(chunk), len(chunk), self.selector)
-        return coins < prob, weight
+        keep = coins < prob
+        accepted = np.flatnonzero(keep)
+        if len(accepted):  # candidates decided since the last acceptance, and the acceptances they could expect
+            self._dry = (len(chunk) - 1 - int(accepted[-1]), float(prob[accepted[-1] + 1:].sum()))
+        else:
+            self._dry = (self._dry[0] + len(chunk), self._dry[1] + float(prob.sum()))
+        if self._dry[0] >= self.stream.num_instances and self._dry[1] < HOPELESS:
+            # the selector's state does not change while a batch is assembled: the batch would (almost) never fill
+            raise fail(f"{type(self.selector).__name__}'s acceptance probabilities", "large enough to fill a batch "
+                       f"(a whole pass of candidates in a row, none accepted, expecting fewer than {HOPELESS:g} "
+                       "acceptances, stops it)", f"{self._dry[1]:.3g} acceptances expected over {self._dry[0]} candidates",
+                       "With AutoAssist, set base_prob above 0 (or give the Assistant positive scores); with a "
+                       "selector of your own, accept some candidates.")
+        return keep, weight
 
     def _assemble(self, step: int) -> Batch:
         start, cpu = time.perf_counter(), time.thread_time()
@@ -176,6 +194,7 @@ class Assembler:
         self.selector.set_step(step)
         ahead = [change - step for change in self.selector.rule_changes() if change > step]
         self.batcher.limit_next_pool(min(ahead) if ahead else None)
+        self._dry = (0, 0.0)  # candidates in a row not accepted while this batch is assembled, acceptances expected
         parts = self.batcher.next_parts(self.stream, self._decide)
         scanned, accepted = self.batcher.take_counts()  # final decisions only
         self.stats.scanned += scanned

@@ -183,7 +183,8 @@ class AutoAssistSelector(Selector):
         if self._prefers_easy():
             informative = 1.0 - np.asarray(informative, dtype=np.float64)
         prob = acceptance_probability(informative, self.current_base_prob())
-        weight = 1.0 / prob if self.unbiased else np.ones(n)
+        # a candidate of probability 0 is never accepted: it needs no weight (1 / 0 is none)
+        weight = np.divide(1.0, prob, out=np.zeros(n), where=prob > 0.0) if self.unbiased else np.ones(n)
         return Decision(prob, weight)
 
     def observe(self, indices: np.ndarray, losses: np.ndarray) -> None:

@@ -1,0 +1,75 @@
+"""A selector that (almost) never accepts stops the batch generator with an error instead of spinning forever."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import TensorDataset
+
+from autoassist import AutoAssist
+from autoassist._errors import ParameterError
+
+
+class _Constant:
+    """An Assistant (the protocol) that scores every instance the same and learns nothing."""
+
+    instances_seen = 0
+
+    def __init__(self, score: float | np.ndarray) -> None:
+        self.value = score
+
+    def score(self, indices: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(np.asarray(self.value, dtype=np.float64), (len(indices),)).copy() \
+            if np.ndim(self.value) == 0 else np.asarray(self.value)[indices]
+
+    def learn(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self.instances_seen += len(indices)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+    def stats(self) -> dict[str, float]:
+        return {}
+
+
+def _data(n: int = 60) -> TensorDataset:
+    return TensorDataset(torch.randn(n, 3), torch.randint(0, 2, (n,)))
+
+
+@pytest.mark.parametrize("score", [0.0, 1e-12])
+def test_a_batch_that_would_never_fill_is_an_error_inline(score: float) -> None:
+    assist = AutoAssist(_data(), batch_size=6, base_prob=0.0, assistant=_Constant(score), asynchronous=False)
+    with pytest.raises(ParameterError, match="acceptance probabilities must be large enough to fill a batch.*"
+                                             "over 60 candidates. With AutoAssist, set base_prob above 0"):
+        next(iter(assist.loader()))
+
+
+def test_a_batch_that_would_never_fill_stops_the_worker_thread_with_the_error() -> None:
+    assist = AutoAssist(_data(), batch_size=6, base_prob=0.0, assistant=_Constant(0.0))
+    with pytest.raises(RuntimeError, match="worker thread failed") as caught:
+        next(iter(assist.loader()))
+    assert isinstance(caught.value.__cause__, ParameterError)
+    assist.close()
+
+
+def test_rare_acceptances_still_fill_batches() -> None:
+    """1e-3 a candidate: a pass of 60 expects 0.06 acceptances, so the generator keeps drawing passes."""
+    assist = AutoAssist(_data(), batch_size=2, base_prob=0.0, assistant=_Constant(1e-3), asynchronous=False)
+    idx, _ = next(iter(assist.loader()))
+    assert len(idx) == 2
+
+
+def test_unbiased_weights_with_base_prob_0_leave_never_accepted_candidates_unweighted() -> None:
+    """A candidate of probability 0 used to get weight 1/0 = inf, which killed the generator."""
+    scores = np.where(np.arange(60) % 2 == 0, 0.0, 0.8)
+    assist = AutoAssist(_data(), batch_size=6, base_prob=0.0, unbiased=True, assistant=_Constant(scores),
+                        asynchronous=False)
+    for idx, _ in assist.loader():
+        loss = assist.report(idx, torch.ones(len(idx)))
+        assert torch.isfinite(loss) and (idx % 2 == 1).all()
