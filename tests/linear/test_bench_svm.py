@@ -298,6 +298,15 @@ def _tiny(tmp_path: Path) -> Path:
 
 
 
+def test_goals_table_says_when_no_yardstick_was_run() -> None:
+    from autoassist.bench.svm_plots import goals
+
+    results = {"runs": [{"sv_fraction": 0.2, "methods": {
+        "shrinking": {"updates_to_stay_1e-2": 40.0, "seconds_to_stay_1e-2": 4.0, "baseline": None}}}]}
+    row = next(line for line in goals(results).splitlines() if line.startswith("| shrinking"))
+    assert row == "| shrinking | – | – | – | 0.50x | no uniform run | – | – | – | no uniform run | – | no sklearn run |"
+
+
 def test_interleave_names_an_unknown_method(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         svm_interleave.main(["--data", str(_tiny(tmp_path)), "--methods", "uniform", "foo", "--passes", "3", "3"])
