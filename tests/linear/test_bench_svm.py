@@ -298,6 +298,35 @@ def _tiny(tmp_path: Path) -> Path:
 
 
 
+def test_lambdas_distinct_at_7_digits_get_distinct_headings_and_plots(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.figure import Figure
+
+    from autoassist.bench.svm_plots import lambda_labels, plot_svm, table
+
+    assert lambda_labels([0.004629630, 3.07e-05]) == ["0.00463", "3.07e-05"]   # the committed plots' names
+    assert lambda_labels([1e-3, 1.0004e-3]) == ["0.001", "0.0010004"]
+    curve = {"pass": [0, 1], "visited": [0, 4], "updates": [0, 4], "seconds": [0.0, 0.1], "objective": [2.0, 1.5],
+             "test_accuracy": [None, 0.5]}
+    method = {"curves": [curve], "seeds": {"updates_to_stay_1e-2": [None], "seconds_to_stay_1e-2": [None]},
+              "params": {"average": False}, "final_rel_subopt": 0.5, "final_test_accuracy": 0.5,
+              **{f"{k}_{label}": None for k in ("updates_to", "updates_to_stay", "margins_to_stay", "passes_to_stay",
+                                                "seconds_to", "seconds_to_stay") for label in ("1e-2", "1e-3")},
+              **{f"{k}_to_stay_1e-2_vs_{b}": None for k in ("updates", "seconds") for b in ("baseline", "limit")}}
+    results = {"config": {"data": "x.svm", "n_train": 4, "n_features": 2, "nnz_per_row": 1.0, "passes": 1,
+                          "seeds": [0]}, "hardware": {}, "runs": [
+        {"lambda": lam, "optimum": 1.0, "sv_fraction": 0.5, "methods": {"uniform": method}} for lam in (1e-3, 1.0004e-3)]}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    assert [line[:27] for line in table(results).splitlines() if line.startswith("### ")] == [
+        "### lambda = 0.001 (optimum", "### lambda = 0.0010004 (opt"]
+    monkeypatch.setattr(Figure, "savefig", lambda self, path, **kwargs: Path(path).write_text(""))
+    assert [p.name for p in plot_svm(tmp_path)] == ["svm_lambda0.001.png", "svm_lambda0.0010004.png"]
+    parser = _RecordingParser()
+    svm.configure(parser)
+    assert "the first is the one plotted" not in str(parser.helps["--lambda"])
+    assert "its own plot" in str(parser.helps["--lambda"])
+
+
 def test_goals_table_says_when_no_yardstick_was_run() -> None:
     from autoassist.bench.svm_plots import goals
 

@@ -100,7 +100,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="one run per seed and method")
     parser.add_argument("--passes", type=int, default=100, help="passes over the training data per run")
     parser.add_argument("--lambda", dest="lambdas", type=float, nargs="+", default=None,
-                        help="regularisation strengths (default 1/n); the first is the one plotted")
+                        help="regularisation strengths (default 1/n); each is run in turn, with its own section of "
+                             "table.md and its own plot, svm_lambdaLAMBDA.png")
     parser.add_argument("--methods", nargs="+", default=None,
                         help=f"methods to run (default: all of {', '.join(METHODS)}, sklearn-sgd, sklearn-sgd-avg)")
     parser.add_argument("--variants", action="store_true", help="also run the shrinking variant study: "

@@ -41,6 +41,16 @@ def _load(results: dict[str, Any]) -> str:
     return "load not recorded" if load is None else f"1-minute load average {load:g} at the start"
 
 
+def lambda_labels(lambdas: list[float]) -> list[str]:
+    """Each lambda with the fewest significant digits, from 3, that tell the lambdas apart (``bench svm`` refuses
+    lambdas equal at 7 digits, the precision of its results.json): for headings and the plots' file names."""
+    for digits in range(3, 17):
+        labels = [f"{lam:.{digits}g}" for lam in lambdas]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [repr(lam) for lam in lambdas]
+
+
 def table(results: dict[str, Any]) -> str:
     """Markdown: first time below vs staying below each target, ratios to the baseline and to the limit."""
     n = results["config"]["n_train"]
@@ -48,9 +58,10 @@ def table(results: dict[str, Any]) -> str:
              f"{results['config']['nnz_per_row']:.1f} nonzeros/row; {results['config']['passes']} passes, seeds "
              f"{results['config']['seeds']}; autoassist {results.get('version')} at {results.get('git_commit')}; "
              f"{results['hardware'].get('cpu')}, {results['hardware'].get('cpu_count')} cores ({_load(results)}).", ""]
-    for run in results["runs"]:
+    labels = lambda_labels([run["lambda"] for run in results["runs"]])
+    for run, label in zip(results["runs"], labels):
         f = run["sv_fraction"]
-        lines += [f"### lambda = {run['lambda']:.3g} (optimum {run['optimum']:.6f}); support-vector fraction "
+        lines += [f"### lambda = {label} (optimum {run['optimum']:.6f}); support-vector fraction "
                   f"(margin <= 1 at the LIBLINEAR optimum) = {f:.3f}", "",
                   "Relative suboptimality 1e-2: updates (/n) the first time below, and from which it stays below "
                   "(median over seeds, min–max); ratio of updates to stay below to the baseline's (uniform with "
@@ -146,13 +157,14 @@ def _style(name: str) -> str:
 
 
 def plot_svm(results_dir: str | Path) -> list[Path]:
-    """Write ``table.md`` and one PNG per regularisation strength; return the PNG paths."""
+    """Write ``table.md`` and one PNG per regularisation strength (``svm_lambdaLAMBDA.png``, LAMBDA with the digits
+    that tell the strengths apart, :func:`lambda_labels`); return the PNG paths."""
     results_dir = Path(results_dir)
     results = json.loads((results_dir / "results.json").read_text())
     (results_dir / "table.md").write_text(table(results))
     n = results["config"]["n_train"]
     paths = []
-    for run in results["runs"]:
+    for run, label in zip(results["runs"], lambda_labels([run["lambda"] for run in results["runs"]])):
         fig, axes = plt.subplots(1, 4, figsize=(20, 4.5))
         bases = sorted({name.removesuffix("-avg") for name in run["methods"]})
         for name, m in run["methods"].items():
@@ -173,10 +185,10 @@ def plot_svm(results_dir: str | Path) -> list[Path]:
             ax.axhline(1e-3, color="grey", lw=0.6)
         axes[3].set_ylabel("test accuracy")
         axes[3].legend(fontsize=7)
-        fig.suptitle(f"{Path(results['config']['data']).name}, lambda = {run['lambda']:.3g}, support-vector fraction "
+        fig.suptitle(f"{Path(results['config']['data']).name}, lambda = {label}, support-vector fraction "
                      f"{run['sv_fraction']:.3f} (median over seeds; dashed: averaged iterate)")
         fig.tight_layout()
-        path = results_dir / f"svm_lambda{run['lambda']:.3g}.png"
+        path = results_dir / f"svm_lambda{label}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
         paths.append(path)
