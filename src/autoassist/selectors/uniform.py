@@ -1,7 +1,9 @@
 """Uniform: every candidate of the shuffled stream is accepted with weight one (plain training).
 
-It is the baseline every method must beat, and through the same batch generator it yields exactly
-the permutation stream a shuffled DataLoader would (batches continue across pass boundaries).
+It is the baseline every method must beat. Through the same batch generator each pass is a permutation,
+as with a shuffled DataLoader, but batches continue across pass boundaries (no partial last batch): an epoch
+of ``ceil(N / batch_size)`` steps takes a few instances of the next pass, and a batch at a boundary may hold
+an instance twice, once from each pass.
 """
 
 from __future__ import annotations
