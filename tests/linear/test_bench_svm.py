@@ -290,12 +290,156 @@ def test_interleave_reads_each_methods_passes_from_a_bench_folder(tmp_path: Path
     assert "uniform has no passes to stay below 1e-2" in capsys.readouterr().err
 
 
+# ------------------------------------------------------------------ --out, interruption and --resume (fake runs)
+class _FakeRuns:
+    """Stands in for the solvers: a deterministic curve per (method, seed), the calls recorded; ``stop_at`` raises
+    KeyboardInterrupt (Ctrl-C) as that call starts."""
+
+    def __init__(self, stop_at: int | None = None) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.stop_at = stop_at
+
+    def ours(self, params: dict, X: Any, y: Any, Xt: Any, yt: Any, lam: float, passes: int, seed: int,
+             sv_mask: Any) -> dict[str, list]:
+        name = f"{params.get('sampling')}/{params.get('shrinking')}"
+        self.calls.append((name, seed))
+        if self.stop_at is not None and len(self.calls) == self.stop_at:
+            raise KeyboardInterrupt
+        k = np.arange(passes + 1)
+        return {"pass": k.tolist(), "visited": (40 * k).tolist(), "updates": (30 * k).tolist(),
+                "margins": (40 * k).tolist(), "seconds": (0.01 * k).tolist(),
+                "objective": (1.0 + 1.0 / (1 + k + seed)).tolist(), "test_accuracy": [None] + [0.5] * passes}
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Fast bench svm runs: fake solvers, no warm-up, table.md written from results.json without the PNGs."""
+    from autoassist.bench import svm_plots
+
+    runs = _FakeRuns()
+    monkeypatch.setattr(svm, "_ours", lambda *args: runs.ours(*args))
+    monkeypatch.setattr(svm, "_warm_up", lambda *args: None)
+
+    def plot(out: Path) -> list[Path]:
+        (Path(out) / "table.md").write_text(svm_plots.table(json.loads((Path(out) / "results.json").read_text())))
+        return []
+
+    monkeypatch.setattr(svm_plots, "plot_svm", plot)
+    return runs
+
+
 def _tiny(tmp_path: Path) -> Path:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3))
     dump_svmlight_file(X, np.where(X[:, 0] > 0, 1, -1), str(tmp_path / "tiny.svm"))
     return tmp_path / "tiny.svm"
 
+
+def _bench(tmp_path: Path, *extra: str) -> list[str]:
+    return ["--data", str(_tiny(tmp_path)), "--passes", "2", "--seeds", "0", "1", "--methods", "uniform", "shrinking",
+            "--out", str(tmp_path / "out"), *extra]
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("not json", r"which is not JSON \(Expecting value"),
+    (json.dumps({"config": {"dataset": "mnist1d"}, "runs": [{"method": "uniform", "seed": 0}]}),
+     r"which holds results of `autoassist bench image` or `demo`"),
+])
+@pytest.mark.parametrize("resume", [[], ["--resume"]])
+def test_an_out_holding_anything_but_svm_results_is_refused_before_anything_is_read(
+        tmp_path: Path, text: str, problem: str, resume: list[str], no_training: None) -> None:
+    (tmp_path / "out").mkdir()
+    path = tmp_path / "out" / "results.json"
+    path.write_text(text)
+    with pytest.raises(ParameterError, match=r"--out must be a folder without results.json or with the results.json "
+                                             rf"of an earlier `autoassist bench svm`; got {re.escape(str(path))}, "
+                                             rf"{problem}.*\. Choose another --out, or delete that file"):
+        svm.main(_bench(tmp_path, *resume))
+    assert path.read_text() == text and sorted(p.name for p in path.parent.iterdir()) == ["results.json"]
+
+
+def test_earlier_svm_results_are_replaced_and_the_log_says_so(tmp_path: Path, fake: _FakeRuns,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert svm.main(_bench(tmp_path)) == 0
+    assert "holds the results of an earlier" not in capsys.readouterr().out
+    assert svm.main(_bench(tmp_path, "--seeds", "3")) == 0
+    path = tmp_path / "out" / "results.json"
+    assert (f"{path} holds the results of an earlier `autoassist bench svm` (4 finished runs): this benchmark "
+            "replaces them") in capsys.readouterr().out
+    assert json.loads(path.read_text())["config"]["seeds"] == [3]
+
+
+def test_results_record_the_command_line(tmp_path: Path, fake: _FakeRuns) -> None:
+    from autoassist.cli import main as cli_main
+
+    assert cli_main(["bench", "svm", *_bench(tmp_path, "--lambda", "0.01")]) == 0
+    argv = json.loads((tmp_path / "out" / "results.json").read_text())["config"]["argv"]
+    assert argv == ["bench", "svm", "--data", str(tmp_path / "tiny.svm"), "--test-fraction", "0.2", "--seeds", "0",
+                    "1", "--passes", "2", "--lambda", "0.01", "--methods", "uniform", "shrinking", "--out",
+                    str(tmp_path / "out")]
+    assert cli_main(argv + ["--out", str(tmp_path / "again")]) == 0   # it runs the same benchmark again
+
+
+def _interrupt(argv: list[str]) -> str:
+    """bench svm's message for the fake Ctrl-C (caught here: a bare KeyboardInterrupt would end pytest)."""
+    from autoassist.bench.harness import Interrupted
+
+    try:
+        svm.main(argv)
+    except KeyboardInterrupt as error:
+        assert isinstance(error, Interrupted), "Ctrl-C ended bench svm without saying where the finished runs are"
+        return str(error)
+    raise AssertionError("the fake Ctrl-C did not interrupt bench svm")
+
+
+def test_results_are_written_after_every_run_and_resume_runs_only_the_others(tmp_path: Path, fake: _FakeRuns) -> None:
+    path = tmp_path / "out" / "results.json"
+    fake.stop_at = 1
+    assert _interrupt(_bench(tmp_path)) == f"interrupted before the first run finished; this command wrote nothing to {path}"
+    assert not path.exists()
+    fake.calls, fake.stop_at = [], 2   # Ctrl-C in uniform's second seed: its first is kept, unsummarised
+    assert _interrupt(_bench(tmp_path)) == (f"interrupted; the finished runs (1) are in {path}: rerun the same command "
+                                            "with --resume")
+    entry = json.loads(path.read_text())["runs"][0]
+    assert entry["methods"] == {} and entry["unfinished"]["uniform"]["seeds"] == [0]
+    assert "Not finished (interrupted; rerun with --resume to finish): uniform (1 of 2 seeds)" in \
+        svm_plots_table(path)
+    fake.calls, fake.stop_at = [], 3   # resumed, then Ctrl-C again in shrinking's second seed
+    assert "the finished runs (3) are in" in _interrupt(_bench(tmp_path, "--resume"))
+    assert fake.calls == [("uniform/off", 1), ("None/drift", 0), ("None/drift", 1)]
+    fake.calls, fake.stop_at = [], None
+    assert svm.main(_bench(tmp_path, "--resume")) == 0
+    assert fake.calls == [("None/drift", 1)]
+    resumed = json.loads(path.read_text())
+    assert svm.main(_bench(tmp_path, "--out", str(tmp_path / "straight"))) == 0   # the same, uninterrupted
+    straight = json.loads((tmp_path / "straight" / "results.json").read_text())
+    assert "unfinished" not in resumed["runs"][0]
+    assert resumed["runs"][0]["methods"] == straight["runs"][0]["methods"]
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def svm_plots_table(path: Path) -> str:
+    from autoassist.bench.svm_plots import table
+
+    return table(json.loads(path.read_text()))
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--passes", "3"], "got passes = 2 in {path} but 3 in this command"),
+    (["--seeds", "0"], r"got seeds = \[0, 1\] in {path} but \[0\] in this command"),
+    (["--test-fraction", "0.3"], "got test_fraction = 0.2 in {path} but 0.3 in this command"),
+])
+def test_resume_refuses_other_settings(tmp_path: Path, fake: _FakeRuns, extra: list[str], message: str) -> None:
+    assert svm.main(_bench(tmp_path)) == 0
+    path = tmp_path / "out" / "results.json"
+    before, fake.calls = path.read_text(), []
+    with pytest.raises(ParameterError, match="--resume must keep the setting of the finished runs; "
+                                             + message.format(path=re.escape(str(path)))):
+        svm.main(_bench(tmp_path, "--resume", *extra))
+    assert path.read_text() == before and fake.calls == []
+    assert svm.main(_bench(tmp_path, "--resume", "--methods", "uniform", "shrinking", "is-loss")) == 0
+    assert fake.calls == [("loss/off", 0), ("loss/off", 1)]   # more methods: only theirs run
+    assert set(json.loads(path.read_text())["runs"][0]["methods"]) == {"uniform", "shrinking", "is-loss"}
 
 
 def test_lambdas_distinct_at_7_digits_get_distinct_headings_and_plots(tmp_path: Path,

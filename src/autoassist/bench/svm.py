@@ -14,16 +14,20 @@ below it to the end of the run (``updates_to_stay_1e-2``), medians over seeds (a
 got there counts as infinite) with the per-seed values, and ratios of the updates and seconds to
 stay below to those of the method's baseline (uniform with the same averaging) and to the
 support-vector limit. Writes ``results.json`` (curves, summaries, config, package version, git
-commit, hardware), then ``table.md`` and PNG plots (``svm_plots``), which read only the JSON.
+commit, hardware) after every run (one method, one seed, one lambda), atomically, so Ctrl-C keeps the
+finished runs and ``--resume`` runs only the others; at the end ``table.md`` and PNG plots
+(``svm_plots``), which read only the JSON. ``--out`` may hold no ``results.json`` or an earlier
+``bench svm``'s (replaced, and said so, unless ``--resume`` keeps it); any other file is refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,7 +39,8 @@ from tqdm import tqdm
 import autoassist
 from autoassist._errors import ParameterError, check_float, check_int, fail
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.harness import check_planned_once, check_seeds, check_writable
+from autoassist.bench.harness import Interrupted, check_planned_once, check_seeds, check_writable, report_results
+from autoassist.bench.report import KINDS, read_results, results_kind
 from autoassist.linear import ShrinkingSVC, primal_objective
 
 TARGETS = (1e-2, 1e-3)
@@ -75,6 +80,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
 SV_TOLERANCE = 1e-6  # margin <= 1 + this counts as a support vector at the LIBLINEAR optimum
 MAX_SEED = 2**32 - 1  # scikit-learn's random_state range (SGDClassifier refuses a larger seed)
 DIGITS = 7  # significant digits results.json keeps (compact)
+# what a resumed benchmark must share with the runs it keeps: the data, the split and what one run is
+RESUME_SAME = ("data", "test", "test_fraction", "seeds", "passes", "targets", "sv_tolerance")
+RESUME_SAME_DATA = ("n_train", "n_test", "n_features")  # known once the files are read
 
 
 class _OracleSV(ShrinkingSVC):
@@ -106,45 +114,171 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"methods to run (default: all of {', '.join(METHODS)}, sklearn-sgd, sklearn-sgd-avg)")
     parser.add_argument("--variants", action="store_true", help="also run the shrinking variant study: "
                         + ", ".join(VARIANTS))
-    parser.add_argument("--out", required=True, help="folder for results.json, table.md and the plots")
+    parser.add_argument("--out", required=True, help="folder for results.json, table.md and the plots; a results.json "
+                        "there must be an earlier bench svm's, which is replaced (or kept with --resume)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the runs in --out/results.json and run only the missing ones (same data, split, "
+                             "seeds and passes; more methods and lambdas may be added)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark described by ``args`` (as ``configure`` defines them); return the exit status."""
     _check_options(args)
     methods = _methods(args)   # unknown names refused here, before the files are read
+    out = Path(args.out)
+    path = out / "results.json"
+    kept = check_out(path, args, methods)   # the one read of results.json: refused, kept (--resume) or replaced
     X, y, Xt, yt = _split(args)
-    check_writable(Path(args.out))   # once the files have loaded
     n = X.shape[0]
     lambdas = args.lambdas or [1.0 / n]
-    out = Path(args.out)
-    _warm_up(X, y, lambdas[0], methods)
+    config = {"task": "svm", "argv": command_line(args), "data": args.data, "test": args.test,
+              "test_fraction": None if args.test else args.test_fraction, "n_train": n, "n_test": Xt.shape[0],
+              "n_features": X.shape[1], "nnz_per_row": X.nnz / n, "seeds": args.seeds, "passes": args.passes,
+              "targets": list(TARGETS), "methods": methods, "sv_tolerance": SV_TOLERANCE}
+    if kept is not None:
+        _check_same(path, kept["config"], config, RESUME_SAME_DATA)
+        config["methods"] = {**kept["config"]["methods"], **methods}
+    check_writable(out)   # once the files have loaded and every check has passed
     hardware = hardware_info()
-    results: dict[str, Any] = {
-        "config": {"task": "svm", "argv": getattr(args, "argv", None), "data": args.data, "test": args.test, "n_train": n,
-                   "n_test": Xt.shape[0], "n_features": X.shape[1], "nnz_per_row": X.nnz / n, "seeds": args.seeds,
-                   "passes": args.passes, "targets": list(TARGETS), "methods": methods, "sv_tolerance": SV_TOLERANCE},
-        "version": autoassist.__version__, "git_commit": hardware["git_commit"], "hardware": hardware, "runs": [],
-    }
-    for lam in lambdas:
-        optimum, sv_mask, optimum_seconds = _optimum(X, y, lam)
-        sv_fraction = float(sv_mask.mean())
-        entry: dict[str, Any] = {"lambda": lam, "optimum": optimum, "optimum_seconds": optimum_seconds,
-                                 "sv_fraction": sv_fraction, "methods": {}}
-        for name, params in tqdm(methods.items(), desc=f"lambda={lam:.3g}"):
-            curves = [(_sklearn(X, y, Xt, yt, lam, args.passes, s, average=bool(params["average"]))
-                       if name.startswith("sklearn-sgd") else _ours(params, X, y, Xt, yt, lam, args.passes, s, sv_mask))
-                      for s in args.seeds]
-            entry["methods"][name] = summarise(curves, optimum, args.passes)
-            entry["methods"][name]["params"] = params
-        add_ratios(entry)
-        results["runs"].append(entry)
-    (out / "results.json").write_text(json.dumps(compact(results), separators=(",", ":")))
+    results: dict[str, Any] = compact({
+        "config": config, "version": autoassist.__version__, "git_commit": hardware["git_commit"],
+        "hardware": hardware, "runs": [] if kept is None else kept["runs"]})
+    _run_all(args, methods, lambdas, (X, y, Xt, yt), results, path)
     from autoassist.bench.svm_plots import plot_svm
 
-    plot_svm(out)
-    print((out / "table.md").read_text())
+    report_results(out, plot_svm)
     return 0
+
+
+def command_line(args: argparse.Namespace) -> list[str]:
+    """``autoassist``'s arguments that run this benchmark again: every option, defaults included (``--resume``
+    left out), so ``results.json`` says how it was made however it was called."""
+    argv = ["bench", "svm", "--data", str(args.data)]
+    argv += ["--test", str(args.test)] if args.test else ["--test-fraction", repr(args.test_fraction)]
+    if args.n_features is not None:
+        argv += ["--n-features", str(args.n_features)]
+    argv += ["--seeds", *map(str, args.seeds), "--passes", str(args.passes)]
+    if args.lambdas:
+        argv += ["--lambda", *map(repr, args.lambdas)]
+    if args.methods:
+        argv += ["--methods", *args.methods]
+    return argv + (["--variants"] if args.variants else []) + ["--out", str(args.out)]
+
+
+def check_out(path: Path, args: argparse.Namespace, methods: dict[str, dict[str, Any]],
+              log: Callable[[str], None] = print) -> dict[str, Any] | None:
+    """Before the files are read: ``--out``'s ``results.json``, if any, is an earlier ``bench svm``'s. Returns it
+    with ``--resume`` (its settings checked against this command's), else None: it is replaced, and the log says so.
+    Anything else there (not JSON, another benchmark's results) is refused, resumed or not."""
+    if not path.exists():
+        return None
+    rule = "a folder without results.json or with the results.json of an earlier `autoassist bench svm`"
+    fix = "Choose another --out, or delete that file if its results are not needed."
+    old = read_results(path, "--out", rule, fix)
+    kind = results_kind(old)
+    if kind != "svm":
+        raise ParameterError(f"--out must be {rule}; got {path}, which holds results of {KINDS[kind]}. {fix}")
+    if not args.resume:
+        if old["runs"]:
+            log(f"{path} holds the results of an earlier `autoassist bench svm` ({_count_runs(old)} finished runs): "
+                "this benchmark replaces them (--resume keeps them; another --out keeps the file).")
+        return None
+    new = {"data": args.data, "test": args.test, "test_fraction": None if args.test else args.test_fraction,
+           "seeds": args.seeds, "passes": args.passes, "targets": list(TARGETS), "sv_tolerance": SV_TOLERANCE}
+    _check_same(path, old["config"], compact(new), RESUME_SAME)
+    for entry in old["runs"]:
+        for name, record in [*entry["methods"].items(), *entry.get("unfinished", {}).items()]:
+            if name in methods and record.get("params") != compact(methods[name]):
+                raise ParameterError(
+                    f"--resume must keep the settings of the finished runs; got {name}'s parameters "
+                    f"{record.get('params')} in {path} but {compact(methods[name])} in this version of autoassist. "
+                    "Choose another --out for the new setting (or leave out --resume to replace those results).")
+    return old
+
+
+def _check_same(path: Path, old: dict[str, Any], new: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Refuse ``--resume`` where the kept results' config differs from this command's in one of ``keys``."""
+    differing = [k for k in keys if old.get(k) != new[k]]
+    if differing:
+        key, also = differing[0], f" (also {', '.join(differing[1:])})" if differing[1:] else ""
+        raise ParameterError(f"--resume must keep the setting of the finished runs; got {key} = {old.get(key)!r} in "
+                             f"{path} but {new[key]!r} in this command{also}. Resume with the same data, split, "
+                             "--seeds and --passes (only --methods and --lambda may change), or choose another --out.")
+
+
+def _count_runs(results: dict[str, Any]) -> int:
+    """Finished runs (one method, seed and lambda each) in bench svm results."""
+    return sum(len(m.get("curves", ())) for entry in results["runs"] for m in entry["methods"].values()) + sum(
+        len(u.get("seeds", ())) for entry in results["runs"] for u in entry.get("unfinished", {}).values())
+
+
+def _run_all(args: argparse.Namespace, methods: dict[str, dict[str, Any]], lambdas: list[float],
+             data: tuple[Any, Any, Any, Any], results: dict[str, Any], path: Path) -> None:
+    """Train every (lambda, method, seed) not in ``results`` yet; write ``results`` to ``path`` after each.
+
+    A method's seeds wait under its lambda's ``unfinished`` until the last one is done, then are summarised into
+    ``methods``. Every record is rounded (:func:`compact`) as it is made, so a resumed benchmark's summaries are
+    those of an uninterrupted one. Ctrl-C raises :class:`Interrupted`, saying how many finished runs ``path`` holds.
+    """
+    X, y, Xt, yt = data
+    entries = {_lambda_key(entry["lambda"]): entry for entry in results["runs"]}
+    plan = [(lam, name, seed) for lam in lambdas for name in methods for seed in args.seeds
+            if not _finished(entries.get(_lambda_key(lam)), name, seed)]
+    on_disk = _count_runs(results) if path.exists() else 0   # finished runs in path (kept or written here)
+    sv_masks: dict[str, np.ndarray] = {}
+    try:
+        if plan:
+            _warm_up(X, y, lambdas[0], {name: methods[name] for name in dict.fromkeys(name for _, name, _ in plan)})
+        for lam, name, seed in tqdm(plan, desc="bench svm", disable=not plan):
+            key, params = _lambda_key(lam), methods[name]
+            if key not in sv_masks:   # LIBLINEAR once per lambda (a kept lambda's recorded optimum is kept)
+                optimum, sv_masks[key], optimum_seconds = _optimum(X, y, lam)
+                if key not in entries:
+                    entries[key] = compact({"lambda": lam, "optimum": optimum, "optimum_seconds": optimum_seconds,
+                                            "sv_fraction": float(sv_masks[key].mean()), "methods": {}})
+                    results["runs"].append(entries[key])
+            entry = entries[key]
+            unfinished = entry.setdefault("unfinished", {}).setdefault(
+                name, {"params": compact(params), "seeds": [], "curves": []})
+            curve = (_sklearn(X, y, Xt, yt, lam, args.passes, seed, average=bool(params["average"]))
+                     if name.startswith("sklearn-sgd") else
+                     _ours(params, X, y, Xt, yt, lam, args.passes, seed, sv_masks[key]))
+            unfinished["seeds"].append(seed)
+            unfinished["curves"].append(compact(curve))
+            if len(unfinished["seeds"]) == len(args.seeds):   # the method's last seed: summarised with the others
+                summary = compact(summarise(unfinished["curves"], entry["optimum"], args.passes))
+                entry["methods"][name] = dict(summary, params=unfinished["params"])
+                add_ratios(entry)
+                del entry["unfinished"][name]
+            if not entry["unfinished"]:
+                del entry["unfinished"]
+            write_results(path, results)
+            on_disk = _count_runs(results)
+    except KeyboardInterrupt:
+        if not on_disk:
+            raise Interrupted(f"interrupted before the first run finished; this command wrote nothing to {path}") \
+                from None
+        raise Interrupted(f"interrupted; the finished runs ({on_disk}) are in {path}: rerun the same command with "
+                          "--resume") from None
+
+
+def _finished(entry: dict[str, Any] | None, name: str, seed: int) -> bool:
+    """Whether kept results hold ``name``'s run with ``seed`` (``entry``: its lambda's, None if not there)."""
+    return entry is not None and (name in entry["methods"]
+                                  or seed in entry.get("unfinished", {}).get(name, {}).get("seeds", ()))
+
+
+def _lambda_key(lam: float) -> str:
+    """A lambda as results.json keeps it (7 significant digits): the key under which runs are kept and resumed."""
+    return f"{lam:.{DIGITS}g}"
+
+
+def write_results(path: Path, results: dict[str, Any]) -> None:
+    """Write ``results`` (compact JSON) to ``path`` atomically: a temporary file in the same folder, then
+    ``os.replace``, so an interrupted write leaves the previous file whole."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(compact(results), separators=(",", ":")))
+    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,9 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autoassist bench svm", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     configure(parser)
-    args = parser.parse_args(argv)
-    args.argv = argv
-    return run(args)
+    return run(parser.parse_args(argv))
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -413,11 +545,6 @@ def add_ratios(entry: dict[str, Any]) -> None:
                 m[f"{key}_to_stay_{label}_vs_baseline"] = ratio
                 if key != "seconds":
                     m[f"{key}_to_stay_{label}_vs_limit"] = None if ratio is None else ratio / entry["sv_fraction"]
-
-
-def _lambda_key(lam: float) -> str:
-    """A lambda as results.json keeps it (7 significant digits): lambdas equal at this precision are one."""
-    return f"{lam:.{DIGITS}g}"
 
 
 def compact(value: Any) -> Any:

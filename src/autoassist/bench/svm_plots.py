@@ -51,6 +51,15 @@ def lambda_labels(lambdas: list[float]) -> list[str]:
     return [repr(lam) for lam in lambdas]
 
 
+def _unfinished(run: dict[str, Any], seeds: int) -> list[str]:
+    """A line naming the methods of ``run`` whose seeds were not all run (an interrupted benchmark), if any."""
+    waiting = run.get("unfinished", {})
+    if not waiting:
+        return []
+    return ["Not finished (interrupted; rerun with --resume to finish): " + ", ".join(
+        f"{name} ({len(u['seeds'])} of {seeds} seeds)" for name, u in waiting.items()) + ".", ""]
+
+
 def table(results: dict[str, Any]) -> str:
     """Markdown: first time below vs staying below each target, ratios to the baseline and to the limit."""
     n = results["config"]["n_train"]
@@ -80,6 +89,7 @@ def table(results: dict[str, Any]) -> str:
                 f"| {_fmt(m['updates_to_stay_1e-3'], n)} | {_fmt(m['seconds_to_stay_1e-3'])} "
                 f"| {m['final_rel_subopt']:.2e} | {m['final_test_accuracy']:.4f} |")
         lines.append("")
+        lines += _unfinished(run, len(results["config"]["seeds"]))
     lines.append(goals(results))
     lines.append("'never': the median seed was not below the target at (or from some pass to) the end of the run. "
                  "'updates' are steps taken, 'dot products' margins w.x_i computed (importance sampling includes its "
@@ -165,6 +175,8 @@ def plot_svm(results_dir: str | Path) -> list[Path]:
     n = results["config"]["n_train"]
     paths = []
     for run, label in zip(results["runs"], lambda_labels([run["lambda"] for run in results["runs"]])):
+        if not run["methods"]:   # interrupted before its first method finished all its seeds
+            continue
         fig, axes = plt.subplots(1, 4, figsize=(20, 4.5))
         bases = sorted({name.removesuffix("-avg") for name in run["methods"]})
         for name, m in run["methods"].items():
