@@ -220,8 +220,10 @@ class BatchGenerator(Sampler[list[int]]):
             first = np.random.default_rng([self.seed, 0]).permutation(self.num_instances)
             steps = make_batcher().steps_per_pass(first)
         self.steps_per_epoch = steps
+        # the instances' lengths (token batches) as a checksum: a saved state's batches fit only the same lengths
+        self._lengths_crc = 0 if lengths is None else zlib.crc32(np.ascontiguousarray(lengths, np.int64).tobytes())
         if exchange is not None and self.world_size > 1:
-            self._check_ranks_agree(getattr(exchange, "gather_objects", None), lengths)
+            self._check_ranks_agree(getattr(exchange, "gather_objects", None))
         self._assembler = Assembler(selector, self.stream, make_batcher(), self.ledger, rank=self.rank, lag=self.lag,
                                     asynchronous=self.asynchronous, exchange=exchange)
         weakref.finalize(self, self._assembler.stop)
@@ -420,17 +422,15 @@ class BatchGenerator(Sampler[list[int]]):
                 "max_tokens": self.max_tokens or 0, "pool_batches": self.pool_batches,
                 "fresh_decisions": int(self.fresh_decisions),
                 "rank": self.rank, "world_size": self.world_size, "lag": self.lag,
-                "steps_per_epoch": self.steps_per_epoch}
+                "steps_per_epoch": self.steps_per_epoch, "lengths": self._lengths_crc}
 
-    def _check_ranks_agree(self, gather: Callable[[Any], list[Any]] | None, lengths: Any) -> None:
+    def _check_ranks_agree(self, gather: Callable[[Any], list[Any]] | None) -> None:
         """Under DDP every rank must build the generator alike (a collective): a seed per rank, a common habit,
         would give overlapping shards and instances never seen, without a word."""
         if gather is None:
             return
         mine: dict[str, Any] = {k: v for k, v in self._config().items() if k != "rank"}
         mine["selector"] = self._kind()
-        if lengths is not None:
-            mine["lengths"] = zlib.crc32(np.ascontiguousarray(lengths, dtype=np.int64).tobytes())
         check_same_on_every_rank(gather, mine, "Pass the same seed, batch size, data and options on every rank "
                                  "(rank and world_size come from the process group).")
 
@@ -499,6 +499,11 @@ class BatchGenerator(Sampler[list[int]]):
         saved.setdefault("pool_batches", POOL_BATCHES if saved.get("max_tokens") else 0)  # saved before it was kept
         saved.setdefault("fresh_decisions", 0)
         mine = {k: v for k, v in self._config().items() if k != "rank"}
+        saved.setdefault("lengths", mine["lengths"])  # saved before the lengths' checksum was kept: not checked
+        if saved["lengths"] != mine["lengths"]:
+            raise fail("state", "saved from a run over instances of the same lengths (its batches are cut to "
+                       "max_tokens for them)", "one whose lengths differ from these (another corpus, tokenisation "
+                       "or order)", "Resume with the data and lengths= of the run that saved it, or start afresh.")
         if saved != mine:
             differ = ", ".join(f"{k} {saved.get(k)} (here {mine.get(k)})" for k in sorted(set(saved) | set(mine))
                                if saved.get(k) != mine.get(k))
@@ -524,17 +529,37 @@ class BatchGenerator(Sampler[list[int]]):
                 raise fail("state", f"a state of this selector ({self._kind()})", "one it cannot load",
                            f"({error}) Build AutoAssist with the same selector=, assistant= and features as the run "
                            "that saved it.") from None
-            self.epoch = int(state["epoch"])
-            self.steps_in_epoch = int(state["steps_in_epoch"])
-            self.steps = int(state["steps"])
-            saved = state["assembler"]["stats"]  # states saved before "decided" was kept: the assembler's counts
-            self.decided = [int(v) for v in state.get("decided", (saved[0], saved[1]))]
-            self.report_seconds = float(state["report_seconds"])
-            self.position = float(state["position"])
-            self.stream.load_state_dict(state["stream"])
-            asm.batcher.load_state_dict(state["batcher"])
-            self.ledger.load_state_dict(ledger)
-            asm.load_state_dict(state["assembler"], [Batch.from_global_state(b, self.rank) for b in state["ready"]])
+            mine_before = self._parts_state()
+            try:  # the rest, put back as it was if any part fails: nothing changes unless the whole state loads
+                self._load_parts(state, ledger)
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+                self._load_parts(mine_before, mine_before["ledger"])
+                self.selector.load_state_dict(before)
+                raise fail("state", "what AutoAssist.state_dict() returned, whole", f"one that fails to load ({error!r})",
+                           "Load the state as saved; nothing was changed.") from None
+
+    def _parts_state(self) -> dict[str, Any]:
+        """The generator's own parts as :meth:`_load_parts` takes them (caller holds the assembler's ``cond``)."""
+        asm = self._assembler
+        return {"epoch": self.epoch, "steps_in_epoch": self.steps_in_epoch, "steps": self.steps,
+                "decided": list(self.decided), "report_seconds": self.report_seconds, "position": self.position,
+                "stream": self.stream.state_dict(), "batcher": asm.batcher.state_dict(),
+                "ledger": self.ledger.state_dict(skip_from=1 << 62), "assembler": asm.state_dict(),
+                "ready": [b.to_global_state() for b in asm.ready]}
+
+    def _load_parts(self, state: dict[str, Any], ledger: dict[str, Any]) -> None:
+        asm = self._assembler
+        self.epoch = int(state["epoch"])
+        self.steps_in_epoch = int(state["steps_in_epoch"])
+        self.steps = int(state["steps"])
+        saved = state["assembler"]["stats"]  # states saved before "decided" was kept: the assembler's counts
+        self.decided = [int(v) for v in state.get("decided", (saved[0], saved[1]))]
+        self.report_seconds = float(state["report_seconds"])
+        self.position = float(state["position"])
+        self.stream.load_state_dict(state["stream"])
+        asm.batcher.load_state_dict(state["batcher"])
+        self.ledger.load_state_dict(ledger)
+        asm.load_state_dict(state["assembler"], [Batch.from_global_state(b, self.rank) for b in state["ready"]])
 
     def close(self, drain: bool = True) -> None:
         """Stop the worker thread if one is running (safe to call twice; also done automatically).

@@ -247,3 +247,30 @@ def test_unbiased_weights_are_normalised_inverse_probabilities() -> None:
     w = gen.last_weights
     inv = 1 / (0.2 + 0.8 * sel.assistant.score(np.array(idx)))
     np.testing.assert_allclose(w, inv / inv.mean())
+
+
+@pytest.mark.parametrize("damage", ["ledger.recent", "stream.order", "epoch", "assembler.caps", "ready"])
+def test_a_damaged_state_changes_nothing_and_says_so(damage: str) -> None:
+    """A state that fails part-way used to leave the generator half-loaded (the selector, epoch and steps of the
+    saved run, the rest fresh) with a bare KeyError or ValueError."""
+    def make() -> BatchGenerator:
+        return BatchGenerator(_autoassist(), 300, 20, seed=0, asynchronous=False)
+
+    saving = make()
+    for batch in _take(saving):
+        saving.report(batch, np.ones(len(batch)))
+    state = saving.state_dict()
+    part, _, key = damage.partition(".")
+    if key:
+        del state[part][key]
+    elif part == "epoch":
+        state["epoch"] = "x"
+    else:
+        state["ready"] = [{"no": "batch"}]
+    fresh, untouched = make(), make()
+    with pytest.raises(ParameterError, match="state must be what AutoAssist.state_dict.. returned, whole; .*nothing "
+                                             "was changed"):
+        fresh.load_state_dict(state)
+    assert fresh.stats() == untouched.stats()
+    assert fresh.selector.state_dict()["assistant"]["w"].tolist() == untouched.selector.state_dict()["assistant"]["w"].tolist()
+    assert _take(fresh) == _take(untouched)

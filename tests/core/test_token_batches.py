@@ -86,6 +86,24 @@ def test_a_state_loads_only_into_the_same_pool_and_older_states_mean_the_default
     make(32).load_state_dict(state)
 
 
+def test_a_state_loads_only_onto_the_same_lengths() -> None:
+    """Its batches were cut to max_tokens for the saved lengths: other lengths (a re-tokenised corpus of the same
+    size) used to load and yield batches over the bound."""
+    def make(lengths: np.ndarray) -> BatchGenerator:
+        return BatchGenerator(UniformSelector(), N, max_tokens=300, lengths=lengths, seed=0, asynchronous=False)
+
+    saving = make(LENGTHS)
+    for _ in zip(range(3), saving):
+        pass
+    state = saving.state_dict()
+    longer = LENGTHS.copy()
+    longer[state["batcher"]["queue"][0][0][:3]] *= 4  # same number of steps, three queued pairs now longer
+    with pytest.raises(ParameterError, match="state must be saved from a run over instances of the same lengths"):
+        make(longer).load_state_dict(state)
+    del state["config"]["lengths"]  # saved before the checksum was kept: loads, unchecked
+    make(LENGTHS).load_state_dict(state)
+
+
 def test_bad_token_settings() -> None:
     with pytest.raises(ParameterError, match="lengths must be given"):
         BatchGenerator(UniformSelector(), N, max_tokens=100)
