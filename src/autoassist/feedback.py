@@ -28,7 +28,13 @@ _LOSS_FIX = 'Compute the loss with reduction="none", e.g. F.cross_entropy(out, y
 
 
 def as_index_array(indices: Any) -> np.ndarray:
-    """The ``idx`` of a batch (tensor, array or list of ints) as a 1-D int64 array (a copy)."""
+    """The ``idx`` of a batch (tensor, array or list of ints) as a 1-D int64 array (a copy).
+
+    A boolean mask is refused (read as 0/1 it would name instances 0 and 1)."""
+    if getattr(indices, "dtype", None) in (torch.bool, np.bool_) or (
+            isinstance(indices, (list, tuple)) and indices and all(isinstance(i, (bool, np.bool_)) for i in indices)):
+        raise ParameterTypeError("indices must be integer instance indices; got a boolean mask. Report the idx that "
+                                 "the loader yielded with the batch.")
     if isinstance(indices, torch.Tensor):
         if indices.is_floating_point() or indices.is_complex():
             raise ParameterTypeError(f"indices must be integer instance indices; got a {indices.dtype} tensor. "
@@ -135,7 +141,11 @@ class FeedbackLedger:
         """
         shape, loss_copy = copy_losses(losses)
         if len(shape) != 1:
-            raise fail("losses", "a vector of per-instance losses of shape (B,)", f"shape {shape}", _LOSS_FIX)
+            sentences = (" For sequences, give each sentence's mean token loss: losses = token.sum(1) / "
+                         "(target != pad_id).sum(1), or autoassist.losses.sequence_losses(logits, target, pad_id)."
+                         if len(shape) == 2 else "")
+            raise fail("losses", "a vector of per-instance losses of shape (B,)", f"shape {shape}",
+                       _LOSS_FIX + sentences)
         idx = as_index_array(indices)
         if idx.ndim != 1 or len(idx) != shape[0]:
             raise fail("indices", f"of the same length as losses ({shape[0]})", f"shape {idx.shape}",
