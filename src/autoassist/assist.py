@@ -16,6 +16,7 @@ the mean over the batch, weighted by the selector's loss weights when it gives a
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Any, Callable, Iterator, Sequence, cast
 
 import numpy as np
@@ -24,7 +25,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.data._utils.collate import default_collate
 
-from autoassist._errors import ParameterTypeError, check_bool, check_choice, check_int, fail
+from autoassist._errors import ParameterError, ParameterTypeError, check_bool, check_choice, check_int, fail
 from autoassist.assistants.linear import LinearAssistant, check_learning
 from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
@@ -63,14 +64,18 @@ class AutoAssist:
             logistic regression on raw features plus each instance's last reported loss, which
             measured better, see benchmarks/image), ``"paper"`` (the paper's Assistant exactly),
             ``"loss-only"`` (loss history and label only: no feature matrix, nothing to build; for
-            huge, augmented or non-tensor data), or any object with the Assistant protocol.
+            huge, augmented or non-tensor data; it reads no item, so it finds the labels only in
+            ``labels=``, a ``.targets`` or ``.labels`` attribute or a TensorDataset's second tensor,
+            through ``Subset`` and ``ConcatDataset``, and says so when it finds none), or any object
+            with the Assistant protocol.
         selector: instead of AutoAssist, any stream selector (``autoassist.selectors``: uniform,
             random, InfoBatch, importance sampling), used through the same loader and report.
         base_prob: acceptance probability floor (paper: 0.3 for images).
         features: None (pooled, standardised raw input), an (N, d) array or scipy sparse matrix, a
             callable on each item's input, or a prebuilt :class:`InstanceFeatures`.
-        labels: class of each instance, if the items do not carry integer labels.
-        max_feature_dim: pooled raw inputs keep at most about this many values.
+        labels: class of each instance (one int each), if the items do not carry integer labels.
+        max_feature_dim: pooled raw inputs keep at most about this many values, but at least one per
+            channel: an image of C channels keeps at least C (``max_feature_dim=1`` gives C).
         feature_workers: DataLoader worker processes that read the items to build the features.
         progress: show a progress bar while building features (default: for 20,000 instances or more).
         lr, l2: the Assistant's SGD learning rate and L2 penalty (official defaults 0.01, 1e-3).
@@ -144,7 +149,8 @@ class AutoAssist:
         if selector is not None:
             if not isinstance(selector, Selector):
                 raise ParameterTypeError(f"selector must be an autoassist Selector (autoassist.selectors); got "
-                                         f"{type(selector).__name__}.")
+                                         f"{type(selector).__name__}. Pass one such as UniformSelector() or "
+                                         "InfoBatchSelector(), or drop selector= to use AutoAssist's own.")
             if selector.needs_boss_losses:
                 raise fail("selector", "a stream selector", selector.name,
                            "Selective Backprop and the oracle need a no-grad forward pass on every candidate: use "
@@ -188,14 +194,25 @@ class AutoAssist:
         if not isinstance(assistant, str):
             if not isinstance(assistant, Assistant):
                 raise ParameterTypeError(f"assistant must be one of {ASSISTANTS} or an object with score, learn, "
-                                         f"state_dict, load_state_dict and stats; got {type(assistant).__name__}.")
+                                         f"state_dict, load_state_dict and stats; got {type(assistant).__name__}. "
+                                         "Pass a name (the default 'loss-history' suits most data) or an Assistant "
+                                         "such as autoassist.assistants.LinearAssistant(features).")
             return assistant
-        kind = check_choice("assistant", assistant, ASSISTANTS)
+        try:
+            kind = check_choice("assistant", assistant, ASSISTANTS)
+        except ParameterError as error:
+            raise ParameterError(f"{error} 'loss-history' (the default) learns from raw features and each "
+                                 "instance's last loss, 'paper' from raw features alone, 'loss-only' from the loss "
+                                 "and label alone.") from None
         if kind == "loss-only":
             if features is not None:
                 raise fail("features", "None with assistant='loss-only' (it uses no features)", "a feature matrix",
                            "Drop features=, or use assistant='loss-history'.")
-            found = cheap_labels(dataset)
+            found = None if labels is not None else cheap_labels(dataset)
+            if labels is None and found is None:
+                warnings.warn("assistant='loss-only' found no labels without reading every item; it treats all "
+                              "instances as one class. Pass labels=... (one int per instance) to use them.",
+                              UserWarning, stacklevel=3)
             label_array, num_classes = resolve_labels(labels, found, n)
             return LossHistoryAssistant(InstanceFeatures.labels_only(label_array, num_classes), lr=lr, l2=l2,
                                         threshold=threshold)
@@ -205,7 +222,8 @@ class AutoAssist:
             built = build_features(dataset, features=features, labels=labels, max_dim=max_feature_dim,
                                    num_workers=feature_workers, progress=progress)
         if len(built) != n:
-            raise fail("features", f"one row per instance ({n})", f"{len(built)} rows")
+            raise fail("features", f"one row per instance ({n})", f"{len(built)} rows",
+                       "Build the InstanceFeatures from the same training set, in dataset order.")
         cls = LossHistoryAssistant if kind == "loss-history" else LinearAssistant
         return cls(built, lr=lr, l2=l2, threshold=threshold)
 

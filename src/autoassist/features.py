@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, Dataset, IterableDataset, TensorDataset
+from torch.utils.data import ConcatDataset, DataLoader, Dataset, IterableDataset, Subset, TensorDataset
 from tqdm.auto import tqdm
 
 from autoassist._errors import ParameterTypeError, check_int, fail
@@ -38,6 +38,8 @@ from autoassist._errors import ParameterTypeError, check_int, fail
 FeatureMatrix = Any  # np.ndarray (float32, dense) or scipy.sparse.csr_matrix
 _FEATURE_FIX = ("Pass features= (an (N, d) array, a scipy sparse matrix, or a callable mapping an input to a "
                 "fixed-size vector), or use AutoAssist(..., assistant='loss-only'), which needs no features.")
+_MAX_DIM_FIX = ("It caps the values pooled raw inputs keep per instance (at least one per channel); 1024, the "
+                "default, suits small images.")
 
 
 @dataclass
@@ -75,12 +77,15 @@ def pool_inputs(x: np.ndarray | torch.Tensor, max_dim: int = 1024) -> np.ndarray
     """Flatten each instance of ``x`` (shape (N, ...)) to at most about ``max_dim`` values by average pooling.
 
     Images, (N, H, W) or channel-first (N, C, H, W), are pooled spatially with the smallest integer
-    factor that fits; sequences (N, L) or (N, C, L) are pooled along their length. Returns float32 (N, d).
+    factor that fits; sequences (N, L) or (N, C, L) are pooled along their length. Every channel keeps
+    at least one value, so ``d <= max(max_dim, C)`` (C: the product of the dimensions between N and
+    the pooled ones). Returns float32 (N, d).
     """
-    max_dim = check_int("max_dim", max_dim, minimum=1)
+    max_dim = check_int("max_dim", max_dim, minimum=1, fix=_MAX_DIM_FIX)
     t = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).detach().to("cpu", torch.float32)
     if t.ndim < 2:
-        raise fail("x", "an array of shape (N, ...) with one row per instance", f"shape {tuple(t.shape)}")
+        raise fail("x", "an array of shape (N, ...) with one row per instance", f"shape {tuple(t.shape)}",
+                   "Stack the instances along a first dimension, e.g. x.reshape(N, -1) for one value each.")
     n = t.shape[0]
     if t[0].numel() <= max_dim:
         return t.reshape(n, -1).numpy().copy()
@@ -133,14 +138,32 @@ def split_item(item: Any) -> tuple[Any, Any]:
 
 
 def as_label(y: Any) -> int | None:
-    """An integer class label, or None if ``y`` is not one."""
+    """An integer class label (a one-element integer tensor or array too), or None if ``y`` is not one."""
     if y is None:
         return None
     if isinstance(y, torch.Tensor):
-        return int(y.item()) if y.numel() == 1 and not y.is_floating_point() else None
+        return int(y.item()) if y.numel() == 1 and not y.is_floating_point() and not y.is_complex() else None
+    if isinstance(y, np.ndarray):
+        return int(y.reshape(-1)[0]) if y.size == 1 and np.issubdtype(y.dtype, np.integer) else None
     if isinstance(y, (int, np.integer)) and not isinstance(y, bool):
         return int(y)
     return None
+
+
+def _describe(y: Any) -> str:
+    """A label that is not an integer class, in a few words (for the warning that says it is not used)."""
+    if isinstance(y, (torch.Tensor, np.ndarray)):
+        return f"a {str(y.dtype).replace('torch.', '')} {type(y).__name__} of shape {tuple(y.shape)}"
+    return f"{_short_repr(y)} of type {type(y).__name__}"
+
+
+def _short_repr(y: Any) -> str:
+    text = repr(y)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# the label of an item: an integer class, none at all (a bare input, a dict without a label key), or something else
+_INTEGER, _MISSING, _OTHER = 0, 1, 2
 
 
 def check_map_style(dataset: Any, name: str = "dataset") -> int:
@@ -152,7 +175,8 @@ def check_map_style(dataset: Any, name: str = "dataset") -> int:
             "map-style Dataset (one with __getitem__ and __len__), e.g. a list of items or a TensorDataset.")
     if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
         raise ParameterTypeError(f"{name} must be a map-style dataset with __getitem__ and __len__; got "
-                                 f"{type(dataset).__name__}.")
+                                 f"{type(dataset).__name__}. Pass a torch Dataset, a list of items or a "
+                                 "TensorDataset.")
     n = len(dataset)
     if n == 0:
         raise fail(name, "non-empty", "a dataset of length 0", "Pass the training set you will train on.")
@@ -160,7 +184,8 @@ def check_map_style(dataset: Any, name: str = "dataset") -> int:
 
 
 class _Items(Dataset):
-    """Item ``i`` as ``(vector or input tensor, label or -1)``, for reading through a DataLoader."""
+    """Item ``i`` as ``(vector or input tensor, label or 0, kind of label, the label described if not an integer)``,
+    for reading through a DataLoader."""
 
     def __init__(self, dataset: Any, transform: Callable[[Any], Any] | None) -> None:
         self.dataset, self.transform = dataset, transform
@@ -168,9 +193,10 @@ class _Items(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int, int, str]:
         x, y = split_item(self.dataset[i])
         label = as_label(y)
+        kind = _INTEGER if label is not None else _MISSING if y is None else _OTHER
         if self.transform is not None:
             out = torch.as_tensor(np.asarray(self.transform(x), dtype=np.float32)).reshape(-1)
         elif isinstance(x, dict):
@@ -184,16 +210,19 @@ class _Items(Dataset):
             except (TypeError, ValueError) as error:
                 raise ParameterTypeError(f"the dataset's item {i} has an input of type {type(x).__name__} that is "
                                          f"not a numeric array ({error}). {_FEATURE_FIX}") from None
-        return out, -1 if label is None else label
+        return out, 0 if label is None else label, kind, _describe(y) if kind == _OTHER else ""
 
 
-def _collate(items: list[tuple[torch.Tensor, int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    shapes = {tuple(x.shape) for x, _ in items}
+def _collate(items: list[tuple[torch.Tensor, int, int, str]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
+    """Inputs stacked, labels, their kinds, and the first label that is not an integer, described ("" if none)."""
+    shapes = {tuple(item[0].shape) for item in items}
     if len(shapes) > 1:
         shown = ", ".join(str(s) for s in sorted(shapes)[:3])
         raise fail("dataset", "items whose inputs all have one shape (raw features need fixed-size inputs)",
                    f"inputs of shapes {shown}, ...", _FEATURE_FIX)
-    return torch.stack([x for x, _ in items]), torch.tensor([y for _, y in items], dtype=torch.int64)
+    other = next((item[3] for item in items if item[2] == _OTHER), "")
+    return (torch.stack([item[0] for item in items]), torch.tensor([item[1] for item in items], dtype=torch.int64),
+            torch.tensor([item[2] for item in items], dtype=torch.int8), other)
 
 
 def build_features(
@@ -212,24 +241,37 @@ def build_features(
         dataset: a map-style dataset whose item ``i`` is ``(x, y)``, a dict, or just ``x``.
         features: None for pooled raw inputs; an (N, d) array or scipy sparse matrix given by the user;
             or a callable applied to each input ``x`` (the whole item for dict items) returning a 1-D vector.
-        labels: the class of each instance; by default read from the items when they are integers.
-        max_dim: pooled raw inputs keep at most about this many values per instance.
+        labels: the class of each instance; by default read from the items when they are all integers (a
+            one-element integer tensor counts). Items without a label make one class; labels that are not
+            integers (one-hot, strings, floats), or a label on only some items, make one class too, and a
+            warning says so.
+        max_dim: pooled raw inputs keep at most about this many values per instance, but at least one
+            per channel.
         num_workers: DataLoader worker processes that read the items (raw or callable features).
         chunk_size: items read per chunk.
         progress: show a progress bar (default: for datasets of 20,000 instances or more).
     """
     n = check_map_style(dataset)
-    max_dim = check_int("max_feature_dim", max_dim, minimum=1)
-    num_workers = check_int("num_workers", num_workers, minimum=0)
+    max_dim = check_int("max_feature_dim", max_dim, minimum=1, fix=_MAX_DIM_FIX)
+    num_workers = check_int("num_workers", num_workers, minimum=0,
+                            fix="0 reads the items in this process; a few worker processes speed up slow item reads.")
+    chunk_size = check_int("chunk_size", chunk_size, minimum=1,
+                           fix="It is how many items are read at a time (default 512).")
     given = features is not None and not callable(features)
     transform = features if callable(features) else None
     matrix: FeatureMatrix = _given_matrix(features, n) if given else None
-    found = np.full(n, -1, dtype=np.int64)
+    found = np.zeros(n, dtype=np.int64)
+    kinds = np.full(n, _MISSING, dtype=np.int8)  # what each item's label is (_INTEGER, _MISSING, _OTHER)
+    other = ""  # the first item label that is not an integer, described
     tensors = dataset.tensors if isinstance(dataset, TensorDataset) else None
     if tensors is not None and features is None:  # in-memory tensors: pooled in chunks, no item reads
         matrix = _pool_in_chunks(tensors[0], max_dim, chunk_size * 64)
-        if len(tensors) > 1 and tensors[1].ndim == 1 and not tensors[1].is_floating_point():
-            found = tensors[1].cpu().numpy().astype(np.int64)
+        if len(tensors) > 1:
+            column = _integer_column(tensors[1], n)
+            if column is not None:
+                found, kinds[:] = column, _INTEGER
+            else:
+                kinds[:], other = _OTHER, _describe(tensors[1][0])
     elif not given or labels is None:  # read the items through a DataLoader, in chunks
         if features is None:
             _warn_if_random(dataset)
@@ -241,8 +283,10 @@ def build_features(
         show = n >= 20000 if progress is None else bool(progress)
         chunks = tqdm(loader, desc="autoassist: building features", unit="chunk") if show else loader
         start = 0
-        for x, y in chunks:
+        for x, y, kind, note in chunks:
             found[start:start + len(y)] = y.numpy()
+            kinds[start:start + len(y)] = kind.numpy()
+            other = other or note
             if not given:
                 block = x.numpy() if transform is not None else pool_inputs(x, max_dim)
                 if matrix is None:
@@ -254,8 +298,39 @@ def build_features(
             raise fail("features", "finite everywhere", "inputs containing NaN or inf",
                        "Clean the inputs or pass features= explicitly.")
         matrix = standardize(matrix)
-    label_array, num_classes = resolve_labels(labels, found if (found >= 0).all() else None, n)
+    label_array, num_classes = resolve_labels(labels, None if labels is not None else _item_labels(found, kinds, other),
+                                              n)
     return InstanceFeatures(matrix, label_array, num_classes)
+
+
+def _item_labels(found: np.ndarray, kinds: np.ndarray, other: str) -> np.ndarray | None:
+    """The labels read from the items if every item has an integer one; None (one class) otherwise, said in a
+    warning unless no item has a label at all (an unlabelled dataset)."""
+    if (kinds == _INTEGER).all():
+        return found
+    if (kinds == _MISSING).all():
+        return None
+    n = len(kinds)
+    if (kinds == _OTHER).any():
+        first = int(np.argmax(kinds == _OTHER))
+        what = (f"{int((kinds == _OTHER).sum())} of the {n} items' labels are not integer classes (item {first}'s is "
+                f"{other}: one-hot, a string or a regression target?)")
+        example = ", e.g. y.argmax(1) of one-hot labels"
+    else:
+        what = (f"{int((kinds == _MISSING).sum())} of the {n} items carry no label while the others carry integer "
+                "classes")
+        example = ""
+    warnings.warn(f"{what}; the Assistant treats all instances as one class. Pass labels=... (one int per instance"
+                  f"{example}) to use the classes.", UserWarning, stacklevel=3)
+    return None
+
+
+def _integer_column(values: Any, n: int) -> np.ndarray | None:
+    """``values`` as n int64 labels if they are integers (or booleans) of shape (n,) or (n, 1), else None."""
+    arr = np.asarray(values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else values)
+    if arr.shape not in ((n,), (n, 1)) or not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
+        return None
+    return arr.reshape(n).astype(np.int64)
 
 
 def _pool_in_chunks(x: torch.Tensor, max_dim: int, chunk: int) -> np.ndarray:
@@ -281,7 +356,8 @@ def _given_matrix(features: Any, n: int) -> FeatureMatrix:
         raise fail("features", f"an array of shape (N, d) with N = len(dataset) = {n}", f"shape {arr.shape}",
                    "Give one feature row per training instance, in dataset order.")
     if not np.issubdtype(arr.dtype, np.number):
-        raise ParameterTypeError(f"features must be numeric; got dtype {arr.dtype}.")
+        raise ParameterTypeError(f"features must be numeric; got dtype {arr.dtype}. Encode the features as numbers "
+                                 "(e.g. one-hot or TF-IDF), or pass a callable that maps an input to a vector.")
     if not np.all(np.isfinite(arr)):
         raise fail("features", "finite everywhere", "an array containing NaN or inf", "Clean or impute the features first.")
     return standardize(arr.astype(np.float32, copy=True))
@@ -301,18 +377,30 @@ def _warn_if_random(dataset: Any) -> None:
 
 
 def cheap_labels(dataset: Any) -> np.ndarray | None:
-    """Labels found without reading items (``.targets``, ``.labels``, a TensorDataset's second tensor)."""
+    """Integer labels found without reading items: ``.targets``, ``.labels``, a TensorDataset's second tensor,
+    through a ``Subset`` (the labels of its dataset at its indices) and a ``ConcatDataset`` (concatenated)."""
+    if isinstance(dataset, Subset):
+        inner = cheap_labels(dataset.dataset)
+        if inner is None:
+            return None
+        indices = np.asarray(dataset.indices, dtype=np.int64).reshape(-1)
+        return inner[indices] if len(indices) else np.zeros(0, dtype=np.int64)
+    if isinstance(dataset, ConcatDataset):
+        parts = [cheap_labels(part) for part in dataset.datasets]
+        found = [p for p in parts if p is not None]
+        return np.concatenate(found).astype(np.int64) if len(found) == len(parts) else None
     for name in ("targets", "labels"):
         value = getattr(dataset, name, None)
         if value is not None:
-            arr = np.asarray(value.cpu().numpy() if isinstance(value, torch.Tensor) else value)
-            if arr.shape == (len(dataset),) and np.issubdtype(arr.dtype, np.integer):
-                return arr.astype(np.int64)
+            try:
+                column = _integer_column(value, len(dataset))
+            except (TypeError, ValueError):  # not array-like: not labels
+                column = None
+            if column is not None:
+                return column
     tensors = getattr(dataset, "tensors", None)
-    if isinstance(tensors, tuple) and len(tensors) >= 2:
-        t = tensors[1]
-        if isinstance(t, torch.Tensor) and t.ndim == 1 and not t.is_floating_point():
-            return t.cpu().numpy().astype(np.int64)
+    if isinstance(tensors, tuple) and len(tensors) >= 2 and isinstance(tensors[1], torch.Tensor):
+        return _integer_column(tensors[1], len(dataset))
     return None
 
 
@@ -321,7 +409,8 @@ def resolve_labels(labels: Any, found: np.ndarray | None, n: int) -> tuple[np.nd
     if labels is not None:
         arr = np.asarray(labels.cpu().numpy() if isinstance(labels, torch.Tensor) else labels)
         if arr.shape != (n,):
-            raise fail("labels", f"of shape (N,) with N = len(dataset) = {n}", f"shape {arr.shape}")
+            raise fail("labels", f"of shape (N,) with N = len(dataset) = {n}", f"shape {arr.shape}",
+                       "Pass one integer class per instance, in dataset order (y.argmax(1) of one-hot labels).")
         if not np.issubdtype(arr.dtype, np.integer):
             raise fail("labels", "integer class labels", f"dtype {arr.dtype}", "Pass one integer class per instance.")
     elif found is not None:

@@ -2,15 +2,137 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
-from torch.utils.data import TensorDataset
+import torch.nn.functional as F
+from torch.utils.data import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 
 from autoassist import AutoAssist
 from autoassist._errors import ParameterTypeError
+from autoassist.features import InstanceFeatures, build_features, cheap_labels, pool_inputs
+
+
+class _Items(Dataset):
+    """A plain custom dataset: item ``i`` is ``(x_i, labels[i])``; it counts its reads."""
+
+    def __init__(self, labels: list[Any], d: int = 4) -> None:
+        self.x = torch.arange(len(labels) * d, dtype=torch.float32).reshape(len(labels), d)
+        self.y = labels
+        self.reads = 0
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, Any]:
+        self.reads += 1
+        return self.x[i], self.y[i]
+
+
+def _classes(assist: AutoAssist) -> InstanceFeatures:
+    return assist.assistant.features  # type: ignore[union-attr]
+
+
+def _loss_only(dataset: Any, **options: Any) -> InstanceFeatures:
+    return _classes(AutoAssist(dataset, batch_size=2, assistant="loss-only", asynchronous=False, **options))
+
+
+# 1. the loss-only Assistant reads no item: it finds labels through Subset and ConcatDataset, and says when it finds none
+
+def test_loss_only_finds_the_labels_of_a_random_split_subset_without_reading_items() -> None:
+    base = TensorDataset(torch.randn(300, 2), torch.arange(300) % 4)
+    sub, _ = random_split(base, [200, 100], generator=torch.Generator().manual_seed(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = _loss_only(sub)
+    assert f.num_classes == 4
+    np.testing.assert_array_equal(f.labels, (np.asarray(sub.indices) % 4))
+
+
+def test_loss_only_finds_labels_through_nested_subsets_and_concat_datasets() -> None:
+    class Targets(_Items):
+        @property
+        def targets(self) -> list[int]:
+            return list(self.y)
+
+    first = Targets([i % 3 for i in range(30)])
+    second = TensorDataset(torch.zeros(20, 4), torch.arange(20) % 5 + 10)
+    both = Subset(ConcatDataset([Subset(first, range(10, 30)), second]), [0, 25, 39, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = _loss_only(both)
+    assert first.reads == 0
+    expected = np.array([int(both[i][1]) for i in range(len(both))])  # what reading the items gives: 1, 10, 14, 2
+    np.testing.assert_array_equal(cheap_labels(both), expected)
+    assert f.num_classes == 4
+    np.testing.assert_array_equal(f.labels, np.unique(expected, return_inverse=True)[1])
+
+
+def test_loss_only_says_once_that_it_found_no_labels_and_reads_no_item() -> None:
+    data = _Items([i % 10 for i in range(100)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = _loss_only(data)
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert len(said) == 1 and "found no labels" in said[0] and "labels=" in said[0]
+    assert f.num_classes == 1 and data.reads == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # given labels: nothing to say
+        assert _loss_only(data, labels=data.y).num_classes == 10
+    assert data.reads == 0
+
+
+def test_loss_only_on_a_subset_of_an_unlabelled_custom_dataset_warns() -> None:
+    with pytest.warns(UserWarning, match=r"assistant='loss-only' found no labels.*Pass labels="):
+        _loss_only(Subset(_Items([i % 10 for i in range(100)]), range(50)))
+
+
+# 2. the feature-based Assistants: item labels that are not integers are said to be dropped
+
+@pytest.mark.parametrize("label", [lambda i: F.one_hot(torch.tensor(i % 3), 3), lambda i: "cat" if i % 2 else "dog",
+                                   lambda i: float(i % 3)])
+def test_item_labels_that_are_not_integers_are_said_to_be_dropped(label: Any) -> None:
+    data = _Items([label(i) for i in range(40)])
+    with pytest.warns(UserWarning, match=r"40 of the 40 items' labels are not integer classes \(item 0's is .*"
+                                         r"one class\. Pass labels="):
+        f = build_features(data)
+    assert f.num_classes == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert build_features(data, labels=[i % 3 for i in range(40)]).num_classes == 3
+
+
+def test_one_hot_labels_of_a_tensor_dataset_are_said_to_be_dropped() -> None:
+    data = TensorDataset(torch.randn(40, 4), F.one_hot(torch.arange(40) % 3, 3))
+    with pytest.warns(UserWarning, match="not integer classes.*y.argmax"):
+        assert _classes(AutoAssist(data, batch_size=10, asynchronous=False)).num_classes == 1
+
+
+def test_a_few_items_without_a_label_are_said_to_drop_the_others() -> None:
+    data = _Items([None if i == 7 else i % 3 for i in range(40)])
+    with pytest.warns(UserWarning, match="1 of the 40 items carry no label"):
+        assert build_features(data).num_classes == 1
+
+
+@pytest.mark.parametrize("label", [lambda i: torch.tensor([i % 3]), lambda i: np.array([i % 3]), lambda i: i % 3 - 1])
+def test_one_element_integer_labels_and_negative_classes_count(label: Any) -> None:
+    """A label of -1 is a class like any other (it used to drop every label)."""
+    data = _Items([label(i) for i in range(30)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = build_features(data)
+    assert f.num_classes == 3
+    np.testing.assert_array_equal(f.labels, np.arange(30) % 3)
+
+
+def test_unlabelled_items_are_one_class_without_a_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert build_features(TensorDataset(torch.randn(40, 4))).num_classes == 1
+        assert build_features([torch.full((3,), float(i)) for i in range(20)]).num_classes == 1  # type: ignore[arg-type]
 
 
 # 3. report refuses a boolean mask as it refuses other non-indices
@@ -25,3 +147,19 @@ def test_report_refuses_a_boolean_mask(mask: Any) -> None:
     with pytest.raises(ParameterTypeError, match="got a boolean mask. Report the idx"):
         assist.report(mask(), torch.rand(10))
     assert assist.stats() == before
+
+
+# 5. max_feature_dim is a cap of about that many values, but every channel keeps one
+
+@pytest.mark.parametrize(("shape", "channels"), [((3, 8, 8), 3), ((64, 64), 1), ((5, 100), 5), ((4, 3, 5, 7), 60),
+                                               ((1000, 5), 1000), ((300,), 1)])
+@pytest.mark.parametrize("max_dim", [1, 10, 100])
+def test_pooled_features_stay_within_the_cap_or_one_per_channel(shape: tuple[int, ...], channels: int,
+                                                                max_dim: int) -> None:
+    d = pool_inputs(torch.randn(2, *shape), max_dim).shape[1]
+    assert 1 <= d <= max(max_dim, channels)
+
+
+def test_max_feature_dim_1_keeps_one_value_per_channel() -> None:
+    data = TensorDataset(torch.randn(20, 3, 8, 8), torch.arange(20) % 2)
+    assert _classes(AutoAssist(data, batch_size=4, max_feature_dim=1, asynchronous=False)).dim == 3
