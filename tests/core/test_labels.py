@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -12,8 +13,11 @@ import torch.nn.functional as F
 from torch.utils.data import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 
 from autoassist import AutoAssist
-from autoassist._errors import ParameterTypeError
+from autoassist._errors import ParameterError, ParameterTypeError
+from autoassist.assistants.linear import LinearAssistant
+from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.features import InstanceFeatures, build_features, cheap_labels, pool_inputs
+from autoassist.selectors.autoassist import AutoAssistSelector
 
 
 class _Items(Dataset):
@@ -147,6 +151,37 @@ def test_report_refuses_a_boolean_mask(mask: Any) -> None:
     with pytest.raises(ParameterTypeError, match="got a boolean mask. Report the idx"):
         assist.report(mask(), torch.rand(10))
     assert assist.stats() == before
+
+
+# 4. every option error says how to fix it
+
+_FIX = r"; got .*?\. [A-Z'0-9]"  # the rule, the value, then a sentence: the fix
+
+
+@pytest.mark.parametrize("option", [
+    dict(lr=-1.0), dict(lr=float("nan")), dict(l2=-1.0), dict(threshold="x"), dict(base_prob=float("nan")),
+    dict(base_prob=2.0), dict(warmup_instances=-1), dict(anneal_fraction=2.0), dict(anneal_fraction=float("inf")),
+    dict(switch_fraction=-0.5), dict(total_steps=0), dict(prefer="x"), dict(assistant="x"), dict(max_feature_dim=0),
+    dict(feature_workers=-1), dict(labels=[0, 1])])
+def test_autoassist_option_errors_name_a_fix(option: dict[str, Any]) -> None:
+    with pytest.raises(ParameterError, match=re.escape(next(iter(option))) + " must be .*" + _FIX):
+        AutoAssist(TensorDataset(torch.randn(40, 4), torch.arange(40) % 2), batch_size=8, **option)
+
+
+def test_assistant_and_feature_errors_name_a_fix() -> None:
+    f = InstanceFeatures.labels_only(np.zeros(10, dtype=np.int64), 1)
+    data = TensorDataset(torch.randn(40, 4))
+    for make, name in [(lambda: LinearAssistant(f, mean_decay=1.0), "mean_decay"),
+                       (lambda: LinearAssistant(f, stat_decay=2.0), "stat_decay"),
+                       (lambda: LossHistoryAssistant(f, history_lr=-1.0), "history_lr"),
+                       (lambda: LossHistoryAssistant(f, history_lr=float("nan")), "history_lr"),
+                       (lambda: build_features(data, max_dim=0), "max_feature_dim"),
+                       (lambda: build_features(data, num_workers=-1), "num_workers"),
+                       (lambda: build_features(data, chunk_size=0), "chunk_size"),
+                       (lambda: pool_inputs(np.zeros((2, 3)), max_dim=0), "max_dim"),
+                       (lambda: AutoAssistSelector(LinearAssistant(f), base_prob=-0.5), "base_prob")]:
+        with pytest.raises(ParameterError, match=name + " must be .*" + _FIX):
+            make()
 
 
 # 5. max_feature_dim is a cap of about that many values, but every channel keeps one

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autoassist._errors import check_choice, check_float, check_int, fail
+from autoassist._errors import ParameterError, check_choice, check_float, check_int, fail
 from autoassist.features import InstanceFeatures
 
 
@@ -25,8 +25,30 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def check_learning(lr: float, l2: float, threshold: str) -> tuple[float, float, str]:
     """The Assistant's SGD step, L2 penalty and target threshold, checked (``AutoAssist`` calls it before building)."""
-    return (check_float("lr", lr, positive=True), check_float("l2", l2, nonnegative=True),
-            check_choice("threshold", threshold, ("ema", "previous-pass")))
+    return (check_float("lr", lr, positive=True,
+                        fix="It is the Assistant's SGD step size: a positive number, 0.01 by default (the official "
+                            "code's); 0.5 for translation."),
+            check_float("l2", l2, nonnegative=True,
+                        fix="It is the L2 penalty on the Assistant's weights: 0 or more, 1e-3 by default."),
+            check_named_choice("threshold", threshold, ("ema", "previous-pass"),
+                               "It is what the Assistant's target compares a loss with: 'ema' (the default) a moving "
+                               "average of recent losses, 'previous-pass' the previous pass's mean loss."))
+
+
+def check_named_choice(name: str, value: str, choices: tuple[str, ...], fix: str) -> str:
+    """``check_choice`` with a sentence saying what the choices mean."""
+    try:
+        return check_choice(name, value, choices)
+    except ParameterError as error:
+        raise ParameterError(f"{error} {fix}") from None
+
+
+def check_decay(name: str, value: float, fix: str) -> float:
+    """A moving-average decay in [0, 1)."""
+    number = check_float(name, value, nonnegative=True, fix=fix)
+    if number >= 1:
+        raise fail(name, "in [0, 1)", number, fix)
+    return number
 
 
 class LinearAssistant:
@@ -53,10 +75,12 @@ class LinearAssistant:
     ) -> None:
         self.features = features
         self.lr, self.l2, self.threshold = check_learning(lr, l2, threshold)
-        self.mean_decay = check_float("mean_decay", mean_decay, nonnegative=True)
-        if self.mean_decay >= 1:
-            raise fail("mean_decay", "in [0, 1)", mean_decay)
-        self.stat_decay = check_float("stat_decay", stat_decay, nonnegative=True)
+        self.mean_decay = check_decay("mean_decay", mean_decay,
+                                      "It is how slowly the mean loss the target compares with moves (0.9, the "
+                                      "default: about the last ten feedback batches; 0: the current batch alone).")
+        self.stat_decay = check_decay("stat_decay", stat_decay,
+                                      "It is how slowly the running accuracy and positive rate move (0.98, the "
+                                      "default: about the last fifty feedback batches).")
         self.pass_sum, self.pass_count = 0.0, 0
         self.previous_pass_mean: float | None = None
         d = features.dim
@@ -151,7 +175,8 @@ class LinearAssistant:
         self.running_mean = None if state["running_mean"] is None else float(state["running_mean"])
         self.accuracy = float(state["accuracy"])
         self.positive_rate = float(state["positive_rate"])
-        self.instances_seen = check_int("instances_seen", state["instances_seen"], minimum=0)
+        self.instances_seen = check_int("instances_seen", state["instances_seen"], minimum=0,
+                                        fix="Restore a state saved by an Assistant's state_dict().")
         self.updates = int(state["updates"])
         self.pass_sum, self.pass_count = float(state["pass_sum"]), int(state["pass_count"])
         self.previous_pass_mean = None if state["previous_pass_mean"] is None else float(state["previous_pass_mean"])

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from autoassist._errors import check_float
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.features import InstanceFeatures
 
@@ -33,7 +34,9 @@ class LossHistoryAssistant(LinearAssistant):
     def __init__(self, features: InstanceFeatures, *, history_lr: float = 0.1, **kwargs: Any) -> None:
         super().__init__(features, **kwargs)
         n = len(features)
-        self.history_lr = float(history_lr)
+        self.history_lr = check_float("history_lr", history_lr, nonnegative=True,
+                                      fix="It is the SGD step of the three loss-history weights: 0 or more (0 turns "
+                                          "the loss history off), 0.1 by default.")
         self.v = np.zeros(3, dtype=np.float64)
         self.last_loss = np.zeros(n, dtype=np.float64)
         self.seen = np.zeros(n, dtype=bool)
