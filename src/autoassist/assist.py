@@ -264,7 +264,7 @@ class AutoAssist:
         if losses.ndim == 2 and self.batches.max_tokens is not None:  # token losses of sentences (B, T)
             from autoassist.losses import check_sentence_losses
 
-            check_sentence_losses(losses)
+            check_sentence_losses(losses, batch_size=len(indices) if hasattr(indices, "__len__") else None)
         count = None if tokens is None else self._token_counts(tokens, losses)  # checked before anything is recorded
         weights = self.batches.report(indices, losses)
         if count is not None:
@@ -294,7 +294,9 @@ class AutoAssist:
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
         if count.is_complex() or count.dtype == torch.bool or on_cpu and count.numel() and (
                 bool((count < 0).any()) or not bool(torch.isfinite(count).all())):
-            raise fail("tokens", "finite non-negative token counts", f"{count.dtype} values",
+            shown = f"{count.dtype} values" if count.is_complex() or count.dtype == torch.bool else \
+                f"{count.min().item() if bool(torch.isfinite(count).all()) else 'non-finite values'} (the least)"
+            raise fail("tokens", "finite non-negative token counts", shown,
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
         return count.to(losses.device, losses.dtype)
 

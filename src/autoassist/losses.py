@@ -38,6 +38,9 @@ def check_sentence_losses(losses: torch.Tensor, batch_size: int | None = None) -
     if not isinstance(losses, torch.Tensor):
         raise fail("losses", "a torch.Tensor of shape (B,)", type(losses).__name__)
     shape = tuple(losses.shape)
+    if losses.dim() == 2 and shape[1] == 1 and (batch_size is None or shape[0] == batch_size):
+        raise fail("losses", "one loss per sentence of shape (B,)", f"shape {shape}",
+                   "Drop the last dimension: losses.squeeze(1).")
     if losses.dim() == 2 and (batch_size is None or shape[0] == batch_size):
         raise ParameterError(f"losses must be one loss per sentence of shape (B,); got shape (B, T) = {shape}. {_FIX}")
     if losses.dim() != 1 or (batch_size is not None and shape[0] != batch_size):

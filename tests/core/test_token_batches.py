@@ -324,6 +324,26 @@ def test_lengths_and_token_counts_a_new_user_got_wrong_are_named() -> None:
         assist.report(idx, torch.rand(len(idx)), tokens=torch.full((len(idx),), float("inf")))
 
 
+def test_loss_shapes_a_new_user_got_wrong_are_named_with_the_sequence_fix() -> None:
+    data = torch.utils.data.TensorDataset(torch.arange(40))
+    tokens = AutoAssist(data, max_tokens=40, lengths=np.full(40, 5), assistant="loss-only", asynchronous=False)
+    idx, _ = next(iter(tokens.loader()))
+    b = len(idx)
+    assert b > 1
+    for losses, said in ((torch.rand(b, 7), rf"shape \(B, T\) = \({b}, 7\). Average the token losses"),
+                         (torch.rand(7, b), rf"of shape \({b},\), one loss per sentence of the batch; got shape \(7, {b}\)"),
+                         (torch.rand(b, 1), rf"got shape \({b}, 1\). Drop the last dimension")):
+        with pytest.raises(ParameterError, match=said):
+            tokens.report(idx, losses)
+    with pytest.raises(ParameterError, match=r"tokens must be finite non-negative token counts; got -3 \(the least\)"):
+        tokens.report(idx, torch.rand(b), tokens=torch.tensor([-3] + [1] * (b - 1)))
+    counted = AutoAssist(data, batch_size=4, assistant="loss-only", asynchronous=False)
+    idx, _ = next(iter(counted.loader()))
+    with pytest.raises(ParameterError, match="shape .4, 7.. Compute the loss .* For sequences, give each sentence's "
+                                             "mean token loss"):
+        counted.report(idx, torch.rand(4, 7))
+
+
 def test_sequence_losses_names_a_bad_pad_id() -> None:
     from autoassist.losses import sequence_losses
 
