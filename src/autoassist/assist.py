@@ -193,10 +193,13 @@ class AutoAssist:
                         threshold: str) -> Assistant:
         if not isinstance(assistant, str):
             if not isinstance(assistant, Assistant):
-                raise ParameterTypeError(f"assistant must be one of {ASSISTANTS} or an object with score, learn, "
-                                         f"state_dict, load_state_dict and stats; got {type(assistant).__name__}. "
-                                         "Pass a name (the default 'loss-history' suits most data) or an Assistant "
-                                         "such as autoassist.assistants.LinearAssistant(features).")
+                missing = [name for name in ("instances_seen", "score", "learn", "state_dict", "load_state_dict",
+                                             "stats") if not hasattr(assistant, name)]
+                raise ParameterTypeError(f"assistant must be one of {ASSISTANTS} or an object with instances_seen, "
+                                         f"score, learn, state_dict, load_state_dict and stats (autoassist.protocols."
+                                         f"Assistant); got {type(assistant).__name__}, which lacks "
+                                         f"{', '.join(missing)}. Pass a name (the default 'loss-history' suits most "
+                                         "data) or an Assistant such as autoassist.assistants.LinearAssistant(features).")
             return assistant
         try:
             kind = check_choice("assistant", assistant, ASSISTANTS)

@@ -73,3 +73,4 @@ def test_unbiased_weights_with_base_prob_0_leave_never_accepted_candidates_unwei
     for idx, _ in assist.loader():
         loss = assist.report(idx, torch.ones(len(idx)))
         assert torch.isfinite(loss) and (idx % 2 == 1).all()
+
