@@ -31,7 +31,8 @@ from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
 from autoassist.distributed import FeedbackExchange
 from autoassist.distributed import resolve as resolve_distributed
-from autoassist.features import InstanceFeatures, build_features, check_map_style, cheap_labels, resolve_labels
+from autoassist.features import (InstanceFeatures, as_label, build_features, check_map_style, cheap_labels,
+                                 resolve_labels, split_item)
 from autoassist.protocols import Assistant
 from autoassist.sampler import DEFAULT_LAG, BatchGenerator, check_settings
 from autoassist.selectors.autoassist import AutoAssistSelector
@@ -212,9 +213,12 @@ class AutoAssist:
                 raise fail("features", "None with assistant='loss-only' (it uses no features)", "a feature matrix",
                            "Drop features=, or use assistant='loss-history'.")
             found = None if labels is not None else cheap_labels(dataset)
-            if labels is None and found is None:
-                warnings.warn("assistant='loss-only' found no labels without reading every item; it treats all "
-                              "instances as one class. Pass labels=... (one int per instance) to use them.",
+            # said only where the items hold class labels (item 0 tells): sentence pairs and language-model
+            # batches have none, and one class is then what they are
+            if labels is None and found is None and n and as_label(split_item(dataset[0])[1]) is not None:
+                warnings.warn("assistant='loss-only' found integer labels in the items but no way to read them all "
+                              "without reading every item (no .targets, .labels or TensorDataset tensor); it treats "
+                              "all instances as one class. Pass labels=... (one int per instance) to use them.",
                               UserWarning, stacklevel=3)
             label_array, num_classes = resolve_labels(labels, found, n)
             return LossHistoryAssistant(InstanceFeatures.labels_only(label_array, num_classes), lr=lr, l2=l2,

@@ -210,6 +210,13 @@ class _Items(Dataset):
             except (TypeError, ValueError) as error:
                 raise ParameterTypeError(f"the dataset's item {i} has an input of type {type(x).__name__} that is "
                                          f"not a numeric array ({error}). {_FEATURE_FIX}") from None
+        if self.transform is None and out.dim() == 0:
+            raise ParameterTypeError(f"the dataset's item {i} has a single number as its input ({_describe(x)}), "
+                                     "which gives no raw features (TranslationDataset's items are their own "
+                                     "indices). For sentence pairs pass features=text_features(src_ids, tgt_ids, "
+                                     "vocab_size) (autoassist.text_features: the paper's text Assistant) or use "
+                                     "assistant='loss-only'; for other data, " + _FEATURE_FIX[0].lower()
+                                     + _FEATURE_FIX[1:])
         return out, 0 if label is None else label, kind, _describe(y) if kind == _OTHER else ""
 
 

@@ -76,3 +76,16 @@ def test_reading_the_items_leaves_the_global_torch_stream_alone(given: bool) -> 
     torch.manual_seed(5)
     build_features(items, features=np.arange(80.0).reshape(40, 2) if given else None)  # type: ignore[arg-type]
     assert torch.equal(torch.rand(4), expected)
+
+
+@pytest.mark.parametrize("assistant", ["loss-history", "paper"])
+def test_translation_items_without_features_name_the_text_features_and_loss_only(assistant: str) -> None:
+    """TranslationDataset's items are their indices: raw features were built from them and failed with 'x must be an
+    array of shape (N, ...)' and a reshape advice."""
+    from autoassist import AutoAssist
+    from autoassist.data.text_batches import TranslationDataset
+
+    pairs = TranslationDataset([[1, 2, 3]] * 20, [[4, 5]] * 20)
+    with pytest.raises(TypeError, match=r"item 0 has a single number as its input .* features=text_features\(src_ids, "
+                                        r"tgt_ids, vocab_size\) .* or use assistant='loss-only'"):
+        AutoAssist(pairs, max_tokens=100, assistant=assistant)

@@ -75,23 +75,36 @@ def test_loss_only_finds_labels_through_nested_subsets_and_concat_datasets() -> 
     np.testing.assert_array_equal(f.labels, np.unique(expected, return_inverse=True)[1])
 
 
-def test_loss_only_says_once_that_it_found_no_labels_and_reads_no_item() -> None:
+def test_loss_only_says_once_that_it_found_no_labels_and_reads_only_the_first_item() -> None:
     data = _Items([i % 10 for i in range(100)])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         f = _loss_only(data)
     said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
-    assert len(said) == 1 and "found no labels" in said[0] and "labels=" in said[0]
-    assert f.num_classes == 1 and data.reads == 0
+    assert len(said) == 1 and "found integer labels in the items but no way" in said[0] and "labels=" in said[0]
+    assert f.num_classes == 1 and data.reads == 1  # item 0: does it hold a class label?
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # given labels: nothing to say
         assert _loss_only(data, labels=data.y).num_classes == 10
-    assert data.reads == 0
+    assert data.reads == 1
 
 
 def test_loss_only_on_a_subset_of_an_unlabelled_custom_dataset_warns() -> None:
-    with pytest.warns(UserWarning, match=r"assistant='loss-only' found no labels.*Pass labels="):
+    with pytest.warns(UserWarning, match=r"assistant='loss-only' found integer labels.*Pass labels="):
         _loss_only(Subset(_Items([i % 10 for i in range(100)]), range(50)))
+
+
+def test_loss_only_says_nothing_for_items_without_class_labels() -> None:
+    """Sentence pairs (TranslationDataset's items are their indices) and language-model dicts (token labels) have
+    no classes: one class is what they are, and a warning for them was noise."""
+    from autoassist.data.text_batches import TranslationDataset
+
+    pairs = TranslationDataset([[1, 2]] * 10, [[3]] * 10)
+    lm = [{"input_ids": torch.arange(5), "labels": torch.arange(5)} for _ in range(10)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _loss_only(pairs).num_classes == 1
+        assert _loss_only(lm).num_classes == 1
 
 
 # 2. the feature-based Assistants: item labels that are not integers are said to be dropped
