@@ -384,8 +384,9 @@ def _warn_if_random(dataset: Any) -> None:
 
 
 def cheap_labels(dataset: Any) -> np.ndarray | None:
-    """Integer labels found without reading items: ``.targets``, ``.labels``, a TensorDataset's second tensor,
-    through a ``Subset`` (the labels of its dataset at its indices) and a ``ConcatDataset`` (concatenated)."""
+    """Integer labels found without reading items: ``.targets``, ``.labels``, a TensorDataset's second tensor, a
+    Hugging Face dataset's ``"label"`` (or ``"labels"``) column, through a ``Subset`` (the labels of its dataset at
+    its indices) and a ``ConcatDataset`` (concatenated)."""
     if isinstance(dataset, Subset):
         inner = cheap_labels(dataset.dataset)
         if inner is None:
@@ -408,6 +409,16 @@ def cheap_labels(dataset: Any) -> np.ndarray | None:
     tensors = getattr(dataset, "tensors", None)
     if isinstance(tensors, tuple) and len(tensors) >= 2 and isinstance(tensors[1], torch.Tensor):
         return _integer_column(tensors[1], len(dataset))
+    columns = getattr(dataset, "column_names", None)  # a Hugging Face datasets.Dataset: a column reads at once
+    if isinstance(columns, (list, tuple)):
+        for name in ("label", "labels"):
+            if name in columns:
+                try:
+                    column = _integer_column(dataset[name], len(dataset))
+                except (TypeError, ValueError):  # token label lists: not classes
+                    column = None
+                if column is not None:
+                    return column
     return None
 
 

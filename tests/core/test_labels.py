@@ -211,3 +211,32 @@ def test_pooled_features_stay_within_the_cap_or_one_per_channel(shape: tuple[int
 def test_max_feature_dim_1_keeps_one_value_per_channel() -> None:
     data = TensorDataset(torch.randn(20, 3, 8, 8), torch.arange(20) % 2)
     assert _classes(AutoAssist(data, batch_size=4, max_feature_dim=1, asynchronous=False)).dim == 3
+
+
+class _Columns:
+    """What AutoAssist sees of a Hugging Face ``datasets.Dataset``: rows by position, whole columns by name."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.column_names = list(rows[0])
+        self.reads = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return [row[key] for row in self.rows]
+        self.reads += 1
+        return self.rows[key]
+
+
+def test_loss_only_reads_a_hugging_face_label_column_at_once() -> None:
+    classified = _Columns([{"input_ids": [1, 2], "label": i % 4} for i in range(12)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _loss_only(classified).num_classes == 4
+    lm = _Columns([{"input_ids": [1, 2, 3], "labels": [1, 2, 3]} for _ in range(12)])  # token labels: no classes
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _loss_only(lm).num_classes == 1
