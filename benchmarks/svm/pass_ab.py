@@ -7,7 +7,9 @@ copies of it, each repeat with its own seed (the same seeds for both copies).
 
 PACKAGE: ``autoassist`` or a copy of it at another commit, renamed (imports rewritten), as ``bench svm_interleave
 --also-from`` takes. Prints each copy's median and minimum milliseconds and the ratio of the medians (B / A).
-DATA is held out 20% as ``bench svm --test-fraction 0.2`` does.
+DATA is held out 20% as ``bench svm --test-fraction 0.2`` does. The state is trained by WARM ``partial_fit`` calls
+(the state ``fit(max_iter=WARM)`` reaches, bit for bit, with the per-instance arrays and buffers that ``fit`` drops
+since 15833cf) and the rows prepared by the first copy's own helpers (``_plan.py``).
 """
 
 from __future__ import annotations
@@ -22,15 +24,16 @@ from typing import Any
 import numpy as np
 
 from autoassist.bench.svm import METHODS, _split
+from _plan import trained, training_rows  # beside this script
 
 STATE = ("_v", "_state", "_stale", "_streak", "_counters", "_avg", "_avg_state", "_drift", "_u", "_sgrad", "_flipped",
          "_cv_state", "_drift_sum")
 
 
-def one_pass(clf: Any, kernels: Any, seed: int) -> float:
-    """Seconds of the next drift pass from ``clf``'s state with ``kernels``' loop, run on copies of the state
-    (``clf`` is left as it was)."""
-    data, y = clf._rows
+def one_pass(clf: Any, rows: tuple[Any, np.ndarray], kernels: Any, seed: int) -> float:
+    """Seconds of the next drift pass from ``clf``'s state over ``rows`` (``training_rows``) with ``kernels``'
+    loop, run on copies of the state (``clf`` is left as it was)."""
+    data, y = rows
     p = clf._check_params()
     loop = kernels.pass_for(p["mode"], p["cv"], p["avg_start"], p["loss"], p["projection"], p["clock_updates"])
     s = {name: getattr(clf, name).copy() for name in STATE}
@@ -53,14 +56,15 @@ def main() -> None:
                                            n_features=int(sys.argv[2])))
     warm, repeats, packages = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:7]
     n = X.shape[0]
-    clf = importlib.import_module(f"{packages[0]}.linear").ShrinkingSVC(
-        alpha=1.0 / n, max_iter=warm, random_state=0, **METHODS["shrinking-avg"]).fit(X, y)
+    clf = trained(importlib.import_module(f"{packages[0]}.linear").ShrinkingSVC(
+        alpha=1.0 / n, random_state=0, **METHODS["shrinking-avg"]), X, y, warm)
+    rows = training_rows(clf, X, y)
     kernels = {name: importlib.import_module(f"{name}.linear._kernels") for name in packages}
     print(f"{sys.argv[1]}: n = {n}, pass {warm + 1} from {packages[0]}'s state after {warm} passes")
     times: dict[str, list[float]] = {name: [] for name in packages}
     for r in range(repeats):
         for name in (packages if r % 2 == 0 else packages[::-1]):
-            times[name].append(one_pass(clf, kernels[name], 1000 + r))
+            times[name].append(one_pass(clf, rows, kernels[name], 1000 + r))
     for name in packages:
         t = np.array(times[name]) * 1e3
         print(f"{name}: median {np.median(t):.3f} ms, min {t.min():.3f} ms over {repeats}")

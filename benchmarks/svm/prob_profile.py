@@ -17,8 +17,8 @@ import sys
 import numpy as np
 
 from autoassist.bench.svm import METHODS, _split
-from _plan import next_plan
-from autoassist.linear import ShrinkingSVC, _data
+from _plan import next_plan, training_rows
+from autoassist.linear import ShrinkingSVC
 
 
 def main() -> None:
@@ -26,9 +26,9 @@ def main() -> None:
                                            n_features=int(sys.argv[2])))
     at = sorted(int(a) for a in sys.argv[3:])
     n = X.shape[0]
-    prepared = _data.prepare(X.astype(np.float64).tocsr(), 1.0)
     clf = ShrinkingSVC(alpha=1.0 / n, max_iter=1, random_state=0, **METHODS["shrinking-avg"])
-    clf.partial_fit(X, y, classes=np.unique(y))
+    clf.partial_fit(X, y, classes=np.unique(y))  # partial_fit, not fit: fit drops the state the plan reads
+    prepared, _ = training_rows(clf, X, y)
     for done in range(2, at[-1] + 1):
         clf.partial_fit(X, y)
         if done in at:
