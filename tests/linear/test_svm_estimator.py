@@ -656,3 +656,18 @@ def test_features_that_overflow_are_refused_naming_x() -> None:
                                              r"(non-finite objective|weight vector with inf or NaN) after pass 1 "
                                              r".*StandardScaler"):
         ShrinkingSVC(alpha=1e-300, random_state=0, max_iter=2).fit(_X, _Y)
+
+
+@pytest.mark.parametrize("average", [False, True])
+def test_weights_stay_in_the_ball_after_every_pass_on_poorly_scaled_features(average: bool) -> None:
+    """Projection's guarantee ``||w|| <= 1/sqrt(lambda)`` holds after every pass with stale gradients (the default)
+    on features scaled by 1e4, where the stale gradients' mean takes the skipped visits' steps far outside the
+    ball (they projected nothing before: on heart_scale scaled so, ||w|| ended passes at up to 24x the radius)."""
+    X, y = _noisy(n=100)
+    clf = ShrinkingSVC(alpha=0.01, average=average, random_state=0)
+    radius = 1.0 / np.sqrt(0.01)
+    for _ in range(6):
+        clf.partial_fit(X * 1e4, y, classes=[0, 1])
+        w = np.r_[clf.coef_[0], clf.intercept_]
+        assert np.linalg.norm(w) <= radius * (1.0 + 1e-9)
+    assert clf.history_[-1]["gradient_changes"] > 0

@@ -355,6 +355,62 @@ def test_stale_gradient_pass_matches_a_dense_saga_reference(rho: float) -> None:
     assert cv_state[3] == pytest.approx(float(ubar @ ubar), rel=1e-8, abs=1e-12)
 
 
+@pytest.mark.parametrize("avg_start", [-1, 0])
+@pytest.mark.parametrize("scale", [0.3, 100.0])
+def test_stale_gradient_drift_pass_projects_after_every_visit(scale: float, avg_start: int) -> None:
+    """A drift pass with stale gradients equals a dense reference that steps every visit, skipped or computed,
+    along the stale gradients' mean and then projects onto the ball. Rows scaled by 100 make the mean's step
+    leave the ball at skipped visits (which projected nothing before: ||w|| ended a pass above the radius);
+    scaled by 0.3, ||u|| <= lambda radius at the start, and the skipped visits, which then cannot leave the ball,
+    skip the test."""
+    X, y = _problem(n=30)
+    X *= scale
+    n, d = X.shape
+    rng = np.random.default_rng(12)
+    order = rng.permutation(n)[:10].astype(np.int64)  # the computed draws, with 20 skipped visits between them
+    gaps = np.bincount(rng.integers(0, 11, size=20), minlength=11).astype(np.int64)
+    probs = np.full(10, 0.5)
+    lam, t0, radius, rho = 0.1, 1.0, 1.0 / np.sqrt(0.1), 8.0
+    w0 = rng.normal(size=d)
+    w0 *= 0.9 * radius / np.linalg.norm(w0)
+    table0 = (y * (X @ w0) < 1.0).astype(float)
+    v, state = w0.copy(), np.array([1.0, float(w0 @ w0), 0.0])
+    avg, avg_state, counters = np.zeros(d if avg_start >= 0 else 0), np.array([1.0, 0.0, 0.0]), np.zeros(4, dtype=np.int64)
+    ubar, sgrad, cv_state = (table0 * y) @ X / n, table0.copy(), np.array([0.0, 0.0, 0.0, 0.0, 1.0])
+    assert (np.linalg.norm(ubar) > lam * radius) == (scale > 1.0)
+    K.sgd_pass(*_csr(X), y, np.linalg.norm(X, axis=1), order, np.ones(10), np.zeros(0), v, state, np.full(n, -np.inf),
+               np.zeros(n, dtype=np.int64), counters, lam, t0, K.HINGE, K.DRIFT, 1.5, 1.0, 0.1, np.inf, 0.0, 0.0,
+               False, K.PROJ_BALL, radius, avg, avg_state, avg_start, rho, probs, gaps, np.zeros(3), True, ubar, sgrad,
+               np.zeros(n, dtype=np.uint8), cv_state)
+    w_kernel = state[0] * v + cv_state[0] * ubar
+
+    w, table, mean, average, t = w0.copy(), table0.copy(), (table0 * y) @ X / n, np.zeros(d), 0
+    visits = [(None, 0.0)] * int(gaps[0])
+    for k, i in enumerate(order):
+        visits += [(int(i), probs[k])] + [(None, 0.0)] * int(gaps[k + 1])
+    for i, p in visits:
+        t += 1
+        eta = 1.0 / (lam * (t + t0))
+        step = (1.0 - eta * lam) * w + eta * mean
+        if i is not None:  # computed: its own gradient's change since its stale one, weighted 1/p
+            g = 1.0 if y[i] * X[i] @ w < 1.0 else 0.0
+            step += eta / p * (g - table[i]) * y[i] * X[i]
+            mean += (g - table[i]) * y[i] * X[i] / n
+            table[i] = g
+        w = step
+        if np.linalg.norm(w) > radius:
+            w *= radius / np.linalg.norm(w)
+        mu = rho / (t - 1 + rho)  # the t-th averaged iterate
+        average = (1.0 - mu) * average + mu * w
+    assert counters[0] == 30 and counters[3] > 0
+    np.testing.assert_allclose(w_kernel, w, rtol=1e-8, atol=1e-10)
+    assert np.linalg.norm(w_kernel) <= radius * (1.0 + 1e-9)
+    np.testing.assert_array_equal(sgrad, table)
+    if avg_start >= 0:
+        avg_kernel = avg_state[0] * avg + avg_state[1] * v + cv_state[1] * ubar
+        np.testing.assert_allclose(avg_kernel, average, rtol=1e-8, atol=1e-10)
+
+
 @pytest.mark.parametrize("stale_side", ["satisfied", "violated"])
 def test_stale_gradient_drift_draw_is_unbiased(stale_side: str) -> None:
     """A drift draw with stale gradients, computed with probability p (its change weighted 1/p) or

@@ -152,9 +152,10 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
         ``avg_state[0] * avg + avg_state[1] * v`` and ``avg_state[2]`` counts the averaged visits.
         ``DRIFT`` mode (an explicit active set): ``order`` holds only the draws to compute (``drift_plan``),
         draw ``k`` weighted ``1 / draw_probs[k]``; ``gaps[k]`` skipped visits come before it and
-        ``gaps[len(order)]`` after the last, each applying only the regulariser's shrink and the
-        average, on scalars held in registers. ``streak[i]`` counts i's visits since its
-        margin was last computed. An instance computed at its previous visit too, satisfied then, adds
+        ``gaps[len(order)]`` after the last, each applying only the regulariser's shrink (with stale
+        gradients also the step along their mean, and the projection onto the ball where that step can
+        leave it, ``leaves`` below) and the average, on scalars held in registers. ``streak[i]`` counts
+        i's visits since its margin was last computed. An instance computed at its previous visit too, satisfied then, adds
         ``(dm / ||x_i||)**2 / p`` to ``drift[1]`` and ``1 / p`` to ``drift[2]`` (dm: its margin's change
         since that visit, where it took no data step), estimating the mean squared drift of one pass.
 
@@ -203,6 +204,16 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
             for j in range(v.shape[0]):
                 vu += v[j] * ubar[j]
                 uu += ubar[j] * ubar[j]
+        # Skipped visits with stale gradients step w <- (1 - eta lam) w + eta mean_w u, which can leave the ball.
+        # From inside it they stay inside while ||mean_w u|| <= lam radius ((1 - eta lam) r + eta lam r = r), the
+        # usual case after the first passes: only otherwise (``leaves``: poorly scaled rows) does each skipped
+        # visit test the exact norm, as a computed draw does. The pass starts inside (projected here, should an
+        # earlier projection='none' have left w outside), and so does every run after a computed draw, which projects.
+        project_cv = cv and projection != PROJ_NONE
+        lam2r2 = (1.0 - 1e-6) * lam * lam * radius2  # slack against the rounding of the running u.u
+        leaves = project_cv and mean_w * mean_w * uu > lam2r2
+        if project_cv:
+            sc, b_cv = _ball_cv(sc, b_cv, vv, vu, uu, radius, radius2)
         changes = counters[3]
         inv_n = 1.0 / y.shape[0]
         n_draws = order.shape[0]
@@ -232,7 +243,8 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
                     done = 0
                     if averaging and visited >= avg_start:  # the usual case: a run of averaged visits, on scalars
                         sc, t, a_avg, b_avg, k_avg, b_cv, c_cv, done = _skipped_averaged(
-                            g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho, clock_updates, floor, cv, b_cv, c_cv, mean_w)
+                            g, sc, t, a_avg, b_avg, k_avg, lam, t0, avg_rho, clock_updates, floor, cv, b_cv, c_cv,
+                            mean_w, leaves, vv, vu, uu, radius, radius2)
                         visited += done
                         g -= done
                     if g > 0 and done == 0:  # one visit: before averaging starts, or where the scale crosses the floor
@@ -247,6 +259,8 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
                             vu *= sc
                             sc, vv, a_avg, b_avg = _renormalise_locals(v, state, avg, avg_state, sc, vv, a_avg, b_avg,
                                                                        k_avg)
+                        if leaves:  # the mean's step can leave the ball: project, as a computed draw does
+                            sc, b_cv = _ball_cv(sc, b_cv, vv, vu, uu, radius, radius2)
                         if averaging and visited > avg_start:
                             a_avg, b_avg, c_cv, k_avg = _average_step(a_avg, b_avg, c_cv, k_avg, sc, b_cv, avg_rho)
                     if a_avg < 1e-9:
@@ -359,6 +373,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
                     vu += c * dot + e * dot_u + c * e * xx
                     vv = max(0.0, vv + 2.0 * e * dot + e * e * xx)
                     uu = max(0.0, uu + 2.0 * c * dot_u + c * c * xx)
+                    leaves = project_cv and mean_w * mean_w * uu > lam2r2
                     sgrad[i] = g
                     changes += 1
             elif m < 1.0:
@@ -378,12 +393,7 @@ def _sgd_pass_for(fixed_mode: int, fixed_cv: int, fixed_average: int) -> Any:
                     vv = 0.0
             if cv:
                 if projection != PROJ_NONE:
-                    ww = sc * sc * vv + 2.0 * sc * b_cv * vu + b_cv * b_cv * uu
-                    if ww > radius2 * (1.0 - 1e-9):
-                        norm = np.sqrt(max(0.0, ww))
-                        if norm > radius:
-                            sc *= radius / norm
-                            b_cv *= radius / norm
+                    sc, b_cv = _ball_cv(sc, b_cv, vv, vu, uu, radius, radius2)
             elif projection != PROJ_NONE and sc * sc * vv > radius2 * (1.0 - 1e-9):
                 norm = sc * np.sqrt(vv)  # the exact test, only near or outside the ball
                 if norm > radius:
@@ -494,14 +504,30 @@ def _average_step(a, b, c, k, sc, b_cv, rho):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
+def _ball_cv(sc, b, vv, vu, uu, radius, radius2):  # type: ignore[no-untyped-def]
+    """Project ``w = sc v + b u`` onto the ball of radius ``radius`` (``radius2`` its square): returns the new
+    ``(sc, b)``, both scaled by ``radius / ||w||`` when w lies outside. ``||w||^2 = sc^2 v.v + 2 sc b v.u + b^2 u.u``
+    from the running ``vv``, ``vu``, ``uu`` (exact at the pass's start); the square root only near or outside the
+    ball. Scalars only, inlined."""
+    ww = sc * sc * vv + 2.0 * sc * b * vu + b * b * uu
+    if ww > radius2 * (1.0 - 1e-9):
+        norm = np.sqrt(max(0.0, ww))
+        if norm > radius:
+            sc *= radius / norm
+            b *= radius / norm
+    return sc, b
+
+
+@njit(cache=True, inline="always")
 def _skipped_averaged(  # type: ignore[no-untyped-def]
-    g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor, cv, b_cv, c, mean_w,
+    g, sc, t, a, b, k, lam, t0, rho, clock_updates, floor, cv, b_cv, c, mean_w, project, vv, vu, uu, radius, radius2,
 ):
     """Up to ``g`` skipped visits, all averaged: the regulariser's shrink (and with stale gradients
-    ``cv`` the step along their mean) and the average's step, on the scalars (scale, clock, A, B,
-    averaged visits, b, C); returns them and the visits done. Stops before a visit whose shrink
-    would take the scale below ``floor``, and after one that takes A below 1e-9, for the caller to
-    renormalise or fold (arrays) exactly where the per-visit loop did: the same numbers."""
+    ``cv`` the step along their mean, then with ``project`` the projection onto the ball, ``_ball_cv``)
+    and the average's step, on the scalars (scale, clock, A, B, averaged visits, b, C); returns them and
+    the visits done. Stops before a visit whose shrink would take the scale below ``floor``, and after one
+    that takes A below 1e-9, for the caller to renormalise or fold (arrays) exactly where the per-visit
+    loop did: the same numbers."""
     for j in range(g):
         tt = t if clock_updates else t + 1.0
         shrunk, eta = _shrink(sc, tt, lam, t0)
@@ -510,6 +536,8 @@ def _skipped_averaged(  # type: ignore[no-untyped-def]
         t, sc = tt, shrunk
         if cv:
             b_cv = _mean_step(b_cv, eta, lam, mean_w)
+            if project:
+                sc, b_cv = _ball_cv(sc, b_cv, vv, vu, uu, radius, radius2)
         a, b, c, k = _average_step(a, b, c, k, sc, b_cv, rho)
         if a < 1e-9:
             return sc, t, a, b, k, b_cv, c, j + 1

@@ -38,8 +38,8 @@ Shrinking (``shrinking=``):
   per pass): only the computed draws are walked, in a uniformly random order, with the pass's skipped
   visits spread evenly between them (where a skipped visit sits decides only the step size a computed
   draw gets, not which instance takes it), and the skipped visits between two of them cost O(1) each on
-  scalars (the regulariser's shrink, the stale gradients' step and the average), never a memory access
-  per instance. Defaults
+  scalars (the regulariser's shrink, the stale gradients' step and the average; where that step can leave
+  the ball, with poorly scaled rows, its projection too), never a memory access per instance. Defaults
   ``shrink_drift_scale=2.5``, ``shrink_prob_min=0.1`` with stale gradients (with ``"unbiased"``, at most a 10x
   weight: with 0.05, rare 20x-weighted corrections of instances that crossed the margin unseen kept w8a's averaged
   objective above 1e-2 for 200 passes on one seed in six), 0.05 without. Measured: ``benchmarks/svm/README.md``.
