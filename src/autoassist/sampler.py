@@ -30,6 +30,7 @@ again. The worker thread lives only while the owning iterator runs.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import warnings
@@ -404,7 +405,7 @@ class BatchGenerator(Sampler[list[int]]):
         out = {
             "steps": float(steps), "epoch": float(epoch), "scanned": float(scanned),
             "accepted": float(accepted), "keep_rate": accepted / scanned if scanned else 1.0,
-            "passes": float(self.stream.pass_index + 1),
+            "passes": float(math.ceil(position)),  # passes the loop's batches reached (the worker may be ahead)
             "position": position,
             "feedback_batches": float(led.feedback_batches), "feedback_instances": float(led.feedback_instances),
             "steps_unreported": float(led.steps_unreported), "duplicate_reports": float(led.duplicate_reports),

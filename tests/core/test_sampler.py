@@ -274,3 +274,21 @@ def test_a_damaged_state_changes_nothing_and_says_so(damage: str) -> None:
     assert fresh.stats() == untouched.stats()
     assert fresh.selector.state_dict()["assistant"]["w"].tolist() == untouched.selector.state_dict()["assistant"]["w"].tolist()
     assert _take(fresh) == _take(untouched)
+
+
+def test_passes_in_stats_is_where_the_loop_is_not_where_the_worker_is() -> None:
+    """It counted the passes the worker had started: async, inline and a slow loop logged different values."""
+    def passes(asynchronous: bool, pause: float) -> list[float]:
+        gen = BatchGenerator(_autoassist(), 300, 100, seed=0, asynchronous=asynchronous)
+        seen = []
+        for _ in range(3):
+            for batch in gen:
+                gen.report(batch, np.ones(len(batch)))
+                time.sleep(pause)
+                seen.append(gen.stats()["passes"])
+        gen.close()
+        return seen
+
+    inline = passes(False, 0.0)
+    assert inline == passes(True, 0.0) == passes(True, 0.01)
+    assert inline[0] == 1.0 and inline == sorted(inline)
