@@ -234,6 +234,12 @@ class FeedbackLedger:
             return held.batch.position
         return next((b.position for b in self.recent if b.step == step - 1), None)
 
+    def decided_from(self, step: int) -> tuple[int, int]:
+        """Candidates scanned and accepted for the outstanding batches from step ``step`` on (yielded, not yet
+        handed to the loop: fetched ahead by a DataLoader's workers)."""
+        ahead = [p.batch.decided for s, p in self.outstanding.items() if s >= step]
+        return sum(d[0] for d in ahead), sum(d[1] for d in ahead)
+
     def hand(self, indices: np.ndarray) -> Batch | None:
         """The loader handed the loop the outstanding batch of these instances (the oldest such); return it."""
         after = self.handed or 0

@@ -402,6 +402,9 @@ class BatchGenerator(Sampler[list[int]]):
         a, led = self._assembler.stats, self.ledger
         scanned, accepted = self.decided
         steps, epoch, position = self._loop_counts()
+        if led.handed is not None and led.handed <= self.steps:  # the decisions behind the batches the loop has
+            ahead = led.decided_from(led.handed)
+            scanned, accepted = scanned - ahead[0], accepted - ahead[1]
         out = {
             "steps": float(steps), "epoch": float(epoch), "scanned": float(scanned),
             "accepted": float(accepted), "keep_rate": accepted / scanned if scanned else 1.0,

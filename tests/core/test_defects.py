@@ -673,3 +673,19 @@ def test_stats_say_where_the_loop_is_and_a_superseded_iterator_is_refused() -> N
     with pytest.raises(RuntimeError, match="superseded"):
         next(old)
     next(newer)
+
+
+def test_keep_rate_counts_the_batches_the_loop_has_been_handed_so_a_save_and_load_agree() -> None:
+    """scanned and accepted counted the batches the workers had fetched ahead: a state saved mid-epoch and loaded
+    said fewer (the fetched-ahead batches are replayed, not saved)."""
+    data = TensorDataset(torch.randn(200, 4), torch.randint(0, 3, (200,)))
+    assist = AutoAssist(data, batch_size=10, seed=0)
+    for step, (idx, _) in enumerate(assist.loader(num_workers=2)):
+        assist.report(idx, torch.rand(len(idx), generator=torch.Generator().manual_seed(int(idx[0]))))
+        if step == 12:
+            break
+    said = assist.stats()
+    resumed = AutoAssist(data, batch_size=10, seed=0)
+    resumed.load_state_dict(assist.state_dict())
+    assert {k: resumed.stats()[k] for k in ("scanned", "accepted")} == {k: said[k] for k in ("scanned", "accepted")}
+    assist.close()
