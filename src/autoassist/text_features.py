@@ -30,17 +30,33 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
-from autoassist._errors import check_int, fail
+from autoassist._errors import ParameterTypeError, check_int, fail
 
 LENGTH_SCALE = 10.0
 
 __all__ = ["LENGTH_SCALE", "inverse_document_frequency", "text_feature_columns", "text_features"]
 
 
+def _is_id(token: object) -> bool:
+    return isinstance(token, (int, np.integer)) and not isinstance(token, (bool, np.bool_))
+
+
 def _flatten(ids: Sequence[Sequence[int]], vocab_size: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Return (token ids, lengths) of all sentences, concatenated, as int64 arrays."""
     lengths = np.fromiter((len(s) for s in ids), dtype=np.int64, count=len(ids))
-    tokens = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+    first = next((s[0] for s in ids if len(s)), None)   # a cheap look at one token: numpy casts floats and "5" silently
+    try:
+        if first is not None and not _is_id(first):
+            raise TypeError
+        tokens = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+    except (TypeError, ValueError, OverflowError):
+        bad = next((t for t in chain.from_iterable(ids) if not _is_id(t)), None)
+        if bad is None:   # integers all, one beyond int64
+            raise fail(name, f"token ids in [0, vocab_size={vocab_size})", "an id beyond 64 bits",
+                       "Pass the tokenizer's ids and vocab_size.") from None
+        raise ParameterTypeError(
+            f"{name} must be lists of integer token ids; got the token {bad!r} of type {type(bad).__name__}. "
+            "Encode the sentences first: SubwordTokenizer.encode(sentences) returns such lists.") from None
     if tokens.size and (tokens.min() < 0 or tokens.max() >= vocab_size):
         raise fail(name, f"token ids in [0, vocab_size={vocab_size})",
                    f"ids from {int(tokens.min())} to {int(tokens.max())}", "Pass the tokenizer's vocab_size.")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from autoassist._errors import ParameterError
+from autoassist._errors import ParameterError, ParameterTypeError
 from autoassist.text_features import inverse_document_frequency, text_feature_columns, text_features
 
 V = 8
@@ -67,6 +67,15 @@ def test_given_idf_empty_sentences_and_errors() -> None:
         text_features(SRC, TGT, V, src_idf=np.ones(3))
     with pytest.raises(ParameterError, match="as long as src_ids"):
         text_features(SRC, TGT[:2], V)
+
+
+def test_tokens_that_are_not_integer_ids_are_refused_by_name() -> None:
+    # numpy once raised its own ValueError ("invalid literal for int()"), or cast "5" and 1.5 silently
+    for src in ([["a", "dog"]], ["a dog"], [["4", "5"]], [[4.0, 5.0]], [[4, "x"]]):
+        with pytest.raises(ParameterTypeError, match=r"src_ids must be lists of integer token ids; got the token "
+                                                     r".* Encode the sentences first"):
+            text_features(src, [[4]], V)
+    assert text_features([np.array([4, 5])], [[np.int32(6)]], V).shape == (1, 4 * V + 2)   # numpy ids are fine
 
 
 def test_vectorised_on_a_corpus_of_multi30k_size() -> None:
