@@ -193,14 +193,22 @@ def test_bad_translation_input_is_one_clear_line(capsys: pytest.CaptureFixture[s
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--max-tokens", "0"], "--max-tokens must be >= 8; got 0"),    # 0 once meant the default
-    (["--vocab-size", "0"], "--vocab-size must be >= 8; got 0"),
+    (["--max-tokens", "0"], "--max-tokens must be >= 8; got 0. It is the padded tokens per batch"),   # once 0 = default
+    (["--vocab-size", "0"], "--vocab-size must be >= 8; got 0. It is the joint BPE's number of ids"),
     (["--heads", "3"], "--d-model must be a multiple of --heads (3); got 128"),
     (["--beam-size", "0"], "--beam-size must be >= 1; got 0"),     # once raised after the first run's training
-    (["--lr", "-1"], "--lr must be > 0; got -1.0"),                 # once a traceback from torch
+    (["--lr", "-1"], "--lr must be > 0; got -1.0. Pass Adam's peak learning rate"),   # once a traceback from torch
+    (["--epochs", "inf"], "--epochs must be finite; got inf. It is uniform's budget in passes"),
     (["--clip-grad-norm", "-1"], "--clip-grad-norm must be >= 0; got -1.0"),   # once accepted: gradients negated
     (["--warmup-steps", "-5"], "--warmup-steps must be >= 0; got -5"),
-    (["--val-sentences", "0"], "--val-sentences must be >= 1; got 0"),
+    (["--val-sentences", "0"], "--val-sentences must be >= 1; got 0. Leave it out to use every validation sentence"),
+    (["--methods", "autoassist:assistant=nope"],    # once "assistant must be one of ...", neither flag nor spec named
+     "--methods must be autoassist:assistant=<loss-history|paper|loss-only>; got autoassist:assistant=nope"),
+    # an option of the other corpus type was ignored, yet recorded in the config (and compared by --resume and merge)
+    (["--src", "xx", "--tgt", "yy", "--test-split", "nope", "--lowercase"],
+     "--src must be given with --data-dir (it describes a corpus of files); got xx"),
+    (["--src", "en"], "--src must be given with --data-dir"),    # given, though it is the default
+    (["--lowercase"], "--lowercase must be given with --data-dir"),
     (["--methods", "autoassist:base_prob=2"], "base_prob must be in [0, 1]; got 2.0"),
     (["--methods", "uniform", "random:keep_rate=0"], "random:keep_rate=<a number in (0, 1]>"),
     (["--methods", "uniform", "infobatch:ratio=3"], "unexpected keyword argument 'ratio'"),
@@ -233,7 +241,9 @@ LONG = " ".join(["a c e b d"] * 60)   # 300 words: longer than the model's 250 s
 @pytest.mark.parametrize(("train_en", "train_de", "argv", "message"), [
     (None, ["A B C", "B C D E A C E B D A C E B"], [],
      "parallel files must have the same number of lines; got 4 lines in train.en"),
-    (None, None, ["--max-tokens", "8"], "--max-tokens must be at least the longest training pair's padded size"),
+    (None, None, ["--max-tokens", "8"], "--max-tokens must be at least the longest training pair's padded size "
+     "(20 tokens); got 8. Raise --max-tokens to 20 or more, or remove the longest pairs from the training files "
+     "(--limit-train keeps the first N pairs, whatever their length)."),   # once advised a smaller --limit-train
     ([LONG, LONG], None, [], "--data-dir must be a corpus whose train split keeps at least one pair of 1 to 250"),
 ])
 def test_a_corpus_refused_by_its_data_leaves_no_out_folder(train_en: list[str] | None, train_de: list[str] | None,
@@ -246,6 +256,73 @@ def test_a_corpus_refused_by_its_data_leaves_no_out_folder(train_en: list[str] |
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--synthetic-train", "3"], "--synthetic-train must be left out with --data-dir (it sets the synthetic corpus); "
+                                 "got 3. --data-dir trains on its files"),
+    (["--synthetic-noise", "0"], "--synthetic-noise must be left out with --data-dir"),
+    (["--src", "en", "--tgt", "en"], "--tgt must be a language other than --src (en); got en"),   # once a copy task
+])
+def test_options_that_do_not_fit_a_corpus_of_files_are_refused(argv: list[str], message: str, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = _small_corpus(tmp_path / "corpus")
+    assert main(["bench", "translate", "--data-dir", str(corpus), *argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("split", "flag", "word"), [("val", "--val-split", "validation"), ("test", "--test-split", "test")])
+def test_an_empty_validation_or_test_split_is_refused_before_anything_is_written(
+        split: str, flag: str, word: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # once found after the first run's training (test) or at its first evaluation (val), --out/bpe already written
+    corpus = _small_corpus(tmp_path / "corpus")
+    for lang in ("en", "de"):
+        (corpus / f"{split}.{lang}").write_text("")
+    assert main(["bench", "translate", "--data-dir", str(corpus), "--vocab-size", "20", "--out",
+                 str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert (f"{flag} must be a split of --data-dir holding at least one sentence pair; got {split}. "
+            f"{corpus / f'{split}.en'} and {corpus / f'{split}.de'} hold no sentence. Put the {word} sentences") in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreadable_corpus_file_is_exit_status_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = _small_corpus(tmp_path / "corpus")
+    (corpus / "train.en").write_bytes("a b c\nb c d e\ncaf\u00e9\nd e a b\n".encode("latin-1"))
+    assert main(["bench", "translate", "--data-dir", str(corpus), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{corpus / 'train.en'} must be UTF-8 text; got byte 0xe9 on line 3" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("bpe_dir", [False, True])
+def test_a_refused_command_adds_nothing_to_an_existing_bpe_cache(bpe_dir: bool, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # the BPE was learnt straight into an existing cache (--out/bpe or --bpe-dir), then --max-tokens refused
+    corpus = _small_corpus(tmp_path / "corpus")
+    cache = tmp_path / "cache" if bpe_dir else tmp_path / "out" / "bpe"
+    cache.mkdir(parents=True)
+    assert main(["bench", "translate", "--data-dir", str(corpus), "--vocab-size", "20", "--max-tokens", "8",
+                 *(["--bpe-dir", str(cache)] if bpe_dir else []), "--out", str(tmp_path / "out")]) == 2
+    assert "--max-tokens must be at least" in capsys.readouterr().err
+    assert list(cache.iterdir()) == []
+
+
+def test_a_model_the_bpe_cache_holds_is_read_there_and_not_learnt_again(tmp_path: Path) -> None:
+    from autoassist.bench.translation import TranslationBenchConfig, load_text_data
+    from autoassist.data.parallel import load_parallel
+    from autoassist.data.tokenize import train_joint_bpe
+
+    corpus = _small_corpus(tmp_path / "corpus")
+    cached = train_joint_bpe(load_parallel(corpus, "train"), 20, tmp_path / "cache", seed=0).model_path
+    cfg = TranslationBenchConfig(data_dir=str(corpus), vocab_size=20)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert load_text_data(cfg, scratch, lambda line: None, cache=tmp_path / "cache").tokenizer.model_path == cached
+    assert list(scratch.iterdir()) == []
+    assert load_text_data(cfg, scratch, lambda line: None, cache=tmp_path / "other").tokenizer.model_path.parent == scratch
+    assert not (tmp_path / "other").exists()
 
 
 def test_a_vocabulary_the_corpus_cannot_fill_is_refused_by_its_flag(tmp_path: Path,

@@ -7,7 +7,8 @@ import pytest
 from autoassist._errors import ParameterError
 from autoassist.data.parallel import ParallelCorpus
 from autoassist.data.synthetic_translation import make_synthetic_translation
-from autoassist.data.tokenize import BOS_ID, EOS_ID, PAD_ID, UNK_ID, SubwordTokenizer, train_joint_bpe
+from autoassist.data.tokenize import (BOS_ID, EOS_ID, PAD_ID, UNK_ID, SubwordTokenizer, bpe_model_path,
+                                      train_joint_bpe)
 
 
 def _corpus() -> ParallelCorpus:
@@ -42,3 +43,10 @@ def test_tiny_corpus_small_vocab_and_clear_error(tmp_path: Path) -> None:
         train_joint_bpe(tiny, 10, tmp_path)
     with pytest.raises(ParameterError, match="list of strings"):
         tok.encode("a dog")  # type: ignore[arg-type]
+
+
+def test_bpe_model_path_is_where_the_model_goes_and_writes_nothing(tmp_path: Path) -> None:
+    corpus = _corpus()
+    path = bpe_model_path(corpus, 200, tmp_path / "cache", seed=0)
+    assert not (tmp_path / "cache").exists()
+    assert train_joint_bpe(corpus, 200, tmp_path / "cache", seed=0).model_path == path and path.is_file()

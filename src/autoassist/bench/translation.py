@@ -37,13 +37,13 @@ import torch
 
 from autoassist._errors import ParameterError, check_float, check_int, fail
 from autoassist.batching import POOL_BATCHES, instance_sizes
-from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, check_seeds, check_writable,
-                                     describe_hardware, mark_target, plan_runs, prepare, report_results, run_planned)
+from autoassist.bench.harness import (PlannedRun, Progress, check_device, check_resume, check_seeds, describe_hardware,
+                                      mark_target, plan_runs, prepare, report_results, run_planned)
 from autoassist.bench.methods import parse_method
 from autoassist.bench.translation_runner import (TextData, TranslationRecipe, TranslationTrainConfig, check_method,
                                                  lengths_of, train_translation_run)
 from autoassist.data.parallel import ParallelCorpus, load_parallel, split_file
-from autoassist.data.tokenize import SubwordTokenizer, train_joint_bpe
+from autoassist.data.tokenize import SubwordTokenizer, bpe_model_path, train_joint_bpe
 
 TRANSLATION_METHODS = ("uniform", "random", "autoassist", "infobatch", "importance", "oracle")
 METHOD_HELP = {
@@ -96,16 +96,21 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
     d = TranslationBenchConfig()
     p.add_argument("--data-dir", default=None,
                    help="folder with {split}.{lang}[.gz] line-aligned files (default: the synthetic corpus)")
-    p.add_argument("--src", default=d.src, help="source language suffix")
-    p.add_argument("--tgt", default=d.tgt, help="target language suffix")
-    p.add_argument("--train-split", default=d.train_split)
-    p.add_argument("--val-split", default=d.val_split)
-    p.add_argument("--test-split", default=d.test_split, help="Multi30k: test_2016_flickr")
-    p.add_argument("--lowercase", action="store_true", help="lower-case both sides (and the references)")
-    p.add_argument("--synthetic-train", type=int, default=d.synthetic_train,
-                   help="training pairs of the synthetic corpus (without --data-dir)")
-    p.add_argument("--synthetic-noise", type=float, default=d.synthetic_noise,
-                   help="fraction of the synthetic training pairs whose target is another sentence's translation")
+    # the options of one corpus type default to None (the config's defaults are filled in by config_from_args), so
+    # that one given with the other type is refused even when it repeats the default
+    p.add_argument("--src", default=None, help=f"source language suffix (with --data-dir; default: {d.src})")
+    p.add_argument("--tgt", default=None, help=f"target language suffix (with --data-dir; default: {d.tgt})")
+    p.add_argument("--train-split", default=None, help=f"with --data-dir (default: {d.train_split})")
+    p.add_argument("--val-split", default=None, help=f"with --data-dir (default: {d.val_split})")
+    p.add_argument("--test-split", default=None,
+                   help=f"with --data-dir (default: {d.test_split}; Multi30k: test_2016_flickr)")
+    p.add_argument("--lowercase", action="store_true",
+                   help="lower-case both sides (and the references); with --data-dir")
+    p.add_argument("--synthetic-train", type=int, default=None,
+                   help=f"training pairs of the synthetic corpus (without --data-dir; default: {d.synthetic_train})")
+    p.add_argument("--synthetic-noise", type=float, default=None,
+                   help="fraction of the synthetic training pairs whose target is another sentence's translation "
+                        f"(without --data-dir; default: {d.synthetic_noise:g})")
     p.add_argument("--vocab-size", type=int, default=None, help="joint BPE ids (default: 8000; synthetic 1000)")
     p.add_argument("--limit-train", type=int, default=None, help="use only the first N training pairs (default: all)")
     p.add_argument("--val-sentences", type=int, default=None, help="first N validation sentences (default: all)")
@@ -159,12 +164,38 @@ def add_arguments(p: argparse.ArgumentParser, *, demo: bool = False) -> None:
                        help="fractions of uniform's Boss steps, schedule compressed (1.0: the full runs)")
 
 
+# the options that describe one type of corpus: files (--data-dir) or the synthetic corpus (without it)
+FILE_CORPUS_ONLY = {"src": "--src", "tgt": "--tgt", "train_split": "--train-split", "val_split": "--val-split",
+                    "test_split": "--test-split", "lowercase": "--lowercase"}
+SYNTHETIC_ONLY = {"synthetic_train": "--synthetic-train", "synthetic_noise": "--synthetic-noise"}
+
+
+def _refuse_other_corpus_options(given: dict[str, Any], synthetic: bool) -> None:
+    """``given`` (dest: value, of the options the user gave) may not hold an option of the other corpus type: it would
+    be ignored, yet recorded in the config (where --resume and merge would later compare it)."""
+    if synthetic:
+        wrong = [(flag, given[dest]) for dest, flag in FILE_CORPUS_ONLY.items() if dest in given]
+        if wrong:
+            raise fail(wrong[0][0], "given with --data-dir (it describes a corpus of files)", str(wrong[0][1]),
+                       "Without --data-dir the synthetic corpus is used, which has its own languages and splits: "
+                       f"pass --data-dir DIR, or drop {', '.join(flag for flag, _ in wrong)}.")
+    else:
+        wrong = [(flag, given[dest]) for dest, flag in SYNTHETIC_ONLY.items() if dest in given]
+        if wrong:
+            raise fail(wrong[0][0], "left out with --data-dir (it sets the synthetic corpus)", str(wrong[0][1]),
+                       f"--data-dir trains on its files: drop {', '.join(flag for flag, _ in wrong)}, or drop "
+                       "--data-dir to use the synthetic corpus.")
+
+
 def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> TranslationBenchConfig:
     synthetic = args.data_dir is None
+    d = TranslationBenchConfig()
+    given = {dest: getattr(args, dest) for dest in (*FILE_CORPUS_ONLY, *SYNTHETIC_ONLY)
+             if getattr(args, dest) is not None and getattr(args, dest) is not False}   # --lowercase: when True
+    _refuse_other_corpus_options(given, synthetic)
+    corpus = {dest: given.get(dest, getattr(d, dest)) for dest in (*FILE_CORPUS_ONLY, *SYNTHETIC_ONLY)}
     return TranslationBenchConfig(
-        data_dir=args.data_dir, src=args.src, tgt=args.tgt, train_split=args.train_split, val_split=args.val_split,
-        test_split=args.test_split, lowercase=args.lowercase, synthetic_train=args.synthetic_train,
-        synthetic_noise=args.synthetic_noise,
+        data_dir=args.data_dir, **corpus,
         vocab_size=args.vocab_size if args.vocab_size is not None else (1000 if synthetic else 8000),
         limit_train=args.limit_train,
         val_sentences=args.val_sentences, test_sentences=args.test_sentences,
@@ -186,9 +217,19 @@ def config_from_args(args: argparse.Namespace, *, demo: bool = False) -> Transla
 def validate(cfg: TranslationBenchConfig) -> None:
     check_device(cfg.device)
     check_seeds(cfg.seeds)
+    d = TranslationBenchConfig()
+    other = FILE_CORPUS_ONLY if cfg.data_dir is None else SYNTHETIC_ONLY
+    _refuse_other_corpus_options({dest: getattr(cfg, dest) for dest in other if getattr(cfg, dest) != getattr(d, dest)},
+                                 cfg.data_dir is None)
     if cfg.data_dir is not None:
+        if cfg.src == cfg.tgt:
+            raise fail("--tgt", f"a language other than --src ({cfg.src})", cfg.tgt,
+                       "Translation turns {split}.SRC into {split}.TGT: with one suffix for both the model would "
+                       "learn to copy. Pass the two languages' suffixes, e.g. --src en --tgt de.")
         _check_corpus_files(cfg)
-    check_float("--epochs", cfg.epochs, positive=True)
+    check_float("--epochs", cfg.epochs, positive=True,
+                fix="It is uniform's budget in passes over the training pairs: pass a positive number such as 3 "
+                    "(the default; synthetic 2).")
     if not 0.0 <= cfg.synthetic_noise < 1.0:
         raise fail("--synthetic-noise", "in [0, 1)", cfg.synthetic_noise,
                    "It is the fraction of corrupted training pairs: 0 for a clean corpus, 0.05 by default.")
@@ -224,7 +265,7 @@ def _check_corpus_files(cfg: TranslationBenchConfig) -> None:
     for flag, split in (("--train-split", cfg.train_split), ("--val-split", cfg.val_split),
                         ("--test-split", cfg.test_split)):
         for lang in (cfg.src, cfg.tgt):
-            if split_file(folder, split, lang) is None:
+            if split_file(folder, split, lang, name="--data-dir") is None:
                 raise fail("--data-dir", f"a folder holding {split}.{lang} or {split}.{lang}.gz", str(folder),
                            f"Check {flag} {split} and --src/--tgt {cfg.src}/{cfg.tgt} (Multi30k's test split is "
                            "test_2016_flickr).")
@@ -232,21 +273,37 @@ def _check_corpus_files(cfg: TranslationBenchConfig) -> None:
 
 def _check_numbers(cfg: TranslationBenchConfig) -> None:
     """The corpus, model, optimiser and evaluation options, by their command-line names, before any data is read."""
-    minimum = {"--max-tokens": (cfg.max_tokens, 8), "--decode-batch-size": (cfg.decode_batch_size, 1),
-               "--vocab-size": (cfg.vocab_size, 8), "--synthetic-train": (cfg.synthetic_train, 1),
-               "--limit-train": (cfg.limit_train, 1), "--val-sentences": (cfg.val_sentences, 1),
-               "--test-sentences": (cfg.test_sentences, 1), "--warmup-steps": (cfg.warmup_steps, 0),
-               "--d-model": (cfg.d_model, 1), "--heads": (cfg.n_heads, 1), "--layers": (cfg.layers, 1),
-               "--d-ff": (cfg.d_ff, 1), "--beam-size": (cfg.beam_size, 1), "--eval-points": (cfg.eval_points, 1),
-               "--lag": (cfg.lag, 1), "--threads": (cfg.threads, 0)}
-    for option, (value, least) in minimum.items():
+    d = TranslationBenchConfig()
+    minimum = {
+        "--max-tokens": (cfg.max_tokens, 8, "It is the padded tokens per batch: leave it out for the default (4096; "
+                                            "synthetic 1024)."),
+        "--decode-batch-size": (cfg.decode_batch_size, 1, f"Sentences decoded at a time: {d.decode_batch_size} by "
+                                                          "default."),
+        "--vocab-size": (cfg.vocab_size, 8, "It is the joint BPE's number of ids: leave it out for the default (8000; "
+                                            "synthetic 1000)."),
+        "--synthetic-train": (cfg.synthetic_train, 1, f"Pass a number of pairs such as {d.synthetic_train} (the "
+                                                      "default)."),
+        "--limit-train": (cfg.limit_train, 1, "Leave it out to train on every pair."),
+        "--val-sentences": (cfg.val_sentences, 1, "Leave it out to use every validation sentence."),
+        "--test-sentences": (cfg.test_sentences, 1, "Leave it out to use every test sentence."),
+        "--warmup-steps": (cfg.warmup_steps, 0, "0 switches warm-up off; the default is 400 (synthetic 50)."),
+        "--d-model": (cfg.d_model, 1, f"The Transformer's width: {d.d_model} by default."),
+        "--heads": (cfg.n_heads, 1, f"Attention heads: {d.n_heads} by default."),
+        "--layers": (cfg.layers, 1, f"Encoder and decoder layers each: {d.layers} by default."),
+        "--d-ff": (cfg.d_ff, 1, f"The feed-forward width: {d.d_ff} by default."),
+        "--beam-size": (cfg.beam_size, 1, f"1 decodes greedily; the default is {d.beam_size}."),
+        "--eval-points": (cfg.eval_points, 1, f"Validation BLEU evaluations per run: {d.eval_points} by default."),
+        "--lag": (cfg.lag, 1, f"AutoAssist's lag in Boss steps: {d.lag} by default."),
+        "--threads": (cfg.threads, 0, "0 uses every core; the default is 1.")}
+    for option, (value, least, fix) in minimum.items():
         if value is not None:
-            check_int(option, value, minimum=least)
+            check_int(option, value, minimum=least, fix=fix)
     if cfg.d_model % cfg.n_heads:
         raise fail("--d-model", f"a multiple of --heads ({cfg.n_heads})", cfg.d_model,
                    "Each attention head takes d_model / heads dimensions.")
-    check_float("--lr", cfg.lr, positive=True)
-    check_float("--tolerance", cfg.tolerance, nonnegative=True)
+    check_float("--lr", cfg.lr, positive=True, fix=f"Pass Adam's peak learning rate, such as {d.lr:g} (the default).")
+    check_float("--tolerance", cfg.tolerance, nonnegative=True,
+                fix=f"BLEU points below uniform's final BLEU: 0 or more ({d.tolerance:g} by default).")
     if cfg.clip_grad_norm is not None:
         check_float("--clip-grad-norm", cfg.clip_grad_norm, nonnegative=True, fix="0 switches clipping off.")
     for option, fraction in (("--label-smoothing", cfg.label_smoothing), ("--dropout", cfg.dropout)):
@@ -266,10 +323,13 @@ def _truncate(items: list[Any], limit: int | None) -> list[Any]:
     return items if limit is None else items[:limit]
 
 
-def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[str], None] = print) -> TextData:
+def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[str], None] = print, *,
+                   cache: Path | None = None) -> TextData:
     """Read (or generate) the corpus, learn the joint BPE on its training split, encode every split.
 
-    Training pairs empty on either side, or longer than the model's positions, are dropped (and counted).
+    The BPE model is learnt into ``bpe_dir``, unless ``cache`` already holds the same model (then it is read there;
+    nothing is added to ``cache``). Training pairs empty on either side, or longer than the model's positions, are
+    dropped (and counted). A validation or test split without a sentence is refused here, before any training.
     """
     if cfg.data_dir is None:
         from autoassist.data.synthetic_translation import make_synthetic_translation
@@ -283,11 +343,13 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
             return load_parallel(cfg.data_dir or "", name, cfg.src, cfg.tgt, lowercase=cfg.lowercase)
 
         train, val, test = split(cfg.train_split), split(cfg.val_split), split(cfg.test_split)
+        for flag, split_name, corpus in (("--val-split", cfg.val_split, val), ("--test-split", cfg.test_split, test)):
+            _check_not_empty(cfg, flag, split_name, corpus)
         name = f"{Path(cfg.data_dir).name}-{cfg.src}-{cfg.tgt}"
     corrupted = synthetic.noisy if cfg.data_dir is None else None
     if cfg.limit_train is not None:
         train = train.subset(range(min(cfg.limit_train, len(train))))
-    tok = _learn_bpe(train, cfg, bpe_dir)
+    tok = _learn_bpe(train, cfg, bpe_dir, cache)
     src_ids, tgt_ids = tok.encode(train.src), tok.encode(train.tgt)
     longest = 250  # the model's 256 positions, less <s>, </s> and a margin
     keep = [i for i in range(len(src_ids)) if 0 < len(src_ids[i]) <= longest and 0 < len(tgt_ids[i]) <= longest]
@@ -306,10 +368,26 @@ def load_text_data(cfg: TranslationBenchConfig, bpe_dir: Path, log: Callable[[st
                     test_src=tok.encode(test_c.src), test_refs=list(test_c.tgt), noisy=noisy)
 
 
-def _learn_bpe(train: ParallelCorpus, cfg: TranslationBenchConfig, bpe_dir: Path) -> SubwordTokenizer:
-    """The joint BPE of the training split (``train_joint_bpe``), a vocabulary it cannot build refused by the
-    command's flags rather than by ``train_joint_bpe``'s parameters."""
+def _check_not_empty(cfg: TranslationBenchConfig, flag: str, split: str, corpus: ParallelCorpus) -> None:
+    """A validation or test split must hold a sentence (BLEU of no sentences is undefined): refused before training,
+    not at the first evaluation or after the runs."""
+    if any(corpus.src):   # the loader has checked that a line is empty on both sides or on neither
+        return
+    folder = Path(cfg.data_dir or "")
+    files = " and ".join(str(split_file(folder, split, lang, name="--data-dir")) for lang in (cfg.src, cfg.tgt))
+    raise fail(flag, "a split of --data-dir holding at least one sentence pair", split,
+               f"{files} hold no sentence. Put the {'validation' if flag == '--val-split' else 'test'} sentences "
+               f"there (one per line, line aligned), or pass {flag} the split that holds them.")
+
+
+def _learn_bpe(train: ParallelCorpus, cfg: TranslationBenchConfig, bpe_dir: Path,
+               cache: Path | None = None) -> SubwordTokenizer:
+    """The joint BPE of the training split (``train_joint_bpe``): read from ``cache`` if it holds it, else learnt in
+    ``bpe_dir``; a vocabulary it cannot build refused by the command's flags rather than by ``train_joint_bpe``'s
+    parameters."""
     try:
+        if cache is not None and bpe_model_path(train, cfg.vocab_size, cache, seed=0).is_file():
+            return train_joint_bpe(train, cfg.vocab_size, cache, seed=0)   # reads the model; writes nothing
         return train_joint_bpe(train, cfg.vocab_size, bpe_dir, seed=0)
     except ParameterError as error:
         text = str(error)
@@ -342,7 +420,9 @@ def uniform_steps_per_epoch(data: TextData, cfg: TranslationBenchConfig, seeds: 
     longest = int(instance_sizes(np.asarray(lengths)).max())
     if cfg.max_tokens < longest:  # by its command-line name (AutoAssist would name its own parameter)
         raise fail("--max-tokens", f"at least the longest training pair's padded size ({longest} tokens)",
-                   cfg.max_tokens, "Raise --max-tokens, or drop long pairs with a smaller --limit-train.")
+                   cfg.max_tokens, f"Raise --max-tokens to {longest} or more"
+                   + ("" if cfg.data_dir is None else ", or remove the longest pairs from the training files")
+                   + " (--limit-train keeps the first N pairs, whatever their length).")
     steps = {}
     for seed in seeds:
         with AutoAssist(dataset, max_tokens=cfg.max_tokens, lengths=lengths, pool_batches=cfg.pool_batches,
@@ -384,6 +464,19 @@ def _check_same_corpus(old: dict[str, Any] | None, name: str, fingerprint: str) 
                    "Resume with the data those runs used, or write these runs to another --out.")
 
 
+def _check_bpe_dir(folder: Path) -> None:
+    """--bpe-dir is a folder, or one this user can create (checked without creating it: a refused command leaves
+    nothing behind; the folder is made when the first model is kept)."""
+    existing = folder.absolute()
+    while not existing.exists() and existing != existing.parent:   # the nearest folder that exists
+        existing = existing.parent
+    reason = (f"{existing} is not a folder" if not existing.is_dir() else
+              f"{existing} is not writable" if not os.access(existing, os.W_OK | os.X_OK) else "")
+    if reason:   # the path in full (fail() would shorten a long one)
+        raise ParameterError(f"--bpe-dir must be a folder this user can create and write; got {folder} ({reason}). "
+                             "Choose another --bpe-dir.")
+
+
 def _keep_bpe_model(data: TextData, cache: Path) -> None:
     """Copy the BPE model learnt in a scratch folder into ``cache`` under its own name (the cache key), atomically,
     and point ``data``'s tokenizer at the copy."""
@@ -407,21 +500,22 @@ def run_benchmark(cfg: TranslationBenchConfig, out_dir: Path, *, resume: bool = 
     validate(cfg)
     kept = check_resume(out_dir / "results.json", asdict(cfg), resume=resume, log=log)   # the one read of the file
     if cfg.bpe_dir:
-        check_writable(Path(cfg.bpe_dir), "--bpe-dir")
+        _check_bpe_dir(Path(cfg.bpe_dir))
     start = time.perf_counter()
-    # --out is created once the data has passed every check (its alignment, the vocabulary, the longest pair against
-    # --max-tokens, the corpus of the runs --resume keeps), so a refused corpus leaves nothing behind: a BPE model for
-    # the default cache, --out/bpe, is learnt in a scratch folder while that folder does not exist, and kept after.
+    # --out is created once the data has passed every check (its alignment, its validation and test sentences, the
+    # vocabulary, the longest pair against --max-tokens, the corpus of the runs --resume keeps), so a refused corpus
+    # leaves nothing behind: a BPE model the cache (--bpe-dir, or --out/bpe) lacks is learnt in a scratch folder and
+    # copied into the cache after those checks.
     cache = Path(cfg.bpe_dir) if cfg.bpe_dir else out_dir / "bpe"
     with tempfile.TemporaryDirectory(prefix="autoassist-bpe-") as scratch:
-        data = load_text_data(cfg, cache if cache.is_dir() else Path(scratch), log)
+        data = load_text_data(cfg, Path(scratch), log, cache=cache)
         # Each seed's budget is its own unfiltered pass: a run is a function of its seed, whichever other seeds
         # share its command.
         epoch_steps = uniform_steps_per_epoch(data, cfg, cfg.seeds)
         fingerprint = corpus_fingerprint(data)
         _check_same_corpus(kept, data.name, fingerprint)
         prepare(out_dir, cfg.threads)
-        if not cache.is_dir():
+        if data.tokenizer.model_path.parent != cache:   # learnt in the scratch folder
             _keep_bpe_model(data, cache)
     full_steps = {seed: max(1, int(round(cfg.epochs * steps))) for seed, steps in epoch_steps.items()}
     log(f"{data.name}: {len(data.train_src)} training pairs, {len(data.val_src)} validation, {len(data.test_src)} "

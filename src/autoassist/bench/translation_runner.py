@@ -33,7 +33,7 @@ import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from autoassist._errors import ParameterTypeError, fail
-from autoassist.assist import TRANSLATION_RULES, AutoAssist
+from autoassist.assist import ASSISTANTS, TRANSLATION_RULES, AutoAssist
 from autoassist.batching import POOL_BATCHES
 from autoassist.bench.bleu import corpus_bleu
 from autoassist.bench.curves import Curve
@@ -178,7 +178,11 @@ def build_assist(method: MethodSpec, features: Callable[[], sp.csr_matrix], data
             raise fail("--methods", "autoassist options that apply to text (max_feature_dim sizes pooled raw inputs; "
                        "the translation Assistant's features are TF, TF-IDF and lengths)", method.label,
                        "Drop max_feature_dim.")
-        kind = str(opts.pop("assistant", "paper"))
+        kind = opts.pop("assistant", "paper")
+        if kind not in ASSISTANTS:   # by the flag and the spec (AutoAssist would name its own parameter)
+            raise fail("--methods", "autoassist:assistant=<" + "|".join(ASSISTANTS) + ">", method.label,
+                       "paper (the translation default) learns from the text features, loss-history from them and "
+                       "each pair's last loss, loss-only from the loss alone.")
         kwargs: dict[str, Any] = {**TRANSLATION_RULES, **opts, "assistant": kind}
         if kind != "loss-only":
             kwargs["features"] = features()

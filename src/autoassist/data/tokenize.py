@@ -30,6 +30,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from autoassist.data.parallel import ParallelCorpus
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 
-__all__ = ["BOS_ID", "EOS_ID", "PAD_ID", "UNK_ID", "SubwordTokenizer", "train_joint_bpe"]
+__all__ = ["BOS_ID", "EOS_ID", "PAD_ID", "UNK_ID", "SubwordTokenizer", "bpe_model_path", "train_joint_bpe"]
 
 
 def _sentencepiece():  # type: ignore[no-untyped-def]
@@ -107,19 +108,18 @@ def _training_lines(corpus: ParallelCorpus, max_sentences: int | None, seed: int
     return [line for line in lines if line]
 
 
-def train_joint_bpe(corpus: ParallelCorpus, vocab_size: int, model_dir: str | Path, seed: int = 0, *,
-                    character_coverage: float = 1.0, max_sentences: int | None = None) -> SubwordTokenizer:
-    """Learn a joint BPE vocabulary of ``vocab_size`` ids on the corpus's source and target lines.
+def bpe_model_path(corpus: ParallelCorpus, vocab_size: int, model_dir: str | Path, seed: int = 0, *,
+                   character_coverage: float = 1.0, max_sentences: int | None = None) -> Path:
+    """Where ``train_joint_bpe`` with these arguments keeps its model (whether or not it is there yet); nothing is
+    written. A caller can look in a cache this way without adding to it."""
+    return _model_path_and_lines(corpus, vocab_size, model_dir, seed, character_coverage, max_sentences)[0]
 
-    Pass the *training* split. The model is cached in ``model_dir`` under a name keyed by a hash
-    of the training text and the settings: a second call with the same inputs loads it (and sets
-    ``from_cache=True``). ``vocab_size`` is a ceiling: on a corpus too small to fill it, the model
-    keeps fewer merges (``tokenizer.vocab_size`` says how many ids it has). It must still hold the
-    four special ids plus every character of the corpus (``character_coverage=1.0``, the default,
-    keeps all characters; lower it for scripts with thousands of rare characters).
-    ``max_sentences`` trains on that many pairs drawn with ``seed`` (``None``: all pairs; BPE on all
-    pairs is deterministic and the seed then only enters the cache key).
-    """
+
+def _model_path_and_lines(corpus: ParallelCorpus, vocab_size: int, model_dir: str | Path, seed: int,
+                          character_coverage: float, max_sentences: int | None
+                          ) -> tuple[Path, list[str], dict[str, Any]]:
+    """The arguments checked: the model's path (keyed by the training text and every setting), the training lines
+    and the checked settings."""
     vocab_size = check_int("vocab_size", vocab_size, minimum=8, fix="Pass a vocabulary size such as 8000.")
     seed = check_int("seed", seed, minimum=0)
     character_coverage = check_float("character_coverage", character_coverage, positive=True)
@@ -137,10 +137,30 @@ def train_joint_bpe(corpus: ParallelCorpus, vocab_size: int, model_dir: str | Pa
     for line in lines:
         digest.update(line.encode("utf-8") + b"\n")
     folder = Path(model_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"bpe{vocab_size}-{digest.hexdigest()[:16]}.model"
+    return path, lines, settings
+
+
+def train_joint_bpe(corpus: ParallelCorpus, vocab_size: int, model_dir: str | Path, seed: int = 0, *,
+                    character_coverage: float = 1.0, max_sentences: int | None = None) -> SubwordTokenizer:
+    """Learn a joint BPE vocabulary of ``vocab_size`` ids on the corpus's source and target lines.
+
+    Pass the *training* split. The model is cached in ``model_dir`` under a name keyed by a hash
+    of the training text and the settings: a second call with the same inputs loads it (and sets
+    ``from_cache=True``). ``vocab_size`` is a ceiling: on a corpus too small to fill it, the model
+    keeps fewer merges (``tokenizer.vocab_size`` says how many ids it has). It must still hold the
+    four special ids plus every character of the corpus (``character_coverage=1.0``, the default,
+    keeps all characters; lower it for scripts with thousands of rare characters).
+    ``max_sentences`` trains on that many pairs drawn with ``seed`` (``None``: all pairs; BPE on all
+    pairs is deterministic and the seed then only enters the cache key).
+    """
+    path, lines, settings = _model_path_and_lines(corpus, vocab_size, model_dir, seed, character_coverage,
+                                                  max_sentences)
+    vocab_size, character_coverage = settings["vocab_size"], settings["character_coverage"]
+    path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_file():
         return SubwordTokenizer(path, from_cache=True)
+    spm = _sentencepiece()
     model = io.BytesIO()
     try:
         spm.SentencePieceTrainer.train(
