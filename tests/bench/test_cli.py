@@ -213,6 +213,11 @@ def test_bad_input_is_one_clear_line_not_a_traceback(capsys: pytest.CaptureFixtu
     assert "--lr must be > 0; got 0.0" in capsys.readouterr().err
     assert main(["bench", "image", "--clip-grad-norm", "-1", "--out", "unused"]) == 2
     assert "--clip-grad-norm must be >= 0; got -1.0" in capsys.readouterr().err
+    # the translation demo's options with --task image (the default) were ignored: the image demo ran
+    assert main(["demo", "--max-tokens", "5", "--synthetic-train", "3", "--beam-size", "0", "--out", "unused"]) == 2
+    assert ("--synthetic-train must be left out with --task image (it sets the translation demo); got 3. Pass --task "
+            "translation to run the translation demo, or drop --synthetic-train, --max-tokens, --beam-size.") in \
+        capsys.readouterr().err
     assert main(["demo", "--lr", "0", "--out", "unused"]) == 2   # the demo checks before it creates --out
     assert "--lr must be > 0; got 0.0" in capsys.readouterr().err
     assert not Path("unused").exists()

@@ -113,6 +113,12 @@ TRANSLATION_DEMO: dict[str, float] = {
 IMAGE_ONLY = {"dataset": "--dataset", "data_dir": "--data-dir", "model": "--model", "batch_size": "--batch-size",
               "schedule": "--schedule", "warmup_fraction": "--warmup-fraction", "clip_grad_norm": "--clip-grad-norm",
               "weight_decay": "--weight-decay"}
+# Options of the translation demo alone (the image demo has no use for them), and what they set.
+TRANSLATION_ONLY = {"synthetic_train": "--synthetic-train", "max_tokens": "--max-tokens",
+                    "val_sentences": "--val-sentences", "test_sentences": "--test-sentences", "beam_size": "--beam-size"}
+TRANSLATION_HELP = {"synthetic_train": "training pairs of the synthetic corpus", "max_tokens": "padded tokens per batch",
+                    "val_sentences": "validation sentences", "test_sentences": "test sentences",
+                    "beam_size": "beam of the test BLEU"}
 PER_TASK = {"epochs": ("the dataset's (mnist1d 30)", TRANSLATION_DEMO["epochs"]),
             "lr": ("0.05 (cifar10 0.1)", TRANSLATION_DEMO["lr"]), "tolerance": ("0", TRANSLATION_DEMO["tolerance"]),
             "eval_points": (None, TRANSLATION_DEMO["eval_points"]), "threads": ("0 (all cores)", 1)}
@@ -150,12 +156,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_arguments(arguments, demo=True)
     parser.set_defaults(image_defaults=arguments.image_defaults)
     group = parser.add_argument_group("translation (--task translation)")
-    group.add_argument("--synthetic-train", type=int, default=int(TRANSLATION_DEMO["synthetic_train"]),
-                       help="training pairs of the synthetic corpus")
-    group.add_argument("--max-tokens", type=int, default=int(TRANSLATION_DEMO["max_tokens"]), help="padded tokens per batch")
-    group.add_argument("--val-sentences", type=int, default=int(TRANSLATION_DEMO["val_sentences"]))
-    group.add_argument("--test-sentences", type=int, default=int(TRANSLATION_DEMO["test_sentences"]))
-    group.add_argument("--beam-size", type=int, default=int(TRANSLATION_DEMO["beam_size"]), help="beam of the test BLEU")
+    # default None (TRANSLATION_DEMO's value is filled in by the translation demo) so that one given with
+    # --task image is refused rather than ignored
+    for dest, flag in TRANSLATION_ONLY.items():
+        group.add_argument(flag, type=int, default=None,
+                           help=f"{TRANSLATION_HELP[dest]} (translation only; default: {int(TRANSLATION_DEMO[dest])})")
 
 
 def _translation_config(args: argparse.Namespace) -> Any:
@@ -172,12 +177,16 @@ def _translation_config(args: argparse.Namespace) -> Any:
         value = getattr(args, dest, None)
         return PER_TASK[dest][1] if value is None else value
 
+    def own(dest: str) -> int:
+        value = getattr(args, dest)
+        return int(d[dest]) if value is None else value
+
     return TranslationBenchConfig(
-        synthetic_train=args.synthetic_train, vocab_size=int(d["vocab_size"]), limit_train=args.limit_train,
-        val_sentences=args.val_sentences, test_sentences=args.test_sentences, methods=DEMO_METHODS,
+        synthetic_train=own("synthetic_train"), vocab_size=int(d["vocab_size"]), limit_train=args.limit_train,
+        val_sentences=own("val_sentences"), test_sentences=own("test_sentences"), methods=DEMO_METHODS,
         seeds=tuple(args.seeds), epochs=float(chosen("epochs")), tolerance=float(chosen("tolerance")),
-        max_tokens=args.max_tokens, lr=float(chosen("lr")), warmup_steps=int(d["warmup_steps"]),
-        beam_size=args.beam_size, d_model=int(d["d_model"]), d_ff=int(d["d_ff"]),
+        max_tokens=own("max_tokens"), lr=float(chosen("lr")), warmup_steps=int(d["warmup_steps"]),
+        beam_size=own("beam_size"), d_model=int(d["d_model"]), d_ff=int(d["d_ff"]),
         eval_points=int(chosen("eval_points")), lag=args.lag, threads=int(chosen("threads")),
         synchronous=args.synchronous, device=args.device)
 
@@ -197,6 +206,11 @@ def run_translation(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.task == "translation":
         return run_translation(args)
+    given = [(flag, getattr(args, dest)) for dest, flag in TRANSLATION_ONLY.items() if getattr(args, dest) is not None]
+    if given:
+        raise fail(given[0][0], "left out with --task image (it sets the translation demo)", str(given[0][1]),
+                   "Pass --task translation to run the translation demo, or drop "
+                   + ", ".join(flag for flag, _ in given) + ".")
     for dest, default in args.image_defaults.items():  # the image demo's own defaults where none was given
         if getattr(args, dest) is None and dest not in ("epochs", "lr", "tolerance"):  # the dataset's; 0
             setattr(args, dest, default)
