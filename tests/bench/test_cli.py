@@ -207,6 +207,9 @@ def test_bad_input_is_one_clear_line_not_a_traceback(capsys: pytest.CaptureFixtu
     # does not wait for the runs listed before it
     assert main(["bench", "image", "--methods", "uniform", "autoassist:base_prob=2", "--out", "unused"]) == 2
     assert "base_prob must be in [0, 1]; got 2.0" in capsys.readouterr().err
+    assert main(["bench", "image", "--methods", "autoassist:assistant=nope", "--out", "unused"]) == 2
+    assert "--methods must be autoassist:assistant=<loss-history|paper|loss-only>; got autoassist:assistant=nope" \
+        in capsys.readouterr().err
     assert main(["bench", "image", "--methods", "uniform", "infobatch:ratio=3", "--out", "unused"]) == 2
     assert "unexpected keyword argument 'ratio'" in capsys.readouterr().err
     assert main(["bench", "image", "--lr", "0", "--out", "unused"]) == 2
