@@ -31,8 +31,8 @@ from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
 from autoassist.distributed import FeedbackExchange
 from autoassist.distributed import resolve as resolve_distributed
-from autoassist.features import (InstanceFeatures, as_label, build_features, check_map_style, cheap_labels,
-                                 resolve_labels, split_item)
+from autoassist.features import (InstanceFeatures, build_features, check_map_style, cheap_labels, first_item_label,
+                                 resolve_labels)
 from autoassist.protocols import Assistant
 from autoassist.sampler import DEFAULT_LAG, BatchGenerator, check_settings
 from autoassist.selectors.autoassist import AutoAssistSelector
@@ -65,10 +65,11 @@ class AutoAssist:
             logistic regression on raw features plus each instance's last reported loss, which
             measured better, see benchmarks/image), ``"paper"`` (the paper's Assistant exactly),
             ``"loss-only"`` (loss history and label only: no feature matrix, nothing to build; for
-            huge, augmented or non-tensor data; it reads no item, so it finds the labels only in
-            ``labels=``, a ``.targets`` or ``.labels`` attribute or a TensorDataset's second tensor,
-            through ``Subset`` and ``ConcatDataset``, and says so when it finds none), or any object
-            with the Assistant protocol.
+            huge, augmented or non-tensor data; it builds nothing and finds the labels without reading the
+            items, in ``labels=``, a ``.targets`` or ``.labels`` attribute, a TensorDataset's second tensor or
+            a Hugging Face dataset's ``"label"`` column, through ``Subset`` and ``ConcatDataset``; where it
+            finds none but item 0 holds an integer label, it says so), or any object with the Assistant
+            protocol.
         selector: instead of AutoAssist, any stream selector (``autoassist.selectors``: uniform,
             random, InfoBatch, importance sampling), used through the same loader and report.
         base_prob: acceptance probability floor (paper: 0.3 for images).
@@ -215,11 +216,11 @@ class AutoAssist:
             found = None if labels is not None else cheap_labels(dataset)
             # said only where the items hold class labels (item 0 tells): sentence pairs and language-model
             # batches have none, and one class is then what they are
-            if labels is None and found is None and n and as_label(split_item(dataset[0])[1]) is not None:
+            if labels is None and found is None and first_item_label(dataset) is not None:
                 warnings.warn("assistant='loss-only' found integer labels in the items but no way to read them all "
-                              "without reading every item (no .targets, .labels or TensorDataset tensor); it treats "
-                              "all instances as one class. Pass labels=... (one int per instance) to use them.",
-                              UserWarning, stacklevel=3)
+                              "without reading every item (no .targets, .labels, TensorDataset tensor or Hugging "
+                              "Face label column); it treats all instances as one class. Pass labels=... (one int "
+                              "per instance) to use them.", UserWarning, stacklevel=3)
             label_array, num_classes = resolve_labels(labels, found, n)
             return LossHistoryAssistant(InstanceFeatures.labels_only(label_array, num_classes), lr=lr, l2=l2,
                                         threshold=threshold)

@@ -22,6 +22,7 @@ Three things to know:
 from __future__ import annotations
 
 import math
+import random
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -385,7 +386,7 @@ def _warn_if_random(dataset: Any) -> None:
 
 def cheap_labels(dataset: Any) -> np.ndarray | None:
     """Integer labels found without reading items: ``.targets``, ``.labels``, a TensorDataset's second tensor, a
-    Hugging Face dataset's ``"label"`` (or ``"labels"``) column, through a ``Subset`` (the labels of its dataset at
+    Hugging Face dataset's integer ``"label"`` (or ``"labels"``) column (read without its transform), through a ``Subset`` (the labels of its dataset at
     its indices) and a ``ConcatDataset`` (concatenated)."""
     if isinstance(dataset, Subset):
         inner = cheap_labels(dataset.dataset)
@@ -411,15 +412,29 @@ def cheap_labels(dataset: Any) -> np.ndarray | None:
         return _integer_column(tensors[1], len(dataset))
     columns = getattr(dataset, "column_names", None)  # a Hugging Face datasets.Dataset: a column reads at once
     if isinstance(columns, (list, tuple)):
+        # the stored column, without the dataset's format or transform (set_transform would run on it)
+        plain = dataset.with_format(None) if hasattr(dataset, "with_format") else dataset
         for name in ("label", "labels"):
             if name in columns:
                 try:
-                    column = _integer_column(dataset[name], len(dataset))
-                except (TypeError, ValueError):  # token label lists: not classes
+                    column = _integer_column(plain[name], len(dataset))
+                except Exception:  # token label lists, or a column that will not read: no class labels
                     column = None
                 if column is not None:
                     return column
     return None
+
+
+def first_item_label(dataset: Any) -> int | None:
+    """Item 0's integer class label, if it has one: read with every global random generator (torch, numpy,
+    ``random``) put back as it was, so that an augmenting dataset leaves the Boss's random stream alone."""
+    state = (random.getstate(), np.random.get_state())
+    with torch.random.fork_rng(devices=[]):
+        try:
+            return as_label(split_item(dataset[0])[1])
+        finally:
+            random.setstate(state[0])
+            np.random.set_state(state[1])
 
 
 def resolve_labels(labels: Any, found: np.ndarray | None, n: int) -> tuple[np.ndarray, int]:

@@ -44,7 +44,8 @@ def _loss_only(dataset: Any, **options: Any) -> InstanceFeatures:
     return _classes(AutoAssist(dataset, batch_size=2, assistant="loss-only", asynchronous=False, **options))
 
 
-# 1. the loss-only Assistant reads no item: it finds labels through Subset and ConcatDataset, and says when it finds none
+# 1. the loss-only Assistant reads no item for its labels: it finds them through Subset and ConcatDataset, and says
+#    when it finds none though item 0 has one
 
 def test_loss_only_finds_the_labels_of_a_random_split_subset_without_reading_items() -> None:
     base = TensorDataset(torch.randn(300, 2), torch.arange(300) % 4)
@@ -240,3 +241,50 @@ def test_loss_only_reads_a_hugging_face_label_column_at_once() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _loss_only(lm).num_classes == 1
+
+
+class _Augmenting(_Items):
+    """Draws from every global generator when an item is read, as random augmentation does."""
+
+    def __getitem__(self, i: int) -> Any:
+        import random
+
+        torch.rand(1), np.random.rand(), random.random()
+        return super().__getitem__(i)
+
+
+def test_loss_only_leaves_the_global_random_streams_alone_though_it_reads_item_0() -> None:
+    import random
+
+    data = _Augmenting([i % 3 for i in range(30)])
+    torch.manual_seed(5), np.random.seed(5), random.seed(5)
+    with pytest.warns(UserWarning, match="found integer labels in the items"):
+        _loss_only(data)
+    assert data.reads == 1
+    after = (torch.rand(1).item(), np.random.rand(), random.random())
+    torch.manual_seed(5), np.random.seed(5), random.seed(5)
+    assert after == (torch.rand(1).item(), np.random.rand(), random.random())
+
+
+class _Transformed(_Columns):
+    """A Hugging Face dataset with set_transform: its format runs the transform on what is read, a lone column
+    too; with_format(None) reads the stored column."""
+
+    def __init__(self, rows: list[dict[str, Any]], formatted: bool = True) -> None:
+        super().__init__(rows)
+        self.formatted = formatted
+
+    def with_format(self, kind: Any) -> "_Transformed":
+        return _Transformed(self.rows, formatted=kind is not None)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str) and self.formatted:
+            raise KeyError("image")  # the tutorial's transform reads batch["image"]
+        return super().__getitem__(key)
+
+
+def test_a_hugging_face_label_column_is_read_without_the_datasets_transform() -> None:
+    data = _Transformed([{"image": [0.0], "label": i % 3} for i in range(9)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _loss_only(data).num_classes == 3
