@@ -528,19 +528,21 @@ class BatchGenerator(Sampler[list[int]]):
             before = self.selector.state_dict()
             try:  # the selector first: the only part whose contents the config does not vouch for
                 self.selector.load_state_dict(state["selector"])
-            except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as error:
+            except Exception as error:  # whatever a damaged state raises: the selector is put back
                 self.selector.load_state_dict(before)
                 raise fail("state", f"a state of this selector ({self._kind()})", "one it cannot load",
                            f"({error}) Build AutoAssist with the same selector=, assistant= and features as the run "
                            "that saved it.") from None
-            mine_before = self._parts_state()
+            mine_before, error_before = self._parts_state(), asm.error
             try:  # the rest, put back as it was if any part fails: nothing changes unless the whole state loads
                 self._load_parts(state, ledger)
-            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            except Exception as error:
                 self._load_parts(mine_before, mine_before["ledger"])
+                asm.error = error_before  # a generator that had failed stays failed
                 self.selector.load_state_dict(before)
                 raise fail("state", "what AutoAssist.state_dict() returned, whole", f"one that fails to load ({error!r})",
-                           "Load the state as saved; nothing was changed.") from None
+                           "Load the state as saved; the generator is as it was (a loop in progress starts again "
+                           "at its next iter()).") from None
 
     def _parts_state(self) -> dict[str, Any]:
         """The generator's own parts as :meth:`_load_parts` takes them (caller holds the assembler's ``cond``)."""

@@ -39,7 +39,7 @@ from typing import Any, Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from autoassist._errors import fail
+from autoassist._errors import ParameterError, fail
 from autoassist.batching import Batch, Batcher
 from autoassist.distributed import RanksDisagree
 from autoassist.feedback import FeedbackLedger, loss_array
@@ -47,8 +47,9 @@ from autoassist.selectors.base import Selector, checked_decision, normalized
 from autoassist.stream import CandidateStream
 
 _LIVE: "weakref.WeakSet[Assembler]" = weakref.WeakSet()
-# a whole pass of candidates that could expect fewer acceptances than this, none accepted, stops the assembly: the
-# batch would take thousands of passes (forever with probability 0), and a stuck worker cannot be stopped
+# two whole passes of candidates in a row, none accepted, each expecting fewer acceptances than this, stop the
+# assembly: the batch would take thousands of passes (forever with probability 0), and a worker stuck in it cannot
+# be stopped
 HOPELESS = 1e-3
 
 
@@ -102,7 +103,7 @@ class Assembler:
         self._thread: threading.Thread | None = None
         self._stop = False
         self._warned_nonfinite = False
-        self._dry = (0, 0.0)
+        self._dry: tuple[int, int, float, int] = (-1, 0, 0.0, 0)
         self._warned_disagree = False
 
     # ------------------------------------------------------------------ scheduling
@@ -174,17 +175,25 @@ class Assembler:
         prob, weight = checked_decision(self.selector.decide(chunk), len(chunk), self.selector)
         keep = coins < prob
         accepted = np.flatnonzero(keep)
-        if len(accepted):  # candidates decided since the last acceptance, and the acceptances they could expect
-            self._dry = (len(chunk) - 1 - int(accepted[-1]), float(prob[accepted[-1] + 1:].sum()))
+        # (pass, its candidates since its start or last acceptance, the acceptances they could expect, passes in a
+        # row that were dry: none accepted, fewer than HOPELESS expected); a chunk never spans two passes
+        this_pass, (seen_pass, dry, expected, dry_passes) = self.stream.pass_index, self._dry
+        if seen_pass != this_pass:
+            dry, expected = 0, 0.0
+        if len(accepted):
+            dry, expected, dry_passes = len(chunk) - 1 - int(accepted[-1]), float(prob[accepted[-1] + 1:].sum()), 0
         else:
-            self._dry = (self._dry[0] + len(chunk), self._dry[1] + float(prob.sum()))
-        if self._dry[0] >= self.stream.num_instances and self._dry[1] < HOPELESS:
-            # the selector's state does not change while a batch is assembled: the batch would (almost) never fill
+            dry, expected = dry + len(chunk), expected + float(prob.sum())
+        if dry >= len(self.stream.order) and expected < HOPELESS:  # this pass ends dry: once, at its last chunk
+            dry_passes += 1
+        self._dry = (this_pass, dry, expected, dry_passes)
+        if dry_passes >= 2:
+            # the selector's rule may change with the pass (begin_pass), so one dry pass is no proof; two are
             raise fail(f"{type(self.selector).__name__}'s acceptance probabilities", "large enough to fill a batch "
-                       f"(a whole pass of candidates in a row, none accepted, expecting fewer than {HOPELESS:g} "
-                       "acceptances, stops it)", f"{self._dry[1]:.3g} acceptances expected over {self._dry[0]} candidates",
-                       "With AutoAssist, set base_prob above 0 (or give the Assistant positive scores); with a "
-                       "selector of your own, accept some candidates.")
+                       f"(two whole passes in a row, none accepted, each expecting fewer than {HOPELESS:g} "
+                       "acceptances, stop it)", f"{expected:.3g} acceptances expected over the {dry} candidates of "
+                       f"pass {this_pass}", "With AutoAssist, set base_prob above 0 (or give the Assistant positive "
+                       "scores); with a selector of your own, accept some candidates.")
         return keep, weight
 
     def _assemble(self, step: int) -> Batch:
@@ -194,7 +203,7 @@ class Assembler:
         self.selector.set_step(step)
         ahead = [change - step for change in self.selector.rule_changes() if change > step]
         self.batcher.limit_next_pool(min(ahead) if ahead else None)
-        self._dry = (0, 0.0)  # candidates in a row not accepted while this batch is assembled, acceptances expected
+        self._dry = (-1, 0, 0.0, 0)  # dry passes are counted while one batch is assembled (see _decide)
         parts = self.batcher.next_parts(self.stream, self._decide)
         scanned, accepted = self.batcher.take_counts()  # final decisions only
         self.stats.scanned += scanned
@@ -323,6 +332,8 @@ class Assembler:
     def _raise_error(self) -> None:
         if isinstance(self.error, RanksDisagree):
             raise RanksDisagree(str(self.error)) from self.error
+        if isinstance(self.error, ParameterError):  # what inline mode raises (a selector's bad decision): the same
+            raise ParameterError(str(self.error)) from self.error
         if self.error is not None:
             raise RuntimeError("the batch generator's worker thread failed; this generator cannot continue") \
                 from self.error

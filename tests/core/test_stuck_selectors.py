@@ -11,6 +11,7 @@ from torch.utils.data import TensorDataset
 
 from autoassist import AutoAssist
 from autoassist._errors import ParameterError
+from autoassist.selectors.base import Decision, Selector
 
 
 class _Constant:
@@ -46,15 +47,39 @@ def _data(n: int = 60) -> TensorDataset:
 def test_a_batch_that_would_never_fill_is_an_error_inline(score: float) -> None:
     assist = AutoAssist(_data(), batch_size=6, base_prob=0.0, assistant=_Constant(score), asynchronous=False)
     with pytest.raises(ParameterError, match="acceptance probabilities must be large enough to fill a batch.*"
-                                             "over 60 candidates. With AutoAssist, set base_prob above 0"):
+                                             "over the 60 candidates of pass 1. With AutoAssist, set base_prob above 0"):
         next(iter(assist.loader()))
 
 
-def test_a_batch_that_would_never_fill_stops_the_worker_thread_with_the_error() -> None:
+def test_a_batch_that_would_never_fill_is_the_same_error_from_the_worker_thread() -> None:
     assist = AutoAssist(_data(), batch_size=6, base_prob=0.0, assistant=_Constant(0.0))
-    with pytest.raises(RuntimeError, match="worker thread failed") as caught:
+    with pytest.raises(ParameterError, match="acceptance probabilities must be large enough to fill a batch"):
         next(iter(assist.loader()))
-    assert isinstance(caught.value.__cause__, ParameterError)
+    assist.close()
+
+
+class _EverySecondPass(Selector):
+    """Accepts nothing in even passes and everything in odd ones: a schedule by pass, legitimate."""
+
+    name = "every-second-pass"
+    learns = False
+
+    def __init__(self) -> None:
+        self.current = 0
+
+    def begin_pass(self, pass_index: int) -> None:
+        self.current = pass_index
+
+    def decide(self, indices: np.ndarray) -> Decision:
+        return Decision(np.full(len(indices), float(self.current % 2)), np.ones(len(indices)))
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_selector_that_accepts_nothing_for_one_pass_by_its_schedule_is_no_error(asynchronous: bool) -> None:
+    """The selector's pass can change while a batch is assembled: a dry pass followed by a wet one is no hang."""
+    assist = AutoAssist(_data(), batch_size=6, selector=_EverySecondPass(), asynchronous=asynchronous)
+    idx, _ = next(iter(assist.loader()))
+    assert len(idx) == 6
     assist.close()
 
 
