@@ -186,6 +186,24 @@ def test_resume_refuses_another_setting_before_any_data_is_read(tmp_path: Path) 
     assert lines and "holds 1 finished runs" in lines[0]
 
 
+def test_resume_and_merge_refuse_a_method_spelled_another_way(tmp_path: Path) -> None:
+    """A respelled method (keep_rate=.5 for 0.5, lr=1 for 1.0) was trained again and counted as a second method."""
+    path = tmp_path / "results.json"
+    config = dict(task="translation", lr=5e-3, seeds=[0], methods=["random:keep_rate=0.5"])
+    path.write_text(json.dumps({"config": config, "runs": [{"method": "random:keep_rate=0.5", "seed": 0}]}))
+    with pytest.raises(ParameterError, match=r"--resume must keep .* got methods: 'random:keep_rate=0.5' in .* is "
+                                             r"'random:keep_rate=.5' in this command, spelled another way"):
+        check_resume(path, {**config, "methods": ["random:keep_rate=.5"]}, resume=True)
+    check_resume(path, {**config, "methods": ["random:keep_rate=0.5", "random:keep_rate=0.25"]}, resume=True)
+    base = dict(task="translation", lr=5e-3, seeds=[0])
+    parts = [_part(tmp_path / "a", **base, methods=["uniform"]),
+             _part(tmp_path / "b", **{**base, "seeds": [1]}, methods=["autoassist:lr=1"]),
+             _part(tmp_path / "c", **{**base, "seeds": [2]}, methods=["autoassist:lr=1.0"])]
+    with pytest.raises(ParameterError, match=r"'autoassist:lr=1' in .*b is 'autoassist:lr=1.0' in .*c, spelled"):
+        merge_results(tmp_path / "no", parts)
+    assert not (tmp_path / "no").exists()
+
+
 def _svm_part(folder: Path) -> Path:
     """The structure `autoassist bench svm` writes: no task in the config, one entry per lambda."""
     folder.mkdir()

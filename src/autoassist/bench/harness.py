@@ -30,7 +30,8 @@ from autoassist.bench.curves import time_to_stay, time_to_target
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.methods import same_meaning
 from autoassist.bench.report import (KINDS, MERGE_MAY_DIFFER, RUN_LISTS, RunKey, finished_key, read_results,
-                                     results_kind, setting_difference, unite_run_lists, write_results)
+                                     respelled_method, results_kind, setting_difference, unite_run_lists,
+                                     write_results)
 
 Progress = Callable[[int, int], None]  # (Boss steps done, steps planned)
 
@@ -177,7 +178,8 @@ def check_resume(path: Path, config: dict[str, Any], *, resume: bool,
         raise ParameterError(f"--resume must continue results of this benchmark ({KINDS[this]}); got {path}, which "
                              f"holds results of {KINDS[kind]}. Choose another --out (or leave out --resume to "
                              "replace them).")
-    difference = setting_difference((str(path), old["config"]), ("this command", config)) if resume else None
+    difference = (setting_difference((str(path), old["config"]), ("this command", config))
+                  or respelled_method((str(path), old["config"]), ("this command", config))) if resume else None
     if difference:
         raise ParameterError(f"--resume must keep the setting of the finished runs; got {difference}. Resume with "
                              "the same options (only " + ", ".join(MERGE_MAY_DIFFER) + " may change), or choose "

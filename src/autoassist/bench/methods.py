@@ -75,10 +75,11 @@ def parse_options(spec: str, what: str = "--methods") -> MethodSpec:
 
 
 def same_meaning(spec: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
-    """What a spec says, whatever its spelling: ``random:keep_rate=.5`` and ``random:keep_rate=0.5`` are one
-    method, and so are ``uniform`` and ``uniform:``."""
+    """What a spec says, whatever its spelling: ``random:keep_rate=.5``, ``random:keep_rate=0.5`` are one
+    method, and so are ``uniform`` and ``uniform:``, ``lr=1`` and ``lr=1.0``."""
     parsed = parse_options(spec)
-    return parsed.name, tuple(sorted((key, repr(value)) for key, value in parsed.options.items()))
+    return parsed.name, tuple(sorted((key, repr(float(value) if isinstance(value, int) and not isinstance(value, bool)
+                                                  else value)) for key, value in parsed.options.items()))
 
 
 def parse_method(spec: str) -> MethodSpec:

@@ -139,6 +139,26 @@ def setting_difference(first: tuple[str, dict[str, Any]], other: tuple[str, dict
     return f"{key} = {shown[0]!r} in {first_name} but {shown[1]!r} in {other_name}{also}"
 
 
+def respelled_method(first: tuple[str, dict[str, Any]], other: tuple[str, dict[str, Any]]) -> str | None:
+    """A method of ``other``'s config that ``first``'s holds spelled another way (its runs would be counted as a
+    second method), said as :func:`setting_difference` says a difference, or None."""
+    from autoassist.bench.methods import same_meaning
+
+    def meaning(spec: Any) -> Any:
+        try:
+            return same_meaning(str(spec))
+        except ValueError:  # a malformed spec: its own check names it
+            return spec
+
+    (first_name, a), (other_name, b) = first, other
+    spelled = {meaning(spec): spec for spec in a.get("methods", [])}
+    for spec in b.get("methods", []):
+        kept = spelled.get(meaning(spec))
+        if kept is not None and kept != spec:
+            return f"methods: {kept!r} in {first_name} is {spec!r} in {other_name}, spelled another way"
+    return None
+
+
 RUN_LISTS = ("fractions", "protocols", "methods", "seeds")  # a config's lists of the runs it plans
 
 
@@ -175,8 +195,10 @@ def combine_results(sources: Sequence[str | Path]) -> dict[str, Any]:
                                  f"`bench translate` or `demo`); got {source}, which holds results of {KINDS['svm']}. "
                                  "Merging them is not supported: each svm folder has its own table and plots "
                                  f"(`autoassist plot {source}`).")
-    for source, results in parts[1:]:
-        difference = setting_difference((parts[0][0], parts[0][1]["config"]), (source, results["config"]))
+    for i, (source, results) in enumerate(parts[1:], start=1):
+        difference = setting_difference((parts[0][0], parts[0][1]["config"]), (source, results["config"])) or next(
+            filter(None, (respelled_method((name, earlier["config"]), (source, results["config"]))
+                          for name, earlier in parts[:i])), None)
         if not difference:
             difference = _corpus_difference((parts[0][0], parts[0][1]), (source, results))
         if difference:
