@@ -140,6 +140,9 @@ class FeedbackLedger:
         anything is recorded.
         """
         shape, loss_copy = copy_losses(losses)
+        if len(shape) == 2 and shape[1] == 1:  # e.g. mse_loss(out, y, reduction="none") of a (B, 1) output
+            raise fail("losses", "a vector of per-instance losses of shape (B,)", f"shape {shape}",
+                       "Drop the last dimension: losses.squeeze(1).")
         if len(shape) != 1:
             sentences = (" For sequences, give each sentence's mean token loss: losses = token.sum(1) / "
                          "(target != pad_id).sum(1), or autoassist.losses.sequence_losses(logits, target, pad_id)."

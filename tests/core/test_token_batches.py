@@ -342,6 +342,8 @@ def test_loss_shapes_a_new_user_got_wrong_are_named_with_the_sequence_fix() -> N
     with pytest.raises(ParameterError, match="shape .4, 7.. Compute the loss .* For sequences, give each sentence's "
                                              "mean token loss"):
         counted.report(idx, torch.rand(4, 7))
+    with pytest.raises(ParameterError, match=r"shape \(4, 1\). Drop the last dimension: losses.squeeze\(1\).$"):
+        counted.report(idx, torch.rand(4, 1))  # a regression's mse_loss(out, y, reduction="none")
 
 
 def test_sequence_losses_names_a_bad_pad_id() -> None:
