@@ -165,3 +165,20 @@ def test_step_summary_flags_a_loss_above_one_and_a_half_times_the_first() -> Non
     assert step_summary([], [2.0, 3.1])["spiked"] is True
     assert step_summary([], []) == {"boss_step_median_ms": None, "first_train_loss": None, "max_train_loss": None,
                                     "spiked": False}
+
+
+def test_a_resumed_file_names_the_machines_and_commits_its_kept_runs_were_timed_on(tmp_path: Path) -> None:
+    """The file held only the last session's hardware and commit, though its runs may have been timed elsewhere."""
+    path = tmp_path / "results.json"
+    here = {"git_commit": "abc", "cpu": "A", "load_average_1min": 0.5}
+    run_planned(_Fake(), plan_runs(["a"], [0], [1.0]), {**_fresh(), "hardware": here}, path, _finalize,
+                log=lambda line: None)
+    busier = {**here, "load_average_1min": 1.9}   # the same machine and code, busier: the same session's kind
+    run_planned(_Fake(), plan_runs(["a", "b"], [0], [1.0]), {**_fresh(), "hardware": busier}, path, _finalize,
+                kept=_kept(path), log=lambda line: None)
+    assert "earlier_sessions" not in json.loads(path.read_text())
+    later = {**here, "git_commit": "def"}
+    run_planned(_Fake(), plan_runs(["a", "b", "c"], [0], [1.0]), {**_fresh(), "hardware": later}, path, _finalize,
+                kept=_kept(path), log=lambda line: None)
+    saved = json.loads(path.read_text())
+    assert saved["hardware"]["git_commit"] == "def" and saved["earlier_sessions"] == [busier]

@@ -29,9 +29,9 @@ from autoassist._errors import ParameterError, check_int, fail
 from autoassist.bench.curves import time_to_stay, time_to_target
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.methods import same_meaning
-from autoassist.bench.report import (KINDS, MERGE_MAY_DIFFER, RUN_LISTS, RunKey, finished_key, read_results,
-                                     respelled_method, results_kind, setting_difference, unite_run_lists,
-                                     write_results)
+from autoassist.bench.report import (KINDS, MERGE_MAY_DIFFER, RUN_LISTS, RunKey, earlier_sessions, finished_key,
+                                     read_results, respelled_method, results_kind, setting_difference,
+                                     unite_run_lists, write_results)
 
 Progress = Callable[[int, int], None]  # (Boss steps done, steps planned)
 
@@ -213,6 +213,9 @@ def run_planned(bench: Benchmark, plan: list[PlannedRun], results: dict[str, Any
     if kept is not None:
         results["runs"] = kept["runs"]
         on_disk = len(kept["runs"])
+        sessions = earlier_sessions(kept, results.get("hardware", {}))
+        if sessions:  # the kept runs were timed on another machine or commit: say which
+            results["earlier_sessions"] = sessions
         if "config" in results:   # the config names the kept runs too, first, as they came first
             config = {**results["config"], **{k: v for k, v in kept["config"].items() if k in RUN_LISTS}}
             unite_run_lists(config, results["config"])

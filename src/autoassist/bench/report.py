@@ -139,6 +139,24 @@ def setting_difference(first: tuple[str, dict[str, Any]], other: tuple[str, dict
     return f"{key} = {shown[0]!r} in {first_name} but {shown[1]!r} in {other_name}{also}"
 
 
+# what tells one session's machine and code from another's (not its load average)
+SESSION_KEYS = ("git_commit", "autoassist_version", "cpu", "cpu_count", "cpu_affinity", "platform", "torch",
+                "numpy", "cuda_device", "device", "torch_threads")
+
+
+def earlier_sessions(kept: dict[str, Any], hardware: dict[str, Any]) -> list[dict[str, Any]]:
+    """The machines and commits of the sessions whose runs ``kept`` holds, when they differ from this one's
+    ``hardware`` (a resumed file's runs may have been timed elsewhere: the file says so)."""
+    def same(a: dict[str, Any], b: dict[str, Any]) -> bool:  # the machine and code, not how busy it was
+        return all(a.get(k) == b.get(k) for k in SESSION_KEYS)
+
+    sessions = list(kept.get("earlier_sessions", []))
+    before = kept.get("hardware")
+    if before and not same(before, hardware) and not any(same(before, s) for s in sessions):
+        sessions.append(before)
+    return sessions
+
+
 def respelled_method(first: tuple[str, dict[str, Any]], other: tuple[str, dict[str, Any]]) -> str | None:
     """A method of ``other``'s config that ``first``'s holds spelled another way (its runs would be counted as a
     second method), said as :func:`setting_difference` says a difference, or None."""

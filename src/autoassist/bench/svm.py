@@ -40,7 +40,7 @@ import autoassist
 from autoassist._errors import ParameterError, check_float, check_int, fail
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.harness import Interrupted, check_planned_once, check_seeds, check_writable, report_results
-from autoassist.bench.report import KINDS, read_results, results_kind
+from autoassist.bench.report import KINDS, earlier_sessions, read_results, results_kind
 from autoassist.linear import ShrinkingSVC, primal_objective
 
 TARGETS = (1e-2, 1e-3)
@@ -143,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
     results: dict[str, Any] = compact({
         "config": config, "version": autoassist.__version__, "git_commit": hardware["git_commit"],
         "hardware": hardware, "runs": [] if kept is None else kept["runs"]})
+    if kept is not None and earlier_sessions(kept, hardware):  # the kept runs were timed on another machine or commit
+        results["earlier_sessions"] = earlier_sessions(kept, hardware)
     _run_all(args, methods, lambdas, (X, y, Xt, yt), results, path)
     from autoassist.bench.svm_plots import plot_svm
 
