@@ -145,8 +145,9 @@ def as_label(y: Any) -> int | None:
     if isinstance(y, torch.Tensor):
         return int(y.item()) if y.numel() == 1 and not y.is_floating_point() and not y.is_complex() else None
     if isinstance(y, np.ndarray):
-        return int(y.reshape(-1)[0]) if y.size == 1 and np.issubdtype(y.dtype, np.integer) else None
-    if isinstance(y, (int, np.integer)) and not isinstance(y, bool):
+        return int(y.reshape(-1)[0]) if y.size == 1 and (np.issubdtype(y.dtype, np.integer) or y.dtype == np.bool_) \
+            else None
+    if isinstance(y, (int, np.integer, np.bool_)):  # a bool too: two classes, as a bool tensor or column gives
         return int(y)
     return None
 
@@ -444,7 +445,7 @@ def resolve_labels(labels: Any, found: np.ndarray | None, n: int) -> tuple[np.nd
         if arr.shape != (n,):
             raise fail("labels", f"of shape (N,) with N = len(dataset) = {n}", f"shape {arr.shape}",
                        "Pass one integer class per instance, in dataset order (y.argmax(1) of one-hot labels).")
-        if not np.issubdtype(arr.dtype, np.integer):
+        if not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):  # booleans: two classes
             raise fail("labels", "integer class labels", f"dtype {arr.dtype}", "Pass one integer class per instance.")
     elif found is not None:
         arr = found

@@ -288,3 +288,14 @@ def test_a_hugging_face_label_column_is_read_without_the_datasets_transform() ->
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _loss_only(data).num_classes == 3
+
+
+def test_boolean_labels_are_two_classes_however_they_arrive() -> None:
+    """A bool column or tensor gave two classes, a Python bool per item one class and a warning, labels= an error."""
+    flags = [i % 2 == 0 for i in range(20)]
+    column = TensorDataset(torch.zeros(20, 4), torch.tensor(flags))
+    assert _loss_only(column).num_classes == 2
+    assert _loss_only(column, labels=np.array(flags)).num_classes == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert build_features(_Items(flags)).num_classes == 2
