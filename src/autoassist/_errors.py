@@ -35,7 +35,8 @@ def _short(value: Any) -> str:
 def check_int(name: str, value: Any, *, minimum: int | None = None, fix: str = "") -> int:
     """Return ``value`` as an int, checking its type and lower bound."""
     if isinstance(value, bool) or not isinstance(value, (int,)) and not _is_integral(value):
-        raise ParameterTypeError(f"{name} must be an integer; got {_short(value)} of type {type(value).__name__}.")
+        raise ParameterTypeError(_with_fix(f"{name} must be an integer; got {_short(value)} of type "
+                                           f"{type(value).__name__}.", fix))
     number = int(value)
     if minimum is not None and number < minimum:
         raise fail(name, f">= {minimum}", number, fix)
@@ -53,7 +54,7 @@ def _is_integral(value: Any) -> bool:
 
 def check_probability(name: str, value: Any, *, fix: str = "") -> float:
     """Return ``value`` as a float in [0, 1]."""
-    number = check_float(name, value)
+    number = check_float(name, value, fix=fix)
     if not 0.0 <= number <= 1.0:
         raise fail(name, "in [0, 1]", number, fix or f"Pass a probability, for example {name}=0.3.")
     return number
@@ -62,11 +63,12 @@ def check_probability(name: str, value: Any, *, fix: str = "") -> float:
 def check_float(name: str, value: Any, *, positive: bool = False, nonnegative: bool = False, fix: str = "") -> float:
     """Return ``value`` as a finite float, optionally > 0 or >= 0."""
     if isinstance(value, (bool, str, bytes)):
-        raise ParameterTypeError(f"{name} must be a number; got {value!r}.")
+        raise ParameterTypeError(_with_fix(f"{name} must be a number; got {value!r}.", fix))
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ParameterTypeError(f"{name} must be a number; got {_short(value)} of type {type(value).__name__}.") from None
+        raise ParameterTypeError(_with_fix(f"{name} must be a number; got {_short(value)} of type "
+                                           f"{type(value).__name__}.", fix)) from None
     if not math.isfinite(number):
         raise fail(name, "finite", number, fix)
     if positive and number <= 0:
@@ -91,9 +93,13 @@ def check_bool(name: str, value: Any) -> bool:
     return value
 
 
-def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of ``choices``."""
+def check_choice(name: str, value: Any, choices: tuple[str, ...], *, fix: str = "") -> str:
+    """Return ``value`` if it is one of ``choices`` (``fix``: what they mean)."""
     if value not in choices:
         shown = repr(str(value)) if isinstance(value, str) else repr(value)  # np.str_('x') shown as 'x'
-        raise fail(name, "one of " + ", ".join(repr(c) for c in choices), shown)
+        raise fail(name, "one of " + ", ".join(repr(c) for c in choices), shown, fix)
     return str(value)
+
+
+def _with_fix(message: str, fix: str) -> str:
+    return f"{message} {fix}" if fix else message

@@ -25,7 +25,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.data._utils.collate import default_collate
 
-from autoassist._errors import ParameterError, ParameterTypeError, check_bool, check_choice, check_int, fail
+from autoassist._errors import ParameterTypeError, check_bool, check_choice, check_int, fail
 from autoassist.assistants.linear import LinearAssistant, check_learning
 from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.data.indexed import IndexedDataset
@@ -39,6 +39,8 @@ from autoassist.selectors.autoassist import AutoAssistSelector
 from autoassist.selectors.base import Selector
 
 ASSISTANTS = ("loss-history", "paper", "loss-only")
+ASSISTANTS_MEAN = ("'loss-history' (the default) learns from raw features and each instance's last loss, 'paper' "
+                   "from raw features alone, 'loss-only' from the loss and label alone.")
 
 # The official code's rules and values for translation (AutoAssist(..., **TRANSLATION_RULES)): everything
 # accepted in the first pass, then base_prob 0.5 raised to 1 - accuracy while the Assistant is unsure; the
@@ -203,12 +205,7 @@ class AutoAssist:
                                          f"{', '.join(missing)}. Pass a name (the default 'loss-history' suits most "
                                          "data) or an Assistant such as autoassist.assistants.LinearAssistant(features).")
             return assistant
-        try:
-            kind = check_choice("assistant", assistant, ASSISTANTS)
-        except ParameterError as error:
-            raise ParameterError(f"{error} 'loss-history' (the default) learns from raw features and each "
-                                 "instance's last loss, 'paper' from raw features alone, 'loss-only' from the loss "
-                                 "and label alone.") from None
+        kind = check_choice("assistant", assistant, ASSISTANTS, fix=ASSISTANTS_MEAN)
         if kind == "loss-only":
             if features is not None:
                 raise fail("features", "None with assistant='loss-only' (it uses no features)", "a feature matrix",

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autoassist._errors import ParameterError, check_choice, check_float, check_int, fail
+from autoassist._errors import check_choice, check_float, check_int, fail
 from autoassist.features import InstanceFeatures
 
 
@@ -30,17 +30,9 @@ def check_learning(lr: float, l2: float, threshold: str) -> tuple[float, float, 
                             "code's); 0.5 for translation."),
             check_float("l2", l2, nonnegative=True,
                         fix="It is the L2 penalty on the Assistant's weights: 0 or more, 1e-3 by default."),
-            check_named_choice("threshold", threshold, ("ema", "previous-pass"),
-                               "It is what the Assistant's target compares a loss with: 'ema' (the default) a moving "
-                               "average of recent losses, 'previous-pass' the previous pass's mean loss."))
-
-
-def check_named_choice(name: str, value: str, choices: tuple[str, ...], fix: str) -> str:
-    """``check_choice`` with a sentence saying what the choices mean."""
-    try:
-        return check_choice(name, value, choices)
-    except ParameterError as error:
-        raise ParameterError(f"{error} {fix}") from None
+            check_choice("threshold", threshold, ("ema", "previous-pass"),
+                         fix="It is what the Assistant's target compares a loss with: 'ema' (the default) a moving "
+                             "average of recent losses, 'previous-pass' the previous pass's mean loss."))
 
 
 def check_decay(name: str, value: float, fix: str) -> float:

@@ -13,7 +13,7 @@ import numpy as np
 from autoassist._errors import fail
 from torch.utils.data import TensorDataset
 
-from autoassist.assist import ASSISTANTS
+from autoassist.assist import ASSISTANTS, ASSISTANTS_MEAN
 from autoassist.assistants.linear import LinearAssistant
 from autoassist.assistants.loss_history import LossHistoryAssistant
 from autoassist.features import InstanceFeatures, build_features
@@ -118,9 +118,7 @@ def autoassist_kwargs(method: MethodSpec, data: Any, *, total_steps: int) -> dic
         raise fail("--methods", f"autoassist options among {_AUTOASSIST_KEYS}", sorted(unknown))
     kind = str(opts.pop("assistant", "loss-history"))
     if kind not in ASSISTANTS:
-        raise fail("--methods", f"autoassist:assistant=<{'|'.join(ASSISTANTS)}>", method.label,
-                   "'loss-history' (the default) learns from raw features and each instance's last loss, 'paper' "
-                   "from raw features alone, 'loss-only' from the loss and label alone.")
+        raise fail("--methods", f"autoassist:assistant=<{'|'.join(ASSISTANTS)}>", method.label, ASSISTANTS_MEAN)
     max_dim = int(opts.pop("max_feature_dim", 1024))
     extra = {k: opts.pop(k) for k in ("mean_decay", "history_lr") if k in opts}
     kwargs: dict[str, Any] = dict(opts)

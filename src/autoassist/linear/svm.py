@@ -66,7 +66,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy.special import erfcinv
@@ -204,14 +204,14 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             "loss": K.HINGE if check_choice("loss", self.loss, ("hinge", "squared_hinge")) == "hinge" else K.SQUARED_HINGE,
             "sampling": check_choice("sampling", self.sampling, ("uniform", "loss", "gradnorm")),
             "mode": _SHRINKING[shrinking],
-            "prob": _checked(check_float, "shrink_prob", self.shrink_prob, _SHRINK_PROB_FIX, nonnegative=True)
+            "prob": check_float("shrink_prob", self.shrink_prob, fix=_SHRINK_PROB_FIX, nonnegative=True)
             if self.shrink_prob is not None else None,
-            "threshold": _checked(check_float, "shrink_threshold", self.shrink_threshold,
-                                  "It sets the stale modes' skip level 1 + shrink_threshold/(k+1) (k: passes done): "
+            "threshold": check_float("shrink_threshold", self.shrink_threshold,
+                                  fix="It sets the stale modes' skip level 1 + shrink_threshold/(k+1) (k: passes done): "
                                   "a finite number, e.g. 3.0 (0.0 for 'paper'), or None for the mode's default.")
             if self.shrink_threshold is not None else None,
-            "drift_scale": _checked(check_float, "shrink_drift_scale", self.shrink_drift_scale,
-                                    "It is kappa, the factor on the measured drift (larger computes more instances): "
+            "drift_scale": check_float("shrink_drift_scale", self.shrink_drift_scale,
+                                    fix="It is kappa, the factor on the measured drift (larger computes more instances): "
                                     "a positive number, e.g. the default 2.5.", positive=True),
             "decay": check_probability("shrink_decay", self.shrink_decay, fix="1.0 keeps shrink_prob fixed; e.g. 0.8."),
             "prob_min": check_probability("shrink_prob_min", self.shrink_prob_min)
@@ -219,13 +219,13 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
             "far_margin": _far_margin(self.shrink_far_margin),
             "clock_updates": check_choice("clock", self.clock, ("visits", "updates")) == "updates",
             "projection": _projection(self.projection),
-            "t0": _checked(check_float, "t0", self.t0, "It offsets the step 1/(lambda (t + t0)): a positive number, "
+            "t0": check_float("t0", self.t0, fix="It offsets the step 1/(lambda (t + t0)): a positive number, "
                            "e.g. the default 1.0 (below 1 the first steps are larger still).", positive=True),
             "mix": check_probability("importance_mix", self.importance_mix),
-            "max_iter": _checked(check_int, "max_iter", self.max_iter,
-                                 "It is the number of passes fit makes over the data, e.g. max_iter=10.", minimum=1),
-            "n_iter_no_change": _checked(check_int, "n_iter_no_change", self.n_iter_no_change,
-                                         "With tol set, fit stops after this many passes without an improvement "
+            "max_iter": check_int("max_iter", self.max_iter,
+                                 fix="It is the number of passes fit makes over the data, e.g. max_iter=10.", minimum=1),
+            "n_iter_no_change": check_int("n_iter_no_change", self.n_iter_no_change,
+                                         fix="With tol set, fit stops after this many passes without an improvement "
                                          "of tol; e.g. the default 5 (1 stops at the first noisy pass).", minimum=1),
             "avg_start": _average_start(self.average),
             "avg_rho": _average_rho(self.average_weighting),
@@ -255,11 +255,11 @@ class ShrinkingSVC(ClassifierMixin, BaseEstimator):
         if self.C is not None:
             check_float("C", self.C, positive=True, fix="C is LIBLINEAR's, e.g. C=1.0.")
         if self.tol is not None:
-            _checked(check_float, "tol", self.tol, "It is the relative improvement of the objective that counts as "
+            check_float("tol", self.tol, fix="It is the relative improvement of the objective that counts as "
                      "progress: a number >= 0, e.g. tol=1e-3, or None to train for max_iter passes.", nonnegative=True)
         if p["fit_intercept"]:
-            _checked(check_float, "intercept_scaling", self.intercept_scaling,
-                     "It is the value of the constant feature whose weight is the intercept (regularised, as in "
+            check_float("intercept_scaling", self.intercept_scaling,
+                     fix="It is the value of the constant feature whose weight is the intercept (regularised, as in "
                      "LIBLINEAR): a positive number, e.g. the default 1.0; larger values regularise the intercept "
                      "less.", positive=True)
         if p["mode"] != K.OFF and p["sampling"] != "uniform":
@@ -669,15 +669,6 @@ class _PassBuffers:
         self.keep = np.empty(n, dtype=np.bool_)  # the plan's decisions, before they are packed
 
 
-def _checked(check: Callable[..., Any], name: str, value: Any, fix: str, **rule: Any) -> Any:
-    """``check(name, value, fix=fix, **rule)``, with ``fix`` added to its type errors too (``_errors``' checks end
-    only their value errors with it)."""
-    try:
-        return check(name, value, fix=fix, **rule)
-    except ParameterTypeError as error:
-        raise ParameterTypeError(f"{error} {fix}") from None
-
-
 def _same(held: Any, now: Any) -> bool:
     """Whether a frozen setting is unchanged: a random generator by identity (it is drawn from, not compared),
     anything else by value (``0.01 == np.float64(0.01)``)."""
@@ -705,7 +696,7 @@ def _far_margin(far_margin: Any) -> float:
            "positive number, e.g. 3.0 (far above the margin, where instances rarely flip), or np.inf (off).")
     if isinstance(far_margin, (float, np.floating)) and far_margin == np.inf:
         return np.inf
-    return float(_checked(check_float, "shrink_far_margin", far_margin, fix, positive=True))
+    return float(check_float("shrink_far_margin", far_margin, fix=fix, positive=True))
 
 
 def _projection(projection: Any) -> int:
@@ -728,7 +719,7 @@ def _average_start(average: Any) -> int:
         raise ParameterTypeError(f"average must be True, False or an int >= 0; got None. {fix}")
     if isinstance(average, (int, np.integer)) and average == 0:
         return -1
-    return int(_checked(check_int, "average", average, fix, minimum=1))
+    return int(check_int("average", average, fix=fix, minimum=1))
 
 
 def _average_rho(weighting: Any) -> float:

@@ -38,8 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autoassist._errors import (ParameterError, check_bool, check_choice, check_float, check_int, check_probability,
-                                fail)
+from autoassist._errors import check_bool, check_choice, check_int, check_probability, fail
 if TYPE_CHECKING:
     from autoassist.protocols import Assistant
 from autoassist.selectors.base import Decision, Selector
@@ -53,11 +52,6 @@ def needs_total_steps(options: dict[str, Any]) -> bool:
     """Whether AutoAssist options act at a fraction of a known budget (``anneal_fraction``, or ``prefer=
     "easy-then-hard"``), so that ``total_steps`` must be given (a benchmark passes its run's own budget)."""
     return bool(options.get("anneal_fraction")) or options.get("prefer") == "easy-then-hard"
-
-
-def _probability(name: str, value: Any, fix: str) -> float:
-    """A number in [0, 1]; the fix sentence on every refusal (NaN and inf included)."""
-    return check_probability(name, check_float(name, value, fix=fix), fix=fix)
 
 
 def acceptance_probability(informative_prob: np.ndarray, base_prob: float) -> np.ndarray:
@@ -111,31 +105,30 @@ class AutoAssistSelector(Selector):
             "total_steps", total_steps, minimum=1,
             fix="It is the run's budget of Boss steps (epochs * steps_per_epoch), for anneal_fraction and "
                 "easy-then-hard; leave it None without them.")
-        try:
-            prefer = check_choice("prefer", prefer, PREFER)
-        except ParameterError as error:
-            raise ParameterError(f"{error} 'hard' (the default, the paper's) favours the instances the Assistant "
-                                 "predicts above the mean loss, 'easy' those below it, 'easy-then-hard' the easy "
-                                 "ones until switch_fraction of total_steps.") from None
+        prefer = check_choice("prefer", prefer, PREFER,
+                              fix="'hard' (the default, the paper's) favours the instances the Assistant predicts "
+                                  "above the mean loss, 'easy' those below it, 'easy-then-hard' the easy ones until "
+                                  "switch_fraction of total_steps.")
         options: dict[str, Any] = {
             "prefer": prefer,
             "accept_first_pass": check_bool("accept_first_pass", accept_first_pass),
             "adaptive_base": check_bool("adaptive_base", adaptive_base),
-            "base_prob": _probability("base_prob", base_prob,
-                                      "It is the acceptance probability floor: in [0, 1], 0.3 by default (the paper's "
-                                      "for images); 1 accepts everything."),
+            "base_prob": check_probability("base_prob", base_prob,
+                                           fix="It is the acceptance probability floor: in [0, 1], 0.3 by default "
+                                               "(the paper's for images); 1 accepts everything."),
             "unbiased": check_bool("unbiased", unbiased),
             "warmup_instances": check_int("warmup_instances", warmup_instances, minimum=0,
                                           fix="It is how many instances the Assistant learns from before it selects "
                                               "(everything is accepted until then): 0 (the default) or more, e.g. "
                                               "one epoch's worth."),
-            "anneal_fraction": _probability("anneal_fraction", anneal_fraction,
-                                            "It is the last fraction of total_steps in which everything is accepted: "
-                                            "in [0, 1], 0 (off) by default, e.g. 0.1."),
+            "anneal_fraction": check_probability("anneal_fraction", anneal_fraction,
+                                                 fix="It is the last fraction of total_steps in which everything is "
+                                                     "accepted: in [0, 1], 0 (off) by default, e.g. 0.1."),
             "total_steps": total,
-            "switch_fraction": _probability("switch_fraction", switch_fraction,
-                                            "It is the fraction of total_steps after which prefer='easy-then-hard' "
-                                            "turns to the hard instances: in [0, 1], 0.5 by default."),
+            "switch_fraction": check_probability("switch_fraction", switch_fraction,
+                                                 fix="It is the fraction of total_steps after which "
+                                                     "prefer='easy-then-hard' turns to the hard instances: in [0, 1], "
+                                                     "0.5 by default."),
         }
         if options["anneal_fraction"] > 0 and total is None:
             raise fail("total_steps", "set when anneal_fraction > 0", None,
