@@ -299,8 +299,9 @@ class AutoAssist:
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
         if count.is_complex() or count.dtype == torch.bool or on_cpu and count.numel() and (
                 bool((count < 0).any()) or not bool(torch.isfinite(count).all())):
-            shown = f"{count.dtype} values" if count.is_complex() or count.dtype == torch.bool else \
-                f"{count.min().item() if bool(torch.isfinite(count).all()) else 'non-finite values'} (the least)"
+            shown = (f"{count.dtype} values" if count.is_complex() or count.dtype == torch.bool else
+                     "non-finite values" if not bool(torch.isfinite(count).all()) else
+                     f"{count.min().item()} (the least)")
             raise fail("tokens", "finite non-negative token counts", shown,
                        "Pass each sentence's number of target tokens, e.g. (target != pad_id).sum(1).")
         return count.to(losses.device, losses.dtype)

@@ -306,10 +306,11 @@ def test_another_selector_replaces_autoassists_own(tmp_path: Path) -> None:
     ({"train_dataset": None}, "train_dataset"), ({"autoassist": {"batch_size": 4}}, "batch_size"),
     ({"compute_loss_func": lambda outputs, labels, num_items_in_batch=None: 0.0}, "compute_loss_func"),
     ({"autoassist": {"base_prob": 2.0}}, "base_prob"), ({"autoassist": {"assistant": "papr"}}, "assistant"),
-    ({"autoassist": {"keep_rate": 0.5}}, r"autoassist\['keep_rate'\]"),
+    ({"autoassist": {"keep_rate": 0.5}}, r"autoassist must be keywords of autoassist.AutoAssist; got 'keep_rate'"),
+    ({"autoassist": {"self": 1}}, r"got 'self'"), ({"autoassist": {"dataset": []}}, r"autoassist\['dataset'\]"),
     ({"autoassist": {"max_tokens": 40}}, "lengths")],
     ids=["no-train-dataset", "autoassist-batch-size", "compute-loss-func", "base-prob", "assistant", "unknown-option",
-         "max-tokens-without-lengths"])
+         "self", "dataset", "max-tokens-without-lengths"])
 def test_bad_arguments_are_refused_before_the_trainer_does_anything(tmp_path: Path, bad: dict[str, Any],
                                                                      named: str) -> None:
     """Refused before Trainer.__init__, which makes output_dir and reseeds the global RNG; AutoAssist's own options

@@ -272,10 +272,13 @@ def _checked(given: dict[str, Any], autoassist: dict[str, Any] | None) -> tuple[
                    "autoassist={'max_tokens': N, 'lengths': each example's length}.")
     options = dict(autoassist or {})
     known = inspect.signature(AutoAssist.__init__).parameters
+    keywords = [k for k in known if k not in ("self", "dataset")]
     for name in options:
-        if name not in known or name == "dataset":
-            close = difflib.get_close_matches(name, [k for k in known if k not in ("self", "dataset")], n=1)
-            raise fail(f"autoassist['{name}']", "a keyword of autoassist.AutoAssist", options[name],
+        if name == "dataset":
+            raise fail("autoassist['dataset']", "left out", "given", "The training set is train_dataset's.")
+        if name not in keywords:
+            close = difflib.get_close_matches(name, keywords, n=1)
+            raise fail("autoassist", "keywords of autoassist.AutoAssist", repr(name),
                        (f"Did you mean '{close[0]}'? " if close else "") + "See help(autoassist.AutoAssist).")
     if "selector" not in options:  # another selector (InfoBatch, ...) replaces AutoAssist's own
         options.setdefault("assistant", "loss-only")
