@@ -239,12 +239,16 @@ def run_planned(bench: Benchmark, plan: list[PlannedRun], results: dict[str, Any
         finalize(results)
         write_results(path, results)
     except KeyboardInterrupt:
-        if not on_disk:
-            raise Interrupted(f"interrupted before the first run finished; this command wrote nothing to {path}") \
-                from None
-        raise Interrupted(f"interrupted; the finished runs ({on_disk}) are in {path}: rerun the same command "
-                          "with --resume") from None
+        raise interrupted(on_disk, path) from None
     return results
+
+
+def interrupted(on_disk: int, path: Path) -> Interrupted:
+    """What Ctrl-C says when ``path`` holds ``on_disk`` finished runs this command keeps or wrote (0: none)."""
+    if not on_disk:
+        return Interrupted(f"interrupted before the first run finished; this command wrote nothing to {path}")
+    return Interrupted(f"interrupted; the finished runs ({on_disk}) are in {path}: rerun the same command with "
+                       "--resume")
 
 
 def mark_target(runs: list[dict[str, Any]], target: float | None, *, name: str, metric: str,

@@ -39,7 +39,8 @@ from tqdm import tqdm
 import autoassist
 from autoassist._errors import ParameterError, check_float, check_int, fail
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.harness import Interrupted, check_planned_once, check_seeds, check_writable, report_results
+from autoassist.bench.harness import (check_planned_once, check_seeds, check_writable, interrupted,
+                                     report_results)
 from autoassist.bench.report import KINDS, earlier_sessions, read_results, results_kind
 from autoassist.linear import ShrinkingSVC, primal_objective
 
@@ -257,11 +258,7 @@ def _run_all(args: argparse.Namespace, methods: dict[str, dict[str, Any]], lambd
             write_results(path, results)
             on_disk = _count_runs(results)
     except KeyboardInterrupt:
-        if not on_disk:
-            raise Interrupted(f"interrupted before the first run finished; this command wrote nothing to {path}") \
-                from None
-        raise Interrupted(f"interrupted; the finished runs ({on_disk}) are in {path}: rerun the same command with "
-                          "--resume") from None
+        raise interrupted(on_disk, path) from None
 
 
 def _finished(entry: dict[str, Any] | None, name: str, seed: int) -> bool:
