@@ -158,6 +158,13 @@ class FeedbackExchange:
         torch.distributed.barrier(group=self.group)
 
 
+def scalar_settings(obj: Any) -> dict[str, Any]:
+    """An object's scalar attributes (numbers, strings, flags): at construction, its settings, which every rank must
+    share (a selector's base_prob, an Assistant's lr, ...)."""
+    return {k: v for k, v in vars(obj).items() if isinstance(v, (bool, int, float, str))} if hasattr(obj, "__dict__") \
+        else {}
+
+
 def check_same_on_every_rank(gather: Callable[[Any], list[Any]], mine: dict[str, Any], fix: str,
                              subject: str | None = None) -> None:
     """Gather every rank's ``mine`` (a collective) and raise, on every rank, naming each setting that differs and its

@@ -45,7 +45,7 @@ from autoassist._errors import ParameterError, ParameterTypeError, check_bool, c
 from autoassist._state import from_saved, to_saveable
 from autoassist.batching import (POOL_BATCHES, Batch, Batcher, CountBatcher, TokenBatcher, count_steps,
                                  instance_sizes)
-from autoassist.distributed import check_same_on_every_rank
+from autoassist.distributed import check_same_on_every_rank, scalar_settings
 from autoassist.feedback import FeedbackLedger, as_index_array
 from autoassist.fresh_batching import FreshTokenBatcher
 from autoassist.selectors.base import Selector
@@ -435,6 +435,9 @@ class BatchGenerator(Sampler[list[int]]):
             return
         mine: dict[str, Any] = {k: v for k, v in self._config().items() if k != "rank"}
         mine["selector"] = self._kind()
+        # its settings and its Assistant's (base_prob, lr, prefer, ...): other ones on a rank would decide otherwise
+        mine["selector_settings"] = scalar_settings(self.selector)
+        mine["assistant_settings"] = scalar_settings(getattr(self.selector, "assistant", None))
         check_same_on_every_rank(gather, mine, "Pass the same seed, batch size, data and options on every rank "
                                  "(rank and world_size come from the process group).")
 

@@ -166,6 +166,37 @@ def forward_filter_seed_per_rank(rank: int) -> str:
     return "accepted"
 
 
+def forward_filter_skipped_observe(rank: int) -> str:
+    """Rank 1 leaves one trained batch unobserved: its next offer met rank 0's observe, which counted as the same
+    exchange step, and the ranks built different batches, then deadlocked. Every rank must raise at once."""
+    from autoassist.selectors import ForwardFilter, OracleSelector
+
+    wait = datetime.timedelta(seconds=20)  # a hang shows as >= 20 s, not as the default 30 minutes
+    candidates = AutoAssist(dataset(), batch_size=BATCH, seed=SEED, selector=UniformSelector(),
+                            exchange=FeedbackExchange(timeout=wait))
+    filt = ForwardFilter(OracleSelector(base_prob=0.3), batch_size=BATCH, seed=SEED,
+                         exchange=FeedbackExchange(timeout=wait))
+    start, outcome = time.perf_counter(), "no error"
+    try:
+        for step, (idx, _batch) in enumerate(candidates.loader()):
+            for batch_idx, _weights in filt.offer(idx, fake_losses(idx, step)):
+                if not (rank == 1 and filt.handed == 2):
+                    filt.observe(batch_idx, fake_losses(torch.as_tensor(batch_idx), step))
+    except RuntimeError as error:
+        outcome = f"{type(error).__name__}: {error}"
+    candidates.close(after_error=True)
+    return f"{outcome}|{time.perf_counter() - start:.1f}"
+
+
+def options_per_rank(rank: int) -> str:
+    """An Assistant option that differs by rank (base_prob here) would make the ranks decide otherwise."""
+    try:
+        AutoAssist(dataset(), batch_size=BATCH, seed=SEED, base_prob=0.3 + 0.2 * rank).close()
+    except ValueError as error:
+        return str(error)
+    return "accepted"
+
+
 def agreement(rank: int, world_size: int, folder: str) -> None:
     """The fast test's processes: unequal sizes, every selector, then save and resume."""
     torch.set_num_threads(1)
@@ -176,6 +207,8 @@ def agreement(rank: int, world_size: int, folder: str) -> None:
         result["fresh"] = run_fresh()
         result["forward"] = forward_filter(BATCH)
         result["forward_seed_per_rank"] = forward_filter_seed_per_rank(rank)
+        result["forward_skipped_observe"] = forward_filter_skipped_observe(rank)
+        result["options_per_rank"] = options_per_rank(rank)
         result["resumed"] = resume(Path(folder) / "assist.pt", rank)
         torch.save(result, Path(folder) / f"rank{rank}.pt")
     finally:

@@ -152,6 +152,20 @@ def test_a_batch_one_rank_leaves_unreported_makes_every_rank_raise_at_once(tmp_p
             assert float(seconds) < 15
 
 
+def test_a_forward_filter_observe_one_rank_skips_makes_every_rank_raise_at_once(
+        two_ranks: list[dict[str, Any]]) -> None:
+    for result in two_ranks:
+        outcome, seconds = result["forward_skipped_observe"].split("|")
+        assert outcome.startswith("RanksDisagree: the ranks' feedback differs"), outcome
+        assert float(seconds) < 15
+
+
+def test_assistant_options_that_differ_by_rank_are_refused_on_every_rank(two_ranks: list[dict[str, Any]]) -> None:
+    for result in two_ranks:
+        assert "must be the same on every rank" in result["options_per_rank"]
+        assert "selector_settings" in result["options_per_rank"] and "base_prob" in result["options_per_rank"]
+
+
 def test_a_seed_per_rank_is_refused_on_every_rank(tmp_path: Path) -> None:
     _spawn(w.seed_per_rank, tmp_path)
     for r in range(2):

@@ -45,7 +45,7 @@ import torch
 from autoassist._errors import ParameterError, ParameterTypeError, check_int, fail
 from autoassist._state import from_saved, to_saveable
 from autoassist.batching import CountBatcher
-from autoassist.distributed import FeedbackExchange, check_same_on_every_rank, resolve
+from autoassist.distributed import FeedbackExchange, check_same_on_every_rank, resolve, scalar_settings
 from autoassist.feedback import MAX_OUTSTANDING, as_index_array, copy_losses, loss_array
 from autoassist.selectors.base import Selector, checked_decision, normalized
 
@@ -117,7 +117,7 @@ class ForwardFilter:
                             "filt.pending(): ...")
         self._restored = False
         if self.exchange is not None:
-            idx, values = self.exchange(self._calls, idx, values)
+            idx, values = self.exchange(2 * self._calls, idx, values)  # even: an offer; odd: an observe
         self._calls += 1
         prob, weight = checked_decision(self.selector.decide_from_losses(idx, values), len(idx), self.selector)
         keep = self._rng.random(len(idx)) < prob
@@ -160,7 +160,7 @@ class ForwardFilter:
             self.observed += 1
             return
         if self.exchange is not None:
-            idx, values = self.exchange(self._calls, idx, values)
+            idx, values = self.exchange(2 * self._calls + 1, idx, values)  # a rank that skipped one meets an offer
         self._calls += 1
         finite = np.isfinite(values)
         if not finite.all():
@@ -184,7 +184,7 @@ class ForwardFilter:
         """Every rank must build its filter alike (a collective): a seed per rank, or another setting, would make
         the ranks fill batches at their own pace."""
         assert self.exchange is not None
-        settings = {k: v for k, v in vars(self.selector).items() if isinstance(v, (bool, int, float, str))}
+        settings = scalar_settings(self.selector)
         check_same_on_every_rank(self.exchange.gather_objects, {**self._config(), "seed": seed,
                                                                  "selector_settings": settings},
                                  "Build it with the same selector, batch_size and seed on every rank.",
