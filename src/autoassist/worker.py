@@ -289,6 +289,8 @@ class Assembler:
             if not self.asynchronous and self._agree and self._inline_since_stop and self.error is None:
                 self._inline_since_stop = False
                 self._settle_or_keep_error()  # inline: the Boss's thread exchanges and agrees itself
+            elif not drain:  # stopped after an error on this rank: a later stop (a close() in a finally, the
+                self._inline_since_stop = False  # iterator's end) must not wait for the other ranks either
         if thread is not None and thread is not threading.current_thread():
             thread.join()
         if isinstance(self.error, RanksDisagree) and not self._warned_disagree:  # raised at the next batch too

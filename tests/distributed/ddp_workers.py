@@ -277,3 +277,30 @@ def seed_per_rank(rank: int, world_size: int, folder: str) -> None:
         outcome = f"error: {error}"
     (Path(folder) / f"rank{rank}.txt").write_text(outcome)
     dist.destroy_process_group()
+
+
+def failing_rank_inline(rank: int, world_size: int, folder: str) -> None:
+    """Inline mode: rank 1 fails after a report (as a backward's error would) while rank 0 waits in a collective of
+    its own (DDP's all-reduce); rank 1's close(after_error=True), then close() in a finally, must not wait for rank
+    0 (the second close settled with the other ranks, and hung until they came)."""
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{folder}/store", rank=rank, world_size=world_size)
+    assist = AutoAssist(dataset(), batch_size=BATCH, seed=SEED, asynchronous=False,
+                        exchange=FeedbackExchange(timeout=datetime.timedelta(seconds=8)))
+    outcome, start = "finished", time.perf_counter()
+    batches = iter(assist.loader())  # held, as a Trainer holds its loader's iterator: not closed by the error
+    try:
+        for step, (idx, _batch) in enumerate(batches):
+            assist.report(idx, fake_losses(idx, step))
+            if step == 3:
+                start = time.perf_counter()
+                if rank == 1:
+                    raise RuntimeError("out of memory in backward")
+                dist.monitored_barrier(timeout=datetime.timedelta(seconds=6))  # the all-reduce rank 1 never joins
+    except RuntimeError as error:
+        outcome = f"error: {error}"
+        assist.close(after_error=True)
+        assist.close()  # what a finally block (the HF and Lightning integrations') does next
+    seconds = time.perf_counter() - start
+    (Path(folder) / f"rank{rank}.txt").write_text(f"{outcome}|{seconds:.1f}")
+    os._exit(0)  # the ranks no longer agree on what the group does next

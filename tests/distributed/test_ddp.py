@@ -124,6 +124,14 @@ def test_a_rank_that_stops_makes_the_others_raise_after_the_timeout(tmp_path: Pa
 
 
 @pytest.mark.slow
+def test_a_rank_that_fails_in_inline_mode_closes_without_waiting_for_the_others(tmp_path: Path) -> None:
+    _spawn(w.failing_rank_inline, tmp_path)
+    outcome, seconds = (tmp_path / "rank1.txt").read_text().split("|")
+    assert outcome == "error: out of memory in backward" and float(seconds) < 2.0
+    assert (tmp_path / "rank0.txt").read_text().startswith("error:")
+
+
+@pytest.mark.slow
 def test_the_readme_torchrun_command_runs_the_example_and_resumes(tmp_path: Path) -> None:
     import os
     import subprocess
