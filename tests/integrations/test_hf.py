@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -361,3 +362,28 @@ def test_a_keyword_the_trainers_signature_does_not_show_is_left_to_the_trainer()
 
     given = _bound(inspect.signature(init), ("m",), {"tokenizer": "tok", "train_dataset": "data"})
     assert given == {"model": "m", "train_dataset": "data"}
+
+
+def test_autoassist_options_given_other_than_as_a_dict_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="autoassist must be a dict of autoassist.AutoAssist keywords; got 'loss-only'"):
+        AutoAssistTrainer(model=_gpt2(), args=_args(tmp_path / "out"), train_dataset=_Tokens(16),
+                          data_collator=_collate, autoassist="loss-only")  # type: ignore[arg-type]
+    assert not (tmp_path / "out").exists()
+
+
+def test_features_given_go_to_autoassists_default_assistant(tmp_path: Path) -> None:
+    """The trainer's loss-only default used to go along with them, and AutoAssist refused the pair."""
+    trainer = AutoAssistTrainer(model=_gpt2(), args=_args(tmp_path), train_dataset=_Tokens(16), data_collator=_collate,
+                                autoassist={"features": np.random.default_rng(0).standard_normal((16, 3))})
+    assert type(trainer.assist.assistant).__name__ == "LossHistoryAssistant"
+    assert trainer.assist.assistant.features.dim == 3  # the matrix, not the labels-only features of loss-only
+    trainer.assist.close()
+
+
+def test_resuming_from_a_checkpoint_without_autoassists_state_says_so(tmp_path: Path) -> None:
+    checkpoint = tmp_path / "checkpoint-1"
+    checkpoint.mkdir()  # what another Trainer saved: no autoassist.pt
+    trainer = AutoAssistTrainer(model=_gpt2(), args=_args(tmp_path), train_dataset=_Tokens(16), data_collator=_collate)
+    with pytest.warns(RuntimeWarning, match="holds no autoassist.pt .* AutoAssist starts afresh"), \
+            pytest.raises(Exception):  # the Trainer then fails on the empty folder: the warning came first
+        trainer.train(resume_from_checkpoint=str(checkpoint))

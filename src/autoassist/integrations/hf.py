@@ -42,8 +42,9 @@ recommends for both, :class:`AutoAssistTrainer` overrides ``get_train_dataloader
   turned off (``ignore_data_skip``), as AutoAssist continues where it stopped.
 
 The default Assistant here is ``assistant="loss-only"`` (loss history and label only: dict items
-have no raw feature matrix); pass ``autoassist={...}`` with any :class:`~autoassist.AutoAssist`
-keyword (``selector=``, ``features=``, ``lag=``, ...) to change it.
+have no raw feature matrix; with ``features=`` given, AutoAssist's own default, which uses them); pass
+``autoassist={...}`` with any :class:`~autoassist.AutoAssist` keyword (``selector=``, ``features=``,
+``lag=``, ...) to change it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import os
+import warnings
 from typing import Any
 
 import torch
@@ -203,6 +205,11 @@ class AutoAssistTrainer(Trainer):
         folder = resume_from_checkpoint
         if folder is True:
             folder = get_last_checkpoint(self.args.output_dir)
+        if isinstance(folder, str) and not os.path.isfile(os.path.join(folder, STATE_FILE)):
+            warnings.warn(f"{folder} holds no {STATE_FILE} (a checkpoint of another Trainer?): AutoAssist starts "
+                          "afresh, and the Trainer skips the batches already trained by drawing them from AutoAssist's "
+                          "stream unreported. Resume from a checkpoint AutoAssistTrainer saved to continue exactly.",
+                          RuntimeWarning, stacklevel=2)
         if isinstance(folder, str) and os.path.isfile(os.path.join(folder, STATE_FILE)):
             self.assist.load_state_dict(torch.load(os.path.join(folder, STATE_FILE)))
             # AutoAssist continues where it stopped: the Trainer must skip nothing. Skipping is also when
@@ -270,6 +277,9 @@ def _checked(given: dict[str, Any], autoassist: dict[str, Any] | None) -> tuple[
                    "group_by_length" if getattr(args, "group_by_length", False) else strategy,
                    "AutoAssist draws the training batches; for length-grouped batches pass "
                    "autoassist={'max_tokens': N, 'lengths': each example's length}.")
+    if autoassist is not None and not isinstance(autoassist, dict):
+        raise fail("autoassist", "a dict of autoassist.AutoAssist keywords", repr(autoassist),
+                   "For example autoassist={'assistant': 'paper'} or autoassist={'max_tokens': 4096, 'lengths': ...}.")
     options = dict(autoassist or {})
     known = inspect.signature(AutoAssist.__init__).parameters
     keywords = [k for k in known if k not in ("self", "dataset")]
@@ -280,8 +290,8 @@ def _checked(given: dict[str, Any], autoassist: dict[str, Any] | None) -> tuple[
             close = difflib.get_close_matches(name, keywords, n=1)
             raise fail("autoassist", "keywords of autoassist.AutoAssist", repr(name),
                        (f"Did you mean '{close[0]}'? " if close else "") + "See help(autoassist.AutoAssist).")
-    if "selector" not in options:  # another selector (InfoBatch, ...) replaces AutoAssist's own
-        options.setdefault("assistant", "loss-only")
+    if "selector" not in options and "features" not in options:  # another selector replaces AutoAssist's own;
+        options.setdefault("assistant", "loss-only")  # features= given: AutoAssist's default Assistant uses them
     for taken in ("batch_size", "seed"):
         if taken in options:
             raise fail(f"autoassist['{taken}']", "left out", options[taken],
