@@ -1,4 +1,5 @@
-"""A selector that (almost) never accepts stops the batch generator with an error instead of spinning forever."""
+"""Assistants and selectors of one's own: one that (almost) never accepts stops the batch generator with an error
+instead of spinning forever; one that lacks part of the protocol is told which."""
 
 from __future__ import annotations
 
@@ -99,3 +100,11 @@ def test_unbiased_weights_with_base_prob_0_leave_never_accepted_candidates_unwei
         loss = assist.report(idx, torch.ones(len(idx)))
         assert torch.isfinite(loss) and (idx % 2 == 1).all()
 
+
+
+def test_an_assistant_without_instances_seen_is_told_what_it_lacks() -> None:
+    members = ("__init__", "score", "learn", "state_dict", "load_state_dict", "stats")
+    uncounted = type("_Uncounted", (), {name: vars(_Constant)[name] for name in members})(0.5)
+    with pytest.raises(TypeError, match=r"an object with instances_seen, score, .*; got _Uncounted, which lacks "
+                                        r"instances_seen\."):
+        AutoAssist(_data(), batch_size=4, assistant=uncounted)
