@@ -170,3 +170,18 @@ def test_feedback_given_to_the_oracle_directly_is_not_said_to_be_missing() -> No
             for batch_idx, _ in filt.offer(torch.arange(16), _losses(torch.arange(16), step)):
                 filt.selector.observe(batch_idx, _losses(batch_idx, step).numpy())
     assert filt.handed >= 2
+
+
+def test_a_batch_observed_twice_or_never_handed_out_is_counted_and_said() -> None:
+    filt = ForwardFilter(OracleSelector(base_prob=1.0), batch_size=4, seed=0)
+    (batch_idx, _weights), = list(filt.offer(torch.arange(4), torch.rand(4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        filt.observe(batch_idx, torch.rand(4))  # the handed-out batch: nothing to say
+    with pytest.warns(RuntimeWarning, match="no handed-out batch still waiting for its feedback"):
+        filt.observe(batch_idx, torch.rand(4))  # the same batch again
+    filt.observe(torch.tensor([7, 8]), torch.rand(2))  # never handed out: counted, said once
+    assert filt.unmatched_observes == 2
+    resumed = ForwardFilter(OracleSelector(base_prob=1.0), batch_size=4, seed=0)
+    resumed.load_state_dict(filt.state_dict())
+    assert resumed.unmatched_observes == 2

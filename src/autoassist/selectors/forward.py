@@ -96,6 +96,7 @@ class ForwardFilter:
         self.handed = 0  # batches handed out
         self.observed = 0  # observe() calls
         self.nonfinite_losses = 0
+        self.unmatched_observes = 0  # observe() calls whose instances were no batch waiting for feedback
         self._warned: set[str] = set()
         self._restored = False  # loaded with batches to train before the next candidates are scored
         if self.exchange is not None:
@@ -155,7 +156,12 @@ class ForwardFilter:
         """Feedback: the per-instance losses of a trained batch (tensors or arrays, shape (B,)); under DDP every
         rank's, gathered. Non-finite losses are kept out (counted in ``nonfinite_losses``, said once)."""
         idx, values = self._checked(indices, losses, finite=False)
-        self._settle(idx)
+        if not self._settle(idx):
+            self.unmatched_observes += 1
+            self._warn_once("observe() got instances that are no handed-out batch still waiting for its feedback (a "
+                            "batch observed twice, part of one, or one this filter did not hand out); its losses are "
+                            "learned all the same (counted in filt.unmatched_observes). Observe each trained batch "
+                            "once, with the batch_idx it was handed out with.")
         if not self._learns:
             self.observed += 1
             return
@@ -172,13 +178,14 @@ class ForwardFilter:
             self.selector.observe(idx, values)
         self.observed += 1
 
-    def _settle(self, idx: np.ndarray) -> None:
-        """The handed-out batch these instances are (and any handed out before it) is trained."""
+    def _settle(self, idx: np.ndarray) -> bool:
+        """The handed-out batch these instances are (and any handed out before it) is trained; whether they are one."""
         for n, (every, _) in enumerate(self._unobserved):
             if np.array_equal(every[self._part], idx):
                 for _ in range(n + 1):
                     self._unobserved.popleft()
-                return
+                return True
+        return False
 
     def _check_ranks_agree(self, seed: int) -> None:
         """Every rank must build its filter alike (a collective): a seed per rank, or another setting, would make
@@ -243,7 +250,8 @@ class ForwardFilter:
             "batcher": self._batcher.state_dict(),
             "ready": [{"indices": i.copy(), "weights": w.copy()} for i, w in self._not_trained()],
             "calls": self._calls,
-            "counters": [self.scanned, self.accepted, self.handed, self.observed, self.nonfinite_losses],
+            "counters": [self.scanned, self.accepted, self.handed, self.observed, self.nonfinite_losses,
+                         self.unmatched_observes],
             "selector": self.selector.state_dict(),
         })
 
@@ -267,7 +275,7 @@ class ForwardFilter:
                            np.asarray(b["weights"], dtype=np.float64).copy()) for b in state.get("ready", []))
             calls = int(state.get("calls", 0))
             counters = state["counters"] if "counters" in state else [state["scanned"], state["accepted"], 0, 0, 0]
-            scanned, accepted, handed, observed, nonfinite = (int(v) for v in counters)
+            scanned, accepted, handed, observed, nonfinite, unmatched = (int(v) for v in [*counters, 0][:6])
         except (KeyError, IndexError, TypeError, ValueError) as error:
             raise fail("state", "what ForwardFilter.state_dict() returned", f"one it cannot read ({error!r})",
                        "Pass the entry of the checkpoint that holds filt.state_dict().") from None
@@ -281,8 +289,8 @@ class ForwardFilter:
         self._rng, self._batcher, self._ready = rng, batcher, ready
         self._unobserved.clear()
         self._calls, self._restored = calls, bool(ready)
-        self.scanned, self.accepted, self.handed, self.observed, self.nonfinite_losses = (
-            scanned, accepted, handed, observed, nonfinite)
+        self.scanned, self.accepted, self.handed, self.observed, self.nonfinite_losses, self.unmatched_observes = (
+            scanned, accepted, handed, observed, nonfinite, unmatched)
 
 
 class Handout:
