@@ -153,6 +153,37 @@ def test_a_second_callback_is_refused_with_our_error_before_training(tmp_path: P
     assert module.steps == 0 and first._assist is None and second._assist is None
 
 
+def test_a_callback_from_configure_callbacks_that_replaces_the_trainers_is_explained(tmp_path: Path) -> None:
+    """Lightning puts a module's configure_callbacks() callback in place of the Trainer's of the same type: the fit
+    loader's callback then never sets up, and the error only said to pass it to the Trainer, which the user had."""
+    import lightning as L
+
+    from autoassist.integrations.lightning import AutoAssistCallback
+
+    data = TensorDataset(torch.randn(32, 4), torch.randint(0, 2, (32,)))
+    given, returned = (AutoAssistCallback(data, batch_size=8, seed=0, assistant="loss-only", log=()) for _ in range(2))
+
+    class Returns(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = torch.nn.Linear(4, 2)
+
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            raise AssertionError("training started")
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        def configure_callbacks(self) -> Any:
+            return [returned]
+
+    trainer = L.Trainer(max_epochs=1, callbacks=[given], default_root_dir=str(tmp_path), logger=False,
+                        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    with pytest.raises(RuntimeError, match="another AutoAssistCallback replaced it: one that "
+                                           "LightningModule.configure_callbacks returns takes the Trainer's place"):
+        trainer.fit(Returns(), given.loader())
+
+
 def test_a_module_that_never_reports_is_told_the_lightning_call(tmp_path: Path) -> None:
     """The "never called" warning names what a Lightning user calls, not the plain loop's assist.report."""
     import lightning as L

@@ -83,7 +83,10 @@ class AutoAssistCallback(pl.Callback):
         """The AutoAssist (built when ``trainer.fit`` sets up)."""
         if self._assist is None:
             raise RuntimeError("AutoAssistCallback builds its AutoAssist when trainer.fit sets up: pass the callback "
-                               "to the Trainer (callbacks=[...]) and its loader() to trainer.fit.")
+                               "to the Trainer (callbacks=[...]) and its loader() to trainer.fit. If you did, another "
+                               "AutoAssistCallback replaced it: one that LightningModule.configure_callbacks returns "
+                               "takes the Trainer's place (return none there), and a loader() belongs to its own "
+                               "callback only.")
         return self._assist
 
     def loader(self, **dataloader_kwargs: Any) -> "AutoAssistLoader":
