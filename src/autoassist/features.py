@@ -145,11 +145,15 @@ def as_label(y: Any) -> int | None:
     if isinstance(y, torch.Tensor):
         return int(y.item()) if y.numel() == 1 and not y.is_floating_point() and not y.is_complex() else None
     if isinstance(y, np.ndarray):
-        return int(y.reshape(-1)[0]) if y.size == 1 and (np.issubdtype(y.dtype, np.integer) or y.dtype == np.bool_) \
-            else None
+        return int(y.reshape(-1)[0]) if y.size == 1 and _is_class_dtype(y.dtype) else None
     if isinstance(y, (int, np.integer, np.bool_)):  # a bool too: two classes, as a bool tensor or column gives
         return int(y)
     return None
+
+
+def _is_class_dtype(dtype: Any) -> bool:
+    """Whether labels of this numpy dtype are classes: integers, or booleans (two classes)."""
+    return bool(np.issubdtype(dtype, np.integer) or dtype == np.bool_)
 
 
 def _describe(y: Any) -> str:
@@ -337,7 +341,7 @@ def _item_labels(found: np.ndarray, kinds: np.ndarray, other: str) -> np.ndarray
 def _integer_column(values: Any, n: int) -> np.ndarray | None:
     """``values`` as n int64 labels if they are integers (or booleans) of shape (n,) or (n, 1), else None."""
     arr = np.asarray(values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else values)
-    if arr.shape not in ((n,), (n, 1)) or not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):
+    if arr.shape not in ((n,), (n, 1)) or not _is_class_dtype(arr.dtype):
         return None
     return arr.reshape(n).astype(np.int64)
 
@@ -387,8 +391,8 @@ def _warn_if_random(dataset: Any) -> None:
 
 def cheap_labels(dataset: Any) -> np.ndarray | None:
     """Integer labels found without reading items: ``.targets``, ``.labels``, a TensorDataset's second tensor, a
-    Hugging Face dataset's integer ``"label"`` (or ``"labels"``) column (read without its transform), through a ``Subset`` (the labels of its dataset at
-    its indices) and a ``ConcatDataset`` (concatenated)."""
+    Hugging Face dataset's integer ``"label"`` (or ``"labels"``) column (read without its transform), through a
+    ``Subset`` (the labels of its dataset at its indices) and a ``ConcatDataset`` (concatenated)."""
     if isinstance(dataset, Subset):
         inner = cheap_labels(dataset.dataset)
         if inner is None:
@@ -445,7 +449,7 @@ def resolve_labels(labels: Any, found: np.ndarray | None, n: int) -> tuple[np.nd
         if arr.shape != (n,):
             raise fail("labels", f"of shape (N,) with N = len(dataset) = {n}", f"shape {arr.shape}",
                        "Pass one integer class per instance, in dataset order (y.argmax(1) of one-hot labels).")
-        if not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_):  # booleans: two classes
+        if not _is_class_dtype(arr.dtype):
             raise fail("labels", "integer class labels", f"dtype {arr.dtype}", "Pass one integer class per instance.")
     elif found is not None:
         arr = found

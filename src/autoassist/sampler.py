@@ -375,17 +375,19 @@ class BatchGenerator(Sampler[list[int]]):
                             f"Call {self.report_call} in every step.")
         self._silent_until = None
 
-    def _loop_counts(self) -> tuple[int, int, float]:
-        """(steps, epoch, position) after the last batch handed to the loop, where the loader says so; else after
-        the last batch yielded."""
+    def _loop_counts(self) -> tuple[int, int, float, int, int]:
+        """(steps, epoch, position, scanned, accepted) after the last batch handed to the loop, where the loader
+        says so; else after the last batch yielded."""
         handed = self.ledger.handed
+        scanned, accepted = self.decided
         if handed is None or handed > self.steps:
-            return self.steps, self.epoch, self.position
+            return self.steps, self.epoch, self.position, scanned, accepted
         behind = self.steps - handed  # batches the workers fetched ahead of the loop
         in_stream = self.epoch * self.steps_per_epoch + self.steps_in_epoch - behind
         position = self.ledger.position_before(handed)
-        return (handed, max(0, in_stream // self.steps_per_epoch),
-                self.position if position is None else position)
+        ahead = self.ledger.decided_from(handed)  # the decisions behind the batches fetched ahead
+        return (handed, max(0, in_stream // self.steps_per_epoch), self.position if position is None else position,
+                scanned - ahead[0], accepted - ahead[1])
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -400,11 +402,7 @@ class BatchGenerator(Sampler[list[int]]):
         last batch it handed the loop (its workers fetch ahead); else after the last batch yielded.
         """
         a, led = self._assembler.stats, self.ledger
-        scanned, accepted = self.decided
-        steps, epoch, position = self._loop_counts()
-        if led.handed is not None and led.handed <= self.steps:  # the decisions behind the batches the loop has
-            ahead = led.decided_from(led.handed)
-            scanned, accepted = scanned - ahead[0], accepted - ahead[1]
+        steps, epoch, position, scanned, accepted = self._loop_counts()
         out = {
             "steps": float(steps), "epoch": float(epoch), "scanned": float(scanned),
             "accepted": float(accepted), "keep_rate": accepted / scanned if scanned else 1.0,

@@ -205,17 +205,19 @@ class AutoAssistTrainer(Trainer):
         folder = resume_from_checkpoint
         if folder is True:
             folder = get_last_checkpoint(self.args.output_dir)
-        if isinstance(folder, str) and not os.path.isfile(os.path.join(folder, STATE_FILE)):
-            warnings.warn(f"{folder} holds no {STATE_FILE} (a checkpoint of another Trainer?): AutoAssist starts "
-                          "afresh, and the Trainer skips the batches already trained by drawing them from AutoAssist's "
-                          "stream unreported. Resume from a checkpoint AutoAssistTrainer saved to continue exactly.",
-                          RuntimeWarning, stacklevel=2)
-        if isinstance(folder, str) and os.path.isfile(os.path.join(folder, STATE_FILE)):
-            self.assist.load_state_dict(torch.load(os.path.join(folder, STATE_FILE)))
-            # AutoAssist continues where it stopped: the Trainer must skip nothing. Skipping is also when
-            # the Trainer restores the random state, so that is done before the first resumed step instead.
-            self.args.ignore_data_skip = True
-            self._restore_rng_from = folder
+        if isinstance(folder, str):
+            state_file = os.path.join(folder, STATE_FILE)
+            if not os.path.isfile(state_file):
+                warnings.warn(f"{folder} holds no {STATE_FILE} (a checkpoint of another Trainer?): AutoAssist starts "
+                              "afresh, and the Trainer skips the batches already trained by drawing them from "
+                              "AutoAssist's stream unreported. Resume from a checkpoint AutoAssistTrainer saved to "
+                              "continue exactly.", RuntimeWarning, stacklevel=2)
+            else:
+                self.assist.load_state_dict(torch.load(state_file))
+                # AutoAssist continues where it stopped: the Trainer must skip nothing. Skipping is also when
+                # the Trainer restores the random state, so that is done before the first resumed step instead.
+                self.args.ignore_data_skip = True
+                self._restore_rng_from = folder
         try:
             return super().train(resume_from_checkpoint, *args, **kwargs)
         except BaseException:
