@@ -28,7 +28,7 @@ import torch
 from autoassist._errors import ParameterError, check_int, fail
 from autoassist.bench.curves import time_to_stay, time_to_target
 from autoassist.bench.hardware import hardware_info
-from autoassist.bench.methods import same_meaning
+from autoassist.bench.methods import meaning_or_spelling
 from autoassist.bench.report import (KINDS, MERGE_MAY_DIFFER, RUN_LISTS, RunKey, earlier_sessions, finished_key,
                                      read_results, respelled_method, results_kind, setting_difference,
                                      unite_run_lists, write_results)
@@ -65,21 +65,13 @@ def check_planned_once(lists: Mapping[str, Iterable[Any]]) -> None:
     run is trained once (a repeated seed would train the same run twice and count it as two seeds)."""
     for key, flag in RUN_LIST_FLAGS.items():
         values = list(lists.get(key, ()))
-        meanings = [_meaning(v) if key == "methods" else v for v in values]  # methods: by what they say
+        meanings = [meaning_or_spelling(v) if key == "methods" else v for v in values]  # methods: what they say
         repeated = next((i for i, v in enumerate(meanings) if v in meanings[:i]), None)
         if repeated is not None:
             first = values[meanings.index(meanings[repeated])]
             same = "" if values[repeated] == first else f" ({values[repeated]} is {first} written another way)"
             raise fail(flag, "values without repeats (each run is planned once)", " ".join(map(str, values)),
                        f"Give {first} once{same}.")
-
-
-def _meaning(spec: Any) -> Any:
-    """A method spec by what it says (a malformed one as written: its own check names the fault later)."""
-    try:
-        return same_meaning(spec)
-    except (ParameterError, AttributeError):
-        return spec
 
 
 def plan_runs(methods: Iterable[str], seeds: Iterable[int], fractions: Iterable[float],

@@ -82,6 +82,15 @@ def same_meaning(spec: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
                                                   else value)) for key, value in parsed.options.items()))
 
 
+def meaning_or_spelling(spec: Any) -> Any:
+    """:func:`same_meaning` of ``spec``, or ``spec`` as written where it does not parse (its own check names the
+    fault later): what tells two specs of a list apart."""
+    try:
+        return same_meaning(spec)
+    except (ValueError, AttributeError):
+        return spec
+
+
 def parse_method(spec: str) -> MethodSpec:
     """Parse ``name[:key=value,...]``; raise a clear error for unknown names or malformed options."""
     parsed = parse_options(spec)

@@ -97,10 +97,11 @@ def load_results(out_dir: str | Path, name: str = "DIR") -> dict[str, Any]:
     return read_results(path, name, rule, fix)
 
 
-def write_results(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``results.json`` atomically (a reader never sees half a file; an interrupted write keeps the old)."""
+def write_results(path: Path, payload: dict[str, Any], *, dense: bool = False) -> None:
+    """Write ``results.json`` atomically (a reader never sees half a file; an interrupted write keeps the old);
+    ``dense``: without indentation or spaces."""
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=1))
+    tmp.write_text(json.dumps(payload, separators=(",", ":")) if dense else json.dumps(payload, indent=1))
     os.replace(tmp, path)
 
 
@@ -160,18 +161,12 @@ def earlier_sessions(kept: dict[str, Any], hardware: dict[str, Any]) -> list[dic
 def respelled_method(first: tuple[str, dict[str, Any]], other: tuple[str, dict[str, Any]]) -> str | None:
     """A method of ``other``'s config that ``first``'s holds spelled another way (its runs would be counted as a
     second method), said as :func:`setting_difference` says a difference, or None."""
-    from autoassist.bench.methods import same_meaning
-
-    def meaning(spec: Any) -> Any:
-        try:
-            return same_meaning(str(spec))
-        except ValueError:  # a malformed spec: its own check names it
-            return spec
+    from autoassist.bench.methods import meaning_or_spelling
 
     (first_name, a), (other_name, b) = first, other
-    spelled = {meaning(spec): spec for spec in a.get("methods", [])}
+    spelled = {meaning_or_spelling(spec): spec for spec in a.get("methods", [])}
     for spec in b.get("methods", []):
-        kept = spelled.get(meaning(spec))
+        kept = spelled.get(meaning_or_spelling(spec))
         if kept is not None and kept != spec:
             return f"methods: {kept!r} in {first_name} is {spec!r} in {other_name}, spelled another way"
     return None

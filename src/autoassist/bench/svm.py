@@ -23,8 +23,6 @@ finished runs and ``--resume`` runs only the others; at the end ``table.md`` and
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -41,7 +39,7 @@ from autoassist._errors import ParameterError, check_float, check_int, fail
 from autoassist.bench.hardware import hardware_info
 from autoassist.bench.harness import (check_planned_once, check_seeds, check_writable, interrupted,
                                      report_results)
-from autoassist.bench.report import KINDS, earlier_sessions, read_results, results_kind
+from autoassist.bench.report import KINDS, earlier_sessions, read_results, results_kind, write_results
 from autoassist.linear import ShrinkingSVC, primal_objective
 
 TARGETS = (1e-2, 1e-3)
@@ -255,7 +253,7 @@ def _run_all(args: argparse.Namespace, methods: dict[str, dict[str, Any]], lambd
                 del entry["unfinished"][name]
             if not entry["unfinished"]:
                 del entry["unfinished"]
-            write_results(path, results)
+            write_results(path, compact(results), dense=True)
             on_disk = _count_runs(results)
     except KeyboardInterrupt:
         raise interrupted(on_disk, path) from None
@@ -270,14 +268,6 @@ def _finished(entry: dict[str, Any] | None, name: str, seed: int) -> bool:
 def _lambda_key(lam: float) -> str:
     """A lambda as results.json keeps it (7 significant digits): the key under which runs are kept and resumed."""
     return f"{lam:.{DIGITS}g}"
-
-
-def write_results(path: Path, results: dict[str, Any]) -> None:
-    """Write ``results`` (compact JSON) to ``path`` atomically: a temporary file in the same folder, then
-    ``os.replace``, so an interrupted write leaves the previous file whole."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(compact(results), separators=(",", ":")))
-    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:
