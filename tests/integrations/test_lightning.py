@@ -120,13 +120,9 @@ def test_misspelt_options_and_taken_loader_options_are_named_before_fit(tmp_path
     callback.teardown(trainer, L.LightningModule(), "fit")
 
 
-def test_a_second_callback_is_refused_with_our_error_before_training(tmp_path: Path) -> None:
-    """Two AutoAssistCallbacks (one added after Trainer(...), which Lightning does not check) are refused in setup,
-    before a step is taken and before either builds its AutoAssist."""
+def _never() -> Any:
+    """A LightningModule whose training must not start (it counts its steps, and fails the first)."""
     import lightning as L
-
-    from autoassist._errors import ParameterError
-    from autoassist.integrations.lightning import AutoAssistCallback
 
     class Never(L.LightningModule):
         def __init__(self) -> None:
@@ -141,12 +137,23 @@ def test_a_second_callback_is_refused_with_our_error_before_training(tmp_path: P
         def configure_optimizers(self) -> Any:
             return torch.optim.SGD(self.parameters(), lr=0.1)
 
+    return Never()
+
+
+def test_a_second_callback_is_refused_with_our_error_before_training(tmp_path: Path) -> None:
+    """Two AutoAssistCallbacks (one added after Trainer(...), which Lightning does not check) are refused in setup,
+    before a step is taken and before either builds its AutoAssist."""
+    import lightning as L
+
+    from autoassist._errors import ParameterError
+    from autoassist.integrations.lightning import AutoAssistCallback
+
     data = TensorDataset(torch.randn(32, 4), torch.randint(0, 2, (32,)))
     first, second = (AutoAssistCallback(data, batch_size=8, seed=0, assistant="loss-only", log=()) for _ in range(2))
     trainer = L.Trainer(max_epochs=1, callbacks=[first], default_root_dir=str(tmp_path), logger=False,
                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
     trainer.callbacks.append(second)
-    module = Never()
+    module = _never()
     with pytest.raises(ParameterError, match="trainer.callbacks must be holding exactly one AutoAssistCallback; "
                                              "got 2 of them.*one per Trainer"):
         trainer.fit(module, first.loader())
@@ -163,25 +170,13 @@ def test_a_callback_from_configure_callbacks_that_replaces_the_trainers_is_expla
     data = TensorDataset(torch.randn(32, 4), torch.randint(0, 2, (32,)))
     given, returned = (AutoAssistCallback(data, batch_size=8, seed=0, assistant="loss-only", log=()) for _ in range(2))
 
-    class Returns(L.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = torch.nn.Linear(4, 2)
-
-        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            raise AssertionError("training started")
-
-        def configure_optimizers(self) -> Any:
-            return torch.optim.SGD(self.parameters(), lr=0.1)
-
-        def configure_callbacks(self) -> Any:
-            return [returned]
-
+    module = _never()
+    module.configure_callbacks = lambda: [returned]  # type: ignore[method-assign]
     trainer = L.Trainer(max_epochs=1, callbacks=[given], default_root_dir=str(tmp_path), logger=False,
                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
     with pytest.raises(RuntimeError, match="another AutoAssistCallback replaced it: one that "
                                            "LightningModule.configure_callbacks returns takes the Trainer's place"):
-        trainer.fit(Returns(), given.loader())
+        trainer.fit(module, given.loader())
 
 
 def test_a_module_that_never_reports_is_told_the_lightning_call(tmp_path: Path) -> None:
