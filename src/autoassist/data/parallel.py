@@ -4,8 +4,8 @@ Line i of the source file pairs with line i of the target file (the layout of Mu
 most translation releases). The loader refuses corpora whose alignment is broken, naming the files
 (and the line, where it can be known), rather than silently pairing the wrong sentences: two files
 of different lengths, or a line that is empty on one side only. It also refuses files it cannot read
-as UTF-8 text (plain or gzip) and a split given both plain and ``.gz``. Multi30k's splits are ``train``, ``val`` and
-``test_2016_flickr``.
+as UTF-8 text (plain or gzip) and a split given both plain and ``.gz``. Multi30k's splits are ``train``,
+``val`` and ``test_2016_flickr``.
 """
 
 from __future__ import annotations
